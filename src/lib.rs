@@ -1,0 +1,14 @@
+//! avdeploy: a deployment engine for Azure Virtual Desktop.
+
+pub mod exec;
+pub mod exit_code;
+pub mod ps;
+pub mod report;
+pub mod runcmd;
+pub mod sim;
+pub mod state;
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> i32 {
+    exit_code::SUCCESS
+}

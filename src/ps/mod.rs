@@ -1,0 +1,1 @@
+//! Generated Windows PowerShell 5.1: parallel downloads, sequential installs, parallel blocks.

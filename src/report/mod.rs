@@ -1,0 +1,1 @@
+//! Reporters: turn engine events into console lines, progress bars, JSONL records and state.

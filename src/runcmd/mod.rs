@@ -1,0 +1,3 @@
+//! `az vm run-command` operations: wrapping scripts and reading Azure's answers.
+
+pub mod sentinel;

@@ -1,0 +1,1 @@
+//! Persistent state: the SQLite store, its schema and migrations, and the deployment lock.
