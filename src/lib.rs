@@ -3,6 +3,7 @@
 pub mod exec;
 pub mod exit_code;
 pub mod ps;
+pub mod redact;
 pub mod report;
 pub mod runcmd;
 pub mod sim;
