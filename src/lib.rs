@@ -2,12 +2,17 @@
 
 pub mod exec;
 pub mod exit_code;
+pub mod load;
+pub mod model;
+pub mod plan;
 pub mod ps;
 pub mod redact;
 pub mod report;
 pub mod runcmd;
 pub mod sim;
 pub mod state;
+pub mod text;
+pub mod validate;
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> i32 {

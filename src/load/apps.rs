@@ -1,0 +1,164 @@
+//! Decodes `apps:` and `blocks:` of a run-command operation into a [`ScriptSpec`].
+
+use crate::load::decode::{Decoder, Fields};
+use crate::load::node::Node;
+use crate::ps::spec::{AppItem, AppsSpec, Block, Install, InstallKind, ScriptSpec, ToolStep};
+
+const APPS_KEYS: &[&str] = &["download_throttle", "download_dir", "items"];
+const ITEM_KEYS: &[&str] = &[
+    "name",
+    "url",
+    "file",
+    "sha256",
+    "size",
+    "timeout",
+    "download_step",
+    "install",
+];
+const INSTALL_KEYS: &[&str] = &["kind", "args", "success_codes", "verify"];
+const BLOCK_KEYS: &[&str] = &["name", "parallel", "content"];
+
+/// Default download directory on the VM.
+pub const DEFAULT_DOWNLOAD_DIR: &str = r"C:\Temp\avdeploy";
+/// Default number of downloads or parallel blocks at once.
+pub const DEFAULT_THROTTLE: u32 = 5;
+/// Default download timeout in seconds.
+pub const DEFAULT_DOWNLOAD_TIMEOUT: u64 = 900;
+
+/// The script spec of an operation with `apps:` or `blocks:`; `None` when it has neither.
+pub fn decode(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<ScriptSpec> {
+    let apps_node = fields.get("apps");
+    let blocks_node = fields.get("blocks");
+    if apps_node.is_none() && blocks_node.is_none() {
+        return None;
+    }
+    let id = fields.get("id").and_then(Node::as_str).unwrap_or_default();
+    let mut spec = ScriptSpec {
+        operation_id: id.to_owned(),
+        throttle: DEFAULT_THROTTLE,
+        apps: None,
+        blocks: Vec::new(),
+    };
+    if let Some(node) = apps_node
+        && let Some(apps) = decoder.fields(node, "operation.apps", APPS_KEYS)
+    {
+        if let Some(throttle) = decoder.opt_number(apps, "download_throttle", "operation.apps") {
+            match u32::try_from(throttle.value) {
+                Ok(value @ 1..) => spec.throttle = value,
+                _ => decoder.error(
+                    "invalid-throttle",
+                    node,
+                    "apps.download_throttle must be at least 1",
+                ),
+            }
+        }
+        let download_dir = decoder
+            .opt_string(apps, "download_dir", "operation.apps")
+            .map_or_else(|| DEFAULT_DOWNLOAD_DIR.to_owned(), |d| d.value);
+        let items = apps
+            .get("items")
+            .map(|items| decoder.list(items, "apps.items"))
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|item| app_item(decoder, item))
+            .collect();
+        spec.apps = Some(AppsSpec {
+            download_dir,
+            items,
+        });
+    }
+    if let Some(node) = blocks_node {
+        spec.blocks = decoder
+            .list(node, "operation.blocks")
+            .iter()
+            .filter_map(|item| block(decoder, item))
+            .collect();
+    }
+    Some(spec)
+}
+
+fn app_item(decoder: &mut Decoder<'_>, node: &Node) -> Option<AppItem> {
+    let fields = decoder.fields(node, "an apps item", ITEM_KEYS)?;
+    let what = "an apps item";
+    let name = decoder.req_string(fields, "name", what)?.value;
+    let file = decoder.req_string(fields, "file", what)?.value;
+    let size = decoder
+        .opt_number(fields, "size", what)
+        .and_then(|n| u64::try_from(n.value).ok());
+    let timeout_secs = decoder
+        .opt_number(fields, "timeout", what)
+        .and_then(|n| u64::try_from(n.value).ok())
+        .unwrap_or(DEFAULT_DOWNLOAD_TIMEOUT);
+    let download_step = fields.get("download_step").and_then(|step| {
+        let step = decoder.fields(step, "apps item download_step", &["command", "args"])?;
+        Some(ToolStep {
+            command: decoder.req_string(step, "command", "download_step")?.value,
+            args: decoder
+                .opt_string(step, "args", "download_step")
+                .map(|a| a.value)
+                .unwrap_or_default(),
+        })
+    });
+    Some(AppItem {
+        url: decoder.opt_string(fields, "url", what).map(|u| u.value),
+        sha256: decoder.opt_string(fields, "sha256", what).map(|s| s.value),
+        install: fields
+            .get("install")
+            .and_then(|n| install(decoder, n))
+            .unwrap_or_default(),
+        name,
+        file,
+        size,
+        timeout_secs,
+        download_step,
+    })
+}
+
+fn install(decoder: &mut Decoder<'_>, node: &Node) -> Option<Install> {
+    let fields = decoder.fields(node, "install", INSTALL_KEYS)?;
+    let mut install = Install::default();
+    if let Some(kind) = decoder.opt_string(fields, "kind", "install") {
+        install.kind = match kind.value.as_str() {
+            "msi" => InstallKind::Msi,
+            "exe" => InstallKind::Exe,
+            "none" => InstallKind::None,
+            other => {
+                decoder.error(
+                    "unknown-install-kind",
+                    fields.get("kind").expect("kind was read"),
+                    format!("unknown install kind `{other}`: use msi, exe or none"),
+                );
+                return None;
+            }
+        };
+    }
+    install.args = decoder
+        .opt_string(fields, "args", "install")
+        .map(|a| a.value)
+        .unwrap_or_default();
+    if let Some(codes) = fields.get("success_codes") {
+        install.success_codes = decoder
+            .list(codes, "install.success_codes")
+            .iter()
+            .filter_map(|code| decoder.number(code, "a success code"))
+            .filter_map(|code| i32::try_from(code.value).ok())
+            .collect();
+    }
+    install.verify = decoder
+        .string_list(fields, "verify", "install")
+        .into_iter()
+        .map(|v| v.value)
+        .collect();
+    Some(install)
+}
+
+fn block(decoder: &mut Decoder<'_>, node: &Node) -> Option<Block> {
+    let fields = decoder.fields(node, "a block", BLOCK_KEYS)?;
+    Some(Block {
+        name: decoder.req_string(fields, "name", "a block")?.value,
+        parallel: decoder
+            .opt_bool(fields, "parallel", "a block")
+            .unwrap_or(false),
+        content: decoder.req_string(fields, "content", "a block")?.value,
+    })
+}

@@ -1,0 +1,260 @@
+//! Decodes config.yaml into variables: every scalar leaf by its UPPER_SNAKE path, the
+//! `variables:` section (with `{{...}}` references, cycles reported), `secrets:`, and
+//! environment overrides.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::load::decode::Decoder;
+use crate::load::node::{Node, NodeKind};
+use crate::model::variables::{self, Origin, Variable, Variables};
+use crate::redact;
+use crate::validate::diagnostic::Diagnostic;
+
+/// Reads an environment variable; injected so tests and benchmarks control the environment.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Builds the variables of a deployment from its config.yaml tree.
+pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> Variables {
+    let mut vars = Variables::default();
+    let NodeKind::Map(entries) = &root.kind else {
+        if !root.is_null() {
+            decoder.error("wrong-type", root, "config.yaml must be a mapping");
+        }
+        return vars;
+    };
+    let secrets = secret_names(decoder, root);
+    for (key, value) in entries {
+        match key.as_str() {
+            Some("variables" | "secrets") => {}
+            Some(name) => flatten(decoder, &mut vars, &mut vec![name.to_owned()], value),
+            None => decoder.error("wrong-type", key, "keys of config.yaml must be strings"),
+        }
+    }
+    if let Some(section) = root.get("variables").filter(|n| !n.is_null()) {
+        section_variables(decoder, &mut vars, section);
+    }
+    for variable in collect_names(&vars) {
+        if let Some(value) = env(&variable) {
+            let var = vars.get_mut(&variable).expect("name comes from the map");
+            var.value = value;
+            var.origin = Origin::Environment;
+        }
+    }
+    for name in collect_names(&vars) {
+        let var = vars.get_mut(&name).expect("name comes from the map");
+        var.secret = redact::is_secret_name(&name) || secrets.contains(&name);
+    }
+    vars
+}
+
+fn collect_names(vars: &Variables) -> Vec<String> {
+    vars.names().map(str::to_owned).collect()
+}
+
+fn secret_names(decoder: &mut Decoder<'_>, root: &Node) -> HashSet<String> {
+    let Some(node) = root.get("secrets").filter(|n| !n.is_null()) else {
+        return HashSet::new();
+    };
+    decoder
+        .list(node, "secrets")
+        .iter()
+        .filter_map(|item| decoder.string(item, "an entry of secrets"))
+        .map(|name| name.value)
+        .collect()
+}
+
+fn flatten(decoder: &mut Decoder<'_>, vars: &mut Variables, path: &mut Vec<String>, node: &Node) {
+    match &node.kind {
+        NodeKind::Map(entries) => {
+            for (key, value) in entries {
+                let Some(name) = key.as_str() else {
+                    decoder.error("wrong-type", key, "keys of config.yaml must be strings");
+                    continue;
+                };
+                path.push(name.to_owned());
+                flatten(decoder, vars, path, value);
+                path.pop();
+            }
+        }
+        NodeKind::Seq(items) if items.iter().all(|item| item.as_str().is_some()) => {
+            let joined: Vec<&str> = items.iter().filter_map(Node::as_str).collect();
+            define(decoder, vars, path, node, joined.join(" "));
+        }
+        NodeKind::Seq(items) => {
+            for (index, item) in items.iter().enumerate() {
+                path.push(index.to_string());
+                flatten(decoder, vars, path, item);
+                path.pop();
+            }
+        }
+        NodeKind::Scalar { text, .. } => define(decoder, vars, path, node, text.clone()),
+        NodeKind::Null => define(decoder, vars, path, node, String::new()),
+    }
+}
+
+fn define(
+    decoder: &mut Decoder<'_>,
+    vars: &mut Variables,
+    path: &[String],
+    node: &Node,
+    value: String,
+) {
+    let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+    let name = variables::path_name(&segments);
+    if let Some(existing) = vars.get(&name) {
+        let mut diagnostic = Diagnostic::error(
+            "duplicate-variable",
+            decoder.at(node),
+            format!(
+                "`{}` and another config path both become variable `{name}`",
+                path.join(".")
+            ),
+        );
+        if let Some(location) = existing.location {
+            diagnostic = diagnostic.with_label(location, "first defined here");
+        }
+        decoder.push(diagnostic);
+        return;
+    }
+    vars.insert(Variable {
+        name,
+        value,
+        secret: false,
+        origin: Origin::Config,
+        location: Some(decoder.at(node)),
+    });
+}
+
+/// The `variables:` section: values may reference any variable with `{{NAME}}`.
+fn section_variables(decoder: &mut Decoder<'_>, vars: &mut Variables, section: &Node) {
+    let NodeKind::Map(entries) = &section.kind else {
+        decoder.error(
+            "wrong-type",
+            section,
+            "`variables` must be a mapping of NAME: value",
+        );
+        return;
+    };
+    let mut raw: BTreeMap<String, (String, &Node, &Node)> = BTreeMap::new();
+    for (key, value) in entries {
+        let Some(name) = key.as_str() else { continue };
+        if !variables::is_name(name) {
+            decoder.error(
+                "invalid-variable-name",
+                key,
+                format!("`{name}` is not a variable name (letters, digits and _)"),
+            );
+            continue;
+        }
+        let Some(text) = decoder.string(value, &format!("variables.{name}")) else {
+            continue;
+        };
+        raw.insert(name.to_owned(), (text.value, key, value));
+    }
+    let mut resolver = Resolver {
+        raw: &raw,
+        vars,
+        done: BTreeMap::new(),
+        stack: Vec::new(),
+    };
+    for name in raw.keys() {
+        resolver.resolve(decoder, name);
+    }
+    let done = resolver.done;
+    for (name, value) in done {
+        let (_, key, _) = raw[&name];
+        vars.insert(Variable {
+            name,
+            value: value.unwrap_or_default(),
+            secret: false,
+            origin: Origin::Section,
+            location: Some(decoder.at(key)),
+        });
+    }
+}
+
+struct Resolver<'r, 'n> {
+    raw: &'r BTreeMap<String, (String, &'n Node, &'n Node)>,
+    vars: &'r Variables,
+    done: BTreeMap<String, Option<String>>,
+    stack: Vec<String>,
+}
+
+impl Resolver<'_, '_> {
+    /// The resolved value of a section variable; `None` when it is part of a cycle.
+    fn resolve(&mut self, decoder: &mut Decoder<'_>, name: &str) -> Option<String> {
+        if let Some(done) = self.done.get(name) {
+            return done.clone();
+        }
+        if let Some(start) = self.stack.iter().position(|n| n == name) {
+            let mut cycle = self.stack[start..].to_vec();
+            cycle.push(name.to_owned());
+            let (_, key, _) = self.raw[name];
+            decoder.push(
+                Diagnostic::error(
+                    "variable-cycle",
+                    decoder.at(key),
+                    format!(
+                        "variables refer to each other in a cycle: {}",
+                        cycle.join(" -> ")
+                    ),
+                )
+                .with_help("break the cycle by giving one of them a literal value"),
+            );
+            return None;
+        }
+        self.stack.push(name.to_owned());
+        let (text, _, node) = &self.raw[name];
+        let mut out = String::new();
+        let mut last = 0;
+        let mut ok = true;
+        for placeholder in variables::placeholders(text) {
+            out.push_str(&text[last..placeholder.range.start]);
+            last = placeholder.range.end;
+            let value = if self.raw.contains_key(&placeholder.name) {
+                self.resolve(decoder, &placeholder.name)
+            } else {
+                self.vars.get(&placeholder.name).map(|v| v.value.clone())
+            };
+            match value {
+                Some(value) => out.push_str(&value),
+                None if self.raw.contains_key(&placeholder.name) => {
+                    ok = false;
+                    out.push_str(&text[placeholder.range.clone()]);
+                }
+                None => {
+                    let known: Vec<&str> = self
+                        .vars
+                        .names()
+                        .chain(self.raw.keys().map(String::as_str))
+                        .collect();
+                    let help = match crate::text::closest(&placeholder.name, known.iter().copied())
+                    {
+                        Some(best) => format!("did you mean `{best}`?"),
+                        None => "define it in config.yaml or its `variables:` section".to_owned(),
+                    };
+                    decoder.push(
+                        Diagnostic::error(
+                            "unknown-variable",
+                            decoder.at(node),
+                            format!(
+                                "unknown variable `{}` in variables.{name}",
+                                placeholder.name
+                            ),
+                        )
+                        .with_help(help),
+                    );
+                    out.push_str(&text[placeholder.range.clone()]);
+                }
+            }
+        }
+        out.push_str(&text[last..]);
+        self.stack.pop();
+        let value = ok.then_some(out);
+        if self.done.contains_key(name) {
+            return self.done[name].clone();
+        }
+        self.done.insert(name.to_owned(), value.clone());
+        value
+    }
+}

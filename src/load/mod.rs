@@ -1,0 +1,13 @@
+//! Reading a deployment folder: source text with spans, the YAML tree, and decoding it into the
+//! model while recording every finding.
+
+pub mod apps;
+pub mod config;
+pub mod decode;
+pub mod deployment;
+pub mod module;
+pub mod node;
+pub mod operation;
+pub mod source;
+pub mod span;
+pub mod yaml;

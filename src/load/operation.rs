@@ -1,0 +1,428 @@
+//! Decodes an operation file (`operations/*.yaml`) into an [`Operation`].
+
+use std::path::Path;
+
+use crate::load::apps;
+use crate::load::decode::{Decoder, Fields};
+use crate::load::node::{Node, NodeKind};
+use crate::load::span::Spanned;
+use crate::model::duration::{DurationKind, Durations};
+use crate::model::operation::{
+    Action, Check, Operation, PowerShell, Requirement, Retry, RunCommand, RunCommandMode,
+    TemplateKind,
+};
+use crate::validate::diagnostic::Diagnostic;
+
+const OPERATION_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "duration",
+    "requires",
+    "prerequisites",
+    "validation",
+    "template",
+    "powershell",
+    "apps",
+    "blocks",
+    "fixes",
+    "locks",
+    "retry",
+    "outputs",
+];
+const DURATION_KEYS: &[&str] = &["expected", "timeout", "type"];
+const TEMPLATE_KEYS: &[&str] = &["type", "command", "vm", "resource_group", "mode"];
+const REQUIREMENT_KEYS: &[&str] = &["operation", "status", "optional"];
+
+/// Where an operation file sits and which module lists it.
+pub struct OperationFile<'a> {
+    /// The module folder's module id.
+    pub module: &'a str,
+    /// Path relative to the deployment folder.
+    pub path: &'a Path,
+    /// The file's id in the sources.
+    pub file: usize,
+}
+
+/// Decodes one operation file; `None` when it is too broken to use (findings are recorded).
+pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) -> Option<Operation> {
+    let top = decoder.fields(root, "the operation file", &["operation"])?;
+    let Some(node) = top.get("operation") else {
+        decoder.missing(top, "operation", "the operation file");
+        return None;
+    };
+    let fields = decoder.fields(node, "operation", OPERATION_KEYS)?;
+    let id = decoder.req_string(fields, "id", "operation")?;
+    let duration = fields
+        .get("duration")
+        .and_then(|n| durations(decoder, n, "operation.duration"))
+        .unwrap_or_default();
+    let (template, action) = action(decoder, fields, node)?;
+    let mut outputs = decoder
+        .string_list(fields, "outputs", "operation")
+        .into_iter()
+        .map(|s| s.value)
+        .collect::<Vec<_>>();
+    outputs.extend(published_outputs(&action));
+    outputs.sort();
+    outputs.dedup();
+    Some(Operation {
+        stem: at
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        module: at.module.to_owned(),
+        file: at.file,
+        path: at.path.to_path_buf(),
+        name: text(decoder, fields, "name").unwrap_or_else(|| id.value.clone()),
+        description: text(decoder, fields, "description").unwrap_or_default(),
+        duration,
+        template,
+        action,
+        requires: requirements(decoder, fields),
+        locks: decoder.string_list(fields, "locks", "operation"),
+        outputs,
+        retry: retry(decoder, fields),
+        checks: checks(decoder, fields),
+        id,
+    })
+}
+
+fn text(decoder: &mut Decoder<'_>, fields: Fields<'_>, key: &str) -> Option<String> {
+    decoder
+        .opt_string(fields, key, "operation")
+        .map(|s| s.value)
+}
+
+/// `duration:` as a number of seconds or `{expected, timeout, type}`.
+pub fn durations(decoder: &mut Decoder<'_>, node: &Node, what: &str) -> Option<Durations> {
+    let mut duration = Durations::default();
+    if let NodeKind::Scalar { .. } = node.kind {
+        let expected = positive(decoder, node, what)?;
+        duration.expected = expected;
+        duration.timeout = duration.timeout.max(expected.saturating_mul(2));
+        return Some(duration);
+    }
+    let fields = decoder.fields(node, what, DURATION_KEYS)?;
+    let expected = fields
+        .get("expected")
+        .and_then(|n| positive(decoder, n, &format!("{what}.expected")));
+    let timeout = fields
+        .get("timeout")
+        .and_then(|n| positive(decoder, n, &format!("{what}.timeout")));
+    if let Some(kind) = decoder.opt_string(fields, "type", what) {
+        match DurationKind::parse(&kind) {
+            Some(parsed) => duration.kind = parsed,
+            None => decoder.push(
+                Diagnostic::error(
+                    "unknown-duration-type",
+                    decoder.at_span(kind.span),
+                    format!("unknown duration type `{}`", kind.value),
+                )
+                .with_help("use FAST, NORMAL or WAIT"),
+            ),
+        }
+    }
+    duration.expected = expected.unwrap_or(duration.expected);
+    duration.timeout = timeout.unwrap_or(duration.timeout.max(duration.expected.saturating_mul(2)));
+    if let (Some(expected), Some(timeout)) = (expected, timeout)
+        && timeout < expected
+    {
+        let node = fields.get("timeout").expect("timeout was read");
+        decoder.push(
+            Diagnostic::error(
+                "timeout-below-expected",
+                decoder.at(node),
+                format!("timeout ({timeout}s) is shorter than the expected duration ({expected}s)"),
+            )
+            .with_help("raise the timeout above the expected duration"),
+        );
+    }
+    Some(duration)
+}
+
+fn positive(decoder: &mut Decoder<'_>, node: &Node, what: &str) -> Option<u64> {
+    let value = decoder.number(node, what)?;
+    if value.value <= 0 {
+        decoder.push(
+            Diagnostic::error(
+                "non-positive-duration",
+                decoder.at(node),
+                format!(
+                    "{what} must be more than zero seconds, found {}",
+                    value.value
+                ),
+            )
+            .with_help("durations are whole seconds, e.g. 60"),
+        );
+        return None;
+    }
+    u64::try_from(value.value).ok()
+}
+
+fn action(
+    decoder: &mut Decoder<'_>,
+    fields: Fields<'_>,
+    node: &Node,
+) -> Option<(TemplateKind, Action)> {
+    let Some(template_node) = fields.get("template") else {
+        decoder.missing(fields, "template", "operation");
+        return None;
+    };
+    let template = decoder.fields(template_node, "operation.template", TEMPLATE_KEYS)?;
+    let kind_name = decoder.req_string(template, "type", "operation.template")?;
+    let Some(kind) = TemplateKind::parse(&kind_name) else {
+        let help = match crate::text::closest(&kind_name, TemplateKind::NAMES) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!(
+                "use one of {}",
+                crate::text::code_list(&TemplateKind::NAMES)
+            ),
+        };
+        decoder.push(
+            Diagnostic::error(
+                "unknown-template-type",
+                decoder.at_span(kind_name.span),
+                format!("unknown template type `{}`", kind_name.value),
+            )
+            .with_help(help),
+        );
+        return None;
+    };
+    let command = decoder.opt_string(template, "command", "operation.template");
+    if kind != TemplateKind::AzVmRunCommand {
+        let Some(command) = command else {
+            decoder.missing(template, "command", "operation.template");
+            return None;
+        };
+        return Some((kind, Action::Bash { command }));
+    }
+    let run_command = run_command(decoder, fields, template, command.as_ref(), node)?;
+    Some((kind, Action::RunCommand(Box::new(run_command))))
+}
+
+fn run_command(
+    decoder: &mut Decoder<'_>,
+    fields: Fields<'_>,
+    template: Fields<'_>,
+    command: Option<&Spanned<String>>,
+    node: &Node,
+) -> Option<RunCommand> {
+    let parsed = command
+        .map(|c| crate::runcmd::target::from_command(c))
+        .unwrap_or_default();
+    let vm = decoder
+        .opt_string(template, "vm", "operation.template")
+        .or(parsed.vm);
+    let resource_group = decoder
+        .opt_string(template, "resource_group", "operation.template")
+        .or(parsed.resource_group);
+    let mode = match decoder.opt_string(template, "mode", "operation.template") {
+        None => RunCommandMode::Invoke,
+        Some(mode) if mode.value == "invoke" => RunCommandMode::Invoke,
+        Some(mode) if mode.value == "managed" => RunCommandMode::Managed,
+        Some(mode) => {
+            decoder.push(
+                Diagnostic::error(
+                    "unknown-run-command-mode",
+                    decoder.at_span(mode.span),
+                    format!("unknown run-command mode `{}`", mode.value),
+                )
+                .with_help("use `invoke` (default) or `managed`"),
+            );
+            RunCommandMode::Invoke
+        }
+    };
+    let script = powershell(decoder, fields, node);
+    let (Some(vm), Some(resource_group)) = (vm, resource_group) else {
+        decoder.push(
+            Diagnostic::error(
+                "missing-run-command-target",
+                decoder.at(template.node()),
+                "run-command operation does not say which VM it runs on",
+            )
+            .with_help("add `vm:` and `resource_group:` to the template, or an `az vm run-command invoke --resource-group R --name V` command"),
+        );
+        return None;
+    };
+    Some(RunCommand {
+        vm,
+        resource_group,
+        mode,
+        script: script?,
+    })
+}
+
+fn powershell(decoder: &mut Decoder<'_>, fields: Fields<'_>, node: &Node) -> Option<PowerShell> {
+    let generated = apps::decode(decoder, fields);
+    let content = fields
+        .get("powershell")
+        .and_then(|ps| decoder.fields(ps, "operation.powershell", &["file", "content"]))
+        .map(|ps| {
+            (
+                decoder
+                    .opt_string(ps, "file", "operation.powershell")
+                    .map(|f| f.value),
+                decoder.opt_string(ps, "content", "operation.powershell"),
+            )
+        });
+    match (generated, content) {
+        (Some(spec), None | Some((_, None))) => Some(PowerShell::Generated(Box::new(spec))),
+        (None, Some((file, Some(content)))) => Some(PowerShell::Content { file, content }),
+        (Some(_), Some((_, Some(content)))) => {
+            decoder.push(
+                Diagnostic::error(
+                    "conflicting-scripts",
+                    decoder.at_span(content.span),
+                    "an operation has either `powershell.content` or `apps:`/`blocks:`, not both",
+                )
+                .with_help("move the content into a sequential block"),
+            );
+            None
+        }
+        (None, _) => {
+            decoder.push(
+                Diagnostic::error(
+                    "missing-field",
+                    decoder.at(node),
+                    "run-command operation has no script: add `powershell.content`, `apps:` or `blocks:`",
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn requirements(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Vec<Requirement> {
+    let Some(node) = fields.get("requires") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in decoder.list(node, "operation.requires") {
+        if let Some(id) = item.as_str() {
+            out.push(Requirement {
+                operation: Spanned::new(id.to_owned(), item.span),
+                optional: false,
+            });
+            continue;
+        }
+        let Some(entry) = decoder.fields(item, "a requirement", REQUIREMENT_KEYS) else {
+            continue;
+        };
+        if let Some(operation) = decoder.req_string(entry, "operation", "a requirement") {
+            let optional = decoder
+                .opt_bool(entry, "optional", "a requirement")
+                .unwrap_or(false);
+            out.push(Requirement {
+                operation,
+                optional,
+            });
+        }
+    }
+    out
+}
+
+fn retry(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<Retry> {
+    let node = fields.get("retry")?;
+    let retry = decoder.fields(node, "operation.retry", &["max_attempts", "backoff"])?;
+    let max_attempts = decoder
+        .opt_number(retry, "max_attempts", "operation.retry")
+        .map_or(1, |n| n.value);
+    let backoff = decoder
+        .opt_number(retry, "backoff", "operation.retry")
+        .map_or(5, |n| n.value);
+    if !(1..=100).contains(&max_attempts) || backoff < 0 {
+        decoder.error(
+            "invalid-retry",
+            node,
+            "retry.max_attempts must be 1 to 100 and backoff at least 0",
+        );
+        return None;
+    }
+    Some(Retry {
+        max_attempts: u32::try_from(max_attempts).ok()?,
+        backoff: u64::try_from(backoff).ok()?,
+    })
+}
+
+fn checks(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Vec<Check> {
+    let Some(validation) = fields.get("validation") else {
+        return Vec::new();
+    };
+    let Some(validation) =
+        decoder.fields(validation, "operation.validation", &["enabled", "checks"])
+    else {
+        return Vec::new();
+    };
+    let Some(list) = validation.get("checks") else {
+        return Vec::new();
+    };
+    decoder
+        .list(list, "validation.checks")
+        .iter()
+        .filter_map(|item| check(decoder, item))
+        .collect()
+}
+
+fn check(decoder: &mut Decoder<'_>, item: &Node) -> Option<Check> {
+    let NodeKind::Map(entries) = &item.kind else {
+        decoder.error(
+            "wrong-type",
+            item,
+            "a validation check must be a mapping with a `type`",
+        );
+        return None;
+    };
+    let kind = match item
+        .get("type")
+        .and_then(|n| n.as_str().map(|t| (t, n.span)))
+    {
+        Some((text, span)) => Spanned::new(text.to_owned(), span),
+        None => {
+            decoder.error("missing-field", item, "a validation check has no `type`");
+            return None;
+        }
+    };
+    let fields = entries
+        .iter()
+        .filter_map(|(k, v)| {
+            Some((
+                k.as_str()?.to_owned(),
+                Spanned::new(v.as_str()?.to_owned(), v.span),
+            ))
+        })
+        .filter(|(k, _)| k != "type" && k != "description")
+        .collect();
+    Some(Check {
+        kind,
+        description: item
+            .get("description")
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        fields,
+    })
+}
+
+/// Names an operation publishes with `[OUTPUT] NAME=` literally in its script.
+fn published_outputs(action: &Action) -> Vec<String> {
+    let text = match action {
+        Action::Bash { command } => command.value.as_str(),
+        Action::RunCommand(rc) => match &rc.script {
+            PowerShell::Content { content, .. } => content.value.as_str(),
+            PowerShell::Generated(_) => return vec!["REBOOT_REQUIRED".to_owned()],
+        },
+    };
+    text.match_indices("[OUTPUT]")
+        .filter_map(|(i, m)| {
+            let rest = text[i + m.len()..].trim_start();
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            (rest[name.len()..].starts_with('=') && crate::model::variables::is_name(&name))
+                .then_some(name)
+        })
+        .collect()
+}

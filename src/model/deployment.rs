@@ -1,0 +1,84 @@
+//! A whole validated deployment: variables, modules and their operations.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::load::source::{FileId, Sources};
+use crate::model::module::Module;
+use crate::model::operation::Operation;
+use crate::model::variables::Variables;
+
+/// A loaded deployment folder.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    /// The deployment folder.
+    pub root: PathBuf,
+    /// Every file read, for diagnostics.
+    pub sources: Sources,
+    /// config.yaml's id in `sources`.
+    pub config_file: FileId,
+    /// The variables.
+    pub variables: Variables,
+    /// Modules sorted by folder name.
+    pub modules: Vec<Module>,
+    /// Every operation file's operation.
+    pub operations: Vec<Operation>,
+    /// Operation index by id (the first, when ids are duplicated).
+    by_id: HashMap<String, usize>,
+}
+
+impl Deployment {
+    /// Assembles a deployment; `modules` entries must already point into `operations`.
+    pub fn new(
+        root: PathBuf,
+        sources: Sources,
+        config_file: FileId,
+        variables: Variables,
+        modules: Vec<Module>,
+        operations: Vec<Operation>,
+    ) -> Self {
+        let mut by_id = HashMap::with_capacity(operations.len());
+        for (index, op) in operations.iter().enumerate() {
+            by_id.entry(op.id.value.clone()).or_insert(index);
+        }
+        Self {
+            root,
+            sources,
+            config_file,
+            variables,
+            modules,
+            operations,
+            by_id,
+        }
+    }
+
+    /// The module with this id.
+    pub fn module(&self, id: &str) -> Option<&Module> {
+        self.modules.iter().find(|m| m.id.value == id)
+    }
+
+    /// The operation with this id.
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.by_id.get(id).map(|&i| &self.operations[i])
+    }
+
+    /// The operation with this id, or whose file stem is `name` within `module` (or anywhere).
+    pub fn find_operation(&self, name: &str, module: Option<&str>) -> Option<&Operation> {
+        self.operation(name).or_else(|| {
+            self.operations
+                .iter()
+                .find(|op| op.stem == name && module.is_none_or(|m| op.module == m))
+        })
+    }
+
+    /// The operations of a module in declared order (entries without a file are skipped).
+    pub fn module_operations<'a>(
+        &'a self,
+        module: &'a Module,
+    ) -> impl Iterator<Item = &'a Operation> + 'a {
+        module
+            .entries
+            .iter()
+            .filter_map(|entry| entry.operation.map(|i| &self.operations[i]))
+    }
+}

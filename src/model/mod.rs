@@ -1,0 +1,7 @@
+//! The validated, resolved deployment the engine plans and runs.
+
+pub mod deployment;
+pub mod duration;
+pub mod module;
+pub mod operation;
+pub mod variables;

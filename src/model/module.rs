@@ -1,0 +1,49 @@
+//! A validated module: its operations in declared order, with parallel groups.
+
+use std::path::PathBuf;
+
+use crate::load::source::FileId;
+use crate::load::span::Spanned;
+
+/// How a module's operations are ordered (`module.schedule`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    /// Each operation starts as soon as its `requires` are completed.
+    Dag,
+    /// Declared order, parallel groups as barriers.
+    #[default]
+    Stages,
+}
+
+/// One entry of `module.operations`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The operation id.
+    pub id: Spanned<String>,
+    /// `parallel_group`, if any.
+    pub parallel_group: Option<Spanned<u32>>,
+    /// The index of the operation in [`crate::model::deployment::Deployment::operations`], once found.
+    pub operation: Option<usize>,
+}
+
+/// A validated module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Module {
+    /// `module.id`.
+    pub id: Spanned<String>,
+    /// Display name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Modules that must complete first.
+    pub dependencies: Vec<Spanned<String>>,
+    /// Stages or DAG.
+    pub schedule: Schedule,
+    /// The operations in declared order.
+    pub entries: Vec<Entry>,
+    /// `module.yaml`.
+    pub file: FileId,
+    /// The module's folder, relative to the deployment folder.
+    pub dir: PathBuf,
+}

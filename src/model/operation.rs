@@ -1,0 +1,170 @@
+//! A validated operation: what it runs, how long it may take, what it needs and holds.
+
+use std::path::PathBuf;
+
+use crate::load::source::FileId;
+use crate::load::span::Spanned;
+use crate::model::duration::Durations;
+use crate::ps::spec::ScriptSpec;
+
+/// How an operation's command runs (`template.type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum TemplateKind {
+    /// `az-cli`: bash.
+    #[serde(rename = "az-cli")]
+    AzCli,
+    /// `az-vm-run-command`: PowerShell pushed into a VM.
+    #[serde(rename = "az-vm-run-command")]
+    AzVmRunCommand,
+    /// `azure-cli-bash`: bash.
+    #[serde(rename = "azure-cli-bash")]
+    AzureCliBash,
+    /// `bash-script`: bash.
+    #[serde(rename = "bash-script")]
+    BashScript,
+}
+
+impl TemplateKind {
+    /// The names accepted in YAML.
+    pub const NAMES: [&'static str; 4] = [
+        "azure-cli-bash",
+        "az-cli",
+        "bash-script",
+        "az-vm-run-command",
+    ];
+
+    /// Parses a YAML name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "azure-cli-bash" => Some(Self::AzureCliBash),
+            "az-cli" => Some(Self::AzCli),
+            "bash-script" => Some(Self::BashScript),
+            "az-vm-run-command" => Some(Self::AzVmRunCommand),
+            _ => None,
+        }
+    }
+
+    /// The YAML name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AzCli => "az-cli",
+            Self::AzVmRunCommand => "az-vm-run-command",
+            Self::AzureCliBash => "azure-cli-bash",
+            Self::BashScript => "bash-script",
+        }
+    }
+}
+
+/// One entry of `requires`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requirement {
+    /// The operation that must be completed.
+    pub operation: Spanned<String>,
+    /// Whether a missing operation is only a warning.
+    pub optional: bool,
+}
+
+/// How the run-command is invoked (`template.mode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunCommandMode {
+    /// `az vm run-command invoke`: one call, output at the end.
+    #[default]
+    Invoke,
+    /// `az vm run-command create --async-execution` and polling: real exit code and progress.
+    Managed,
+}
+
+/// The PowerShell a run-command operation sends.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PowerShell {
+    /// `powershell.content`, with its `file` name when given.
+    Content {
+        /// The script file name of the bash engine's format (informational).
+        file: Option<String>,
+        /// The script, with `{{VARS}}` not yet substituted.
+        content: Spanned<String>,
+    },
+    /// A script generated from `apps:` and `blocks:`.
+    Generated(Box<ScriptSpec>),
+}
+
+/// A run-command operation's target and script.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunCommand {
+    /// The VM name (may hold `{{VARS}}` or `$VARS`).
+    pub vm: Spanned<String>,
+    /// The VM's resource group (may hold `{{VARS}}` or `$VARS`).
+    pub resource_group: Spanned<String>,
+    /// Invoke or managed.
+    pub mode: RunCommandMode,
+    /// What runs in the VM.
+    pub script: PowerShell,
+}
+
+/// What an operation runs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// A bash script (azure-cli-bash, az-cli, bash-script).
+    Bash {
+        /// The script, with `{{VARS}}` not yet substituted.
+        command: Spanned<String>,
+    },
+    /// PowerShell pushed into a VM.
+    RunCommand(Box<RunCommand>),
+}
+
+/// The operation's own retry policy for failures the error catalog does not know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Retry {
+    /// Total attempts, 1 = no retry.
+    pub max_attempts: u32,
+    /// Base backoff in seconds.
+    pub backoff: u64,
+}
+
+/// A validation check, kept as written (type plus its other fields).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    /// `type` of the check.
+    pub kind: Spanned<String>,
+    /// `description`.
+    pub description: String,
+    /// Other scalar fields (`command`, `path`, `expected`, ...).
+    pub fields: Vec<(String, Spanned<String>)>,
+}
+
+/// A validated operation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operation {
+    /// `operation.id`.
+    pub id: Spanned<String>,
+    /// The module it belongs to.
+    pub module: String,
+    /// The operation file's stem, accepted as an alias on the command line.
+    pub stem: String,
+    /// The operation file.
+    pub file: FileId,
+    /// The operation file's path relative to the deployment folder.
+    pub path: PathBuf,
+    /// Display name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Durations.
+    pub duration: Durations,
+    /// `template.type`.
+    pub template: TemplateKind,
+    /// What runs.
+    pub action: Action,
+    /// Operations that must be completed first.
+    pub requires: Vec<Requirement>,
+    /// Named exclusive locks (may hold `{{VARS}}`).
+    pub locks: Vec<Spanned<String>>,
+    /// Values the operation publishes with `[OUTPUT] NAME=value`.
+    pub outputs: Vec<String>,
+    /// The operation's retry policy, if any.
+    pub retry: Option<Retry>,
+    /// Validation checks.
+    pub checks: Vec<Check>,
+}

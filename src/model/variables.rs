@@ -1,0 +1,331 @@
+//! Deployment variables: config leaves by path, the `variables:` section, environment overrides,
+//! published outputs, secrets, and `{{NAME}}` substitution that refuses to inject code.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::redact::{self, Redactor};
+use crate::validate::diagnostic::Location;
+
+/// Characters that make a value unsafe to paste into a script.
+pub const UNSAFE_CHARS: &[char] = &[
+    '\'', '"', '$', '`', '\\', '\n', '\r', ';', '|', '&', '<', '>',
+];
+
+/// Where a variable's value came from.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "from")]
+pub enum Origin {
+    /// A leaf of config.yaml.
+    Config,
+    /// An environment variable of the same name.
+    Environment,
+    /// Published by an operation with `[OUTPUT]`.
+    Output(String),
+    /// The `variables:` section.
+    Section,
+}
+
+/// One variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variable {
+    /// UPPER_SNAKE name.
+    pub name: String,
+    /// The resolved value.
+    pub value: String,
+    /// Whether it is redacted everywhere.
+    pub secret: bool,
+    /// Where the value came from.
+    pub origin: Origin,
+    /// Where it is defined in the files, when it is.
+    pub location: Option<Location>,
+}
+
+/// All variables of a deployment, by name.
+#[derive(Clone, Debug, Default)]
+pub struct Variables {
+    vars: BTreeMap<String, Variable>,
+}
+
+impl Variables {
+    /// Adds or replaces a variable.
+    pub fn insert(&mut self, variable: Variable) {
+        self.vars.insert(variable.name.clone(), variable);
+    }
+
+    /// The variable called `name`.
+    pub fn get(&self, name: &str) -> Option<&Variable> {
+        self.vars.get(name)
+    }
+
+    /// The variable called `name`, to change it.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Variable> {
+        self.vars.get_mut(name)
+    }
+
+    /// Every variable, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = &Variable> {
+        self.vars.values()
+    }
+
+    /// Every variable name.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.keys().map(String::as_str)
+    }
+
+    /// Records a value published by an operation; secret when its name says so.
+    pub fn insert_output(&mut self, operation: &str, name: &str, value: &str) {
+        self.insert(Variable {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            secret: redact::is_secret_name(name),
+            origin: Origin::Output(operation.to_owned()),
+            location: None,
+        });
+    }
+
+    /// A redactor for every secret value.
+    pub fn redactor(&self) -> Redactor {
+        Redactor::new(self.iter().filter(|v| v.secret).map(|v| v.value.clone()))
+    }
+
+    /// `(name, value)` pairs to export to an operation's environment.
+    pub fn environment(&self) -> Vec<(String, String)> {
+        self.iter()
+            .map(|v| (v.name.clone(), v.value.clone()))
+            .collect()
+    }
+
+    /// Substitutes every `{{NAME}}` in `text`. With `Context::Script` the value is pasted into a
+    /// script, so secrets and values with unsafe characters are refused.
+    pub fn render(&self, text: &str, context: Context) -> Result<String, Vec<RenderError>> {
+        let mut out = String::with_capacity(text.len());
+        let mut errors = Vec::new();
+        let mut last = 0;
+        for placeholder in placeholders(text) {
+            out.push_str(&text[last..placeholder.range.start]);
+            last = placeholder.range.end;
+            match self.check(&placeholder, context) {
+                Ok(value) => out.push_str(value),
+                Err(error) => errors.push(error),
+            }
+        }
+        out.push_str(&text[last..]);
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The value for one placeholder, or why it cannot be substituted.
+    pub fn check(&self, placeholder: &Placeholder, context: Context) -> Result<&str, RenderError> {
+        let error = |kind| RenderError {
+            name: placeholder.name.clone(),
+            range: placeholder.range.clone(),
+            kind,
+        };
+        let Some(variable) = self.get(&placeholder.name) else {
+            return Err(error(RenderErrorKind::Unknown));
+        };
+        if context == Context::Script {
+            if variable.secret {
+                return Err(error(RenderErrorKind::Secret));
+            }
+            if let Some(c) = variable.value.chars().find(|c| UNSAFE_CHARS.contains(c)) {
+                return Err(error(RenderErrorKind::Unsafe(c)));
+            }
+        }
+        Ok(&variable.value)
+    }
+}
+
+/// Where a substituted value ends up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// Pasted into a script's text: only safe, non-secret values.
+    Script,
+    /// A name or a value the engine quotes itself (locks, VM names, generated PowerShell).
+    Value,
+}
+
+/// Why a placeholder cannot be substituted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RenderErrorKind {
+    /// The value is secret: scripts get it from the environment only.
+    Secret,
+    /// No such variable.
+    Unknown,
+    /// The value holds a character that would change the script.
+    Unsafe(char),
+}
+
+/// A placeholder that cannot be substituted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderError {
+    /// The variable name.
+    pub name: String,
+    /// Byte range of `{{NAME}}` in the text.
+    pub range: Range<usize>,
+    /// Why.
+    pub kind: RenderErrorKind,
+}
+
+impl RenderError {
+    /// One sentence for users.
+    pub fn message(&self) -> String {
+        let name = &self.name;
+        match self.kind {
+            RenderErrorKind::Secret => {
+                format!("secret `{name}` cannot be written into a script")
+            }
+            RenderErrorKind::Unknown => format!("unknown variable `{name}`"),
+            RenderErrorKind::Unsafe(c) => {
+                format!("the value of `{name}` contains {c:?}, which is unsafe in a script")
+            }
+        }
+    }
+
+    /// How to fix it.
+    pub fn help(&self, known: &[&str]) -> String {
+        let name = &self.name;
+        match self.kind {
+            RenderErrorKind::Unknown => match crate::text::closest(name, known.iter().copied()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => "define it in config.yaml or its `variables:` section".to_owned(),
+            },
+            _ => format!(
+                "use the environment variable instead: \"${name}\" in bash, or pass it as a value the engine quotes"
+            ),
+        }
+    }
+}
+
+/// A `{{NAME}}` in a text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placeholder {
+    /// The variable name, trimmed.
+    pub name: String,
+    /// Byte range of the whole placeholder.
+    pub range: Range<usize>,
+}
+
+/// Every `{{NAME}}` in `text`, in order.
+pub fn placeholders(text: &str) -> Vec<Placeholder> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(start) = text[from..].find("{{").map(|i| i + from) {
+        let Some(len) = text[start + 2..].find("}}") else {
+            break;
+        };
+        let end = start + 2 + len + 2;
+        let name = text[start + 2..end - 2].trim();
+        if is_name(name) {
+            found.push(Placeholder {
+                name: name.to_owned(),
+                range: start..end,
+            });
+            from = end;
+        } else {
+            from = start + 2;
+        }
+    }
+    found
+}
+
+/// Whether `name` is a variable name: letters, digits and underscores, not starting with a digit.
+pub fn is_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The UPPER_SNAKE variable name of a config path: `azure.resource_group` → `AZURE_RESOURCE_GROUP`.
+pub fn path_name(segments: &[&str]) -> String {
+    segments
+        .iter()
+        .map(|segment| {
+            segment
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str, bool)]) -> Variables {
+        let mut vars = Variables::default();
+        for (name, value, secret) in pairs {
+            vars.insert(Variable {
+                name: (*name).into(),
+                value: (*value).into(),
+                secret: *secret,
+                origin: Origin::Config,
+                location: None,
+            });
+        }
+        vars
+    }
+
+    #[test]
+    fn finds_placeholders_with_spaces() {
+        let found = placeholders("a {{ X }} b {{Y_2}} {{not a name}} {{");
+        let names: Vec<_> = found.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["X", "Y_2"]);
+        assert_eq!(found[0].range, 2..9);
+    }
+
+    #[test]
+    fn renders_safe_values_and_refuses_unsafe_secret_and_unknown() {
+        let vars = vars(&[
+            ("RG", "rg-avd", false),
+            ("EVIL", "x; rm -rf /", false),
+            ("PW", "p", true),
+        ]);
+        assert_eq!(
+            vars.render("-g {{RG}}", Context::Script).unwrap(),
+            "-g rg-avd"
+        );
+        let errors = vars
+            .render("{{EVIL}} {{PW}} {{NOPE}}", Context::Script)
+            .unwrap_err();
+        let kinds: Vec<_> = errors.iter().map(|e| e.kind.clone()).collect();
+        assert_eq!(
+            kinds,
+            [
+                RenderErrorKind::Unsafe(';'),
+                RenderErrorKind::Secret,
+                RenderErrorKind::Unknown
+            ]
+        );
+        assert_eq!(
+            vars.render("{{EVIL}}", Context::Value).unwrap(),
+            "x; rm -rf /"
+        );
+    }
+
+    #[test]
+    fn names_config_paths_in_upper_snake() {
+        assert_eq!(
+            path_name(&["azure", "resource_group"]),
+            "AZURE_RESOURCE_GROUP"
+        );
+        assert_eq!(
+            path_name(&["session-hosts", "vm.size"]),
+            "SESSION_HOSTS_VM_SIZE"
+        );
+    }
+}

@@ -1,0 +1,317 @@
+//! Builds the execution plan: which operations run, what each must wait for (stage barriers,
+//! `requires` in DAG modules, module dependencies), and the locks each holds.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::model::deployment::Deployment;
+use crate::model::module::{Module, Schedule};
+use crate::model::operation::{Action, Operation};
+use crate::model::variables::Context;
+
+/// What to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Every module, in dependency order.
+    All,
+    /// One module.
+    Module(String),
+    /// One operation of one module.
+    Operation {
+        /// The module id.
+        module: String,
+        /// The operation id or file stem.
+        operation: String,
+    },
+}
+
+impl Target {
+    /// Parses the command line's `<module|all> [operation]`.
+    pub fn parse(module: &str, operation: Option<&str>) -> Self {
+        match (module, operation) {
+            ("all", None) => Self::All,
+            (module, None) => Self::Module(module.to_owned()),
+            (module, Some(operation)) => Self::Operation {
+                module: module.to_owned(),
+                operation: operation.to_owned(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::All => f.write_str("all"),
+            Self::Module(module) => f.write_str(module),
+            Self::Operation { module, operation } => write!(f, "{module}/{operation}"),
+        }
+    }
+}
+
+/// The target names nothing in the deployment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// No module with that id.
+    #[error("no module `{name}`{}", did_you_mean(.suggestion))]
+    UnknownModule {
+        /// What was asked for.
+        name: String,
+        /// A close match.
+        suggestion: Option<String>,
+    },
+    /// No operation with that id or file stem in the module.
+    #[error("no operation `{name}` in module `{module}`{}", did_you_mean(.suggestion))]
+    UnknownOperation {
+        /// The module.
+        module: String,
+        /// What was asked for.
+        name: String,
+        /// A close match.
+        suggestion: Option<String>,
+    },
+}
+
+fn did_you_mean(suggestion: &Option<String>) -> String {
+    suggestion
+        .as_ref()
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default()
+}
+
+/// One operation in the plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedOp {
+    /// Index in `Deployment::operations`.
+    pub index: usize,
+    /// Operation id.
+    pub id: String,
+    /// Module id.
+    pub module: String,
+    /// Stage number within its module (stages schedule), 1-based.
+    pub stage: Option<usize>,
+    /// Plan indices that must complete before this one starts.
+    pub predecessors: Vec<usize>,
+    /// Exclusive locks, rendered (`vm:<rg>/<name>` added for run-commands).
+    pub locks: Vec<String>,
+    /// Expected duration.
+    pub expected: Duration,
+}
+
+/// A stage of a stages-scheduled module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stage {
+    /// 1-based number within the module.
+    pub number: usize,
+    /// The parallel group number, when the stage is a group.
+    pub parallel_group: Option<u32>,
+    /// Plan indices in declared order.
+    pub ops: Vec<usize>,
+}
+
+/// One module in the plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModulePlan {
+    /// Module id.
+    pub id: String,
+    /// Stages or DAG.
+    pub schedule: Schedule,
+    /// Stages (for a DAG module, one stage per operation in declared order).
+    pub stages: Vec<Stage>,
+}
+
+/// An execution plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// What was asked for.
+    pub target: Target,
+    /// Every planned operation.
+    pub ops: Vec<PlannedOp>,
+    /// Modules in execution order.
+    pub modules: Vec<ModulePlan>,
+}
+
+/// Plans `target`.
+pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError> {
+    let mut plan = Plan {
+        target: target.clone(),
+        ops: Vec::new(),
+        modules: Vec::new(),
+    };
+    match target {
+        Target::All => {
+            let mut finals: HashMap<&str, Vec<usize>> = HashMap::new();
+            for module in ordered_modules(deployment) {
+                let before: Vec<usize> = module
+                    .dependencies
+                    .iter()
+                    .flat_map(|d| finals.get(d.value.as_str()).cloned().unwrap_or_default())
+                    .collect();
+                let start = plan.ops.len();
+                add_module(&mut plan, deployment, module, &before, None);
+                finals.insert(&module.id.value, (start..plan.ops.len()).collect());
+            }
+        }
+        Target::Module(name) => {
+            let module = find_module(deployment, name)?;
+            add_module(&mut plan, deployment, module, &[], None);
+        }
+        Target::Operation { module, operation } => {
+            let module = find_module(deployment, module)?;
+            let op = deployment
+                .find_operation(operation, Some(&module.id.value))
+                .filter(|op| op.module == module.id.value)
+                .ok_or_else(|| PlanError::UnknownOperation {
+                    module: module.id.value.clone(),
+                    name: operation.clone(),
+                    suggestion: crate::text::closest(
+                        operation,
+                        deployment
+                            .module_operations(module)
+                            .map(|op| op.id.value.as_str()),
+                    )
+                    .map(str::to_owned),
+                })?;
+            add_module(&mut plan, deployment, module, &[], Some(&op.id.value));
+        }
+    }
+    Ok(plan)
+}
+
+fn find_module<'a>(deployment: &'a Deployment, name: &str) -> Result<&'a Module, PlanError> {
+    deployment
+        .module(name)
+        .ok_or_else(|| PlanError::UnknownModule {
+            name: name.to_owned(),
+            suggestion: crate::text::closest(
+                name,
+                deployment.modules.iter().map(|m| m.id.value.as_str()),
+            )
+            .map(str::to_owned),
+        })
+}
+
+/// Modules with their dependencies first, otherwise in folder order. Modules in a dependency
+/// cycle (reported by validation) keep folder order.
+fn ordered_modules(deployment: &Deployment) -> Vec<&Module> {
+    let mut placed: Vec<&Module> = Vec::new();
+    let mut remaining: Vec<&Module> = deployment.modules.iter().collect();
+    while !remaining.is_empty() {
+        let ready = remaining.iter().position(|m| {
+            m.dependencies.iter().all(|d| {
+                placed.iter().any(|p| p.id.value == d.value)
+                    || !deployment.modules.iter().any(|x| x.id.value == d.value)
+            })
+        });
+        placed.push(remaining.remove(ready.unwrap_or(0)));
+    }
+    placed
+}
+
+fn add_module(
+    plan: &mut Plan,
+    deployment: &Deployment,
+    module: &Module,
+    before: &[usize],
+    only: Option<&str>,
+) {
+    let mut stages: Vec<Stage> = Vec::new();
+    let mut group_stage: HashMap<u32, usize> = HashMap::new();
+    for entry in &module.entries {
+        let Some(index) = entry.operation else {
+            continue;
+        };
+        let op = &deployment.operations[index];
+        if only.is_some_and(|id| id != op.id.value) {
+            continue;
+        }
+        let plan_index = plan.ops.len();
+        let group = entry.parallel_group.as_ref().map(|g| g.value);
+        let stage_index = match group.filter(|_| module.schedule == Schedule::Stages) {
+            Some(g) => *group_stage.entry(g).or_insert_with(|| {
+                stages.push(Stage {
+                    number: stages.len() + 1,
+                    parallel_group: Some(g),
+                    ops: Vec::new(),
+                });
+                stages.len() - 1
+            }),
+            None => {
+                stages.push(Stage {
+                    number: stages.len() + 1,
+                    parallel_group: None,
+                    ops: Vec::new(),
+                });
+                stages.len() - 1
+            }
+        };
+        stages[stage_index].ops.push(plan_index);
+        plan.ops.push(PlannedOp {
+            index,
+            id: op.id.value.clone(),
+            module: module.id.value.clone(),
+            stage: Some(stages[stage_index].number),
+            predecessors: before.to_vec(),
+            locks: locks(deployment, op),
+            expected: op.duration.expected(),
+        });
+    }
+    match module.schedule {
+        Schedule::Stages => {
+            for pair in stages.windows(2) {
+                for &op in &pair[1].ops {
+                    plan.ops[op].predecessors.extend(&pair[0].ops);
+                }
+            }
+        }
+        Schedule::Dag => link_requirements(plan, deployment, &stages),
+    }
+    plan.modules.push(ModulePlan {
+        id: module.id.value.clone(),
+        schedule: module.schedule,
+        stages,
+    });
+}
+
+/// In a DAG module an operation waits for its `requires` that are in the plan.
+fn link_requirements(plan: &mut Plan, deployment: &Deployment, stages: &[Stage]) {
+    let positions: HashMap<String, usize> = plan
+        .ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| (op.id.clone(), i))
+        .collect();
+    for stage in stages {
+        for &i in &stage.ops {
+            let op = &deployment.operations[plan.ops[i].index];
+            for requirement in &op.requires {
+                if let Some(&p) = positions.get(&requirement.operation.value)
+                    && p != i
+                {
+                    plan.ops[i].predecessors.push(p);
+                }
+            }
+            plan.ops[i].stage = None;
+        }
+    }
+}
+
+/// The operation's locks with variables substituted, plus `vm:<rg>/<name>` for run-commands.
+pub fn locks(deployment: &Deployment, op: &Operation) -> Vec<String> {
+    let vars = &deployment.variables;
+    let render = |text: &str| {
+        vars.render(text, Context::Value)
+            .unwrap_or_else(|_| text.to_owned())
+    };
+    let mut locks: Vec<String> = op.locks.iter().map(|l| render(l)).collect();
+    if let Action::RunCommand(rc) = &op.action {
+        locks.push(format!(
+            "vm:{}/{}",
+            render(&rc.resource_group),
+            render(&rc.vm)
+        ));
+    }
+    locks.sort();
+    locks.dedup();
+    locks
+}

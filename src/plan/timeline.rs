@@ -1,0 +1,180 @@
+//! Predicts a plan's timeline from expected durations with the scheduler's own rules (plan
+//! order, throttle, locks), and finds the critical path.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashSet};
+use std::time::Duration;
+
+use crate::plan::graph::Plan;
+
+/// Predicted start and end of every planned operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timeline {
+    /// `(start, end)` per plan index; `None` for operations that can never start (a cycle).
+    pub spans: Vec<Option<(Duration, Duration)>>,
+    /// When the last operation ends.
+    pub total: Duration,
+    /// The sum of every expected duration: a fully sequential run.
+    pub sequential: Duration,
+}
+
+impl Timeline {
+    /// The predicted wall time of a set of operations: last end minus first start.
+    pub fn span_of(&self, ops: &[usize]) -> Duration {
+        let spans: Vec<(Duration, Duration)> = ops.iter().filter_map(|&i| self.spans[i]).collect();
+        let start = spans.iter().map(|s| s.0).min().unwrap_or_default();
+        let end = spans.iter().map(|s| s.1).max().unwrap_or_default();
+        end.saturating_sub(start)
+    }
+}
+
+/// Simulates `plan` with at most `throttle` operations at once.
+pub fn predict(plan: &Plan, throttle: usize) -> Timeline {
+    let n = plan.ops.len();
+    let throttle = throttle.max(1);
+    let successors = successors(plan);
+    let mut waiting: Vec<usize> = plan.ops.iter().map(|op| op.predecessors.len()).collect();
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut running: BinaryHeap<Reverse<(Duration, usize)>> = BinaryHeap::new();
+    let mut held: HashSet<&str> = HashSet::new();
+    let mut spans = vec![None; n];
+    let mut now = Duration::ZERO;
+    loop {
+        let startable: Vec<usize> = ready
+            .iter()
+            .copied()
+            .filter(|&i| plan.ops[i].locks.iter().all(|l| !held.contains(l.as_str())))
+            .collect();
+        for i in startable {
+            if running.len() >= throttle {
+                break;
+            }
+            if plan.ops[i].locks.iter().any(|l| held.contains(l.as_str())) {
+                continue;
+            }
+            ready.remove(&i);
+            held.extend(plan.ops[i].locks.iter().map(String::as_str));
+            let end = now + plan.ops[i].expected;
+            spans[i] = Some((now, end));
+            running.push(Reverse((end, i)));
+        }
+        let Some(Reverse((end, i))) = running.pop() else {
+            break;
+        };
+        now = end;
+        for lock in &plan.ops[i].locks {
+            held.remove(lock.as_str());
+        }
+        for &s in &successors[i] {
+            waiting[s] -= 1;
+            if waiting[s] == 0 {
+                ready.insert(s);
+            }
+        }
+    }
+    Timeline {
+        spans,
+        total: now,
+        sequential: plan.ops.iter().map(|op| op.expected).sum(),
+    }
+}
+
+fn successors(plan: &Plan) -> Vec<Vec<usize>> {
+    let mut successors = vec![Vec::new(); plan.ops.len()];
+    for (i, op) in plan.ops.iter().enumerate() {
+        for &p in &op.predecessors {
+            successors[p].push(i);
+        }
+    }
+    successors
+}
+
+/// The chain of operations whose expected durations add up to the longest path through the
+/// plan's dependencies (ignoring throttle and locks), with its length.
+pub fn critical_path(plan: &Plan) -> (Vec<usize>, Duration) {
+    let n = plan.ops.len();
+    let successors = successors(plan);
+    let mut waiting: Vec<usize> = plan.ops.iter().map(|op| op.predecessors.len()).collect();
+    let mut queue: Vec<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut finish = vec![Duration::ZERO; n];
+    let mut via: Vec<Option<usize>> = vec![None; n];
+    while let Some(i) = queue.pop() {
+        let (start, from) = plan.ops[i]
+            .predecessors
+            .iter()
+            .map(|&p| (finish[p], Some(p)))
+            .max()
+            .unwrap_or((Duration::ZERO, None));
+        finish[i] = start + plan.ops[i].expected;
+        via[i] = from;
+        for &s in &successors[i] {
+            waiting[s] -= 1;
+            if waiting[s] == 0 {
+                queue.push(s);
+            }
+        }
+    }
+    let Some(last) = (0..n).max_by_key(|&i| (finish[i], Reverse(i))) else {
+        return (Vec::new(), Duration::ZERO);
+    };
+    let mut path = vec![last];
+    while let Some(p) = via[*path.last().expect("path is never empty")] {
+        path.push(p);
+    }
+    path.reverse();
+    (path, finish[last])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::graph::{PlannedOp, Target};
+
+    fn op(id: &str, secs: u64, predecessors: &[usize], locks: &[&str]) -> PlannedOp {
+        PlannedOp {
+            index: 0,
+            id: id.into(),
+            module: "m".into(),
+            stage: None,
+            predecessors: predecessors.to_vec(),
+            locks: locks.iter().map(|l| (*l).to_owned()).collect(),
+            expected: Duration::from_secs(secs),
+        }
+    }
+
+    fn plan(ops: Vec<PlannedOp>) -> Plan {
+        Plan {
+            target: Target::All,
+            ops,
+            modules: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn throttle_and_locks_stretch_the_timeline() {
+        let p = plan(vec![
+            op("a", 10, &[], &[]),
+            op("b", 10, &[], &[]),
+            op("c", 10, &[], &[]),
+            op("d", 5, &[0, 1, 2], &[]),
+        ]);
+        assert_eq!(predict(&p, 5).total, Duration::from_secs(15));
+        assert_eq!(predict(&p, 2).total, Duration::from_secs(25));
+        assert_eq!(predict(&p, 5).sequential, Duration::from_secs(35));
+        let locked = plan(vec![
+            op("a", 10, &[], &["vm:x"]),
+            op("b", 10, &[], &["vm:x"]),
+        ]);
+        assert_eq!(predict(&locked, 5).total, Duration::from_secs(20));
+    }
+
+    #[test]
+    fn critical_path_follows_the_longest_chain() {
+        let p = plan(vec![
+            op("a", 10, &[], &[]),
+            op("b", 30, &[], &[]),
+            op("c", 5, &[0, 1], &[]),
+        ]);
+        assert_eq!(critical_path(&p), (vec![1, 2], Duration::from_secs(35)));
+    }
+}

@@ -1,0 +1,410 @@
+//! Cross-file checks on a loaded deployment: duplicate ids, requirements, dependencies,
+//! variables, unsafe substitutions, same-VM run-commands in one parallel group, check types.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::load::source::Sources;
+use crate::load::span::{Span, Spanned};
+use crate::model::deployment::Deployment;
+use crate::model::operation::{Action, Operation, PowerShell};
+use crate::model::variables::{self, Context, RenderError};
+use crate::plan::cycle::find_cycles;
+use crate::validate::diagnostic::{Diagnostic, Diagnostics, Location};
+
+/// Check types the existing bash engine's files use.
+pub const KNOWN_CHECK_TYPES: &[&str] = &[
+    "bash_command",
+    "file_exists",
+    "directory_exists",
+    "registry_key",
+    "resource_exists",
+    "provisioning_state",
+    "property_equals",
+    "property_greater_than",
+    "group_exists",
+    "group_type",
+    "all_groups_exist",
+    "subnet_count",
+    "nsg_count",
+    "nsg_rules_configured",
+    "nsg_attached",
+    "service_endpoints_configured",
+    "vnet_link_exists",
+    "connection_state",
+    "vm_agent_ready",
+    "host_pool_registration",
+];
+
+/// Variables the engine itself exports to every operation.
+pub const ENGINE_VARIABLES: &[&str] = &[
+    "AVD_RUN_ID",
+    "AVD_OPERATION_ID",
+    "AVD_OUTPUT_FILE",
+    "AVD_EXPECTED_SECONDS",
+];
+
+/// Runs every cross-file check.
+pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    duplicate_operations(deployment, diagnostics);
+    duplicate_modules(deployment, diagnostics);
+    requirements(deployment, diagnostics);
+    dependencies(deployment, diagnostics);
+    placeholders(deployment, diagnostics);
+    same_vm_in_group(deployment, diagnostics);
+    check_types(deployment, diagnostics);
+    msi_in_parallel_blocks(deployment, diagnostics);
+}
+
+fn at(file: usize, span: Span) -> Location {
+    Location {
+        file,
+        span: Some(span),
+    }
+}
+
+fn duplicate_operations(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    let mut first: HashMap<&str, &Operation> = HashMap::new();
+    for op in &deployment.operations {
+        match first.get(op.id.value.as_str()) {
+            Some(original) => diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-operation",
+                    at(op.file, op.id.span),
+                    format!("operation id `{}` is used twice", op.id.value),
+                )
+                .with_label(at(original.file, original.id.span), "first used here")
+                .with_help("operation ids must be unique across the whole deployment"),
+            ),
+            None => {
+                first.insert(&op.id.value, op);
+            }
+        }
+    }
+}
+
+fn duplicate_modules(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    let mut seen = HashSet::new();
+    for module in &deployment.modules {
+        if !seen.insert(module.id.value.as_str()) {
+            diagnostics.push(Diagnostic::error(
+                "duplicate-module",
+                at(module.file, module.id.span),
+                format!("module id `{}` is used twice", module.id.value),
+            ));
+        }
+    }
+}
+
+fn requirements(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    let index: HashMap<&str, usize> = deployment
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(i, op)| (op.id.value.as_str(), i))
+        .collect();
+    let ids: Vec<&str> = index.keys().copied().collect();
+    let mut edges = vec![Vec::new(); deployment.operations.len()];
+    for (i, op) in deployment.operations.iter().enumerate() {
+        for requirement in &op.requires {
+            match index.get(requirement.operation.value.as_str()) {
+                Some(&target) => edges[i].push(target),
+                None => diagnostics.push(unknown_requirement(
+                    op,
+                    &requirement.operation,
+                    requirement.optional,
+                    &ids,
+                )),
+            }
+        }
+    }
+    for cycle in find_cycles(&edges) {
+        let op = &deployment.operations[cycle[0]];
+        let path: Vec<&str> = cycle
+            .iter()
+            .map(|&i| deployment.operations[i].id.value.as_str())
+            .collect();
+        diagnostics.push(
+            Diagnostic::error(
+                "requirement-cycle",
+                at(op.file, op.id.span),
+                format!(
+                    "operations require each other in a cycle: {}",
+                    path.join(" -> ")
+                ),
+            )
+            .with_help("remove one of these `requires` entries"),
+        );
+    }
+}
+
+fn unknown_requirement(
+    op: &Operation,
+    name: &Spanned<String>,
+    optional: bool,
+    ids: &[&str],
+) -> Diagnostic {
+    let message = format!(
+        "`{}` requires unknown operation `{}`",
+        op.id.value, name.value
+    );
+    let help = match crate::text::closest(&name.value, ids.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => "requirements name an `operation.id`".to_owned(),
+    };
+    let diagnostic = if optional {
+        Diagnostic::warning("unknown-requirement", at(op.file, name.span), message)
+    } else {
+        Diagnostic::error("unknown-requirement", at(op.file, name.span), message)
+    };
+    diagnostic.with_help(help)
+}
+
+fn dependencies(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    let modules = &deployment.modules;
+    let ids: Vec<&str> = modules.iter().map(|m| m.id.value.as_str()).collect();
+    let mut edges = vec![Vec::new(); modules.len()];
+    for (i, module) in modules.iter().enumerate() {
+        for dependency in &module.dependencies {
+            match ids.iter().position(|id| *id == dependency.value) {
+                Some(target) => edges[i].push(target),
+                None => {
+                    let help = match crate::text::closest(&dependency.value, ids.iter().copied()) {
+                        Some(best) => format!("did you mean `{best}`?"),
+                        None => format!("known modules: {}", crate::text::code_list(&ids)),
+                    };
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "unknown-dependency",
+                            at(module.file, dependency.span),
+                            format!(
+                                "module `{}` depends on unknown module `{}`",
+                                module.id.value, dependency.value
+                            ),
+                        )
+                        .with_help(help),
+                    );
+                }
+            }
+        }
+    }
+    for cycle in find_cycles(&edges) {
+        let module = &modules[cycle[0]];
+        let path: Vec<&str> = cycle.iter().map(|&i| ids[i]).collect();
+        diagnostics.push(
+            Diagnostic::error(
+                "dependency-cycle",
+                at(module.file, module.id.span),
+                format!(
+                    "modules depend on each other in a cycle: {}",
+                    path.join(" -> ")
+                ),
+            )
+            .with_help("remove one of these `dependencies` entries"),
+        );
+    }
+}
+
+/// Every `{{NAME}}` in texts an operation uses must resolve; those pasted into scripts must be
+/// safe and not secret.
+fn placeholders(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    let mut known: HashSet<&str> = deployment.variables.names().collect();
+    known.extend(ENGINE_VARIABLES);
+    let outputs: HashSet<&str> = deployment
+        .operations
+        .iter()
+        .flat_map(|op| op.outputs.iter().map(String::as_str))
+        .collect();
+    let mut names: Vec<&str> = known.iter().chain(outputs.iter()).copied().collect();
+    names.sort_unstable();
+    let checker = PlaceholderCheck {
+        deployment,
+        outputs: &outputs,
+        names: &names,
+    };
+    for op in &deployment.operations {
+        for (text, context) in texts(op) {
+            checker.check(op, text, context, diagnostics);
+        }
+    }
+}
+
+/// The texts of an operation where placeholders are substituted, with how they are used.
+fn texts(op: &Operation) -> Vec<(&Spanned<String>, Context)> {
+    let mut texts: Vec<(&Spanned<String>, Context)> =
+        op.locks.iter().map(|l| (l, Context::Value)).collect();
+    match &op.action {
+        Action::Bash { command } => texts.push((command, Context::Script)),
+        Action::RunCommand(rc) => {
+            texts.push((&rc.vm, Context::Value));
+            texts.push((&rc.resource_group, Context::Value));
+            if let PowerShell::Content { content, .. } = &rc.script {
+                texts.push((content, Context::Script));
+            }
+        }
+    }
+    for check in &op.checks {
+        for (name, value) in &check.fields {
+            let context = if name == "command" {
+                Context::Script
+            } else {
+                Context::Value
+            };
+            texts.push((value, context));
+        }
+    }
+    texts
+}
+
+struct PlaceholderCheck<'a> {
+    deployment: &'a Deployment,
+    outputs: &'a HashSet<&'a str>,
+    names: &'a [&'a str],
+}
+
+impl PlaceholderCheck<'_> {
+    fn check(
+        &self,
+        op: &Operation,
+        text: &Spanned<String>,
+        context: Context,
+        diagnostics: &mut Diagnostics,
+    ) {
+        let vars = &self.deployment.variables;
+        for placeholder in variables::placeholders(&text.value) {
+            if ENGINE_VARIABLES.contains(&placeholder.name.as_str())
+                || (vars.get(&placeholder.name).is_none()
+                    && self.outputs.contains(placeholder.name.as_str()))
+            {
+                continue;
+            }
+            if let Err(error) = vars.check(&placeholder, context) {
+                let span = locate(&self.deployment.sources, op.file, text, &error);
+                diagnostics.push(
+                    Diagnostic::error(code(&error), at(op.file, span), error.message())
+                        .with_help(error.help(self.names)),
+                );
+            }
+        }
+    }
+}
+
+fn code(error: &RenderError) -> &'static str {
+    match error.kind {
+        variables::RenderErrorKind::Secret => "secret-in-script",
+        variables::RenderErrorKind::Unknown => "unknown-variable",
+        variables::RenderErrorKind::Unsafe(_) => "unsafe-substitution",
+    }
+}
+
+/// The span of the placeholder in the file: the same occurrence of its literal text inside the
+/// scalar's span, or the whole scalar when it cannot be found (escaped or folded text).
+fn locate(sources: &Sources, file: usize, text: &Spanned<String>, error: &RenderError) -> Span {
+    let literal = &text.value[error.range.clone()];
+    let nth = text.value[..error.range.start].matches(literal).count();
+    let source = sources.get(file);
+    let range = text.span.range();
+    let Some(region) = source.text.get(range.start..range.end.max(range.start)) else {
+        return text.span;
+    };
+    let Some((offset, _)) = region.match_indices(literal).nth(nth) else {
+        return text.span;
+    };
+    let start = range.start + offset;
+    let before = &source.text[..start];
+    let line = before.matches('\n').count() + 1;
+    let col0 = before.rsplit('\n').next().unwrap_or("").chars().count();
+    let start_pos = source.pos(line, col0);
+    let end_pos = source.pos(line, col0 + literal.chars().count());
+    Span {
+        start: start_pos,
+        end: end_pos,
+    }
+}
+
+/// Two run-command operations on one VM in one parallel group: the seed's "Will fail!".
+fn same_vm_in_group(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    let vars = &deployment.variables;
+    for module in &deployment.modules {
+        let mut groups: BTreeMap<u32, Vec<(&Operation, String, Span)>> = BTreeMap::new();
+        for entry in &module.entries {
+            let (Some(group), Some(index)) = (&entry.parallel_group, entry.operation) else {
+                continue;
+            };
+            let op = &deployment.operations[index];
+            if let Action::RunCommand(rc) = &op.action {
+                let vm = vars
+                    .render(&rc.vm, Context::Value)
+                    .unwrap_or_else(|_| rc.vm.value.clone());
+                let rg = vars
+                    .render(&rc.resource_group, Context::Value)
+                    .unwrap_or_else(|_| rc.resource_group.value.clone());
+                groups.entry(group.value).or_default().push((
+                    op,
+                    format!("{rg}/{vm}"),
+                    entry.id.span,
+                ));
+            }
+        }
+        for (group, members) in groups {
+            for (i, (op, vm, span)) in members.iter().enumerate() {
+                if let Some((first, _, first_span)) =
+                    members[..i].iter().find(|(_, other, _)| other == vm)
+                {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "run-command-same-vm",
+                            at(module.file, *span),
+                            format!(
+                                "`{}` and `{}` both run a run-command on VM `{vm}` in parallel group {group}: Azure allows one run-command per VM at a time",
+                                first.id.value, op.id.value
+                            ),
+                        )
+                        .with_label(at(module.file, *first_span), "the other run-command on that VM")
+                        .with_help("give them different parallel groups, or merge them into one operation with `apps:`/`blocks:` (script-level parallelism)"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_types(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    for op in &deployment.operations {
+        for check in &op.checks {
+            if !KNOWN_CHECK_TYPES.contains(&check.kind.value.as_str()) {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "unknown-check-type",
+                        at(op.file, check.kind.span),
+                        format!(
+                            "unknown validation check type `{}` is kept but not run",
+                            check.kind.value
+                        ),
+                    )
+                    .with_help(format!("known types: {}", KNOWN_CHECK_TYPES.join(", "))),
+                );
+            }
+        }
+    }
+}
+
+fn msi_in_parallel_blocks(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    for op in &deployment.operations {
+        let Action::RunCommand(rc) = &op.action else {
+            continue;
+        };
+        let PowerShell::Generated(spec) = &rc.script else {
+            continue;
+        };
+        for (a, b) in crate::ps::msi_conflicts(&spec.blocks) {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "parallel-msi-install",
+                    at(op.file, op.id.span),
+                    format!("parallel blocks `{a}` and `{b}` both start an MSI install: Windows Installer runs one at a time (exit 1618)"),
+                )
+                .with_help("make one of the blocks `parallel: false`, or install through `apps:`, which installs one at a time"),
+            );
+        }
+    }
+}

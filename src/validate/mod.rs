@@ -1,0 +1,5 @@
+//! Validation: every check pushes its findings and none stops at the first.
+
+pub mod checks;
+pub mod diagnostic;
+pub mod render;

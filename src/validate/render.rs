@@ -1,0 +1,159 @@
+//! Renders findings for people (source snippets with carets, via annotate-snippets) and for
+//! programs (JSON).
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+
+use crate::load::source::Sources;
+use crate::validate::diagnostic::{Diagnostic, Location, Severity};
+
+/// Renders findings as source snippets; `color` adds ANSI styles.
+pub fn human(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        out.push_str(&renderer.render(&[group(sources, diagnostic)]));
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary(diagnostics));
+    out.push('\n');
+    out
+}
+
+/// `2 errors, 1 warning`, or `no findings`.
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    match (errors, warnings) {
+        (0, 0) => "no findings".to_owned(),
+        _ => format!(
+            "{}, {}",
+            crate::text::plural(errors, "error"),
+            crate::text::plural(warnings, "warning")
+        ),
+    }
+}
+
+fn group<'a>(sources: &'a Sources, diagnostic: &'a Diagnostic) -> Group<'a> {
+    let level = match diagnostic.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let title = level
+        .primary_title(diagnostic.message.as_str())
+        .id(diagnostic.code);
+    let mut group = title.element(snippet(sources, diagnostic.location, ""));
+    let primary_file = diagnostic.location.file;
+    for label in &diagnostic.labels {
+        if label.location.file != primary_file || label.location.span.is_none() {
+            group = group.element(snippet(sources, label.location, &label.message));
+        }
+    }
+    if let Some(help) = &diagnostic.help {
+        group = group.element(Level::HELP.message(help.as_str()));
+    }
+    group.elements(same_file_labels(sources, diagnostic))
+}
+
+/// Labels in the primary file are drawn in the primary snippet's file as a second snippet.
+fn same_file_labels<'a>(
+    sources: &'a Sources,
+    diagnostic: &'a Diagnostic,
+) -> Vec<annotate_snippets::Element<'a>> {
+    diagnostic
+        .labels
+        .iter()
+        .filter(|label| {
+            label.location.file == diagnostic.location.file && label.location.span.is_some()
+        })
+        .map(|label| snippet(sources, label.location, &label.message).into())
+        .collect()
+}
+
+fn snippet<'a>(
+    sources: &'a Sources,
+    location: Location,
+    label: &'a str,
+) -> annotate_snippets::Element<'a> {
+    let source = sources.get(location.file);
+    let path = source.path.to_string_lossy().into_owned();
+    match location.span {
+        Some(span) => {
+            let kind = if label.is_empty() {
+                AnnotationKind::Primary
+            } else {
+                AnnotationKind::Context
+            };
+            Snippet::source(source.text.as_str())
+                .path(path)
+                .fold(true)
+                .annotation(kind.span(span.range()).label(label))
+                .into()
+        }
+        None => Origin::path(path).into(),
+    }
+}
+
+/// The `validate --json` document.
+#[derive(Debug, serde::Serialize)]
+pub struct Report<'a> {
+    /// Bumped when fields change meaning.
+    pub format_version: u32,
+    /// Whether there are no errors.
+    pub valid: bool,
+    /// Error count.
+    pub errors: usize,
+    /// Warning count.
+    pub warnings: usize,
+    /// The findings.
+    pub diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+/// One finding in JSON.
+#[derive(Debug, serde::Serialize)]
+pub struct JsonDiagnostic<'a> {
+    /// Stable code.
+    pub code: &'a str,
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: &'a str,
+    /// The file, relative to the deployment folder.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// How to fix it.
+    pub help: Option<&'a str>,
+}
+
+/// Builds the JSON report.
+pub fn json<'a>(sources: &Sources, diagnostics: &'a [Diagnostic]) -> Report<'a> {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    Report {
+        format_version: 1,
+        valid: errors == 0,
+        errors,
+        warnings: diagnostics.len() - errors,
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
+                code: d.code,
+                severity: d.severity,
+                message: &d.message,
+                file: sources
+                    .get(d.location.file)
+                    .path
+                    .to_string_lossy()
+                    .into_owned(),
+                line: d.location.span.map(|s| s.start.line),
+                column: d.location.span.map(|s| s.start.col),
+                help: d.help.as_deref(),
+            })
+            .collect(),
+    }
+}
