@@ -1,5 +1,8 @@
 //! avdeploy: a deployment engine for Azure Virtual Desktop.
 
+pub mod cli;
+pub mod cmd;
+pub mod error;
 pub mod exec;
 pub mod exit_code;
 pub mod load;
@@ -8,6 +11,7 @@ pub mod plan;
 pub mod ps;
 pub mod redact;
 pub mod report;
+pub mod run;
 pub mod runcmd;
 pub mod sim;
 pub mod state;
@@ -16,5 +20,5 @@ pub mod validate;
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> i32 {
-    exit_code::SUCCESS
+    run::main()
 }

@@ -1,0 +1,158 @@
+//! The command line: global options and one subcommand per action.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// avdeploy runs Azure Virtual Desktop deployments described in YAML: a config.yaml plus
+/// modules of operations (bash scripts driving the az CLI, and PowerShell pushed into VMs with
+/// az vm run-command). It runs them in order, in parallel wherever Azure allows it, with
+/// retries, timeouts, live progress, logs, and a state that survives crashes and can be resumed.
+#[derive(Debug, Parser)]
+#[command(name = "avdeploy", version, max_term_width = 100)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Work on the deployment in DIR instead of the current folder (like `git -C`).
+    #[arg(
+        short = 'C',
+        long = "dir",
+        value_name = "DIR",
+        global = true,
+        default_value = "."
+    )]
+    pub dir: PathBuf,
+    /// The config file, relative to the deployment folder.
+    #[arg(
+        long,
+        value_name = "FILE",
+        global = true,
+        default_value = "config.yaml"
+    )]
+    pub config: PathBuf,
+}
+
+/// `--json` for commands that can print machine-readable output.
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print JSON (a stable, versioned schema) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check config.yaml, every module and operation; report all findings with file:line:column.
+    /// Exits 0 when there are no errors (warnings allowed), 2 otherwise.
+    Validate(JsonArg),
+    /// List every module and its operations in declared order.
+    List(JsonArg),
+    /// Show the stages (or graph) of a module or of all modules, their expected durations under
+    /// the throttle and locks, the critical path, and the saving over a sequential run.
+    Plan(PlanArgs),
+    /// Print every variable (config paths in UPPER_SNAKE, `variables:`, environment overrides)
+    /// with secrets shown as ***.
+    Vars(JsonArg),
+    /// Run a module, one of its operations, or `all` modules.
+    Run(RunArgs),
+    /// Run again what the last unfinished run did not complete (failed, timed out, interrupted,
+    /// never started). Completed operations are never re-run.
+    Resume(ResumeArgs),
+    /// Show each operation's status, duration, attempts and last error, the last run, and what
+    /// `resume` would do.
+    Status(JsonArg),
+    /// Print the log of an operation's latest attempt (or list all attempts' logs).
+    Logs(LogsArgs),
+    /// Print the script an operation runs, as rendered, with secrets as ***.
+    Script(ScriptArgs),
+    /// Write a working deployment folder (config.yaml and modules) from the built-in catalog.
+    Init(InitArgs),
+    /// Print shell completions for bash, zsh, fish, elvish or powershell.
+    Completions(CompletionsArgs),
+}
+
+/// `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// A module id, or `all`.
+    pub target: String,
+    /// How many operations may run at once.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
+    pub throttle: u16,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A module id, or `all` for every module in dependency order.
+    pub module: String,
+    /// One operation of the module (its id, or its file name without .yaml).
+    pub operation: Option<String>,
+    /// How many operations may run at once across the whole run.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
+    pub throttle: u16,
+    /// Re-run operations that are already completed.
+    #[arg(long)]
+    pub force: bool,
+    /// Run against the built-in Azure simulator instead of the real az CLI (a test double).
+    #[arg(long, env = "AVDEPLOY_SIMULATE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub simulate: bool,
+}
+
+/// `resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// Proceed without asking (required when standard input is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// How many operations may run at once (default: the resumed run's).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub throttle: Option<u16>,
+    /// Run against the built-in Azure simulator instead of the real az CLI (a test double).
+    #[arg(long, env = "AVDEPLOY_SIMULATE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub simulate: bool,
+}
+
+/// `logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The operation id (or file name without .yaml).
+    pub operation: String,
+    /// List every attempt's log file instead of printing the latest.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `script`.
+#[derive(Debug, Args)]
+pub struct ScriptArgs {
+    /// The operation id (or file name without .yaml).
+    pub operation: String,
+}
+
+/// `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to create (must be empty or absent).
+    pub dir: PathBuf,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,139 @@
+//! `avdeploy list`: modules and their operations in declared order.
+
+use std::io::Write;
+
+use crate::cli::{GlobalArgs, JsonArg};
+use crate::cmd::context;
+use crate::error::Error;
+use crate::model::deployment::Deployment;
+use crate::model::module::Schedule;
+
+/// The `list --json` document.
+#[derive(Debug, serde::Serialize)]
+pub struct ListJson {
+    /// Bumped when fields change meaning.
+    pub format_version: u32,
+    /// Modules in folder order.
+    pub modules: Vec<ModuleJson>,
+}
+
+/// A module in `list --json`.
+#[derive(Debug, serde::Serialize)]
+pub struct ModuleJson {
+    /// Module id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Modules it depends on.
+    pub dependencies: Vec<String>,
+    /// `stages` or `dag`.
+    pub schedule: Schedule,
+    /// Operations in declared order.
+    pub operations: Vec<OperationJson>,
+}
+
+/// An operation in `list --json`.
+#[derive(Debug, serde::Serialize)]
+pub struct OperationJson {
+    /// Operation id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `template.type`.
+    pub template: &'static str,
+    /// `parallel_group`, if any.
+    pub parallel_group: Option<u32>,
+    /// Expected seconds.
+    pub expected_seconds: u64,
+    /// Timeout seconds.
+    pub timeout_seconds: u64,
+    /// The operation file.
+    pub file: String,
+}
+
+/// Builds the list document.
+pub fn document(deployment: &Deployment) -> ListJson {
+    let modules = deployment
+        .modules
+        .iter()
+        .map(|module| ModuleJson {
+            id: module.id.value.clone(),
+            name: module.name.clone(),
+            description: module.description.clone(),
+            dependencies: module
+                .dependencies
+                .iter()
+                .map(|d| d.value.clone())
+                .collect(),
+            schedule: module.schedule,
+            operations: module
+                .entries
+                .iter()
+                .filter_map(|entry| {
+                    let op = &deployment.operations[entry.operation?];
+                    Some(OperationJson {
+                        id: op.id.value.clone(),
+                        name: op.name.clone(),
+                        template: op.template.as_str(),
+                        parallel_group: entry.parallel_group.as_ref().map(|g| g.value),
+                        expected_seconds: op.duration.expected,
+                        timeout_seconds: op.duration.timeout,
+                        file: op.path.display().to_string(),
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    ListJson {
+        format_version: 1,
+        modules,
+    }
+}
+
+/// Runs `list`.
+pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
+    let deployment = context::load_valid(global, false)?;
+    let doc = document(&deployment);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else {
+        out.write_all(render(&doc).as_bytes())?;
+    }
+    Ok(crate::exit_code::SUCCESS)
+}
+
+/// The text form of `list`.
+pub fn render(doc: &ListJson) -> String {
+    let mut out = String::new();
+    for module in &doc.modules {
+        out.push_str(&format!("{}  {}", module.id, module.name));
+        if !module.description.is_empty() {
+            out.push_str(&format!(" - {}", module.description));
+        }
+        out.push('\n');
+        let width = module
+            .operations
+            .iter()
+            .map(|o| o.id.len())
+            .max()
+            .unwrap_or(0);
+        for (n, op) in module.operations.iter().enumerate() {
+            let group = op
+                .parallel_group
+                .map_or_else(|| "-".to_owned(), |g| format!("group {g}"));
+            out.push_str(&format!(
+                "  {:>2}. {:<width$}  {:<18} {:<8} {:>7}  {}\n",
+                n + 1,
+                op.id,
+                op.template,
+                group,
+                crate::text::duration(std::time::Duration::from_secs(op.expected_seconds)),
+                op.name,
+            ));
+        }
+    }
+    out
+}

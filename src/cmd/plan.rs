@@ -1,0 +1,209 @@
+//! `avdeploy plan`: stages in execution order with expected durations under the throttle and
+//! locks, the critical path, and the saving over a sequential run.
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::cli::{GlobalArgs, PlanArgs};
+use crate::cmd::context;
+use crate::error::Error;
+use crate::model::module::Schedule;
+use crate::plan::graph::{self, Plan, Target};
+use crate::plan::timeline::{self, Timeline};
+use crate::text;
+
+/// The `plan --json` document.
+#[derive(Debug, serde::Serialize)]
+pub struct PlanJson {
+    /// Bumped when fields change meaning.
+    pub format_version: u32,
+    /// What was planned.
+    pub target: String,
+    /// The concurrency cap the prediction used.
+    pub throttle: usize,
+    /// Modules in execution order.
+    pub modules: Vec<ModuleJson>,
+    /// Predicted wall time of the whole plan, in seconds.
+    pub predicted_seconds: u64,
+    /// Sum of all expected durations, in seconds.
+    pub sequential_seconds: u64,
+    /// The longest chain of dependent operations.
+    pub critical_path: Vec<String>,
+    /// Its length in seconds.
+    pub critical_path_seconds: u64,
+}
+
+/// A module in `plan --json`.
+#[derive(Debug, serde::Serialize)]
+pub struct ModuleJson {
+    /// Module id.
+    pub id: String,
+    /// `stages` or `dag`.
+    pub schedule: Schedule,
+    /// Stages in order.
+    pub stages: Vec<StageJson>,
+    /// Predicted wall time of the module.
+    pub predicted_seconds: u64,
+    /// Sum of its expected durations.
+    pub sequential_seconds: u64,
+}
+
+/// A stage in `plan --json`.
+#[derive(Debug, serde::Serialize)]
+pub struct StageJson {
+    /// 1-based stage number.
+    pub number: usize,
+    /// Whether its operations run in parallel.
+    pub parallel: bool,
+    /// The parallel group number.
+    pub parallel_group: Option<u32>,
+    /// Predicted wall time of the stage under the throttle and locks.
+    pub predicted_seconds: u64,
+    /// The stage's operations.
+    pub operations: Vec<OpJson>,
+}
+
+/// An operation in `plan --json`.
+#[derive(Debug, serde::Serialize)]
+pub struct OpJson {
+    /// Operation id.
+    pub id: String,
+    /// Expected seconds.
+    pub expected_seconds: u64,
+    /// Exclusive locks it holds.
+    pub locks: Vec<String>,
+}
+
+/// Builds the plan document.
+pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
+    let (path, critical) = timeline::critical_path(plan);
+    let modules = plan
+        .modules
+        .iter()
+        .map(|module| {
+            let all: Vec<usize> = module
+                .stages
+                .iter()
+                .flat_map(|s| s.ops.iter().copied())
+                .collect();
+            ModuleJson {
+                id: module.id.clone(),
+                schedule: module.schedule,
+                predicted_seconds: timeline.span_of(&all).as_secs(),
+                sequential_seconds: all.iter().map(|&i| plan.ops[i].expected.as_secs()).sum(),
+                stages: module
+                    .stages
+                    .iter()
+                    .map(|stage| StageJson {
+                        number: stage.number,
+                        parallel: stage.ops.len() > 1,
+                        parallel_group: stage.parallel_group,
+                        predicted_seconds: timeline.span_of(&stage.ops).as_secs(),
+                        operations: stage
+                            .ops
+                            .iter()
+                            .map(|&i| OpJson {
+                                id: plan.ops[i].id.clone(),
+                                expected_seconds: plan.ops[i].expected.as_secs(),
+                                locks: plan.ops[i].locks.clone(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    PlanJson {
+        format_version: 1,
+        target: plan.target.to_string(),
+        throttle,
+        modules,
+        predicted_seconds: timeline.total.as_secs(),
+        sequential_seconds: timeline.sequential.as_secs(),
+        critical_path: path.iter().map(|&i| plan.ops[i].id.clone()).collect(),
+        critical_path_seconds: critical.as_secs(),
+    }
+}
+
+/// Runs `plan`.
+pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
+    let deployment = context::load_valid(global, false)?;
+    let plan = graph::build(&deployment, &Target::parse(&args.target, None))?;
+    let throttle = usize::from(args.throttle);
+    let timeline = timeline::predict(&plan, throttle);
+    let doc = document(&plan, &timeline, throttle);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else {
+        out.write_all(render(&doc).as_bytes())?;
+    }
+    Ok(crate::exit_code::SUCCESS)
+}
+
+fn secs(seconds: u64) -> String {
+    text::duration(Duration::from_secs(seconds))
+}
+
+/// The text form of `plan`.
+pub fn render(doc: &PlanJson) -> String {
+    let mut out = format!("Plan for `{}` (throttle {})\n", doc.target, doc.throttle);
+    for module in &doc.modules {
+        let schedule = match module.schedule {
+            Schedule::Stages => "stages",
+            Schedule::Dag => "dag: each operation starts when its requires complete",
+        };
+        out.push_str(&format!("\nModule {} ({schedule})\n", module.id));
+        for stage in &module.stages {
+            let kind = match (stage.parallel, stage.parallel_group) {
+                (true, Some(group)) => format!(
+                    "parallel group {group}, {}",
+                    text::plural(stage.operations.len(), "operation")
+                ),
+                (true, None) => format!(
+                    "parallel, {}",
+                    text::plural(stage.operations.len(), "operation")
+                ),
+                (false, _) => "sequential".to_owned(),
+            };
+            out.push_str(&format!(
+                "  Stage {:>2}  {kind:<40} ~{}\n",
+                stage.number,
+                secs(stage.predicted_seconds)
+            ));
+            for op in &stage.operations {
+                let locks = if op.locks.is_empty() {
+                    String::new()
+                } else {
+                    format!("  locks: {}", op.locks.join(", "))
+                };
+                out.push_str(&format!(
+                    "            - {} ({}){locks}\n",
+                    op.id,
+                    secs(op.expected_seconds)
+                ));
+            }
+        }
+        out.push_str(&format!(
+            "  Module total: ~{} (sequential: {})\n",
+            secs(module.predicted_seconds),
+            secs(module.sequential_seconds)
+        ));
+    }
+    let saved = doc.sequential_seconds.saturating_sub(doc.predicted_seconds);
+    let percent = (saved * 100)
+        .checked_div(doc.sequential_seconds)
+        .unwrap_or(0);
+    out.push_str(&format!(
+        "\nPredicted total: ~{} against {} fully sequential (saves {}, {percent}%)\n",
+        secs(doc.predicted_seconds),
+        secs(doc.sequential_seconds),
+        secs(saved),
+    ));
+    out.push_str(&format!(
+        "Critical path ({}): {}\n",
+        secs(doc.critical_path_seconds),
+        doc.critical_path.join(" -> ")
+    ));
+    out
+}

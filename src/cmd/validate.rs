@@ -1,0 +1,39 @@
+//! `avdeploy validate`: every finding at once, exit 2 when any is an error.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{GlobalArgs, JsonArg};
+use crate::cmd::context;
+use crate::error::Error;
+use crate::exit_code;
+use crate::validate::render;
+
+/// Runs `validate` and returns the exit code.
+pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
+    let (deployment, diagnostics) = context::load_checked(global)?;
+    let has_errors = diagnostics.iter().any(|d| d.is_error());
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        let report = render::json(&deployment.sources, &diagnostics);
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else if diagnostics.is_empty() {
+        let ops = deployment.operations.len();
+        writeln!(
+            stdout,
+            "valid: {} and {} checked, no findings",
+            crate::text::plural(deployment.modules.len(), "module"),
+            crate::text::plural(ops, "operation"),
+        )?;
+    } else {
+        let color = std::io::stderr().is_terminal();
+        eprint!(
+            "{}",
+            render::human(&deployment.sources, &diagnostics, color)
+        );
+    }
+    Ok(if has_errors {
+        exit_code::INVALID_INPUT
+    } else {
+        exit_code::SUCCESS
+    })
+}

@@ -1,0 +1,69 @@
+//! Operational errors: everything that stops a command other than findings about the input,
+//! with the exit code each maps to.
+
+use std::path::PathBuf;
+
+use crate::exit_code;
+
+/// A command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The deployment folder could not be read.
+    #[error(transparent)]
+    Load(#[from] crate::load::deployment::LoadError),
+    /// The deployment has errors; they were already printed.
+    #[error("the deployment has {count} error(s); run `avdeploy validate` for details")]
+    Invalid {
+        /// How many errors.
+        count: usize,
+    },
+    /// The target of `run`/`plan` names nothing.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::graph::PlanError),
+    /// Bad usage that clap cannot see.
+    #[error("{message}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+    },
+    /// A file could not be written or read.
+    #[error("cannot {action} `{path}`")]
+    Io {
+        /// What was being done (`write`, `read`, `create`).
+        action: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing to standard output failed.
+    #[error("cannot write output")]
+    Output(#[from] std::io::Error),
+    /// JSON serialisation failed.
+    #[error("cannot encode JSON")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::Load(_) | Self::Invalid { .. } | Self::Plan(_) | Self::Usage { .. } => {
+                exit_code::INVALID_INPUT
+            }
+            Self::Io { .. } | Self::Output(_) | Self::Json(_) => exit_code::OPERATION_FAILED,
+        }
+    }
+}
+
+/// `error: message` followed by an indented `caused by:` chain.
+pub fn display_chain(error: &dyn std::error::Error) -> String {
+    let mut out = format!("error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        out.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    out
+}

@@ -1,0 +1,51 @@
+//! Parses the command line, runs the command, and is the one place that prints a fatal error
+//! and picks the exit code.
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::cmd;
+use crate::error::{self, Error};
+use crate::exit_code;
+
+/// Runs avdeploy with the process's arguments and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                exit_code::INVALID_INPUT
+            } else {
+                exit_code::SUCCESS
+            };
+            let _ = error.print();
+            return code;
+        }
+    };
+    match dispatch(&cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("{}", error::display_chain(&error));
+            error.exit_code()
+        }
+    }
+}
+
+fn dispatch(cli: &Cli) -> Result<i32, Error> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Validate(args) => cmd::validate::run(global, args),
+        Command::List(args) => cmd::list::run(global, args),
+        Command::Plan(args) => cmd::plan::run(global, args),
+        Command::Vars(args) => cmd::vars::run(global, args),
+        Command::Completions(args) => cmd::completions::run(args),
+        Command::Run(_)
+        | Command::Resume(_)
+        | Command::Status(_)
+        | Command::Logs(_)
+        | Command::Script(_)
+        | Command::Init(_) => Err(Error::Usage {
+            message: "this command is not available yet".to_owned(),
+        }),
+    }
+}
