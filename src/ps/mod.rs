@@ -1,1 +1,15 @@
 //! Generated Windows PowerShell 5.1: parallel downloads, sequential installs, parallel blocks.
+
+mod apps_script;
+mod blocks_script;
+mod generate;
+mod msi_conflict;
+mod quote;
+mod runtime;
+pub mod spec;
+mod writer;
+
+pub use generate::generate;
+pub use msi_conflict::msi_conflicts;
+pub use quote::{literal, quote, redact_script, secret_forms};
+pub use spec::{AppItem, AppsSpec, Block, Install, InstallKind, ScriptSpec, ToolStep};
