@@ -2,7 +2,10 @@
 
 use crate::load::decode::{Decoder, Fields};
 use crate::load::node::Node;
-use crate::ps::spec::{AppItem, AppsSpec, Block, Install, InstallKind, ScriptSpec, ToolStep};
+use crate::ps::spec::{
+    AppItem, AppsSpec, Block, DEFAULT_DOWNLOAD_DIR, DEFAULT_THROTTLE, DEFAULT_TIMEOUT_SECS, Install,
+    InstallKind, ScriptSpec, ToolStep,
+};
 
 const APPS_KEYS: &[&str] = &["download_throttle", "download_dir", "items"];
 const ITEM_KEYS: &[&str] = &[
@@ -18,12 +21,6 @@ const ITEM_KEYS: &[&str] = &[
 const INSTALL_KEYS: &[&str] = &["kind", "args", "success_codes", "verify"];
 const BLOCK_KEYS: &[&str] = &["name", "parallel", "content"];
 
-/// Default download directory on the VM.
-pub const DEFAULT_DOWNLOAD_DIR: &str = r"C:\Temp\avdeploy";
-/// Default number of downloads or parallel blocks at once.
-pub const DEFAULT_THROTTLE: u32 = 5;
-/// Default download timeout in seconds.
-pub const DEFAULT_DOWNLOAD_TIMEOUT: u64 = 900;
 
 /// The script spec of an operation with `apps:` or `blocks:`; `None` when it has neither.
 pub fn decode(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<ScriptSpec> {
@@ -88,7 +85,7 @@ fn app_item(decoder: &mut Decoder<'_>, node: &Node) -> Option<AppItem> {
     let timeout_secs = decoder
         .opt_number(fields, "timeout", what)
         .and_then(|n| u64::try_from(n.value).ok())
-        .unwrap_or(DEFAULT_DOWNLOAD_TIMEOUT);
+        .unwrap_or(DEFAULT_TIMEOUT_SECS);
     let download_step = fields.get("download_step").and_then(|step| {
         let step = decoder.fields(step, "apps item download_step", &["command", "args"])?;
         Some(ToolStep {
@@ -105,7 +102,10 @@ fn app_item(decoder: &mut Decoder<'_>, node: &Node) -> Option<AppItem> {
         install: fields
             .get("install")
             .and_then(|n| install(decoder, n))
-            .unwrap_or_default(),
+            .unwrap_or(Install {
+                kind: InstallKind::None,
+                ..Install::default()
+            }),
         name,
         file,
         size,

@@ -1,22 +1,15 @@
 //! Generated Windows PowerShell 5.1: parallel downloads, sequential installs, parallel blocks.
 
+mod apps_script;
+mod blocks_script;
+mod generate;
+mod msi_conflict;
+mod quote;
+mod runtime;
 pub mod spec;
+mod writer;
 
-/// Pairs of parallel blocks that both start an MSI install.
-pub fn msi_conflicts(blocks: &[spec::Block]) -> Vec<(String, String)> {
-    let installs_msi = |b: &spec::Block| {
-        let text = b.content.to_ascii_lowercase();
-        text.contains("msiexec") || (text.contains("start-process") && text.contains(".msi"))
-    };
-    let msi: Vec<&spec::Block> = blocks
-        .iter()
-        .filter(|b| b.parallel && installs_msi(b))
-        .collect();
-    let mut pairs = Vec::new();
-    for (i, a) in msi.iter().enumerate() {
-        for b in &msi[i + 1..] {
-            pairs.push((a.name.clone(), b.name.clone()));
-        }
-    }
-    pairs
-}
+pub use generate::generate;
+pub use msi_conflict::msi_conflicts;
+pub use quote::{literal, quote, redact_script, secret_forms};
+pub use spec::{AppItem, AppsSpec, Block, Install, InstallKind, ScriptSpec, ToolStep};

@@ -1,100 +1,156 @@
-//! What the generated script must do: apps to download and install, and PowerShell blocks.
+//! What a generated script does: downloads and installs (`apps:`) and named PowerShell blocks
+//! (`blocks:`). Plain data with `{{VARS}}` already substituted; the loader fills it.
 
-/// Everything needed to generate one operation's script.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Default number of concurrent jobs (downloads, download steps, parallel blocks).
+pub const DEFAULT_THROTTLE: u32 = 5;
+
+/// Default folder on the VM that downloads go to.
+pub const DEFAULT_DOWNLOAD_DIR: &str = r"C:\Temp\avdeploy";
+
+/// Default limit, in seconds, for one item's download or download step.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 900;
+
+/// Installer exit codes accepted by default: success, reboot started, reboot required.
+pub const DEFAULT_SUCCESS_CODES: [i32; 3] = [0, 1641, 3010];
+
+/// Everything one generated run-command script does.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptSpec {
-    /// The operation the script belongs to.
+    /// The operation the script belongs to, named in its header and summary.
     pub operation_id: String,
-    /// How many download jobs or parallel blocks run at once.
+    /// Jobs running at once, for downloads and for parallel blocks (0 is taken as 1).
     pub throttle: u32,
-    /// Downloads and installs.
+    /// Parallel downloads then sequential installs, if the operation has `apps:`.
     pub apps: Option<AppsSpec>,
-    /// Named PowerShell blocks.
+    /// Named PowerShell blocks, run after the apps.
     pub blocks: Vec<Block>,
 }
 
-/// Downloads (in parallel) and installs (one at a time).
-#[derive(Clone, Debug, Default, PartialEq)]
+impl Default for ScriptSpec {
+    fn default() -> Self {
+        Self {
+            operation_id: String::new(),
+            throttle: DEFAULT_THROTTLE,
+            apps: None,
+            blocks: Vec::new(),
+        }
+    }
+}
+
+/// The `apps:` section: where files go and what to fetch and install.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppsSpec {
-    /// Where downloads go on the VM.
+    /// Folder on the VM for downloaded files (created if missing).
     pub download_dir: String,
-    /// The apps, installed in this order.
+    /// Applications, installed in this order.
     pub items: Vec<AppItem>,
 }
 
-/// One app to download and install.
-#[derive(Clone, Debug, Default, PartialEq)]
+impl Default for AppsSpec {
+    fn default() -> Self {
+        Self {
+            download_dir: DEFAULT_DOWNLOAD_DIR.to_owned(),
+            items: Vec::new(),
+        }
+    }
+}
+
+/// One application: an optional download, an optional download step, an install.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppItem {
-    /// A display name.
+    /// Display name, used in every marker about this item.
     pub name: String,
-    /// Where to download the file from.
+    /// Where to download `file` from; `None` when the file is already on the VM or made by
+    /// `download_step`.
     pub url: Option<String>,
-    /// The file name inside the download directory.
+    /// The downloaded file and the installer: relative to the download folder, or absolute.
     pub file: String,
-    /// Expected SHA-256 of the file.
+    /// Expected SHA-256 of `file` (hex, any case).
     pub sha256: Option<String>,
-    /// Expected size of the file in bytes.
+    /// Expected size of `file` in bytes.
     pub size: Option<u64>,
-    /// Download timeout in seconds.
+    /// Limit for this item's download and download step, in seconds.
     pub timeout_secs: u64,
-    /// A tool run after the download, e.g. ODT's `setup.exe /download config.xml`.
+    /// A tool run after all downloads to fetch more content (ODT's `setup.exe /download`).
     pub download_step: Option<ToolStep>,
-    /// How to install it.
+    /// How the item is installed and checked.
     pub install: Install,
 }
 
-/// A command run in the download directory.
-#[derive(Clone, Debug, Default, PartialEq)]
+impl Default for AppItem {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            url: None,
+            file: String::new(),
+            sha256: None,
+            size: None,
+            timeout_secs: DEFAULT_TIMEOUT_SECS,
+            download_step: None,
+            install: Install::default(),
+        }
+    }
+}
+
+/// A program run on the VM with arguments, expected to exit 0.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ToolStep {
-    /// The program, relative to the download directory or absolute.
+    /// The program, relative to the download folder or absolute (e.g. `setup.exe`).
     pub command: String,
-    /// Its arguments.
+    /// Its arguments as one string (e.g. `/download config.xml`).
     pub args: String,
 }
 
-/// How an app is installed.
-#[derive(Clone, Debug, PartialEq)]
+/// How an item is installed, which exit codes mean success, which paths must exist afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Install {
-    /// MSI, EXE or nothing.
+    /// Installer type.
     pub kind: InstallKind,
-    /// Installer arguments.
+    /// Arguments: added after `/i <file> /qn /norestart /l*v <log>` for an MSI, passed to the
+    /// program for an EXE.
     pub args: String,
-    /// Exit codes that mean success.
+    /// Exit codes that count as success; 1641 and 3010 also report a pending reboot.
     pub success_codes: Vec<i32>,
-    /// Paths that must exist afterwards.
+    /// Paths that must exist once the item is installed.
     pub verify: Vec<String>,
 }
 
 impl Default for Install {
     fn default() -> Self {
         Self {
-            kind: InstallKind::None,
+            kind: InstallKind::Exe,
             args: String::new(),
-            success_codes: vec![0, 1641, 3010],
+            success_codes: DEFAULT_SUCCESS_CODES.to_vec(),
             verify: Vec::new(),
         }
     }
 }
 
-/// The kind of installer.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Installer type of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InstallKind {
-    /// An executable installer.
+    /// A program run with the item's arguments.
     Exe,
-    /// A Windows Installer package, run with msiexec.
+    /// A Windows Installer package, run with `msiexec.exe /i`.
     Msi,
-    /// Download only.
-    #[default]
+    /// Nothing to run: the item is only downloaded (and its verify paths checked).
     None,
 }
 
-/// A named PowerShell block.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// A named piece of PowerShell, run as a job of its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Block {
-    /// The block's name, used to prefix its output.
+    /// Name used to prefix the block's output.
     pub name: String,
-    /// Whether it runs as a parallel job.
+    /// Whether the block runs alongside the other parallel blocks, or in order after them.
     pub parallel: bool,
     /// The PowerShell code.
     pub content: String,
+}
+
+impl AppItem {
+    /// Whether the item is installed or checked in the install phase.
+    pub fn has_install(&self) -> bool {
+        self.install.kind != InstallKind::None || !self.install.verify.is_empty()
+    }
 }
