@@ -240,3 +240,36 @@ fn operation_finished(state: &mut ConsoleState, event: &RunEvent) -> Vec<String>
     out.extend(state.account(operation, false));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    #[test]
+    fn full_run_keeps_the_seed_lines() {
+        let mut state = ConsoleState::new("artifacts/logs");
+        let text: Vec<String> = sample::events()
+            .iter()
+            .flat_map(|event| lines(&mut state, event))
+            .collect();
+        insta::assert_snapshot!(text.join("\n"));
+    }
+
+    #[test]
+    fn waiting_line_comes_once_all_members_started() {
+        let mut state = ConsoleState::new("logs");
+        let events = sample::events();
+        let mut waiting = Vec::new();
+        for (index, event) in events.iter().enumerate() {
+            if lines(&mut state, event)
+                .iter()
+                .any(|line| line.starts_with("[*] Waiting for"))
+            {
+                waiting.push(index);
+            }
+        }
+        // After nsg-c (the last member of group 1 to start) and after share (group 2).
+        assert_eq!(waiting, [13, 23]);
+    }
+}

@@ -393,3 +393,96 @@ impl JsonlWriter {
         self.file.flush().map_err(io_error)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::report::sample;
+
+    const REQUIRED: [&str; 15] = [
+        "format_version",
+        "timestamp",
+        "level",
+        "run_id",
+        "module",
+        "operation",
+        "event",
+        "message",
+        "attempt",
+        "pid",
+        "exit_code",
+        "duration_ms",
+        "error_class",
+        "error",
+        "details",
+    ];
+
+    #[test]
+    fn every_line_parses_with_the_required_fields() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let day = NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
+        let path = daily_log_path(&dir.path().join("artifacts/logs"), day);
+        assert!(path.ends_with("artifacts/logs/deployment_20250301.jsonl"));
+        let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
+        let events = sample::events();
+        let mut writer = JsonlWriter::open(&path, &sample::plan()).expect("open");
+        for (second, event) in (0..).zip(&events) {
+            writer
+                .write(event, start + chrono::Duration::seconds(second))
+                .expect("write");
+        }
+        let text = std::fs::read_to_string(&path).expect("read log");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), events.len());
+        for line in &lines {
+            let value: Value = serde_json::from_str(line).expect("line is JSON");
+            for field in REQUIRED {
+                assert!(value.get(field).is_some(), "`{field}` missing in {line}");
+            }
+            assert_eq!(value["run_id"], "20250301-090000-1a2b", "{line}");
+            let record: JsonlRecord = serde_json::from_str(line).expect("line is a record");
+            assert_eq!(record.format_version, JSONL_FORMAT_VERSION);
+            assert!(DateTime::parse_from_rfc3339(&record.timestamp).is_ok());
+        }
+    }
+
+    #[test]
+    fn records_carry_the_operation_context() {
+        let events = sample::events();
+        let mut context = RunContext::with_plan(&sample::plan());
+        let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
+        let records: Vec<JsonlRecord> = events
+            .iter()
+            .map(|event| {
+                context.observe(event);
+                JsonlRecord::new(&context, event, now)
+            })
+            .collect();
+        let retry = records
+            .iter()
+            .find(|r| r.event == "attempt_failed_will_retry")
+            .expect("retry record");
+        assert_eq!(retry.message, "retry 2/3 in 5s: AnotherOperationInProgress");
+        assert_eq!(retry.level, "warn");
+        assert_eq!(
+            retry.error_class.as_deref(),
+            Some("AnotherOperationInProgress")
+        );
+        let progress = records
+            .iter()
+            .find(|r| r.event == "progress")
+            .expect("progress");
+        assert_eq!(progress.module.as_deref(), Some("01-networking"));
+        let timeout = records
+            .iter()
+            .find(|r| r.details["status"] == "timed_out")
+            .expect("timeout");
+        assert_eq!(
+            (timeout.exit_code, timeout.level.as_str()),
+            (Some(124), "error")
+        );
+        assert_eq!(timeout.duration_ms, Some(120_000));
+    }
+}

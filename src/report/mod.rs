@@ -5,6 +5,8 @@ pub mod context;
 pub mod jsonl;
 pub mod progress;
 pub mod reporter;
+#[cfg(test)]
+mod sample;
 pub mod status;
 pub mod summary;
 pub mod text;

@@ -184,3 +184,83 @@ impl Reporter {
         Ok(self.recorder.map(Recorder::into_store))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::exec::status::OperationStatus;
+    use crate::report::sample;
+    use crate::state::lock_file::DeploymentLock;
+
+    /// A console that tests can read back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .expect("console buffer")
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_sink_receives_every_event() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state_dir = dir.path().join(".avdeploy");
+        let lock = DeploymentLock::acquire(&state_dir).expect("lock");
+        let store = Store::open(&state_dir, &lock).expect("store");
+        let recorder = Recorder::new(store, &sample::plan());
+        let opts = ReporterOptions {
+            tty: false,
+            jsonl_path: dir.path().join("artifacts/logs/deployment_20250301.jsonl"),
+            logs_dir: PathBuf::from("artifacts/logs"),
+            planned: sample::plan(),
+        };
+        let console = Captured::default();
+        let mut reporter =
+            Reporter::with_output(opts.clone(), Some(recorder), Box::new(console.clone()))
+                .expect("reporter");
+        let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
+        let events = sample::events();
+        for (second, event) in (0..).zip(&events) {
+            reporter
+                .handle_at(event, start + chrono::Duration::seconds(second))
+                .expect("handle");
+        }
+        let store = reporter.finish().expect("finish").expect("store");
+
+        let text = String::from_utf8(console.0.lock().expect("buffer").clone()).expect("utf-8");
+        assert!(text.contains("[*] Waiting for 3 parallel operations to complete...\n"));
+        assert!(text.contains("    logs: artifacts/logs (events: "));
+        let log = std::fs::read_to_string(&opts.jsonl_path).expect("event log");
+        assert_eq!(log.lines().count(), events.len());
+
+        let summaries = store.operation_summaries().expect("summaries");
+        let status_of = |op: &str| {
+            summaries
+                .iter()
+                .find(|s| s.operation == op)
+                .map(|s| (s.status, s.attempts))
+        };
+        assert_eq!(status_of("nsg-b"), Some((OperationStatus::Failed, 2)));
+        assert_eq!(status_of("nsg-c"), Some((OperationStatus::TimedOut, 1)));
+        assert_eq!(status_of("peering"), Some((OperationStatus::Blocked, 0)));
+        assert_eq!(
+            status_of("private-endpoint"),
+            Some((OperationStatus::Interrupted, 1))
+        );
+        let run = store.last_unfinished_run().expect("query").expect("run");
+        assert_eq!(run.id, "20250301-090000-1a2b");
+    }
+}

@@ -254,3 +254,63 @@ pub fn resume_text(resume: Option<&ResumePlan>) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::report::sample;
+    use crate::state::lock_file::DeploymentLock;
+    use crate::state::recorder::Recorder;
+    use crate::state::resume::resume_plan;
+    use crate::state::store::Store;
+
+    fn sample_store(dir: &std::path::Path) -> (DeploymentLock, Store) {
+        let lock = DeploymentLock::acquire(dir).expect("lock");
+        let store = Store::open(dir, &lock).expect("store");
+        let mut recorder = Recorder::new(store, &sample::plan());
+        let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
+        for (second, event) in (0..).zip(sample::events()) {
+            recorder
+                .record_at(&event, start + chrono::Duration::seconds(second))
+                .expect("record");
+        }
+        (lock, recorder.into_store())
+    }
+
+    #[test]
+    fn status_of_an_interrupted_run() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (_lock, store) = sample_store(dir.path());
+        let run = store.last_run().expect("query").expect("run");
+        let completed = store.completed_operations().expect("completed");
+        let plan = resume_plan(&run, &completed);
+        let summaries = store.operation_summaries().expect("summaries");
+        let now = Utc.with_ymd_and_hms(2025, 3, 1, 10, 0, 0).unwrap();
+
+        let text = render_status(&summaries, Some(&run), Some(&plan), now);
+        let text = text.replace(&std::process::id().to_string(), "[pid]");
+        insta::assert_snapshot!(text);
+
+        let doc = StatusJson::new(&summaries, Some(&run), Some(&plan), now);
+        let json = serde_json::to_value(&doc).expect("json");
+        assert_eq!(json["format_version"], STATUS_FORMAT_VERSION);
+        assert_eq!(json["run"]["state"], "interrupted");
+        assert_eq!(
+            json["resume"]["to_run"],
+            serde_json::json!(["nsg-b", "nsg-c", "peering", "private-endpoint"])
+        );
+        let back: StatusJson = serde_json::from_value(json).expect("round trip");
+        assert_eq!(back, doc);
+    }
+
+    #[test]
+    fn status_without_runs() {
+        let now = Utc.with_ymd_and_hms(2025, 3, 1, 10, 0, 0).unwrap();
+        assert_eq!(
+            render_status(&[], None, None, now),
+            "No run recorded yet.\n\nNothing to resume.\n"
+        );
+    }
+}
