@@ -136,4 +136,35 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join(LOCK_FILE)).expect("lock file");
         assert!(text.is_empty());
     }
+
+    #[test]
+    fn a_killed_holder_releases_the_lock() {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(LOCK_FILE);
+        // The shell takes the lock the way avdeploy does (flock, pid inside), then becomes `sleep`.
+        let script =
+            r#"exec 9>>"$1"; flock -n 9 || exit 1; echo $$ >&9; echo ready; exec sleep 60"#;
+        let mut child = Command::new("sh")
+            .args(["-c", script, "sh"])
+            .arg(&path)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn lock holder");
+        let mut ready = String::new();
+        let stdout = child.stdout.take().expect("child stdout");
+        BufReader::new(stdout).read_line(&mut ready).expect("read");
+        assert_eq!(ready.trim(), "ready");
+
+        let err = DeploymentLock::acquire(dir.path()).expect_err("held by the child");
+        assert!(
+            matches!(err, LockError::Held { pid: Some(pid), .. } if pid == child.id()),
+            "{err}"
+        );
+        child.kill().expect("kill -9");
+        child.wait().expect("reap");
+        DeploymentLock::acquire(dir.path()).expect("released by the kernel");
+    }
 }
