@@ -1,1 +1,17 @@
 //! Reporters: turn engine events into console lines, progress bars, JSONL records and state.
+
+pub mod console;
+pub mod context;
+pub mod jsonl;
+pub mod progress;
+pub mod reporter;
+#[cfg(test)]
+mod sample;
+pub mod status;
+pub mod summary;
+pub mod text;
+
+pub use console::{ConsoleState, lines};
+pub use jsonl::{JSONL_FORMAT_VERSION, JsonlRecord, JsonlWriter, daily_log_path};
+pub use reporter::{ReportError, Reporter, ReporterOptions};
+pub use status::{STATUS_FORMAT_VERSION, StatusJson, render_status};

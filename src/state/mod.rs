@@ -1,1 +1,18 @@
 //! Persistent state: the SQLite store, its schema and migrations, and the deployment lock.
+
+pub mod error;
+pub mod lock_file;
+pub mod migrate;
+pub mod query;
+pub mod recorder;
+pub mod records;
+pub mod resume;
+pub mod schema;
+pub mod store;
+
+pub use error::StateError;
+pub use lock_file::{DeploymentLock, LockError};
+pub use recorder::Recorder;
+pub use records::{OperationSummary, PlannedOperation, PublishedOutput, RunRecord};
+pub use resume::{ResumePlan, resume_plan};
+pub use store::Store;

@@ -1,0 +1,275 @@
+//! Console lines for a non-TTY terminal: the seed engine's exact texts (`Parallel Group: N
+//! operations`, `[*] Started <op> (PID: n)`, ...) plus heartbeats, progress, retries and a summary.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::exec::event::RunEvent;
+use crate::exec::status::OperationStatus;
+use crate::report::summary::{RunTally, summary_lines};
+use crate::report::text::{blocked_text, heartbeat_text, human_duration, plural, retry_text};
+
+/// What the console remembers between events.
+#[derive(Clone, Debug, Default)]
+pub struct ConsoleState {
+    logs: String,
+    planned: usize,
+    module: Option<String>,
+    stage: Option<ParallelStage>,
+    finals: HashMap<String, OperationStatus>,
+    blocked: HashSet<String>,
+}
+
+/// The parallel stage in progress, to know when all its members have started.
+#[derive(Clone, Debug)]
+struct ParallelStage {
+    members: Vec<String>,
+    accounted: HashSet<String>,
+    started: usize,
+    waiting_said: bool,
+}
+
+impl ConsoleState {
+    /// A console whose summary points at `logs` (for example the logs folder and JSONL file).
+    pub fn new(logs: impl Into<String>) -> Self {
+        Self {
+            logs: logs.into(),
+            ..Self::default()
+        }
+    }
+
+    /// How operations ended so far, for the summary.
+    pub fn tally(&self) -> RunTally {
+        RunTally::from_statuses(self.planned, self.finals.values().copied())
+    }
+
+    /// Notes that a member of the current parallel stage started (or never will); returns the
+    /// waiting line once every member is accounted for.
+    fn account(&mut self, operation: &str, started: bool) -> Option<String> {
+        let stage = self.stage.as_mut()?;
+        if !stage.members.iter().any(|m| m == operation)
+            || !stage.accounted.insert(operation.to_owned())
+        {
+            return None;
+        }
+        stage.started += usize::from(started);
+        let all_in = stage.accounted.len() == stage.members.len();
+        if all_in && !stage.waiting_said && stage.started > 0 {
+            stage.waiting_said = true;
+            return Some(format!(
+                "[*] Waiting for {} parallel operations to complete...",
+                stage.started
+            ));
+        }
+        None
+    }
+}
+
+/// The console lines for one event (none for events the console does not show).
+pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
+    match event {
+        RunEvent::RunStarted {
+            run_id,
+            target,
+            operations,
+            throttle,
+        } => {
+            state.planned = *operations;
+            vec![format!(
+                "[*] Run {run_id}: {target} ({}, throttle {throttle})",
+                plural(*operations, "operation")
+            )]
+        }
+        RunEvent::StageStarted {
+            module,
+            parallel_group,
+            operations,
+            ..
+        } => stage_started(state, module, parallel_group.is_some(), operations),
+        RunEvent::OperationBlocked {
+            operation, missing, ..
+        } => {
+            state.blocked.insert(operation.clone());
+            state
+                .finals
+                .insert(operation.clone(), OperationStatus::Blocked);
+            let mut out = vec![format!(
+                "[x] Operation {operation} blocked: {}",
+                blocked_text(missing)
+            )];
+            out.extend(state.account(operation, false));
+            out
+        }
+        RunEvent::OperationStarted { operation, pid, .. } => {
+            let mut out = vec![format!("[*] Started {operation} (PID: {pid})")];
+            out.extend(state.account(operation, true));
+            out
+        }
+        RunEvent::Heartbeat {
+            operation,
+            elapsed,
+            expected,
+        } => vec![format!(
+            "[*] {operation} {}",
+            heartbeat_text(*elapsed, *expected)
+        )],
+        RunEvent::Progress { operation, message } => vec![format!("[{operation}] {message}")],
+        RunEvent::Marker {
+            operation,
+            marker,
+            message,
+        } if marker == "ERROR" || marker == "WARNING" => {
+            vec![format!("[{operation}] [{marker}] {message}")]
+        }
+        RunEvent::Marker { .. } => Vec::new(),
+        RunEvent::OutputPublished {
+            operation, name, ..
+        } => vec![format!("[*] {operation} published {name}")],
+        RunEvent::AttemptFailedWillRetry {
+            operation,
+            attempt,
+            max_attempts,
+            delay,
+            class,
+            message,
+            ..
+        } => {
+            let mut out = vec![format!(
+                "[!] {operation}: {}",
+                retry_text(*attempt, *max_attempts, *delay, class)
+            )];
+            if !message.is_empty() {
+                out.push(format!("    {message}"));
+            }
+            out
+        }
+        RunEvent::OperationFinished { .. } => operation_finished(state, event),
+        RunEvent::StageFinished {
+            parallel, success, ..
+        } => {
+            state.stage = None;
+            match (parallel, success) {
+                (false, _) => Vec::new(),
+                (true, true) => vec!["[v] All parallel operations completed successfully".into()],
+                (true, false) => {
+                    vec!["[x] Parallel group failed - one or more operations failed".into()]
+                }
+            }
+        }
+        RunEvent::InterruptRequested { running } => vec![format!(
+            "[!] Interrupt received: waiting for {} to finish; press Ctrl-C again to kill them",
+            plural(*running, "running operation")
+        )],
+        RunEvent::KillRequested { running } => vec![format!(
+            "[!] Second interrupt: killing {}",
+            plural(*running, "running operation")
+        )],
+        RunEvent::RunFinished {
+            run_id,
+            outcome,
+            duration,
+        } => summary_lines(run_id, *outcome, *duration, &state.tally(), &state.logs),
+    }
+}
+
+fn stage_started(
+    state: &mut ConsoleState,
+    module: &str,
+    parallel: bool,
+    operations: &[String],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if state.module.as_deref() != Some(module) {
+        state.module = Some(module.to_owned());
+        out.push(format!("[*] Module {module}"));
+    }
+    if parallel {
+        out.push(format!("Parallel Group: {} operations", operations.len()));
+        out.extend(operations.iter().map(|op| format!("  - {op}")));
+        state.stage = Some(ParallelStage {
+            members: operations.to_vec(),
+            accounted: HashSet::new(),
+            started: 0,
+            waiting_said: false,
+        });
+    }
+    out
+}
+
+fn operation_finished(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
+    let RunEvent::OperationFinished {
+        operation,
+        status,
+        exit_code,
+        duration,
+        class,
+        hint,
+        error,
+        ..
+    } = event
+    else {
+        return Vec::new();
+    };
+    state.finals.insert(operation.clone(), *status);
+    let code = exit_code.map_or_else(|| "none".to_owned(), |code| code.to_string());
+    let mut out: Vec<String> = match status {
+        OperationStatus::Completed => {
+            vec![format!("[v] Operation {operation} completed successfully")]
+        }
+        OperationStatus::Failed => vec![format!(
+            "[x] Operation {operation} failed (exit code: {code})"
+        )],
+        OperationStatus::TimedOut => vec![format!(
+            "[x] Operation {operation} timed out after {} (exit code: {code})",
+            human_duration(*duration)
+        )],
+        OperationStatus::Interrupted => vec![format!("[!] Operation {operation} interrupted")],
+        OperationStatus::Skipped => vec![format!("[-] Operation {operation} skipped")],
+        OperationStatus::Blocked if state.blocked.contains(operation) => Vec::new(),
+        OperationStatus::Blocked => vec![format!("[x] Operation {operation} blocked")],
+        OperationStatus::Pending | OperationStatus::Running => Vec::new(),
+    };
+    if let Some(class) = class {
+        out.push(format!("    error class: {class}"));
+    }
+    if let Some(hint) = hint {
+        out.push(format!("    hint: {hint}"));
+    }
+    if let Some(error) = error {
+        out.push(format!("    last error: {error}"));
+    }
+    out.extend(state.account(operation, false));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    #[test]
+    fn full_run_keeps_the_seed_lines() {
+        let mut state = ConsoleState::new("artifacts/logs");
+        let text: Vec<String> = sample::events()
+            .iter()
+            .flat_map(|event| lines(&mut state, event))
+            .collect();
+        insta::assert_snapshot!(text.join("\n"));
+    }
+
+    #[test]
+    fn waiting_line_comes_once_all_members_started() {
+        let mut state = ConsoleState::new("logs");
+        let events = sample::events();
+        let mut waiting = Vec::new();
+        for (index, event) in events.iter().enumerate() {
+            if lines(&mut state, event)
+                .iter()
+                .any(|line| line.starts_with("[*] Waiting for"))
+            {
+                waiting.push(index);
+            }
+        }
+        // After nsg-c (the last member of group 1 to start) and after share (group 2).
+        assert_eq!(waiting, [13, 23]);
+    }
+}

@@ -1,0 +1,291 @@
+//! Read queries over the state: what completed, published outputs, runs, and per-operation
+//! summaries for `status` and `resume`.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use rusqlite::{OptionalExtension, Row};
+
+use crate::exec::status::OperationStatus;
+use crate::state::error::StateError;
+use crate::state::records::{
+    OperationSummary, PlannedOperation, PublishedOutput, RunRecord, parse_outcome,
+};
+use crate::state::store::{Store, parse_time};
+
+/// Statuses of rows that record an operation which never started (not attempts).
+const NOT_STARTED: &str = "('blocked', 'skipped', 'pending')";
+
+const RUN_COLUMNS: &str =
+    "id, target, started_at, finished_at, outcome, duration_ms, throttle, pid";
+
+impl Store {
+    /// Operations whose latest attempt, in any run, completed. Rows of operations that never
+    /// started (blocked, skipped) do not hide an earlier completion.
+    pub fn completed_operations(&self) -> Result<HashSet<String>, StateError> {
+        let sql = format!(
+            "SELECT a.operation FROM attempts a
+             WHERE a.status = 'completed' AND a.id = (
+                 SELECT MAX(b.id) FROM attempts b
+                 WHERE b.operation = a.operation AND b.status NOT IN {NOT_STARTED})"
+        );
+        let action = "read the completed operations";
+        let mut stmt = self.conn.prepare(&sql).map_err(StateError::sql(action))?;
+        let rows = stmt
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(StateError::sql(action))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(StateError::sql(action))
+    }
+
+    /// Every published output (the latest value per operation and name), in publication order.
+    pub fn outputs(&self) -> Result<Vec<PublishedOutput>, StateError> {
+        let action = "read the published outputs";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT operation, name, value FROM outputs ORDER BY published_at, rowid")
+            .map_err(StateError::sql(action))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(PublishedOutput {
+                    operation: row.get(0)?,
+                    name: row.get(1)?,
+                    value: row.get(2)?,
+                })
+            })
+            .map_err(StateError::sql(action))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(StateError::sql(action))
+    }
+
+    /// The latest run, finished or not.
+    pub fn last_run(&self) -> Result<Option<RunRecord>, StateError> {
+        self.find_run("", "read the last run")
+    }
+
+    /// The latest run whose outcome is not `completed` (failed, interrupted, or still open).
+    pub fn last_unfinished_run(&self) -> Result<Option<RunRecord>, StateError> {
+        self.find_run(
+            "WHERE outcome IS NULL OR outcome <> 'completed'",
+            "read the last unfinished run",
+        )
+    }
+
+    fn find_run(&self, filter: &str, action: &str) -> Result<Option<RunRecord>, StateError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs {filter} ORDER BY seq DESC LIMIT 1");
+        let raw = self
+            .conn
+            .query_row(&sql, [], RawRun::from_row)
+            .optional()
+            .map_err(StateError::sql(action))?;
+        raw.map(|raw| {
+            let planned = self.planned(&raw.id)?;
+            raw.into_record(planned)
+        })
+        .transpose()
+    }
+
+    fn planned(&self, run_id: &str) -> Result<Vec<PlannedOperation>, StateError> {
+        let action = format!("read the plan of run `{run_id}`");
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT module, operation FROM run_operations WHERE run_id = ?1 ORDER BY position",
+            )
+            .map_err(StateError::sql(&*action))?;
+        let rows = stmt
+            .query_map([run_id], |row| {
+                Ok(PlannedOperation {
+                    module: row.get(0)?,
+                    operation: row.get(1)?,
+                })
+            })
+            .map_err(StateError::sql(&*action))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(StateError::sql(action))
+    }
+
+    /// One summary per operation known to the state: the operations of the last run's plan
+    /// first, in plan order (`pending` when never started), then any others.
+    ///
+    /// The summary shows the latest row of the operation, except that a completed attempt is
+    /// not hidden by a later blocked or skipped row (matching [`Store::completed_operations`]).
+    pub fn operation_summaries(&self) -> Result<Vec<OperationSummary>, StateError> {
+        let mut found = self.latest_rows()?;
+        let plan = self.last_run()?.map(|run| run.planned).unwrap_or_default();
+        let mut summaries = Vec::with_capacity(found.len() + plan.len());
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (position, summary) in found.iter().enumerate() {
+            index.insert(summary.operation.clone(), position);
+        }
+        let mut taken = vec![false; found.len()];
+        for planned in plan {
+            match index.get(&planned.operation) {
+                Some(&position) if !taken[position] => {
+                    taken[position] = true;
+                    summaries.push(found[position].clone());
+                }
+                Some(_) => {}
+                None => summaries.push(pending(planned)),
+            }
+        }
+        for (position, summary) in found.drain(..).enumerate() {
+            if !taken[position] {
+                summaries.push(summary);
+            }
+        }
+        Ok(summaries)
+    }
+
+    fn latest_rows(&self) -> Result<Vec<OperationSummary>, StateError> {
+        let sql = format!(
+            "WITH latest_real AS (
+                 SELECT operation, MAX(id) AS id FROM attempts
+                 WHERE status NOT IN {NOT_STARTED} GROUP BY operation),
+             latest_any AS (SELECT operation, MAX(id) AS id FROM attempts GROUP BY operation),
+             chosen AS (
+                 SELECT CASE WHEN r.status = 'completed' THEN r.id ELSE l.id END AS id
+                 FROM latest_any l
+                 LEFT JOIN latest_real lr ON lr.operation = l.operation
+                 LEFT JOIN attempts r ON r.id = lr.id)
+             SELECT a.module, a.operation, a.status, a.run_id, a.started_at, a.duration_ms,
+                    a.exit_code, a.error_class, a.error, a.log_path,
+                    (SELECT COUNT(*) FROM attempts c
+                     WHERE c.run_id = a.run_id AND c.operation = a.operation
+                       AND c.status NOT IN {NOT_STARTED})
+             FROM chosen JOIN attempts a ON a.id = chosen.id
+             ORDER BY a.id"
+        );
+        let action = "read the operation summaries";
+        let mut stmt = self.conn.prepare(&sql).map_err(StateError::sql(action))?;
+        let rows = stmt
+            .query_map([], RawSummary::from_row)
+            .map_err(StateError::sql(action))?;
+        let raw: Vec<RawSummary> = rows
+            .collect::<Result<_, _>>()
+            .map_err(StateError::sql(action))?;
+        raw.into_iter().map(RawSummary::into_summary).collect()
+    }
+}
+
+fn pending(planned: PlannedOperation) -> OperationSummary {
+    OperationSummary {
+        module: planned.module,
+        operation: planned.operation,
+        status: OperationStatus::Pending,
+        attempts: 0,
+        run_id: None,
+        started_at: None,
+        duration_ms: None,
+        exit_code: None,
+        error_class: None,
+        error: None,
+        log_path: None,
+    }
+}
+
+/// A `runs` row before its text columns are parsed.
+struct RawRun {
+    id: String,
+    target: String,
+    started_at: String,
+    finished_at: Option<String>,
+    outcome: Option<String>,
+    duration_ms: Option<i64>,
+    throttle: i64,
+    pid: i64,
+}
+
+impl RawRun {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            target: row.get(1)?,
+            started_at: row.get(2)?,
+            finished_at: row.get(3)?,
+            outcome: row.get(4)?,
+            duration_ms: row.get(5)?,
+            throttle: row.get(6)?,
+            pid: row.get(7)?,
+        })
+    }
+
+    fn into_record(self, planned: Vec<PlannedOperation>) -> Result<RunRecord, StateError> {
+        let outcome = self
+            .outcome
+            .map(|name| {
+                parse_outcome(&name).ok_or(StateError::InvalidValue {
+                    what: "run outcome",
+                    value: name,
+                })
+            })
+            .transpose()?;
+        Ok(RunRecord {
+            started_at: parse_time(&self.started_at)?,
+            finished_at: self.finished_at.as_deref().map(parse_time).transpose()?,
+            outcome,
+            duration_ms: self.duration_ms.and_then(|ms| u64::try_from(ms).ok()),
+            throttle: usize::try_from(self.throttle).unwrap_or(0),
+            pid: u32::try_from(self.pid).unwrap_or(0),
+            id: self.id,
+            target: self.target,
+            planned,
+        })
+    }
+}
+
+/// An `attempts` row (plus its attempt count) before its text columns are parsed.
+struct RawSummary {
+    module: String,
+    operation: String,
+    status: String,
+    run_id: String,
+    started_at: Option<String>,
+    duration_ms: Option<i64>,
+    exit_code: Option<i32>,
+    error_class: Option<String>,
+    error: Option<String>,
+    log_path: Option<String>,
+    attempts: i64,
+}
+
+impl RawSummary {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            module: row.get(0)?,
+            operation: row.get(1)?,
+            status: row.get(2)?,
+            run_id: row.get(3)?,
+            started_at: row.get(4)?,
+            duration_ms: row.get(5)?,
+            exit_code: row.get(6)?,
+            error_class: row.get(7)?,
+            error: row.get(8)?,
+            log_path: row.get(9)?,
+            attempts: row.get(10)?,
+        })
+    }
+
+    fn into_summary(self) -> Result<OperationSummary, StateError> {
+        let status =
+            self.status
+                .parse::<OperationStatus>()
+                .map_err(|_| StateError::InvalidValue {
+                    what: "operation status",
+                    value: self.status.clone(),
+                })?;
+        Ok(OperationSummary {
+            module: self.module,
+            operation: self.operation,
+            status,
+            attempts: u32::try_from(self.attempts).unwrap_or(0),
+            run_id: Some(self.run_id),
+            started_at: self.started_at.as_deref().map(parse_time).transpose()?,
+            duration_ms: self.duration_ms.and_then(|ms| u64::try_from(ms).ok()),
+            exit_code: self.exit_code,
+            error_class: self.error_class,
+            error: self.error,
+            log_path: self.log_path.map(PathBuf::from),
+        })
+    }
+}

@@ -1,0 +1,523 @@
+//! The only writer of state during a run: fed the engine's events, it records the run, every
+//! attempt and every published output, each event in one transaction.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Transaction, params};
+
+use crate::exec::event::RunEvent;
+use crate::exec::status::OperationStatus;
+use crate::state::error::StateError;
+use crate::state::records::{PlannedOperation, outcome_name};
+use crate::state::store::{Store, format_time, millis};
+
+/// Longest error excerpt kept in a state row, in characters.
+const ERROR_EXCERPT_CHARS: usize = 500;
+
+/// Writes a run's events into the state database.
+#[derive(Debug)]
+pub struct Recorder {
+    store: Store,
+    planned: Vec<PlannedOperation>,
+    modules: HashMap<String, String>,
+    run_id: Option<String>,
+}
+
+/// The final fields of an attempt row.
+struct AttemptEnd<'a> {
+    module: &'a str,
+    operation: &'a str,
+    attempt: u32,
+    status: OperationStatus,
+    exit_code: Option<i32>,
+    duration: Option<Duration>,
+    class: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
+impl Recorder {
+    /// A recorder for a run whose plan is `planned` (module, operation), in order.
+    pub fn new(store: Store, planned: &[(String, String)]) -> Self {
+        let planned: Vec<PlannedOperation> = planned
+            .iter()
+            .map(|(module, operation)| PlannedOperation {
+                module: module.clone(),
+                operation: operation.clone(),
+            })
+            .collect();
+        let modules = planned
+            .iter()
+            .map(|p| (p.operation.clone(), p.module.clone()))
+            .collect();
+        Self {
+            store,
+            planned,
+            modules,
+            run_id: None,
+        }
+    }
+
+    /// The store, for queries during or after the run.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Gives the store back once the run is over.
+    pub fn into_store(self) -> Store {
+        self.store
+    }
+
+    /// Records one event at the current time.
+    pub fn record(&mut self, event: &RunEvent) -> Result<(), StateError> {
+        self.record_at(event, Utc::now())
+    }
+
+    /// Records one event that happened at `now`, in one transaction. Events that change no
+    /// state (heartbeats, progress, markers, stages, interrupts) are ignored.
+    pub fn record_at(&mut self, event: &RunEvent, now: DateTime<Utc>) -> Result<(), StateError> {
+        match event {
+            RunEvent::RunStarted {
+                run_id,
+                target,
+                throttle,
+                ..
+            } => {
+                self.run_id = Some(run_id.clone());
+                self.write("record the start of the run", |tx, _| {
+                    insert_run(tx, run_id, target, *throttle, now, &self.planned)
+                })
+            }
+            RunEvent::OperationStarted {
+                module,
+                operation,
+                attempt,
+                pid,
+                log_path,
+                ..
+            } => self.write("record the start of an attempt", |tx, run_id| {
+                tx.execute(
+                    "INSERT INTO attempts (run_id, module, operation, attempt, status, started_at,
+                                           pid, log_path)
+                     VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)
+                     ON CONFLICT (run_id, operation, attempt) DO UPDATE SET
+                         status = 'running', started_at = ?5, pid = ?6, log_path = ?7",
+                    params![
+                        run_id,
+                        module,
+                        operation,
+                        attempt,
+                        format_time(now),
+                        pid,
+                        log_path.to_string_lossy()
+                    ],
+                )
+                .map(drop)
+            }),
+            RunEvent::AttemptFailedWillRetry {
+                module,
+                operation,
+                attempt,
+                class,
+                message,
+                exit_code,
+                duration,
+                ..
+            } => self.end_attempt(
+                &AttemptEnd {
+                    module,
+                    operation,
+                    attempt: *attempt,
+                    status: OperationStatus::Failed,
+                    exit_code: *exit_code,
+                    duration: Some(*duration),
+                    class: Some(class),
+                    error: Some(message),
+                },
+                now,
+            ),
+            RunEvent::OperationFinished {
+                module,
+                operation,
+                attempt,
+                status,
+                exit_code,
+                duration,
+                class,
+                error,
+                ..
+            } => {
+                let started = !matches!(
+                    status,
+                    OperationStatus::Blocked | OperationStatus::Skipped
+                );
+                self.end_attempt(
+                    &AttemptEnd {
+                        module,
+                        operation,
+                        attempt: if started { *attempt } else { 0 },
+                        status: *status,
+                        exit_code: *exit_code,
+                        duration: started.then_some(*duration),
+                        class: class.as_deref(),
+                        error: error.as_deref(),
+                    },
+                    now,
+                )
+            }
+            RunEvent::OperationBlocked {
+                module,
+                operation,
+                missing,
+            } => {
+                let error = format!("requires {} (not completed)", missing.join(", "));
+                self.end_attempt(
+                    &AttemptEnd {
+                        module,
+                        operation,
+                        attempt: 0,
+                        status: OperationStatus::Blocked,
+                        exit_code: None,
+                        duration: None,
+                        class: None,
+                        error: Some(&error),
+                    },
+                    now,
+                )
+            }
+            RunEvent::OutputPublished {
+                operation,
+                name,
+                value,
+            } => {
+                let module = self.modules.get(operation).cloned().unwrap_or_default();
+                self.write("record a published output", |tx, run_id| {
+                    tx.execute(
+                        "INSERT INTO outputs (operation, name, value, module, run_id, published_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (operation, name) DO UPDATE SET
+                             value = ?3, module = ?4, run_id = ?5, published_at = ?6",
+                        params![operation, name, value, module, run_id, format_time(now)],
+                    )
+                    .map(drop)
+                })
+            }
+            RunEvent::RunFinished {
+                outcome, duration, ..
+            } => self.write("record the end of the run", |tx, run_id| {
+                tx.execute(
+                    "UPDATE runs SET outcome = ?2, finished_at = ?3, duration_ms = ?4 WHERE id = ?1",
+                    params![run_id, outcome_name(*outcome), format_time(now), millis(*duration)],
+                )?;
+                // An attempt still running when its run ends can only have been cut short.
+                tx.execute(
+                    "UPDATE attempts SET status = 'interrupted', finished_at = ?2
+                     WHERE run_id = ?1 AND status = 'running'",
+                    params![run_id, format_time(now)],
+                )
+                .map(drop)
+            }),
+            RunEvent::StageStarted { .. }
+            | RunEvent::Heartbeat { .. }
+            | RunEvent::Progress { .. }
+            | RunEvent::Marker { .. }
+            | RunEvent::StageFinished { .. }
+            | RunEvent::InterruptRequested { .. }
+            | RunEvent::KillRequested { .. } => Ok(()),
+        }
+    }
+
+    fn end_attempt(&self, end: &AttemptEnd<'_>, now: DateTime<Utc>) -> Result<(), StateError> {
+        let action = format!("record the end of operation `{}`", end.operation);
+        let error = end.error.map(excerpt);
+        self.write(&action, |tx, run_id| {
+            tx.execute(
+                "INSERT INTO attempts (run_id, module, operation, attempt, status, finished_at,
+                                       duration_ms, exit_code, error_class, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (run_id, operation, attempt) DO UPDATE SET
+                     status = ?5, finished_at = ?6, duration_ms = ?7, exit_code = ?8,
+                     error_class = ?9, error = ?10",
+                params![
+                    run_id,
+                    end.module,
+                    end.operation,
+                    end.attempt,
+                    end.status.as_str(),
+                    format_time(now),
+                    end.duration.map(millis),
+                    end.exit_code,
+                    end.class,
+                    error
+                ],
+            )
+            .map(drop)
+        })
+    }
+
+    /// Runs `write` in one transaction against the current run.
+    fn write(
+        &self,
+        action: &str,
+        write: impl FnOnce(&Transaction<'_>, &str) -> rusqlite::Result<()>,
+    ) -> Result<(), StateError> {
+        let run_id = self.run_id.as_deref().unwrap_or_default();
+        let tx = self
+            .store
+            .conn
+            .unchecked_transaction()
+            .map_err(StateError::sql(action))?;
+        write(&tx, run_id)
+            .and_then(|()| tx.commit())
+            .map_err(StateError::sql(action))
+    }
+}
+
+fn insert_run(
+    tx: &Transaction<'_>,
+    run_id: &str,
+    target: &str,
+    throttle: usize,
+    now: DateTime<Utc>,
+    planned: &[PlannedOperation],
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO runs (id, target, started_at, throttle, pid) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            run_id,
+            target,
+            format_time(now),
+            i64::try_from(throttle).unwrap_or(i64::MAX),
+            std::process::id()
+        ],
+    )?;
+    let mut insert = tx.prepare(
+        "INSERT INTO run_operations (run_id, position, module, operation) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (position, op) in planned.iter().enumerate() {
+        insert.execute(params![
+            run_id,
+            i64::try_from(position).unwrap_or(i64::MAX),
+            op.module,
+            op.operation
+        ])?;
+    }
+    Ok(())
+}
+
+/// The first [`ERROR_EXCERPT_CHARS`] characters of an error text.
+fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(ERROR_EXCERPT_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::path::{Path, PathBuf};
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::exec::event::RunOutcome;
+    use crate::state::lock_file::DeploymentLock;
+
+    /// A fixed instant plus `seconds`.
+    pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap() + chrono::Duration::seconds(seconds)
+    }
+
+    pub(crate) fn started(op: &str, attempt: u32, pid: u32) -> RunEvent {
+        RunEvent::OperationStarted {
+            module: "01-networking".into(),
+            operation: op.into(),
+            attempt,
+            pid,
+            log_path: PathBuf::from(format!("artifacts/logs/{op}_{attempt}.log")),
+            expected: Duration::from_secs(60),
+        }
+    }
+
+    pub(crate) fn finished(op: &str, attempt: u32, status: OperationStatus) -> RunEvent {
+        let failed = status != OperationStatus::Completed;
+        RunEvent::OperationFinished {
+            module: "01-networking".into(),
+            operation: op.into(),
+            attempt,
+            status,
+            exit_code: Some(if failed { 1 } else { 0 }),
+            duration: Duration::from_millis(1500),
+            class: failed.then(|| "Quota".to_owned()),
+            hint: None,
+            error: failed.then(|| "ERROR: quota exceeded".to_owned()),
+        }
+    }
+
+    pub(crate) fn run_started(run_id: &str) -> RunEvent {
+        RunEvent::RunStarted {
+            run_id: run_id.into(),
+            target: "01-networking".into(),
+            operations: 3,
+            throttle: 5,
+        }
+    }
+
+    pub(crate) fn run_finished(run_id: &str, outcome: RunOutcome) -> RunEvent {
+        RunEvent::RunFinished {
+            run_id: run_id.into(),
+            outcome,
+            duration: Duration::from_secs(30),
+        }
+    }
+
+    pub(crate) fn plan() -> Vec<(String, String)> {
+        ["vnet", "nsg", "peering"]
+            .iter()
+            .map(|op| ("01-networking".to_owned(), (*op).to_owned()))
+            .collect()
+    }
+
+    pub(crate) fn open(dir: &Path) -> (DeploymentLock, Store) {
+        let lock = DeploymentLock::acquire(dir).expect("lock");
+        let store = Store::open(dir, &lock).expect("open store");
+        (lock, store)
+    }
+
+    pub(crate) fn record_all(recorder: &mut Recorder, events: &[RunEvent]) {
+        for (second, event) in (0..).zip(events) {
+            recorder.record_at(event, at(second)).expect("record");
+        }
+    }
+
+    #[test]
+    fn records_a_run_with_retries_outputs_and_blocked_operations() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (_lock, store) = open(dir.path());
+        let mut recorder = Recorder::new(store, &plan());
+        record_all(
+            &mut recorder,
+            &[
+                run_started("r1"),
+                started("vnet", 1, 100),
+                RunEvent::OutputPublished {
+                    operation: "vnet".into(),
+                    name: "VNET_ID".into(),
+                    value: "/subscriptions/x/vnet".into(),
+                },
+                finished("vnet", 1, OperationStatus::Completed),
+                started("nsg", 1, 101),
+                RunEvent::AttemptFailedWillRetry {
+                    module: "01-networking".into(),
+                    operation: "nsg".into(),
+                    attempt: 1,
+                    max_attempts: 3,
+                    delay: Duration::from_secs(5),
+                    class: "AnotherOperationInProgress".into(),
+                    message: "AnotherOperationInProgress".into(),
+                    exit_code: Some(1),
+                    duration: Duration::from_secs(2),
+                },
+                started("nsg", 2, 102),
+                finished("nsg", 2, OperationStatus::Failed),
+                RunEvent::OperationBlocked {
+                    module: "01-networking".into(),
+                    operation: "peering".into(),
+                    missing: vec!["nsg".into()],
+                },
+                run_finished("r1", RunOutcome::Failed),
+            ],
+        );
+        let store = recorder.into_store();
+        let completed = store.completed_operations().expect("completed");
+        assert_eq!(completed, ["vnet".to_owned()].into_iter().collect());
+        let outputs = store.outputs().expect("outputs");
+        assert_eq!(outputs.len(), 1);
+        assert_eq!(outputs[0].name, "VNET_ID");
+
+        let summaries = store.operation_summaries().expect("summaries");
+        let ops: Vec<_> = summaries.iter().map(|s| s.operation.as_str()).collect();
+        assert_eq!(ops, ["vnet", "nsg", "peering"]);
+        let nsg = &summaries[1];
+        assert_eq!(nsg.status, OperationStatus::Failed);
+        assert_eq!(nsg.attempts, 2);
+        assert_eq!(nsg.error_class.as_deref(), Some("Quota"));
+        assert_eq!(nsg.duration_ms, Some(1500));
+        assert_eq!(
+            nsg.log_path,
+            Some(PathBuf::from("artifacts/logs/nsg_2.log"))
+        );
+        let peering = &summaries[2];
+        assert_eq!(peering.status, OperationStatus::Blocked);
+        assert_eq!(peering.attempts, 0);
+        assert_eq!(
+            peering.error.as_deref(),
+            Some("requires nsg (not completed)")
+        );
+
+        let run = store.last_unfinished_run().expect("query").expect("run");
+        assert_eq!(run.id, "r1");
+        assert_eq!(run.outcome, Some(RunOutcome::Failed));
+        assert_eq!(run.planned.len(), 3);
+        assert_eq!(run.finished_at, Some(at(9)));
+    }
+
+    #[test]
+    fn a_later_skip_does_not_hide_a_completion() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (_lock, store) = open(dir.path());
+        let mut recorder = Recorder::new(store, &plan());
+        record_all(
+            &mut recorder,
+            &[
+                run_started("r1"),
+                started("vnet", 1, 100),
+                finished("vnet", 1, OperationStatus::Completed),
+                run_finished("r1", RunOutcome::Completed),
+                run_started("r2"),
+                finished("vnet", 1, OperationStatus::Skipped),
+                started("nsg", 1, 101),
+                finished("nsg", 1, OperationStatus::Completed),
+                run_finished("r2", RunOutcome::Interrupted),
+            ],
+        );
+        let store = recorder.into_store();
+        let completed = store.completed_operations().expect("completed");
+        assert!(completed.contains("vnet") && completed.contains("nsg"));
+        let summaries = store.operation_summaries().expect("summaries");
+        assert_eq!(summaries[0].status, OperationStatus::Completed);
+        assert_eq!(summaries[0].run_id.as_deref(), Some("r1"));
+        assert_eq!(summaries[2].status, OperationStatus::Pending);
+        assert_eq!(
+            store.last_unfinished_run().expect("q").expect("run").id,
+            "r2"
+        );
+        assert_eq!(store.last_run().expect("q").expect("run").id, "r2");
+    }
+
+    #[test]
+    fn a_failed_retry_of_a_completed_operation_is_the_latest_attempt() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (_lock, store) = open(dir.path());
+        let mut recorder = Recorder::new(store, &plan());
+        record_all(
+            &mut recorder,
+            &[
+                run_started("r1"),
+                started("vnet", 1, 100),
+                finished("vnet", 1, OperationStatus::Completed),
+                run_finished("r1", RunOutcome::Completed),
+                run_started("r2"),
+                started("vnet", 1, 200),
+                finished("vnet", 1, OperationStatus::TimedOut),
+                run_finished("r2", RunOutcome::Failed),
+            ],
+        );
+        let store = recorder.into_store();
+        assert!(store.completed_operations().expect("completed").is_empty());
+        let summaries = store.operation_summaries().expect("summaries");
+        assert_eq!(summaries[0].status, OperationStatus::TimedOut);
+        assert_eq!(summaries[0].attempts, 1);
+    }
+}

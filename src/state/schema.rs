@@ -1,0 +1,59 @@
+//! The state database's schema, one SQL script per version. A version is never edited once
+//! released: changes go into a new script (see `migrate`).
+
+/// Version 1: runs, their planned operations, operation attempts and published outputs.
+pub const V1: &str = "
+CREATE TABLE runs (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT    NOT NULL UNIQUE,
+    target      TEXT    NOT NULL,
+    started_at  TEXT    NOT NULL,
+    finished_at TEXT,
+    outcome     TEXT,
+    duration_ms INTEGER,
+    throttle    INTEGER NOT NULL,
+    pid         INTEGER NOT NULL
+);
+CREATE TABLE run_operations (
+    run_id    TEXT    NOT NULL REFERENCES runs(id),
+    position  INTEGER NOT NULL,
+    module    TEXT    NOT NULL,
+    operation TEXT    NOT NULL,
+    PRIMARY KEY (run_id, position)
+);
+CREATE TABLE attempts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id      TEXT    NOT NULL REFERENCES runs(id),
+    module      TEXT    NOT NULL,
+    operation   TEXT    NOT NULL,
+    attempt     INTEGER NOT NULL,
+    status      TEXT    NOT NULL,
+    started_at  TEXT,
+    finished_at TEXT,
+    duration_ms INTEGER,
+    exit_code   INTEGER,
+    pid         INTEGER,
+    log_path    TEXT,
+    error_class TEXT,
+    error       TEXT,
+    UNIQUE (run_id, operation, attempt)
+);
+CREATE INDEX attempts_by_operation ON attempts(operation, id);
+CREATE TABLE outputs (
+    operation    TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    value        TEXT NOT NULL,
+    module       TEXT NOT NULL,
+    run_id       TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    PRIMARY KEY (operation, name)
+);
+";
+
+/// Every schema script in order; the schema version of a database is the number applied.
+pub const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this build writes.
+pub fn current_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,188 @@
+//! The SQLite state store (`.avdeploy/state.db`, WAL): opening, migrating, and recovering rows
+//! left `running` by an engine that died. Reads live in `query`, writes in `recorder`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::state::error::StateError;
+use crate::state::lock_file::DeploymentLock;
+use crate::state::migrate::{check_not_newer, migrate, schema_version};
+use crate::state::schema::current_version;
+
+/// The database file's name inside the state folder.
+pub const STATE_DB: &str = "state.db";
+
+/// How long a reader waits for the writer's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What an attempt left `running` by a dead engine says as its error.
+pub const ENGINE_GONE: &str = "the engine stopped while the operation was running";
+
+/// An open state database.
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens `<state_dir>/state.db` for writing (creating and migrating it), then marks every
+    /// attempt still `running` and every unfinished run as `interrupted`: holding `lock` proves
+    /// that no engine owns them any more.
+    pub fn open(state_dir: &Path, lock: &DeploymentLock) -> Result<Store, StateError> {
+        let _ = lock;
+        std::fs::create_dir_all(state_dir).map_err(|source| StateError::CreateDir {
+            path: state_dir.to_owned(),
+            source,
+        })?;
+        let path = state_dir.join(STATE_DB);
+        let open_error = |source| StateError::Open {
+            path: path.clone(),
+            source,
+        };
+        let mut conn = Connection::open(&path).map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        conn.pragma_update_and_check(None, "journal_mode", "wal", |_| Ok(()))
+            .map_err(open_error)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(open_error)?;
+        migrate(&mut conn, &path)?;
+        let store = Store { conn, path };
+        store.recover_interrupted()?;
+        Ok(store)
+    }
+
+    /// Opens the state database for reading only, for `status` while a run may be writing.
+    /// `None` when the deployment has no state yet. Never modifies the file.
+    pub fn open_read_only(state_dir: &Path) -> Result<Option<Store>, StateError> {
+        let path = state_dir.join(STATE_DB);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let open_error = |source| StateError::Open {
+            path: path.clone(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags).map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        let found = schema_version(&conn)?;
+        check_not_newer(found, &path)?;
+        if found == 0 {
+            return Ok(None);
+        }
+        if found < current_version() {
+            return Err(StateError::OlderSchema { path, found });
+        }
+        Ok(Some(Store { conn, path }))
+    }
+
+    /// The database file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Turns what a dead engine left behind into `interrupted`, in one transaction.
+    fn recover_interrupted(&self) -> Result<(), StateError> {
+        let action = "mark operations left running as interrupted";
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(StateError::sql(action))?;
+        tx.execute(
+            "UPDATE attempts SET status = 'interrupted', error = COALESCE(error, ?1)
+             WHERE status = 'running'",
+            [ENGINE_GONE],
+        )
+        .and_then(|_| {
+            tx.execute(
+                "UPDATE runs SET outcome = 'interrupted' WHERE outcome IS NULL",
+                [],
+            )
+        })
+        .and_then(|_| tx.commit())
+        .map_err(StateError::sql(action))
+    }
+}
+
+/// How timestamps are stored: RFC 3339, UTC, milliseconds.
+pub(crate) fn format_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Reads a stored timestamp.
+pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, StateError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(|_| StateError::InvalidValue {
+            what: "timestamp",
+            value: text.to_owned(),
+        })
+}
+
+/// A duration in whole milliseconds, as stored.
+pub(crate) fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::event::RunOutcome;
+    use crate::exec::status::OperationStatus;
+    use crate::state::recorder::Recorder;
+    use crate::state::recorder::tests::{at, open, plan, run_started, started};
+
+    #[test]
+    fn a_dead_engine_leaves_interrupted_rows_not_running_ones() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        {
+            let (_lock, store) = open(dir.path());
+            let mut recorder = Recorder::new(store, &plan());
+            recorder
+                .record_at(&run_started("r1"), at(0))
+                .expect("record");
+            recorder
+                .record_at(&started("vnet", 1, 42), at(1))
+                .expect("record");
+        }
+        let read_only = Store::open_read_only(dir.path())
+            .expect("open")
+            .expect("exists");
+        let before = read_only.operation_summaries().expect("summaries");
+        assert_eq!(before[0].status, OperationStatus::Running);
+
+        let (_lock, store) = open(dir.path());
+        let summaries = store.operation_summaries().expect("summaries");
+        assert_eq!(summaries[0].status, OperationStatus::Interrupted);
+        assert_eq!(summaries[0].error.as_deref(), Some(ENGINE_GONE));
+        let run = store.last_run().expect("query").expect("run");
+        assert_eq!(run.outcome, Some(RunOutcome::Interrupted));
+        assert_eq!(run.finished_at, None);
+    }
+
+    #[test]
+    fn read_only_open_of_a_missing_database_is_none() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert!(Store::open_read_only(dir.path()).expect("open").is_none());
+        assert!(!dir.path().join(STATE_DB).exists());
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        drop(open(dir.path()));
+        let conn = Connection::open(dir.path().join(STATE_DB)).expect("open");
+        conn.pragma_update(None, "user_version", 99)
+            .expect("set version");
+        drop(conn);
+        let err = Store::open_read_only(dir.path()).expect_err("newer schema");
+        assert!(
+            matches!(err, StateError::NewerSchema { found: 99, .. }),
+            "{err}"
+        );
+    }
+}
