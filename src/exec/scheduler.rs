@@ -1,0 +1,391 @@
+//! The scheduler: the single owner of a run's state. It decides what may start (planned, every
+//! predecessor completed, requirements completed, a throttle slot free, every named lock free),
+//! launches units, and reacts to their completion and to interrupts. It never prints: everything
+//! goes out as [`RunEvent`]s.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+use crate::exec::error_catalog::ErrorCatalog;
+use crate::exec::event::{RunEvent, RunOutcome};
+use crate::exec::signal::Interrupt;
+use crate::exec::status::OperationStatus;
+use crate::exec::unit::{self, UnitOutcome, UnitRequest, UnitSpec};
+use crate::model::deployment::Deployment;
+use crate::model::variables::Variables;
+use crate::plan::graph::{Plan, PlannedOp};
+
+/// Turns a planned operation into a unit ready to spawn, at the moment it starts (so that
+/// outputs published by earlier operations can be substituted).
+pub trait Prepare {
+    /// Renders the operation's script and environment; an `Err` fails the operation with
+    /// that message.
+    fn prepare(&mut self, op: &PlannedOp, vars: &Variables) -> Result<UnitSpec, String>;
+}
+
+/// What the scheduler needs besides the plan.
+pub struct RunSettings {
+    /// The run's id.
+    pub run_id: String,
+    /// At most this many operations at once.
+    pub throttle: usize,
+    /// Operations completed in earlier runs (from state).
+    pub completed_before: HashSet<String>,
+    /// Run operations again even when completed before.
+    pub force: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    Done(OperationStatus),
+    Pending,
+    Running,
+}
+
+/// The run's mutable state, owned by [`execute`].
+struct Run<'a> {
+    plan: &'a Plan,
+    deployment: &'a Deployment,
+    settings: RunSettings,
+    slots: Vec<Slot>,
+    waiting: Vec<usize>,
+    successors: Vec<Vec<usize>>,
+    ready: BTreeSet<usize>,
+    held: HashSet<String>,
+    completed: HashSet<String>,
+    requests: Vec<Option<UnboundedSender<UnitRequest>>>,
+    stage_started: Vec<Vec<bool>>,
+    vars: Variables,
+    failed: bool,
+    interrupted: bool,
+}
+
+/// Runs `plan` to the end and returns how it ended. Events go to `on_event` in order.
+pub async fn execute(
+    plan: &Plan,
+    deployment: &Deployment,
+    settings: RunSettings,
+    vars: Variables,
+    catalog: Arc<ErrorCatalog>,
+    prepare: &mut dyn Prepare,
+    mut interrupts: UnboundedReceiver<Interrupt>,
+    on_event: &mut dyn FnMut(RunEvent),
+) -> RunOutcome {
+    let started = Instant::now();
+    let mut run = Run::new(plan, deployment, settings, vars);
+    on_event(RunEvent::RunStarted {
+        run_id: run.settings.run_id.clone(),
+        target: plan.target.to_string(),
+        operations: plan.ops.len(),
+        throttle: run.settings.throttle,
+    });
+    let (events_tx, mut events_rx) = mpsc::unbounded_channel();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(usize, UnitOutcome)>();
+    let mut running = 0usize;
+    loop {
+        if !run.interrupted {
+            running += run.launch(prepare, &catalog, &events_tx, &done_tx, on_event);
+        }
+        if running == 0 {
+            break;
+        }
+        tokio::select! {
+            Some(event) = events_rx.recv() => on_event(event),
+            Some((index, outcome)) = done_rx.recv() => {
+                // Deliver the unit's own events (its OperationFinished last) before reacting.
+                while let Ok(event) = events_rx.try_recv() {
+                    on_event(event);
+                }
+                running -= 1;
+                run.finish(index, outcome, on_event);
+            }
+            Some(interrupt) = interrupts.recv() => run.interrupt(interrupt, running, on_event),
+        }
+    }
+    while let Ok(event) = events_rx.try_recv() {
+        on_event(event);
+    }
+    run.skip_remaining(on_event);
+    let outcome = if run.interrupted {
+        RunOutcome::Interrupted
+    } else if run.failed {
+        RunOutcome::Failed
+    } else {
+        RunOutcome::Completed
+    };
+    on_event(RunEvent::RunFinished {
+        run_id: run.settings.run_id.clone(),
+        outcome,
+        duration: started.elapsed(),
+    });
+    outcome
+}
+
+impl<'a> Run<'a> {
+    fn new(plan: &'a Plan, deployment: &'a Deployment, settings: RunSettings, vars: Variables) -> Self {
+        let n = plan.ops.len();
+        let mut successors = vec![Vec::new(); n];
+        for (i, op) in plan.ops.iter().enumerate() {
+            for &p in &op.predecessors {
+                successors[p].push(i);
+            }
+        }
+        let waiting: Vec<usize> = plan.ops.iter().map(|op| op.predecessors.len()).collect();
+        let ready = (0..n).filter(|&i| waiting[i] == 0).collect();
+        let stage_started = plan.modules.iter().map(|m| vec![false; m.stages.len()]).collect();
+        Self {
+            plan,
+            deployment,
+            settings,
+            slots: vec![Slot::Pending; n],
+            waiting,
+            successors,
+            ready,
+            held: HashSet::new(),
+            completed: HashSet::new(),
+            requests: vec![None; n],
+            stage_started,
+            vars,
+            failed: false,
+            interrupted: false,
+        }
+    }
+
+    /// Starts every ready operation that the throttle and locks allow, in plan order, and
+    /// resolves ready operations that need no process (already completed, blocked). Returns how
+    /// many units were spawned.
+    fn launch(
+        &mut self,
+        prepare: &mut dyn Prepare,
+        catalog: &Arc<ErrorCatalog>,
+        events: &UnboundedSender<RunEvent>,
+        done: &UnboundedSender<(usize, UnitOutcome)>,
+        on_event: &mut dyn FnMut(RunEvent),
+    ) -> usize {
+        let mut spawned = 0;
+        loop {
+            let running = self.slots.iter().filter(|s| **s == Slot::Running).count();
+            let Some(index) = self.next_startable(running) else {
+                return spawned;
+            };
+            self.ready.remove(&index);
+            self.announce_stage(index, on_event);
+            let op = &self.plan.ops[index];
+            if !self.settings.force && self.settings.completed_before.contains(&op.id) {
+                self.resolve(index, OperationStatus::Skipped, Some("already completed; `run --force` runs it again"), on_event);
+                continue;
+            }
+            let missing = self.missing_requirements(op);
+            if !missing.is_empty() {
+                on_event(RunEvent::OperationBlocked {
+                    module: op.module.clone(),
+                    operation: op.id.clone(),
+                    missing,
+                });
+                self.settle(index, OperationStatus::Blocked, on_event);
+                continue;
+            }
+            match prepare.prepare(op, &self.vars) {
+                Ok(spec) => {
+                    self.spawn(index, spec, catalog, events, done);
+                    spawned += 1;
+                }
+                Err(message) => self.resolve(index, OperationStatus::Failed, Some(&message), on_event),
+            }
+        }
+    }
+
+    /// The first ready operation (plan order) whose locks are free, if a throttle slot is free.
+    /// Ready operations that will not spawn a process are returned regardless of the throttle.
+    fn next_startable(&self, running: usize) -> Option<usize> {
+        self.ready.iter().copied().find(|&i| {
+            let op = &self.plan.ops[i];
+            let no_process = !self.settings.force && self.settings.completed_before.contains(&op.id);
+            no_process || (running < self.settings.throttle && op.locks.iter().all(|l| !self.held.contains(l)))
+        })
+    }
+
+    fn missing_requirements(&self, op: &PlannedOp) -> Vec<String> {
+        let operation = &self.deployment.operations[op.index];
+        operation
+            .requires
+            .iter()
+            .filter(|r| !r.optional)
+            .map(|r| r.operation.value.clone())
+            .filter(|id| !self.completed.contains(id) && !self.settings.completed_before.contains(id))
+            .collect()
+    }
+
+    fn spawn(
+        &mut self,
+        index: usize,
+        spec: UnitSpec,
+        catalog: &Arc<ErrorCatalog>,
+        events: &UnboundedSender<RunEvent>,
+        done: &UnboundedSender<(usize, UnitOutcome)>,
+    ) {
+        let (request_tx, request_rx) = mpsc::unbounded_channel();
+        self.requests[index] = Some(request_tx);
+        self.slots[index] = Slot::Running;
+        self.held.extend(self.plan.ops[index].locks.iter().cloned());
+        let catalog = Arc::clone(catalog);
+        let events = events.clone();
+        let done = done.clone();
+        tokio::spawn(async move {
+            let outcome = unit::run_unit(spec, catalog, events, request_rx).await;
+            let _ = done.send((index, outcome));
+        });
+    }
+
+    /// A unit finished: record its outputs, free its locks, settle its successors.
+    fn finish(&mut self, index: usize, outcome: UnitOutcome, on_event: &mut dyn FnMut(RunEvent)) {
+        let op = &self.plan.ops[index];
+        for lock in &op.locks {
+            self.held.remove(lock);
+        }
+        self.requests[index] = None;
+        for (name, value) in &outcome.outputs {
+            self.vars.insert_output(&op.id, name, value);
+        }
+        self.settle(index, outcome.status, on_event);
+    }
+
+    /// Emits `OperationFinished` for an operation that ran no process, then settles it.
+    fn resolve(&mut self, index: usize, status: OperationStatus, error: Option<&str>, on_event: &mut dyn FnMut(RunEvent)) {
+        let op = &self.plan.ops[index];
+        on_event(RunEvent::OperationFinished {
+            module: op.module.clone(),
+            operation: op.id.clone(),
+            attempt: 0,
+            status,
+            exit_code: None,
+            duration: std::time::Duration::ZERO,
+            class: None,
+            hint: None,
+            error: error.map(str::to_owned),
+        });
+        let settled = if status == OperationStatus::Skipped {
+            OperationStatus::Completed
+        } else {
+            status
+        };
+        self.settle(index, settled, on_event);
+    }
+
+    /// Records a final status and releases (or skips) the operations waiting on it.
+    fn settle(&mut self, index: usize, status: OperationStatus, on_event: &mut dyn FnMut(RunEvent)) {
+        self.slots[index] = Slot::Done(status);
+        let op = &self.plan.ops[index];
+        if status == OperationStatus::Completed {
+            self.completed.insert(op.id.clone());
+        } else if status != OperationStatus::Interrupted {
+            self.failed = true;
+        }
+        self.close_stage(index, on_event);
+        let successors = self.successors[index].clone();
+        for s in successors {
+            self.waiting[s] -= 1;
+            if status != OperationStatus::Completed {
+                self.skip(s, &op.id.clone(), on_event);
+            } else if self.waiting[s] == 0 && self.slots[s] == Slot::Pending {
+                self.ready.insert(s);
+            }
+        }
+    }
+
+    /// Skips an operation whose predecessor did not complete, and everything after it.
+    fn skip(&mut self, index: usize, because: &str, on_event: &mut dyn FnMut(RunEvent)) {
+        if self.slots[index] != Slot::Pending {
+            return;
+        }
+        self.ready.remove(&index);
+        let op = &self.plan.ops[index];
+        on_event(RunEvent::OperationFinished {
+            module: op.module.clone(),
+            operation: op.id.clone(),
+            attempt: 0,
+            status: OperationStatus::Skipped,
+            exit_code: None,
+            duration: std::time::Duration::ZERO,
+            class: None,
+            hint: None,
+            error: Some(format!("not run: `{because}` did not complete")),
+        });
+        self.slots[index] = Slot::Done(OperationStatus::Skipped);
+        let id = op.id.clone();
+        for s in self.successors[index].clone() {
+            self.skip(s, &id, on_event);
+        }
+    }
+
+    /// After an interrupt or a failure with nothing left running: what never started is skipped.
+    fn skip_remaining(&mut self, on_event: &mut dyn FnMut(RunEvent)) {
+        let reason = if self.interrupted { "run interrupted" } else { "run stopped" };
+        for index in 0..self.slots.len() {
+            if self.slots[index] == Slot::Pending {
+                self.skip(index, reason, on_event);
+            }
+        }
+    }
+
+    fn interrupt(&mut self, interrupt: Interrupt, running: usize, on_event: &mut dyn FnMut(RunEvent)) {
+        self.interrupted = true;
+        let request = match interrupt {
+            Interrupt::First => {
+                on_event(RunEvent::InterruptRequested { running });
+                UnitRequest::Cancel
+            }
+            Interrupt::Second => {
+                on_event(RunEvent::KillRequested { running });
+                UnitRequest::Kill
+            }
+        };
+        for sender in self.requests.iter().flatten() {
+            let _ = sender.send(request);
+        }
+    }
+
+    fn module_stage(&self, index: usize) -> Option<(usize, usize)> {
+        let op = &self.plan.ops[index];
+        let stage = op.stage?;
+        let module = self.plan.modules.iter().position(|m| m.id == op.module)?;
+        Some((module, stage - 1))
+    }
+
+    fn announce_stage(&mut self, index: usize, on_event: &mut dyn FnMut(RunEvent)) {
+        let Some((m, s)) = self.module_stage(index) else { return };
+        if std::mem::replace(&mut self.stage_started[m][s], true) {
+            return;
+        }
+        let module = &self.plan.modules[m];
+        let stage = &module.stages[s];
+        on_event(RunEvent::StageStarted {
+            module: module.id.clone(),
+            stage: stage.number,
+            parallel_group: stage.parallel_group.filter(|_| stage.ops.len() > 1),
+            operations: stage.ops.iter().map(|&i| self.plan.ops[i].id.clone()).collect(),
+        });
+    }
+
+    fn close_stage(&self, index: usize, on_event: &mut dyn FnMut(RunEvent)) {
+        let Some((m, s)) = self.module_stage(index) else { return };
+        let module = &self.plan.modules[m];
+        let stage = &module.stages[s];
+        if !self.stage_started[m][s] || stage.ops.iter().any(|&i| !matches!(self.slots[i], Slot::Done(_))) {
+            return;
+        }
+        let success = stage
+            .ops
+            .iter()
+            .all(|&i| self.slots[i] == Slot::Done(OperationStatus::Completed));
+        on_event(RunEvent::StageFinished {
+            module: module.id.clone(),
+            stage: stage.number,
+            parallel: stage.ops.len() > 1,
+            success,
+        });
+    }
+}
