@@ -1,3 +1,5 @@
 //! `az vm run-command` operations: wrapping scripts and reading Azure's answers.
 
+pub mod managed;
+pub mod response;
 pub mod sentinel;
