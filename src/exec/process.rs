@@ -138,6 +138,14 @@ pub(crate) async fn supervise(
             },
         }
     };
+    // A request that arrived as the process ended still means "no retry".
+    while state.requests_open
+        && let Ok(request) = requests.try_recv()
+    {
+        match request {
+            UnitRequest::Cancel | UnitRequest::Kill => state.cancel_requested = true,
+        }
+    }
     // The leader is gone; anything it left running in its group would hold the pipes open.
     signal_group(pid, GroupSignal::Kill);
     drain(&mut lines, sink).await;

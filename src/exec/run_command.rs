@@ -73,3 +73,96 @@ fn rewrite_redacted(path: &Path, text: &str, redactor: &Redactor) -> std::io::Re
     std::fs::write(&temporary, redacted.as_bytes())?;
     std::fs::rename(&temporary, path)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::exec::event::RunEvent;
+    use crate::exec::status::OperationStatus;
+    use crate::exec::test_support::{Fixture, run};
+    use crate::exec::unit::UnitOutcome;
+
+    fn answer(stdout: &str, stderr: &str) -> String {
+        serde_json::json!({"value": [
+            {"code": "ComponentStatus/StdOut/succeeded", "level": "Info", "message": stdout},
+            {"code": "ComponentStatus/StdErr/succeeded", "level": "Info", "message": stderr},
+        ]})
+        .to_string()
+    }
+
+    /// Runs an operation whose `az` call "returned" `json` and exited 0.
+    async fn judged(json: &str) -> (UnitOutcome, Vec<RunEvent>, Fixture) {
+        let fixture = Fixture::new();
+        let output_json = fixture.path("op.json");
+        let body = format!("cat > '{}' <<'JSON'\n{json}\nJSON\n", output_json.display());
+        let mut spec = fixture.spec("op", &body);
+        spec.run_command = Some(RunCommandCheck { output_json });
+        spec.redactor = Arc::new(Redactor::new(["Pa55word!".to_owned()]));
+        let (outcome, events) = run(spec).await;
+        (outcome, events, fixture)
+    }
+
+    #[tokio::test]
+    async fn sentinel_zero_completes_and_publishes_vm_outputs() {
+        let stdout = "[PROGRESS] installing\n[OUTPUT] IMAGE_ID=/img/1\nAVDEPLOY_EXIT_CODE=0\n";
+        let (outcome, events, fixture) = judged(&answer(stdout, "")).await;
+        assert_eq!(
+            (outcome.status, outcome.exit_code),
+            (OperationStatus::Completed, Some(0))
+        );
+        assert_eq!(
+            outcome.outputs,
+            vec![("IMAGE_ID".to_owned(), "/img/1".to_owned())]
+        );
+        assert!(events.contains(&RunEvent::Progress {
+            operation: "op".into(),
+            message: "installing".into()
+        }));
+        assert!(
+            fixture
+                .logs()
+                .concat()
+                .contains("[vm-stdout] [PROGRESS] installing")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_script_that_exits_1_is_never_completed() {
+        let stdout = "[ERROR] msi failed\nAVDEPLOY_EXIT_CODE=1\n";
+        let (outcome, _, _) = judged(&answer(stdout, "")).await;
+        assert_eq!(
+            (outcome.status, outcome.exit_code),
+            (OperationStatus::Failed, Some(1))
+        );
+        let error = outcome.error.unwrap_or_default();
+        assert!(error.contains("exited with code 1") && error.contains("msi failed"));
+    }
+
+    #[tokio::test]
+    async fn missing_sentinel_error_marker_and_stderr_fail() {
+        let (cut, _, _) = judged(&answer(&"x".repeat(4_095), "")).await;
+        assert_eq!(cut.status, OperationStatus::Failed);
+        assert!(cut.error.unwrap_or_default().contains("cut at 4 KB"));
+        let (marker, _, _) = judged(&answer("[ERROR] job failed\nAVDEPLOY_EXIT_CODE=0", "")).await;
+        assert_eq!(marker.status, OperationStatus::Failed);
+        assert_eq!(marker.error.as_deref(), Some("[ERROR] job failed"));
+        let (stderr, _, fixture) = judged(&answer("AVDEPLOY_EXIT_CODE=0", "boom Pa55word!")).await;
+        assert_eq!(stderr.status, OperationStatus::Failed);
+        assert_eq!(
+            stderr.error.as_deref(),
+            Some("the script wrote to StdErr: boom ***")
+        );
+        assert!(fixture.logs().concat().contains("[vm-stderr] boom ***"));
+        let saved = std::fs::read_to_string(fixture.path("op.json")).unwrap();
+        assert!(saved.contains("boom ***") && !saved.contains("Pa55word!"));
+    }
+
+    #[tokio::test]
+    async fn unreadable_answers_fail() {
+        let (garbage, _, _) = judged("<html>").await;
+        assert_eq!(garbage.status, OperationStatus::Failed);
+        assert!(garbage.error.unwrap_or_default().contains("not JSON"));
+    }
+}

@@ -199,3 +199,190 @@ fn finish(
         error,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::exec::test_support::{Fixture, Running, file_appears, run};
+
+    const CONFLICT: &str = "ERROR: (Conflict) Run command extension execution is in progress. \
+                            Please wait for completion before invoking a run command.";
+
+    /// A script that fails with `failure` on stderr the first time, and succeeds afterwards.
+    fn fails_once(failure: &str) -> String {
+        format!(
+            "n=$(cat \"$WORK/count\" 2>/dev/null || echo 0)\necho $((n + 1)) > \"$WORK/count\"\n\
+             if [ \"$n\" = 0 ]; then echo \"{failure}\" >&2; exit 1; fi\necho '[SUCCESS] ok'\n"
+        )
+    }
+
+    fn retries(events: &[RunEvent]) -> Vec<&RunEvent> {
+        events
+            .iter()
+            .filter(|e| matches!(e, RunEvent::AttemptFailedWillRetry { .. }))
+            .collect()
+    }
+
+    /// The built-in conflict class with a one-second base, so the test stays short.
+    fn quick_conflict_catalog() -> ErrorCatalog {
+        let yaml = "errors:\n  - class: run_command_conflict\n    match: [\"Run command extension \
+                    execution is in progress\"]\n    policy: retry\n    backoff: 1\n    max_delay: 1\n";
+        ErrorCatalog::parse(yaml, Path::new("errors.yaml")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn conflict_is_retried_and_each_attempt_has_its_log() {
+        let fixture = Fixture::new();
+        let spec = fixture.spec("rc", &fails_once(CONFLICT));
+        let (outcome, events) = Running::start(spec, quick_conflict_catalog())
+            .finish()
+            .await;
+        assert_eq!(
+            (outcome.status, outcome.attempts),
+            (OperationStatus::Completed, 2)
+        );
+        let retries = retries(&events);
+        assert_eq!(retries.len(), 1);
+        let RunEvent::AttemptFailedWillRetry {
+            attempt,
+            class,
+            message,
+            exit_code,
+            delay,
+            ..
+        } = retries[0]
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            (*attempt, class.as_str(), *exit_code),
+            (1, "run_command_conflict", Some(1))
+        );
+        assert!(message.contains("Run command extension execution is in progress"));
+        assert!(*delay <= Duration::from_secs(1));
+        let started = events
+            .iter()
+            .filter(|e| matches!(e, RunEvent::OperationStarted { .. }))
+            .count();
+        assert_eq!(started, 2);
+        let logs = fixture.logs();
+        assert_eq!(logs.len(), 2);
+        assert!(
+            logs.iter()
+                .any(|log| log.contains("[stderr] ERROR: (Conflict)"))
+        );
+    }
+
+    #[tokio::test]
+    async fn try_again_after_is_honoured() {
+        let fixture = Fixture::new();
+        let throttled = "ERROR: (SubscriptionRequestsThrottled) Number of read requests exceeded. \
+                         Please try again after '1' seconds.";
+        let (outcome, events) = run(fixture.spec("t", &fails_once(throttled))).await;
+        assert_eq!(
+            (outcome.status, outcome.attempts),
+            (OperationStatus::Completed, 2)
+        );
+        assert!(matches!(
+            retries(&events)[..],
+            [RunEvent::AttemptFailedWillRetry { delay, class, .. }]
+                if *delay == Duration::from_secs(1) && class == "throttled"
+        ));
+    }
+
+    #[tokio::test]
+    async fn login_errors_fail_at_once_with_the_hint() {
+        let fixture = Fixture::new();
+        let mut spec = fixture.spec(
+            "login",
+            "echo \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n",
+        );
+        spec.retry = RetryPolicy {
+            max_attempts: 3,
+            backoff: Duration::ZERO,
+        };
+        let (outcome, events) = run(spec).await;
+        assert_eq!(
+            (outcome.status, outcome.attempts),
+            (OperationStatus::Failed, 1)
+        );
+        assert_eq!(outcome.class.as_deref(), Some("az_login_required"));
+        assert!(
+            outcome
+                .hint
+                .as_deref()
+                .unwrap_or_default()
+                .contains("az login")
+        );
+        assert!(retries(&events).is_empty());
+        assert!(matches!(
+            events.last(),
+            Some(RunEvent::OperationFinished { class: Some(c), hint: Some(_), error: Some(_), .. })
+                if c == "az_login_required"
+        ));
+    }
+
+    #[tokio::test]
+    async fn unknown_failures_use_the_operation_policy() {
+        let fixture = Fixture::new();
+        let mut spec = fixture.spec("u", &fails_once("something odd"));
+        let (once, _) = run(spec.clone()).await;
+        assert_eq!((once.status, once.attempts), (OperationStatus::Failed, 1));
+        std::fs::remove_file(fixture.path("count")).unwrap();
+        spec.retry = RetryPolicy {
+            max_attempts: 2,
+            backoff: Duration::ZERO,
+        };
+        let (twice, events) = run(spec).await;
+        assert_eq!(
+            (twice.status, twice.attempts),
+            (OperationStatus::Completed, 2)
+        );
+        assert!(matches!(
+            retries(&events)[..],
+            [RunEvent::AttemptFailedWillRetry { class, .. }] if class == retry::UNCLASSIFIED
+        ));
+    }
+
+    #[tokio::test]
+    async fn cancel_prevents_retries() {
+        let fixture = Fixture::new();
+        let body = format!(
+            "touch \"$WORK/started\"\nwhile [ ! -e \"$WORK/go\" ]; do sleep 0.05; done\n\
+             echo \"{CONFLICT}\" >&2\nexit 1\n"
+        );
+        let running = Running::start(fixture.spec("c", &body), quick_conflict_catalog());
+        assert!(file_appears(&fixture.path("started")).await);
+        running.requests.send(UnitRequest::Cancel).unwrap();
+        std::fs::write(fixture.path("go"), "").unwrap();
+        let (outcome, events) = running.finish().await;
+        assert_eq!(
+            (outcome.status, outcome.attempts),
+            (OperationStatus::Interrupted, 1)
+        );
+        assert_eq!(outcome.class.as_deref(), Some("run_command_conflict"));
+        assert!(retries(&events).is_empty());
+    }
+
+    #[tokio::test]
+    async fn kill_during_the_backoff_wait_interrupts() {
+        let fixture = Fixture::new();
+        let mut spec = fixture.spec("k", "echo flaky >&2\nexit 1\n");
+        spec.retry = RetryPolicy {
+            max_attempts: 5,
+            backoff: Duration::from_secs(600),
+        };
+        let mut running = Running::start(spec, ErrorCatalog::builtin());
+        running
+            .next_event(|e| matches!(e, RunEvent::AttemptFailedWillRetry { .. }))
+            .await;
+        running.requests.send(UnitRequest::Kill).unwrap();
+        let (outcome, _) = running.finish().await;
+        assert_eq!(
+            (outcome.status, outcome.attempts),
+            (OperationStatus::Interrupted, 1)
+        );
+    }
+}
