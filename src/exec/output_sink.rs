@@ -21,6 +21,7 @@ pub(crate) struct OutputSink<'a> {
     log: &'a mut AttemptLog,
     outputs: Vec<(String, String)>,
     last_error_marker: Option<String>,
+    last_az_error: Option<String>,
     last_stderr: Option<String>,
     last_stdout: Option<String>,
     tail: VecDeque<String>,
@@ -41,6 +42,7 @@ impl<'a> OutputSink<'a> {
             log,
             outputs: Vec::new(),
             last_error_marker: None,
+            last_az_error: None,
             last_stderr: None,
             last_stdout: None,
             tail: VecDeque::new(),
@@ -68,7 +70,12 @@ impl<'a> OutputSink<'a> {
         }
         if !text.trim().is_empty() {
             match stream {
-                Stream::Stderr | Stream::VmStderr => self.last_stderr = Some(text.clone()),
+                Stream::Stderr | Stream::VmStderr => {
+                    if text.trim_start().starts_with("ERROR:") {
+                        self.last_az_error = Some(text.clone());
+                    }
+                    self.last_stderr = Some(text.clone());
+                }
                 Stream::Stdout | Stream::VmStdout => self.last_stdout = Some(text.clone()),
                 Stream::Engine => {}
             }
@@ -121,11 +128,12 @@ impl<'a> OutputSink<'a> {
         std::mem::take(&mut self.outputs)
     }
 
-    /// The best line to show for a failure: the last `[ERROR]` message, else the last stderr
-    /// line, else the last stdout line (redacted).
+    /// The best line to show for a failure: the last `[ERROR]` message, else the last `ERROR:`
+    /// line of `az` on stderr, else the last stderr line, else the last stdout line (redacted).
     pub(crate) fn error_excerpt(&self) -> Option<String> {
         self.last_error_marker
             .clone()
+            .or_else(|| self.last_az_error.clone())
             .or_else(|| self.last_stderr.clone())
             .or_else(|| self.last_stdout.clone())
     }

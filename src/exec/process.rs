@@ -242,12 +242,13 @@ mod tests {
                 ..
             })
         ));
-        let (failed, _) = run(fixture.spec("bad", "echo 'disk full' >&2\nexit 3\n")).await;
+        let body = "echo 'ERROR: disk full' >&2\necho 'See the docs' >&2\nexit 3\n";
+        let (failed, _) = run(fixture.spec("bad", body)).await;
         assert_eq!(
             (failed.status, failed.exit_code),
             (OperationStatus::Failed, Some(3))
         );
-        assert_eq!(failed.error.as_deref(), Some("disk full"));
+        assert_eq!(failed.error.as_deref(), Some("ERROR: disk full"));
         assert_eq!(failed.class, None);
     }
 
