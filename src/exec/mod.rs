@@ -1,4 +1,20 @@
 //! The execution engine: scheduling, processes, retries and the events they emit.
 
+mod attempt;
+pub mod attempt_log;
+pub mod backoff;
+pub mod error_catalog;
 pub mod event;
+pub mod scheduler;
+pub mod markers;
+mod output_sink;
+pub mod process;
+pub mod retry;
+pub mod retry_after;
+pub mod run_command;
+pub mod signal;
 pub mod status;
+#[cfg(test)]
+mod test_support;
+pub mod unit;
+pub mod unix;

@@ -1,4 +1,6 @@
 //! `az vm run-command` operations: wrapping scripts and reading Azure's answers.
 
+pub mod managed;
+pub mod response;
 pub mod sentinel;
 pub mod target;

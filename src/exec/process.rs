@@ -1,0 +1,383 @@
+//! One attempt as a real process: `bash <script>` as the leader of a new process group, its
+//! output streamed line by line, heartbeats, the timeout (TERM, grace, KILL) and kill requests.
+
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
+
+use crate::exec::attempt_log::Stream;
+use crate::exec::output_sink::OutputSink;
+use crate::exec::unit::{UnitRequest, UnitSpec};
+use crate::exec::unix::{GroupSignal, signal_group};
+
+/// The exit code recorded for a timed-out attempt (as `timeout(1)` reports it).
+pub const TIMEOUT_EXIT_CODE: i32 = 124;
+
+/// How long output still queued in the pipes is read after the group is gone. Only a process
+/// that left the group (setsid) can keep a pipe open that long; its output is then abandoned.
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+
+/// Longer than any operation runs: stands for "never" in deadlines.
+const FAR_FUTURE: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// How an attempt's process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AttemptEnd {
+    /// The leader exited on its own.
+    Exited,
+    /// A kill request stopped it.
+    Killed,
+    /// It ran past its timeout and was stopped.
+    TimedOut,
+}
+
+/// The result of running one attempt's process.
+#[derive(Debug)]
+pub(crate) struct AttemptRun {
+    /// How it ended.
+    pub(crate) end: AttemptEnd,
+    /// The exit code (128 + signal when a signal ended it; 124 on timeout).
+    pub(crate) exit_code: Option<i32>,
+    /// Whether a cancel request arrived while it ran.
+    pub(crate) cancel_requested: bool,
+}
+
+/// What an attempt is waiting for while its process runs.
+struct Supervision {
+    end: AttemptEnd,
+    kill_at: Option<Instant>,
+    cancel_requested: bool,
+    requests_open: bool,
+}
+
+/// Spawns `bash <script>` for `spec` in its own process group.
+pub(crate) fn spawn(spec: &UnitSpec) -> std::io::Result<Child> {
+    Command::new("bash")
+        .arg(&spec.script)
+        .current_dir(&spec.cwd)
+        .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+}
+
+/// Supervises the spawned `child` (group leader `pid`) until it and its group are gone, feeding
+/// every output line to `sink`.
+pub(crate) async fn supervise(
+    spec: &UnitSpec,
+    mut child: Child,
+    pid: u32,
+    sink: &mut OutputSink<'_>,
+    events: &UnboundedSender<crate::exec::event::RunEvent>,
+    requests: &mut UnboundedReceiver<UnitRequest>,
+    requests_open: &mut bool,
+) -> std::io::Result<AttemptRun> {
+    let started = Instant::now();
+    let (line_tx, mut lines) = mpsc::unbounded_channel();
+    let readers = [
+        child
+            .stdout
+            .take()
+            .map(|out| read_lines(out, Stream::Stdout, line_tx.clone())),
+        child
+            .stderr
+            .take()
+            .map(|err| read_lines(err, Stream::Stderr, line_tx.clone())),
+    ];
+    drop(line_tx);
+    let deadline = later(started, spec.timeout);
+    let period = spec
+        .heartbeat
+        .unwrap_or(FAR_FUTURE)
+        .max(Duration::from_millis(1));
+    let mut heartbeat = interval_at(later(started, period), period);
+    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut state = Supervision {
+        end: AttemptEnd::Exited,
+        kill_at: None,
+        cancel_requested: false,
+        requests_open: *requests_open,
+    };
+    let status: ExitStatus = loop {
+        tokio::select! {
+            Some((stream, line)) = lines.recv() => sink.line(stream, &line),
+            status = child.wait() => break status?,
+            () = sleep_until(deadline), if state.end == AttemptEnd::Exited => {
+                sink.note(&format!("timeout of {}s reached: terminating the process group", spec.timeout.as_secs()));
+                signal_group(pid, GroupSignal::Terminate);
+                state.end = AttemptEnd::TimedOut;
+                state.kill_at = Some(later(Instant::now(), spec.grace));
+            }
+            () = sleep_until(state.kill_at.unwrap_or(deadline)), if state.kill_at.is_some() => {
+                sink.note("grace period over: killing the process group");
+                signal_group(pid, GroupSignal::Kill);
+                state.kill_at = None;
+            }
+            _ = heartbeat.tick(), if spec.heartbeat.is_some() => {
+                let _ = events.send(crate::exec::event::RunEvent::Heartbeat {
+                    operation: spec.operation.clone(),
+                    elapsed: started.elapsed(),
+                    expected: spec.expected,
+                });
+            }
+            request = requests.recv(), if state.requests_open => match request {
+                Some(UnitRequest::Kill) => {
+                    sink.note("kill requested: killing the process group");
+                    signal_group(pid, GroupSignal::Kill);
+                    state.end = AttemptEnd::Killed;
+                }
+                Some(UnitRequest::Cancel) => state.cancel_requested = true,
+                None => state.requests_open = false,
+            },
+        }
+    };
+    // A request that arrived as the process ended still means "no retry".
+    while state.requests_open
+        && let Ok(request) = requests.try_recv()
+    {
+        match request {
+            UnitRequest::Cancel | UnitRequest::Kill => state.cancel_requested = true,
+        }
+    }
+    // The leader is gone; anything it left running in its group would hold the pipes open.
+    signal_group(pid, GroupSignal::Kill);
+    drain(&mut lines, sink).await;
+    for reader in readers.into_iter().flatten() {
+        reader.abort();
+    }
+    *requests_open = state.requests_open;
+    let exit_code = match state.end {
+        AttemptEnd::TimedOut => Some(TIMEOUT_EXIT_CODE),
+        AttemptEnd::Exited | AttemptEnd::Killed => exit_code_of(status),
+    };
+    Ok(AttemptRun {
+        end: state.end,
+        exit_code,
+        cancel_requested: state.cancel_requested,
+    })
+}
+
+/// `start + duration`, saturating at [`FAR_FUTURE`] so that huge timeouts cannot overflow.
+fn later(start: Instant, duration: Duration) -> Instant {
+    start.checked_add(duration.min(FAR_FUTURE)).unwrap_or(start)
+}
+
+async fn drain(lines: &mut UnboundedReceiver<(Stream, String)>, sink: &mut OutputSink<'_>) {
+    let limit = Instant::now() + DRAIN_LIMIT;
+    while let Ok(Some((stream, line))) = tokio::time::timeout_at(limit, lines.recv()).await {
+        sink.line(stream, &line);
+    }
+}
+
+fn read_lines<R>(
+    reader: R,
+    stream: Stream,
+    lines: UnboundedSender<(Stream, String)>,
+) -> JoinHandle<()>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut reader = BufReader::new(reader);
+        let mut buffer = Vec::new();
+        loop {
+            buffer.clear();
+            match reader.read_until(b'\n', &mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let line = String::from_utf8_lossy(&buffer);
+                    let line = line.trim_end_matches(['\n', '\r']).to_owned();
+                    if lines.send((stream, line)).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn exit_code_of(status: ExitStatus) -> Option<i32> {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .or_else(|| status.signal().map(|signal| 128 + signal))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::exec::error_catalog::ErrorCatalog;
+    use crate::exec::event::RunEvent;
+    use crate::exec::status::OperationStatus;
+    use crate::exec::test_support::{Fixture, Running, eventually, file_appears, read_pid, run};
+    use crate::exec::unix::is_alive;
+    use crate::redact::Redactor;
+
+    #[tokio::test]
+    async fn exit_codes_become_statuses() {
+        let fixture = Fixture::new();
+        let (ok, events) = run(fixture.spec("ok", "echo hello\n")).await;
+        assert_eq!(
+            (ok.status, ok.exit_code, ok.attempts),
+            (OperationStatus::Completed, Some(0), 1)
+        );
+        assert!(matches!(
+            events.first(),
+            Some(RunEvent::OperationStarted { attempt: 1, .. })
+        ));
+        assert!(matches!(
+            events.last(),
+            Some(RunEvent::OperationFinished {
+                status: OperationStatus::Completed,
+                error: None,
+                ..
+            })
+        ));
+        let body = "echo 'ERROR: disk full' >&2\necho 'See the docs' >&2\nexit 3\n";
+        let (failed, _) = run(fixture.spec("bad", body)).await;
+        assert_eq!(
+            (failed.status, failed.exit_code),
+            (OperationStatus::Failed, Some(3))
+        );
+        assert_eq!(failed.error.as_deref(), Some("ERROR: disk full"));
+        assert_eq!(failed.class, None);
+    }
+
+    #[tokio::test]
+    async fn markers_become_events_and_outputs_are_captured() {
+        let fixture = Fixture::new();
+        let body = "echo '[START] go'\necho '[PROGRESS] 1/2'\necho '[OUTPUT] VNET_ID=/sub/x=1'\n\
+                    echo '[OUTPUT] DB_PASSWORD=s3cr3t-out'\necho 'value s3cr3t-out' >&2\n\
+                    echo '[WARNING] careful' >&2\n";
+        let (outcome, events) = run(fixture.spec("op", body)).await;
+        assert_eq!(outcome.status, OperationStatus::Completed);
+        assert_eq!(
+            outcome.outputs,
+            vec![
+                ("VNET_ID".to_owned(), "/sub/x=1".to_owned()),
+                ("DB_PASSWORD".to_owned(), "s3cr3t-out".to_owned())
+            ]
+        );
+        assert!(events.contains(&RunEvent::Progress {
+            operation: "op".into(),
+            message: "1/2".into()
+        }));
+        assert!(events.contains(&RunEvent::Marker {
+            operation: "op".into(),
+            marker: "WARNING".into(),
+            message: "careful".into()
+        }));
+        assert!(events.contains(&RunEvent::OutputPublished {
+            operation: "op".into(),
+            name: "DB_PASSWORD".into(),
+            value: "***".into()
+        }));
+        let log = fixture.logs().concat();
+        assert!(log.contains("[stdout] [PROGRESS] 1/2"));
+        assert!(log.contains("[stderr] value ***"));
+        assert!(!log.contains("s3cr3t-out"));
+    }
+
+    #[tokio::test]
+    async fn secrets_never_reach_logs_or_events() {
+        let fixture = Fixture::new();
+        let mut spec = fixture.spec(
+            "op",
+            "echo \"pw=$ADMIN_PASSWORD\"\necho \"[ERROR] bad $ADMIN_PASSWORD\" \nexit 1\n",
+        );
+        spec.env.push(("ADMIN_PASSWORD".into(), "Hunter2!x".into()));
+        spec.redactor = Arc::new(Redactor::new(["Hunter2!x".to_owned()]));
+        let (outcome, events) = run(spec).await;
+        assert_eq!(outcome.status, OperationStatus::Failed);
+        assert_eq!(outcome.error.as_deref(), Some("bad ***"));
+        assert!(!format!("{events:?}").contains("Hunter2"));
+        let log = fixture.logs().concat();
+        assert!(log.contains("pw=***") && !log.contains("Hunter2"));
+    }
+
+    #[tokio::test]
+    async fn timeout_kills_the_whole_group() {
+        let fixture = Fixture::new();
+        let mut spec = fixture.spec(
+            "slow",
+            "trap '' TERM\nsleep 300 &\necho $! > \"$WORK/child.pid\"\nwhile true; do sleep 1; done\n",
+        );
+        spec.timeout = Duration::from_secs(1);
+        spec.grace = Duration::from_millis(300);
+        let (outcome, events) = run(spec).await;
+        assert_eq!(
+            (outcome.status, outcome.exit_code),
+            (OperationStatus::TimedOut, Some(124))
+        );
+        assert!(
+            outcome
+                .error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("timed out after 1s")
+        );
+        assert!(matches!(
+            events.last(),
+            Some(RunEvent::OperationFinished {
+                status: OperationStatus::TimedOut,
+                ..
+            })
+        ));
+        let child = read_pid(&fixture.path("child.pid"));
+        assert!(
+            eventually(|| !is_alive(child)).await,
+            "grandchild {child} survived"
+        );
+        assert!(fixture.logs().concat().contains("grace period over"));
+    }
+
+    #[tokio::test]
+    async fn a_background_child_does_not_hold_the_operation() {
+        let fixture = Fixture::new();
+        let body = "sleep 300 &\necho $! > \"$WORK/child.pid\"\necho done\nexit 0\n";
+        let (outcome, _) = run(fixture.spec("bg", body)).await;
+        assert_eq!(outcome.status, OperationStatus::Completed);
+        let child = read_pid(&fixture.path("child.pid"));
+        assert!(eventually(|| !is_alive(child)).await);
+    }
+
+    #[tokio::test]
+    async fn kill_request_interrupts_at_once() {
+        let fixture = Fixture::new();
+        let body = "echo $$ > \"$WORK/leader.pid\"\nwhile true; do sleep 1; done\n";
+        let running = Running::start(fixture.spec("long", body), ErrorCatalog::builtin());
+        assert!(file_appears(&fixture.path("leader.pid")).await);
+        running.requests.send(UnitRequest::Kill).unwrap();
+        let (outcome, _) = running.finish().await;
+        assert_eq!(outcome.status, OperationStatus::Interrupted);
+        assert_eq!(outcome.exit_code, Some(128 + libc::SIGKILL));
+        assert!(!is_alive(read_pid(&fixture.path("leader.pid"))));
+    }
+
+    #[tokio::test]
+    async fn heartbeats_come_while_running() {
+        let fixture = Fixture::new();
+        let body = "while [ ! -e \"$WORK/go\" ]; do sleep 0.05; done\n";
+        let mut spec = fixture.spec("wait", body);
+        spec.heartbeat = Some(Duration::from_millis(50));
+        let mut running = Running::start(spec, ErrorCatalog::builtin());
+        let beat = running
+            .next_event(|e| matches!(e, RunEvent::Heartbeat { .. }))
+            .await;
+        assert!(
+            matches!(beat, RunEvent::Heartbeat { expected, .. } if expected == Duration::from_secs(1))
+        );
+        std::fs::write(fixture.path("go"), "").unwrap();
+        let (outcome, _) = running.finish().await;
+        assert_eq!(outcome.status, OperationStatus::Completed);
+    }
+}

@@ -1,0 +1,80 @@
+//! Ctrl-C (SIGINT) and SIGTERM for the scheduler: the first asks running operations to finish,
+//! the second asks to kill them.
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+/// An interrupt, counted across SIGINT and SIGTERM together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interrupt {
+    /// The first: start nothing new, wait for running operations.
+    First,
+    /// The second (and every later one): kill running operations.
+    Second,
+}
+
+/// Installing the signal handlers failed.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to install the {signal} handler")]
+pub struct SignalError {
+    /// `SIGINT` or `SIGTERM`.
+    signal: &'static str,
+    /// The I/O error.
+    #[source]
+    source: std::io::Error,
+}
+
+/// Installs SIGINT and SIGTERM handlers and returns the interrupts as they arrive. Must be called
+/// inside a Tokio runtime; the handlers stay installed while the receiver lives.
+pub fn interrupts() -> Result<mpsc::UnboundedReceiver<Interrupt>, SignalError> {
+    let install = |kind: SignalKind, name: &'static str| {
+        signal(kind).map_err(|source| SignalError {
+            signal: name,
+            source,
+        })
+    };
+    let mut sigint = install(SignalKind::interrupt(), "SIGINT")?;
+    let mut sigterm = install(SignalKind::terminate(), "SIGTERM")?;
+    let (sender, receiver) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut count = 0u32;
+        loop {
+            tokio::select! {
+                Some(()) = sigint.recv() => {}
+                Some(()) = sigterm.recv() => {}
+                else => break,
+            }
+            count += 1;
+            let interrupt = if count == 1 {
+                Interrupt::First
+            } else {
+                Interrupt::Second
+            };
+            if sender.send(interrupt).is_err() {
+                break;
+            }
+        }
+    });
+    Ok(receiver)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn counts_sigint_and_sigterm_together() {
+        let mut receiver = interrupts().unwrap();
+        let raise = |signal| {
+            // SAFETY: raise(3) only delivers a signal to this process, whose handler is installed.
+            unsafe { libc::raise(signal) };
+        };
+        raise(libc::SIGTERM);
+        let first = tokio::time::timeout(Duration::from_secs(10), receiver.recv()).await;
+        assert_eq!(first.unwrap(), Some(Interrupt::First));
+        raise(libc::SIGINT);
+        let second = tokio::time::timeout(Duration::from_secs(10), receiver.recv()).await;
+        assert_eq!(second.unwrap(), Some(Interrupt::Second));
+    }
+}

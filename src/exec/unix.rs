@@ -1,0 +1,62 @@
+//! Unix process-group signalling: every operation runs as the leader of its own group, so the
+//! whole tree it starts can be stopped together.
+
+/// A signal the engine sends to an operation's process group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupSignal {
+    /// SIGKILL: stop now.
+    Kill,
+    /// SIGTERM: ask to stop.
+    Terminate,
+}
+
+/// Sends `signal` to every process of group `pgid`. Returns whether any process received it
+/// (`false` once the group is empty).
+pub fn signal_group(pgid: u32, signal: GroupSignal) -> bool {
+    let number = match signal {
+        GroupSignal::Kill => libc::SIGKILL,
+        GroupSignal::Terminate => libc::SIGTERM,
+    };
+    let Ok(pgid) = libc::pid_t::try_from(pgid) else {
+        return false;
+    };
+    if pgid <= 1 {
+        return false;
+    }
+    // SAFETY: kill(2) has no memory-safety preconditions; a negative pid addresses a group.
+    unsafe { libc::kill(-pgid, number) == 0 }
+}
+
+/// Whether a process with this id exists and is not a zombie.
+pub fn is_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks for existence and permission.
+    if unsafe { libc::kill(pid, 0) } != 0 {
+        return false;
+    }
+    // A killed process whose parent is gone may linger as a zombie until init reaps it.
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        stat.rsplit_once(") ")
+            .is_none_or(|(_, rest)| !rest.starts_with('Z'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_to_signal_init_or_invalid_groups() {
+        assert!(!signal_group(0, GroupSignal::Kill));
+        assert!(!signal_group(1, GroupSignal::Kill));
+        assert!(!signal_group(u32::MAX, GroupSignal::Terminate));
+    }
+
+    #[test]
+    fn reports_liveness() {
+        assert!(is_alive(std::process::id()));
+        assert!(!is_alive(u32::MAX));
+    }
+}
