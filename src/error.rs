@@ -40,9 +40,33 @@ pub enum Error {
     /// Writing to standard output failed.
     #[error("cannot write output")]
     Output(#[from] std::io::Error),
+    /// Another avdeploy process holds the deployment's lock.
+    #[error(transparent)]
+    Locked(crate::state::LockError),
+    /// The state database failed.
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+    /// A reporter failed (console, event log or state recorder).
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+    /// The error catalog file is invalid.
+    #[error(transparent)]
+    Catalog(#[from] crate::exec::error_catalog::CatalogError),
+    /// The async runtime or signal handlers could not start.
+    #[error("cannot start the engine")]
+    Runtime(#[source] std::io::Error),
+    /// Signal handlers could not be installed.
+    #[error(transparent)]
+    Signal(#[from] crate::exec::signal::SignalError),
     /// JSON serialisation failed.
     #[error("cannot encode JSON")]
     Json(#[from] serde_json::Error),
+}
+
+impl From<crate::state::LockError> for Error {
+    fn from(error: crate::state::LockError) -> Self {
+        Self::Locked(error)
+    }
 }
 
 impl Error {
@@ -52,7 +76,16 @@ impl Error {
             Self::Load(_) | Self::Invalid { .. } | Self::Plan(_) | Self::Usage { .. } => {
                 exit_code::INVALID_INPUT
             }
-            Self::Io { .. } | Self::Output(_) | Self::Json(_) => exit_code::OPERATION_FAILED,
+            Self::Catalog(_) => exit_code::INVALID_INPUT,
+            Self::Locked(crate::state::LockError::Held { .. }) => exit_code::LOCKED,
+            Self::Io { .. }
+            | Self::Output(_)
+            | Self::Json(_)
+            | Self::Locked(_)
+            | Self::State(_)
+            | Self::Report(_)
+            | Self::Runtime(_)
+            | Self::Signal(_) => exit_code::OPERATION_FAILED,
         }
     }
 }

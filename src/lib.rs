@@ -1,5 +1,6 @@
 //! avdeploy: a deployment engine for Azure Virtual Desktop.
 
+pub mod atomic_file;
 pub mod cli;
 pub mod cmd;
 pub mod error;

@@ -39,12 +39,12 @@ fn dispatch(cli: &Cli) -> Result<i32, Error> {
         Command::Plan(args) => cmd::plan::run(global, args),
         Command::Vars(args) => cmd::vars::run(global, args),
         Command::Completions(args) => cmd::completions::run(args),
-        Command::Run(_)
-        | Command::Resume(_)
-        | Command::Status(_)
-        | Command::Logs(_)
-        | Command::Script(_)
-        | Command::Init(_) => Err(Error::Usage {
+        Command::Run(args) => cmd::run::run(global, args),
+        Command::Resume(args) => cmd::resume::run(global, args),
+        Command::Status(args) => cmd::status::run(global, args),
+        Command::Logs(args) => cmd::logs::run(global, args),
+        Command::Script(args) => cmd::script::run(global, args),
+        Command::Init(_) => Err(Error::Usage {
             message: "this command is not available yet".to_owned(),
         }),
     }

@@ -3,6 +3,11 @@
 pub mod completions;
 pub mod context;
 pub mod list;
+pub mod logs;
 pub mod plan;
+pub mod resume;
+pub mod run;
+pub mod script;
+pub mod status;
 pub mod validate;
 pub mod vars;

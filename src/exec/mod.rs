@@ -4,6 +4,7 @@ mod attempt;
 pub mod attempt_log;
 pub mod backoff;
 pub mod error_catalog;
+pub mod launcher;
 pub mod event;
 pub mod scheduler;
 pub mod markers;

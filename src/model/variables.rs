@@ -128,8 +128,8 @@ impl Variables {
         let Some(variable) = self.get(&placeholder.name) else {
             return Err(error(RenderErrorKind::Unknown));
         };
-        if context == Context::Script {
-            if variable.secret {
+        if context != Context::Value {
+            if variable.secret && context == Context::Script {
                 return Err(error(RenderErrorKind::Secret));
             }
             if let Some(c) = variable.value.chars().find(|c| UNSAFE_CHARS.contains(c)) {
@@ -143,6 +143,9 @@ impl Variables {
 /// Where a substituted value ends up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Context {
+    /// Pasted into PowerShell sent to a VM: only safe values; secrets allowed because the
+    /// on-disk copy is redacted and the script travels to `az` in memory.
+    PowerShell,
     /// Pasted into a script's text: only safe, non-secret values.
     Script,
     /// A name or a value the engine quotes itself (locks, VM names, generated PowerShell).

@@ -238,7 +238,7 @@ fn texts(op: &Operation) -> Vec<(&Spanned<String>, Context)> {
             texts.push((&rc.vm, Context::Value));
             texts.push((&rc.resource_group, Context::Value));
             if let PowerShell::Content { content, .. } = &rc.script {
-                texts.push((content, Context::Script));
+                texts.push((content, Context::PowerShell));
             }
         }
     }

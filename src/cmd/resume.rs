@@ -1,0 +1,69 @@
+//! `avdeploy resume`: re-plan the last unfinished run and run what it did not complete.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::cli::{GlobalArgs, ResumeArgs};
+use crate::cmd::context;
+use crate::cmd::run::{self, ExecOptions, state_dir};
+use crate::error::Error;
+use crate::exit_code;
+use crate::plan::graph::{self, Target};
+use crate::state::{DeploymentLock, Store, resume_plan};
+
+/// Runs `resume`.
+pub fn run(global: &GlobalArgs, args: &ResumeArgs) -> Result<i32, Error> {
+    let deployment = context::load_valid(global, false)?;
+    let dir = state_dir(&deployment.root);
+    let lock = DeploymentLock::acquire(&dir)?;
+    let store = Store::open(&dir, &lock)?;
+    let Some(last) = store.last_unfinished_run()? else {
+        println!("Nothing to resume: no unfinished run.");
+        return Ok(exit_code::SUCCESS);
+    };
+    let completed = store.completed_operations()?;
+    let resume = resume_plan(&last, &completed);
+    drop(store);
+    if resume.to_run.is_empty() {
+        println!("Nothing to resume: every operation of run {} is completed.", last.id);
+        return Ok(exit_code::SUCCESS);
+    }
+    let names: Vec<&str> = resume.to_run.iter().map(|op| op.operation.as_str()).collect();
+    println!(
+        "Resuming run {} ({}): {} to run, {} completed and kept: {}",
+        last.id,
+        last.target,
+        resume.to_run.len(),
+        resume.completed.len(),
+        names.join(", ")
+    );
+    if !confirmed(args.yes)? {
+        return Ok(exit_code::INVALID_INPUT);
+    }
+    let (module, operation) = match last.target.split_once('/') {
+        Some((module, operation)) => (module.to_owned(), Some(operation.to_owned())),
+        None => (last.target.clone(), None),
+    };
+    let plan = graph::build(&deployment, &Target::parse(&module, operation.as_deref()))?;
+    let options = ExecOptions {
+        throttle: args.throttle.map_or(last.throttle.max(1), usize::from),
+        force: false,
+        simulate: args.simulate,
+    };
+    run::execute(&deployment, &plan, &lock, options)
+}
+
+/// Asks on a terminal; without one, only `--yes` proceeds.
+fn confirmed(yes: bool) -> Result<bool, Error> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        eprintln!("error: standard input is not a terminal; pass --yes to resume without asking");
+        return Ok(false);
+    }
+    print!("Proceed? [y/N] ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}

@@ -1,0 +1,161 @@
+//! `avdeploy run`: plan the target, take the deployment lock, and execute the plan with every
+//! reporter attached.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::{GlobalArgs, RunArgs};
+use crate::cmd::context;
+use crate::error::Error;
+use crate::exec::error_catalog::ErrorCatalog;
+use crate::exec::event::RunOutcome;
+use crate::exec::launcher::Launcher;
+use crate::exec::scheduler::{self, RunSettings};
+use crate::exit_code;
+use crate::model::deployment::Deployment;
+use crate::plan::graph::{self, Plan, Target};
+use crate::redact::MASK;
+use crate::report::{Reporter, ReporterOptions, daily_log_path};
+use crate::state::{DeploymentLock, Recorder, Store};
+
+/// How a plan is executed.
+#[derive(Clone, Copy, Debug)]
+pub struct ExecOptions {
+    /// At most this many operations at once.
+    pub throttle: usize,
+    /// Re-run operations completed before.
+    pub force: bool,
+    /// Run against the Azure simulator.
+    pub simulate: bool,
+}
+
+/// Runs `run`.
+pub fn run(global: &GlobalArgs, args: &RunArgs) -> Result<i32, Error> {
+    let deployment = context::load_valid(global, false)?;
+    let target = Target::parse(&args.module, args.operation.as_deref());
+    let plan = graph::build(&deployment, &target)?;
+    let lock = DeploymentLock::acquire(&state_dir(&deployment.root))?;
+    let options = ExecOptions {
+        throttle: usize::from(args.throttle),
+        force: args.force || matches!(target, Target::Operation { .. }),
+        simulate: args.simulate,
+    };
+    execute(&deployment, &plan, &lock, options)
+}
+
+/// The deployment's `.avdeploy` folder.
+pub fn state_dir(root: &Path) -> PathBuf {
+    root.join(".avdeploy")
+}
+
+/// Executes `plan` while holding `lock`, and returns the exit code.
+pub fn execute(deployment: &Deployment, plan: &Plan, lock: &DeploymentLock, options: ExecOptions) -> Result<i32, Error> {
+    let root = &deployment.root;
+    let store = Store::open(&state_dir(root), lock)?;
+    let completed_before = store.completed_operations()?;
+    let mut vars = deployment.variables.clone();
+    for output in store.outputs()? {
+        if output.value != MASK {
+            vars.insert_output(&output.operation, &output.name, &output.value);
+        }
+    }
+    let logs_dir = root.join("artifacts").join("logs");
+    for dir in ["logs", "outputs", "scripts"] {
+        let path = root.join("artifacts").join(dir);
+        std::fs::create_dir_all(&path).map_err(|source| Error::Io {
+            action: "create",
+            path,
+            source,
+        })?;
+    }
+    let planned: Vec<(String, String)> = plan.ops.iter().map(|op| (op.module.clone(), op.id.clone())).collect();
+    let mut reporter = Reporter::new(
+        ReporterOptions {
+            tty: std::io::stdout().is_terminal(),
+            jsonl_path: daily_log_path(&logs_dir, chrono::Local::now().date_naive()),
+            logs_dir: PathBuf::from("artifacts/logs"),
+            planned: planned.clone(),
+        },
+        Some(Recorder::new(store, &planned)),
+    )?;
+    let catalog = Arc::new(catalog(root)?);
+    let mut launcher = Launcher {
+        deployment,
+        run_id: new_run_id(),
+        extra_env: simulator_env(root, options.simulate)?,
+        grace: Duration::from_secs(5),
+    };
+    let settings = RunSettings {
+        run_id: launcher.run_id.clone(),
+        throttle: options.throttle,
+        completed_before,
+        force: options.force,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    let mut report_error = None;
+    let outcome = runtime.block_on(async {
+        let interrupts = crate::exec::signal::interrupts()?;
+        let mut on_event = |event| {
+            if let Err(error) = reporter.handle(&event)
+                && report_error.is_none()
+            {
+                report_error = Some(error);
+            }
+        };
+        Ok::<_, Error>(
+            scheduler::execute(plan, deployment, settings, vars, catalog, &mut launcher, interrupts, &mut on_event).await,
+        )
+    })?;
+    reporter.finish()?;
+    if let Some(error) = report_error {
+        return Err(error.into());
+    }
+    Ok(match outcome {
+        RunOutcome::Completed => exit_code::SUCCESS,
+        RunOutcome::Failed => exit_code::OPERATION_FAILED,
+        RunOutcome::Interrupted => exit_code::INTERRUPTED,
+    })
+}
+
+/// The built-in error catalog, extended by the deployment's `errors.yaml` when present.
+fn catalog(root: &Path) -> Result<ErrorCatalog, Error> {
+    let path = root.join("errors.yaml");
+    Ok(if path.is_file() {
+        ErrorCatalog::with_file(&path)?
+    } else {
+        ErrorCatalog::builtin()
+    })
+}
+
+/// A run id that sorts by time: `YYYYmmdd-HHMMSS-<pid>`.
+fn new_run_id() -> String {
+    format!("{}-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"), std::process::id())
+}
+
+/// With `--simulate`: the simulator's `az` first on PATH, and where its state lives.
+fn simulator_env(root: &Path, simulate: bool) -> Result<Vec<(String, String)>, Error> {
+    if !simulate {
+        return Ok(Vec::new());
+    }
+    let sim_dir = std::path::absolute(state_dir(root).join("sim")).map_err(|source| Error::Io {
+        action: "resolve",
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let bin = crate::sim::install_shim(&sim_dir).map_err(|source| Error::Io {
+        action: "create the simulator's az in",
+        path: sim_dir.clone(),
+        source,
+    })?;
+    let path = std::env::var("PATH").unwrap_or_default();
+    Ok(vec![
+        ("PATH".to_owned(), format!("{}:{path}", bin.display())),
+        ("AVDEPLOY_SIM_DIR".to_owned(), sim_dir.display().to_string()),
+    ])
+}

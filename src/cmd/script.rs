@@ -1,0 +1,31 @@
+//! `avdeploy script`: the script an operation runs, as rendered now, with secrets as ***.
+
+use crate::cli::{GlobalArgs, ScriptArgs};
+use crate::cmd::context;
+use crate::error::Error;
+use crate::model::operation::{Action, PowerShell};
+use crate::model::variables::Context;
+
+/// Runs `script`.
+pub fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
+    let deployment = context::load_valid(global, false)?;
+    let op = deployment
+        .find_operation(&args.operation, None)
+        .ok_or_else(|| Error::Usage {
+            message: format!("no operation `{}`", args.operation),
+        })?;
+    let vars = &deployment.variables;
+    let render = |text: &str, context| {
+        vars.render(text, context).unwrap_or_else(|_| text.to_owned())
+    };
+    let script = match &op.action {
+        Action::Bash { command } => render(command, Context::Script),
+        Action::RunCommand(rc) => match &rc.script {
+            PowerShell::Content { content, .. } => render(content, Context::PowerShell),
+            PowerShell::Generated(spec) => crate::ps::generate(spec),
+        },
+    };
+    let secrets: Vec<String> = vars.iter().filter(|v| v.secret).map(|v| v.value.clone()).collect();
+    print!("{}", crate::ps::redact_script(&script, &secrets));
+    Ok(crate::exit_code::SUCCESS)
+}

@@ -1,0 +1,32 @@
+//! `avdeploy status`: each operation's status, the last run, and what `resume` would do. Reads
+//! the state while a run may be writing it.
+
+use std::io::Write;
+
+use crate::cli::{GlobalArgs, JsonArg};
+use crate::cmd::run::state_dir;
+use crate::error::Error;
+use crate::report::{StatusJson, render_status};
+use crate::state::{Store, resume_plan};
+
+/// Runs `status`.
+pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
+    let now = chrono::Utc::now();
+    let store = Store::open_read_only(&state_dir(&global.dir))?;
+    let (summaries, last, resume) = match &store {
+        Some(store) => {
+            let completed = store.completed_operations()?;
+            let resume = store.last_unfinished_run()?.map(|run| resume_plan(&run, &completed));
+            (store.operation_summaries()?, store.last_run()?, resume)
+        }
+        None => (Vec::new(), None, None),
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let doc = StatusJson::new(&summaries, last.as_ref(), resume.as_ref(), now);
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else {
+        out.write_all(render_status(&summaries, last.as_ref(), resume.as_ref(), now).as_bytes())?;
+    }
+    Ok(crate::exit_code::SUCCESS)
+}

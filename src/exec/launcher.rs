@@ -1,0 +1,200 @@
+//! Turns a planned operation into a unit at the moment it starts: renders its script with the
+//! variables known then (outputs included), writes the on-disk copy without secrets, and builds
+//! its environment.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::exec::backoff::RetryPolicy;
+use crate::exec::run_command::RunCommandCheck;
+use crate::exec::scheduler::Prepare;
+use crate::exec::unit::UnitSpec;
+use crate::model::deployment::Deployment;
+use crate::model::operation::{Action, Operation, PowerShell, RunCommand, RunCommandMode};
+use crate::model::variables::{Context, RenderError, Variables};
+use crate::plan::graph::PlannedOp;
+use crate::ps::spec::ScriptSpec;
+use crate::runcmd::sentinel;
+
+/// The preamble of every bash operation: stop at the first failing command or pipeline.
+const BASH_PREAMBLE: &str = "#!/usr/bin/env bash\n# Written by avdeploy; secrets come from the environment only.\nset -eo pipefail\n";
+
+/// Folder layout and settings shared by every launch of a run.
+pub struct Launcher<'a> {
+    /// The deployment.
+    pub deployment: &'a Deployment,
+    /// The run's id (`AVD_RUN_ID`).
+    pub run_id: String,
+    /// Extra environment for every operation (the simulator's PATH and state folder).
+    pub extra_env: Vec<(String, String)>,
+    /// Grace period between SIGTERM and SIGKILL.
+    pub grace: Duration,
+}
+
+impl Launcher<'_> {
+    fn artifacts(&self) -> PathBuf {
+        self.deployment.root.join("artifacts")
+    }
+
+    fn environment(&self, op: &Operation, vars: &Variables, output_file: &Path) -> Vec<(String, String)> {
+        let mut env = vars.environment();
+        env.push(("AVD_RUN_ID".into(), self.run_id.clone()));
+        env.push(("AVD_OPERATION_ID".into(), op.id.value.clone()));
+        env.push(("AVD_OUTPUT_FILE".into(), output_file.display().to_string()));
+        env.push(("AVD_EXPECTED_SECONDS".into(), op.duration.expected.to_string()));
+        env.extend(self.extra_env.iter().cloned());
+        env
+    }
+
+    /// Renders the run-command script and returns (bash script, extra environment, check).
+    fn run_command(
+        &self,
+        op: &Operation,
+        rc: &RunCommand,
+        vars: &Variables,
+        output_file: &Path,
+    ) -> Result<(String, Vec<(String, String)>, Option<RunCommandCheck>), String> {
+        let value = |text: &str| vars.render(text, Context::Value).map_err(|e| render_failure(op, &e));
+        let vm = value(&rc.vm)?;
+        let resource_group = value(&rc.resource_group)?;
+        let script = match &rc.script {
+            PowerShell::Content { content, .. } => vars
+                .render(content, Context::PowerShell)
+                .map_err(|e| render_failure(op, &e))?,
+            PowerShell::Generated(spec) => crate::ps::generate(&render_spec(spec, vars).map_err(|e| render_failure(op, &e))?),
+        };
+        let wrapped = sentinel::wrap(&script).map_err(|e| format!("cannot wrap the PowerShell script: {e}"))?;
+        let secrets: Vec<String> = vars.iter().filter(|v| v.secret).map(|v| v.value.clone()).collect();
+        let on_disk = crate::ps::redact_script(&wrapped, &secrets);
+        let ps_path = self.artifacts().join("scripts").join(format!("{}.ps1", op.id.value));
+        write(&ps_path, on_disk.as_bytes())?;
+        let mut env = vec![
+            ("AVD_VM_NAME".to_owned(), vm),
+            ("AVD_VM_RESOURCE_GROUP".to_owned(), resource_group),
+            ("AVD_TIMEOUT_SECONDS".to_owned(), op.duration.timeout.to_string()),
+        ];
+        // A script holding a secret travels in memory (an environment variable), never on disk.
+        let scripts_arg = if on_disk == wrapped {
+            env.push(("AVD_SCRIPT_FILE".to_owned(), ps_path.display().to_string()));
+            "@$AVD_SCRIPT_FILE"
+        } else {
+            env.push(("AVD_SCRIPT".to_owned(), wrapped));
+            "$AVD_SCRIPT"
+        };
+        let (bash, check) = match rc.mode {
+            RunCommandMode::Invoke => (
+                format!(
+                    "{BASH_PREAMBLE}az vm run-command invoke --resource-group \"$AVD_VM_RESOURCE_GROUP\" --name \"$AVD_VM_NAME\" \\\n  --command-id RunPowerShellScript --scripts \"{scripts_arg}\" --output json > \"$AVD_OUTPUT_FILE\"\n"
+                ),
+                Some(RunCommandCheck {
+                    output_json: output_file.to_path_buf(),
+                }),
+            ),
+            RunCommandMode::Managed => (format!("{BASH_PREAMBLE}{}", managed_script(scripts_arg)), None),
+        };
+        Ok((bash, env, check))
+    }
+}
+
+impl Prepare for Launcher<'_> {
+    fn prepare(&mut self, planned: &PlannedOp, vars: &Variables) -> Result<UnitSpec, String> {
+        let op = &self.deployment.operations[planned.index];
+        let output_file = self.artifacts().join("outputs").join(format!("{}.json", op.id.value));
+        let mut env = self.environment(op, vars, &output_file);
+        let (script, check) = match &op.action {
+            Action::Bash { command } => {
+                let rendered = vars.render(command, Context::Script).map_err(|e| render_failure(op, &e))?;
+                (format!("{BASH_PREAMBLE}{rendered}\n"), None)
+            }
+            Action::RunCommand(rc) => {
+                let (script, extra, check) = self.run_command(op, rc, vars, &output_file)?;
+                env.extend(extra);
+                (script, check)
+            }
+        };
+        let script_path = self.artifacts().join("scripts").join(format!("{}.sh", op.id.value));
+        write(&script_path, script.as_bytes())?;
+        Ok(UnitSpec {
+            module: op.module.clone(),
+            operation: op.id.value.clone(),
+            script: script_path,
+            env,
+            cwd: self.deployment.root.clone(),
+            log_dir: self.artifacts().join("logs"),
+            expected: op.duration.expected(),
+            timeout: op.duration.timeout(),
+            heartbeat: Some(op.duration.kind.heartbeat()),
+            grace: self.grace,
+            retry: op.retry.map_or_else(RetryPolicy::default, |r| RetryPolicy {
+                max_attempts: r.max_attempts,
+                backoff: Duration::from_secs(r.backoff),
+            }),
+            run_command: check,
+            redactor: Arc::new(vars.redactor()),
+        })
+    }
+}
+
+fn write(path: &Path, contents: &[u8]) -> Result<(), String> {
+    crate::atomic_file::write(path, contents).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+}
+
+fn render_failure(op: &Operation, errors: &[RenderError]) -> String {
+    let reasons: Vec<String> = errors.iter().map(RenderError::message).collect();
+    format!("cannot render `{}`: {}", op.id.value, reasons.join("; "))
+}
+
+/// Substitutes variables in every text of a generated-script spec; the generator quotes them.
+fn render_spec(spec: &ScriptSpec, vars: &Variables) -> Result<ScriptSpec, Vec<RenderError>> {
+    let render = |text: &str| vars.render(text, Context::Value);
+    let mut out = spec.clone();
+    if let Some(apps) = &mut out.apps {
+        apps.download_dir = render(&apps.download_dir)?;
+        for item in &mut apps.items {
+            item.name = render(&item.name)?;
+            item.file = render(&item.file)?;
+            item.url = item.url.as_deref().map(render).transpose()?;
+            item.install.args = render(&item.install.args)?;
+            for path in &mut item.install.verify {
+                *path = render(path)?;
+            }
+            if let Some(step) = &mut item.download_step {
+                step.command = render(&step.command)?;
+                step.args = render(&step.args)?;
+            }
+        }
+    }
+    for block in &mut out.blocks {
+        block.content = vars.render(&block.content, Context::PowerShell)?;
+    }
+    Ok(out)
+}
+
+/// The bash that drives a managed run-command: create it asynchronously, stream its output while
+/// polling, delete it, and exit with the script's real exit code.
+fn managed_script(scripts_arg: &str) -> String {
+    format!(
+        r#"name="avdeploy-$AVD_OPERATION_ID"
+target=(--resource-group "$AVD_VM_RESOURCE_GROUP" --vm-name "$AVD_VM_NAME" --name "$name")
+az vm run-command create "${{target[@]}}" --script "{scripts_arg}" --async-execution true \
+  --timeout-in-seconds "$AVD_TIMEOUT_SECONDS" --output none
+trap 'az vm run-command delete "${{target[@]}}" --yes --output none || true' EXIT
+seen=0
+while :; do
+  az vm run-command show "${{target[@]}}" --expand instanceView --output json > "$AVD_OUTPUT_FILE"
+  state=$(az vm run-command show "${{target[@]}}" --expand instanceView --query instanceView.executionState --output tsv)
+  output=$(az vm run-command show "${{target[@]}}" --expand instanceView --query instanceView.output --output tsv)
+  total=$(printf '%s\n' "$output" | wc -l)
+  if [ "$total" -gt "$seen" ]; then printf '%s\n' "$output" | tail -n "+$((seen + 1))"; seen=$total; fi
+  case "$state" in Succeeded|Failed|TimedOut|Canceled) break ;; esac
+  sleep "${{AVD_POLL_SECONDS:-10}}"
+done
+code=$(az vm run-command show "${{target[@]}}" --expand instanceView --query instanceView.exitCode --output tsv)
+error=$(az vm run-command show "${{target[@]}}" --expand instanceView --query instanceView.error --output tsv)
+if [ -n "$error" ]; then echo "[ERROR] $error" >&2; fi
+echo "[INFO] managed run-command ended: $state (exit code ${{code:-unknown}})"
+exit "${{code:-1}}"
+"#
+    )
+}
