@@ -22,8 +22,11 @@ pub fn after_write(call: &mut Call, address: &Address, body: &mut Value) -> Resu
             }
         }
         "network vnet subnet" => {
-            if let Some(prefix) = args.get("--address-prefixes") {
-                body["addressPrefix"] = json!(prefix);
+            if let [prefix] = args.values("--address-prefixes")
+                && let Value::Object(map) = body
+            {
+                map.remove("addressPrefixes");
+                map.insert("addressPrefix".into(), json!(prefix));
             }
             if let Some(nsg) = args.get("--network-security-group") {
                 body["networkSecurityGroup"] = json!({ "id": nsg, "resourceGroup": address.rg });
