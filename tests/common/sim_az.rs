@@ -1,25 +1,25 @@
 //! Test helper: a temporary simulated subscription and an `az` link to the avdeploy binary.
 
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test file uses part of the helper")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 /// A temporary directory with `bin/az` linked to avdeploy and a simulator directory.
-pub struct Sim {
+pub(crate) struct Sim {
     _root: tempfile::TempDir,
     /// The directory holding the `az` link.
-    pub bin: PathBuf,
+    pub(crate) bin: PathBuf,
     /// `AVDEPLOY_SIM_DIR`.
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Extra environment for every call.
-    pub env: Vec<(String, String)>,
+    pub(crate) env: Vec<(String, String)>,
 }
 
 impl Sim {
     /// A fresh simulator with time scale 0 (no waiting).
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let root = tempfile::tempdir().expect("temp dir");
         let bin = root.path().join("bin");
         std::fs::create_dir_all(&bin).expect("bin dir");
@@ -35,14 +35,14 @@ impl Sim {
     }
 
     /// Adds an environment variable to every call.
-    pub fn with_env(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn with_env(mut self, name: &str, value: &str) -> Self {
         self.env.retain(|(n, _)| n != name);
         self.env.push((name.into(), value.into()));
         self
     }
 
     /// An `az` command with the simulator's environment.
-    pub fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(self.bin.join("az"));
         cmd.args(args).env("AVDEPLOY_SIM_DIR", &self.dir);
         for (name, value) in &self.env {
@@ -52,17 +52,17 @@ impl Sim {
     }
 
     /// Runs `az` with whitespace-separated arguments.
-    pub fn az(&self, line: &str) -> Output {
+    pub(crate) fn az(&self, line: &str) -> Output {
         self.az_args(&line.split_whitespace().collect::<Vec<_>>())
     }
 
     /// Runs `az` with explicit arguments.
-    pub fn az_args(&self, args: &[&str]) -> Output {
+    pub(crate) fn az_args(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("run az")
     }
 
     /// Runs `az` and returns stdout, panicking with stderr when it fails.
-    pub fn ok(&self, line: &str) -> String {
+    pub(crate) fn ok(&self, line: &str) -> String {
         let out = self.az(line);
         assert!(
             out.status.success(),
@@ -73,12 +73,12 @@ impl Sim {
     }
 
     /// Runs `az` and parses its JSON output.
-    pub fn json(&self, line: &str) -> serde_json::Value {
+    pub(crate) fn json(&self, line: &str) -> serde_json::Value {
         serde_json::from_str(&self.ok(line)).expect("json output")
     }
 
     /// Runs `az` with explicit arguments and parses its JSON output.
-    pub fn json_args(&self, args: &[&str]) -> serde_json::Value {
+    pub(crate) fn json_args(&self, args: &[&str]) -> serde_json::Value {
         let out = self.az_args(args);
         assert!(
             out.status.success(),
@@ -89,7 +89,7 @@ impl Sim {
     }
 
     /// Polls `condition` until it holds or `timeout` passes.
-    pub fn wait_until(&self, timeout: Duration, mut condition: impl FnMut(&Path) -> bool) -> bool {
+    pub(crate) fn wait_until(&self, timeout: Duration, mut condition: impl FnMut(&Path) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if condition(&self.dir) {
@@ -103,11 +103,11 @@ impl Sim {
 }
 
 /// The exit code of an output.
-pub fn code(out: &Output) -> i32 {
+pub(crate) fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
 
 /// Stderr as text.
-pub fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
