@@ -86,5 +86,8 @@ fn bad_query_or_format_is_a_usage_error() {
     assert!(stderr(&out).contains("invalid jmespath_type value"));
     let out = sim.az("group show -n rg -o xml");
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("invalid choice: 'xml'"));
+    assert_eq!(
+        stderr(&out),
+        "ERROR: az group show: 'xml' is not a valid value for '--output'. Allowed values: json, jsonc, yaml, yamlc, table, tsv, none.\n"
+    );
 }

@@ -78,7 +78,13 @@ impl AzArgs {
             "--query" => self.query = values.into_iter().next(),
             "--output" => {
                 let value = values.first().map_or("", String::as_str);
-                self.output = OutputFormat::parse(value)?;
+                self.output = OutputFormat::parse(value).ok_or_else(|| {
+                    AzFailure::usage(&format!(
+                        "az {}: '{value}' is not a valid value for '--output'. Allowed values: \
+                         json, jsonc, yaml, yamlc, table, tsv, none.",
+                        self.command()
+                    ))
+                })?;
             }
             "--help" => self.help = true,
             "--subscription" => {}

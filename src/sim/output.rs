@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 
-use crate::sim::failure::AzFailure;
 use crate::sim::query::ordered_keys;
 use crate::sim::{table, yaml};
 
@@ -29,8 +28,8 @@ pub enum OutputFormat {
 
 impl OutputFormat {
     /// Parses an `--output` value (case-insensitive).
-    pub fn parse(text: &str) -> Result<Self, AzFailure> {
-        Ok(match text.to_ascii_lowercase().as_str() {
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text.to_ascii_lowercase().as_str() {
             "json" => Self::Json,
             "jsonc" => Self::Jsonc,
             "none" => Self::None,
@@ -38,12 +37,7 @@ impl OutputFormat {
             "tsv" => Self::Tsv,
             "yaml" => Self::Yaml,
             "yamlc" => Self::Yamlc,
-            _ => {
-                return Err(AzFailure::usage(&format!(
-                    "argument --output/-o: invalid choice: '{text}' (choose from 'json', 'jsonc', \
-                     'yaml', 'yamlc', 'table', 'tsv', 'none')"
-                )));
-            }
+            _ => return None,
         })
     }
 }
@@ -149,7 +143,7 @@ mod tests {
 
     #[test]
     fn parses_formats() {
-        assert_eq!(OutputFormat::parse("TSV").unwrap(), OutputFormat::Tsv);
-        assert_eq!(OutputFormat::parse("xml").unwrap_err().exit, 2);
+        assert_eq!(OutputFormat::parse("TSV"), Some(OutputFormat::Tsv));
+        assert_eq!(OutputFormat::parse("xml"), None);
     }
 }

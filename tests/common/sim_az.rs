@@ -89,7 +89,11 @@ impl Sim {
     }
 
     /// Polls `condition` until it holds or `timeout` passes.
-    pub(crate) fn wait_until(&self, timeout: Duration, mut condition: impl FnMut(&Path) -> bool) -> bool {
+    pub(crate) fn wait_until(
+        &self,
+        timeout: Duration,
+        mut condition: impl FnMut(&Path) -> bool,
+    ) -> bool {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if condition(&self.dir) {
