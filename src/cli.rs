@@ -75,6 +75,9 @@ pub enum Command {
     Logs(LogsArgs),
     /// Print the script an operation runs, as rendered, with secrets as ***.
     Script(ScriptArgs),
+    /// Inspect or clear the simulated Azure subscription used by --simulate (a test double).
+    #[command(subcommand)]
+    Sim(crate::sim::cli::SimCommand),
     /// Write a working deployment folder (config.yaml and modules) from the built-in catalog.
     Init(InitArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.

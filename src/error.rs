@@ -58,6 +58,9 @@ pub enum Error {
     /// Signal handlers could not be installed.
     #[error(transparent)]
     Signal(#[from] crate::exec::signal::SignalError),
+    /// The simulator's state could not be read or cleared.
+    #[error(transparent)]
+    Sim(#[from] crate::sim::error::SimError),
     /// JSON serialisation failed.
     #[error("cannot encode JSON")]
     Json(#[from] serde_json::Error),
@@ -85,7 +88,8 @@ impl Error {
             | Self::State(_)
             | Self::Report(_)
             | Self::Runtime(_)
-            | Self::Signal(_) => exit_code::OPERATION_FAILED,
+            | Self::Signal(_)
+            | Self::Sim(_) => exit_code::OPERATION_FAILED,
         }
     }
 }

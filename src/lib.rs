@@ -21,5 +21,10 @@ pub mod validate;
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> i32 {
+    let mut args = std::env::args_os();
+    let argv0 = args.next().unwrap_or_default();
+    if std::path::Path::new(&argv0).file_name() == Some(std::ffi::OsStr::new("az")) {
+        return sim::az_main(args.collect());
+    }
     run::main()
 }

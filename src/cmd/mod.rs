@@ -8,6 +8,7 @@ pub mod plan;
 pub mod resume;
 pub mod run;
 pub mod script;
+pub mod sim;
 pub mod status;
 pub mod validate;
 pub mod vars;
