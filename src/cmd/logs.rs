@@ -15,7 +15,10 @@ pub fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<i32, Error> {
         .ok_or_else(|| Error::Usage {
             message: format!("no operation `{}`", args.operation),
         })?;
-    let logs = attempt_logs(&deployment.root.join("artifacts").join("logs"), &op.id.value);
+    let logs = attempt_logs(
+        &deployment.root.join("artifacts").join("logs"),
+        &op.id.value,
+    );
     let mut out = std::io::stdout().lock();
     if args.all {
         for log in &logs {
@@ -46,11 +49,15 @@ fn attempt_logs(dir: &std::path::Path, operation: &str) -> Vec<PathBuf> {
         .flatten()
         .filter(|entry| {
             let name = entry.file_name().to_string_lossy().into_owned();
-            name.strip_prefix(&prefix)
-                .is_some_and(|rest| rest.ends_with(".log") && rest.starts_with(|c: char| c.is_ascii_digit()))
+            name.strip_prefix(&prefix).is_some_and(|rest| {
+                rest.ends_with(".log") && rest.starts_with(|c: char| c.is_ascii_digit())
+            })
         })
         .map(|entry| {
-            let modified = entry.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
+            let modified = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .unwrap_or(std::time::UNIX_EPOCH);
             (modified, entry.path())
         })
         .collect();

@@ -24,10 +24,17 @@ pub fn run(global: &GlobalArgs, args: &ResumeArgs) -> Result<i32, Error> {
     let resume = resume_plan(&last, &completed);
     drop(store);
     if resume.to_run.is_empty() {
-        println!("Nothing to resume: every operation of run {} is completed.", last.id);
+        println!(
+            "Nothing to resume: every operation of run {} is completed.",
+            last.id
+        );
         return Ok(exit_code::SUCCESS);
     }
-    let names: Vec<&str> = resume.to_run.iter().map(|op| op.operation.as_str()).collect();
+    let names: Vec<&str> = resume
+        .to_run
+        .iter()
+        .map(|op| op.operation.as_str())
+        .collect();
     println!(
         "Resuming run {} ({}): {} to run, {} completed and kept: {}",
         last.id,

@@ -51,7 +51,12 @@ pub fn state_dir(root: &Path) -> PathBuf {
 }
 
 /// Executes `plan` while holding `lock`, and returns the exit code.
-pub fn execute(deployment: &Deployment, plan: &Plan, lock: &DeploymentLock, options: ExecOptions) -> Result<i32, Error> {
+pub fn execute(
+    deployment: &Deployment,
+    plan: &Plan,
+    lock: &DeploymentLock,
+    options: ExecOptions,
+) -> Result<i32, Error> {
     let root = &deployment.root;
     let store = Store::open(&state_dir(root), lock)?;
     let completed_before = store.completed_operations()?;
@@ -70,7 +75,11 @@ pub fn execute(deployment: &Deployment, plan: &Plan, lock: &DeploymentLock, opti
             source,
         })?;
     }
-    let planned: Vec<(String, String)> = plan.ops.iter().map(|op| (op.module.clone(), op.id.clone())).collect();
+    let planned: Vec<(String, String)> = plan
+        .ops
+        .iter()
+        .map(|op| (op.module.clone(), op.id.clone()))
+        .collect();
     let mut reporter = Reporter::new(
         ReporterOptions {
             tty: std::io::stdout().is_terminal(),
@@ -109,7 +118,17 @@ pub fn execute(deployment: &Deployment, plan: &Plan, lock: &DeploymentLock, opti
             }
         };
         Ok::<_, Error>(
-            scheduler::execute(plan, deployment, settings, vars, catalog, &mut launcher, interrupts, &mut on_event).await,
+            scheduler::execute(
+                plan,
+                deployment,
+                settings,
+                vars,
+                catalog,
+                &mut launcher,
+                interrupts,
+                &mut on_event,
+            )
+            .await,
         )
     })?;
     reporter.finish()?;
@@ -135,7 +154,11 @@ fn catalog(root: &Path) -> Result<ErrorCatalog, Error> {
 
 /// A run id that sorts by time: `YYYYmmdd-HHMMSS-<pid>`.
 fn new_run_id() -> String {
-    format!("{}-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"), std::process::id())
+    format!(
+        "{}-{}",
+        chrono::Local::now().format("%Y%m%d-%H%M%S"),
+        std::process::id()
+    )
 }
 
 /// With `--simulate`: the simulator's `az` first on PATH, and where its state lives.

@@ -16,7 +16,8 @@ pub fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
         })?;
     let vars = &deployment.variables;
     let render = |text: &str, context| {
-        vars.render(text, context).unwrap_or_else(|_| text.to_owned())
+        vars.render(text, context)
+            .unwrap_or_else(|_| text.to_owned())
     };
     let script = match &op.action {
         Action::Bash { command } => render(command, Context::Script),
@@ -25,7 +26,11 @@ pub fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
             PowerShell::Generated(spec) => crate::ps::generate(spec),
         },
     };
-    let secrets: Vec<String> = vars.iter().filter(|v| v.secret).map(|v| v.value.clone()).collect();
+    let secrets: Vec<String> = vars
+        .iter()
+        .filter(|v| v.secret)
+        .map(|v| v.value.clone())
+        .collect();
     print!("{}", crate::ps::redact_script(&script, &secrets));
     Ok(crate::exit_code::SUCCESS)
 }

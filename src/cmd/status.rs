@@ -16,7 +16,9 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let (summaries, last, resume) = match &store {
         Some(store) => {
             let completed = store.completed_operations()?;
-            let resume = store.last_unfinished_run()?.map(|run| resume_plan(&run, &completed));
+            let resume = store
+                .last_unfinished_run()?
+                .map(|run| resume_plan(&run, &completed));
             (store.operation_summaries()?, store.last_run()?, resume)
         }
         None => (Vec::new(), None, None),

@@ -37,12 +37,20 @@ impl Launcher<'_> {
         self.deployment.root.join("artifacts")
     }
 
-    fn environment(&self, op: &Operation, vars: &Variables, output_file: &Path) -> Vec<(String, String)> {
+    fn environment(
+        &self,
+        op: &Operation,
+        vars: &Variables,
+        output_file: &Path,
+    ) -> Vec<(String, String)> {
         let mut env = vars.environment();
         env.push(("AVD_RUN_ID".into(), self.run_id.clone()));
         env.push(("AVD_OPERATION_ID".into(), op.id.value.clone()));
         env.push(("AVD_OUTPUT_FILE".into(), output_file.display().to_string()));
-        env.push(("AVD_EXPECTED_SECONDS".into(), op.duration.expected.to_string()));
+        env.push((
+            "AVD_EXPECTED_SECONDS".into(),
+            op.duration.expected.to_string(),
+        ));
         env.extend(self.extra_env.iter().cloned());
         env
     }
@@ -55,24 +63,40 @@ impl Launcher<'_> {
         vars: &Variables,
         output_file: &Path,
     ) -> Result<(String, Vec<(String, String)>, Option<RunCommandCheck>), String> {
-        let value = |text: &str| vars.render(text, Context::Value).map_err(|e| render_failure(op, &e));
+        let value = |text: &str| {
+            vars.render(text, Context::Value)
+                .map_err(|e| render_failure(op, &e))
+        };
         let vm = value(&rc.vm)?;
         let resource_group = value(&rc.resource_group)?;
         let script = match &rc.script {
             PowerShell::Content { content, .. } => vars
                 .render(content, Context::PowerShell)
                 .map_err(|e| render_failure(op, &e))?,
-            PowerShell::Generated(spec) => crate::ps::generate(&render_spec(spec, vars).map_err(|e| render_failure(op, &e))?),
+            PowerShell::Generated(spec) => {
+                crate::ps::generate(&render_spec(spec, vars).map_err(|e| render_failure(op, &e))?)
+            }
         };
-        let wrapped = sentinel::wrap(&script).map_err(|e| format!("cannot wrap the PowerShell script: {e}"))?;
-        let secrets: Vec<String> = vars.iter().filter(|v| v.secret).map(|v| v.value.clone()).collect();
+        let wrapped = sentinel::wrap(&script)
+            .map_err(|e| format!("cannot wrap the PowerShell script: {e}"))?;
+        let secrets: Vec<String> = vars
+            .iter()
+            .filter(|v| v.secret)
+            .map(|v| v.value.clone())
+            .collect();
         let on_disk = crate::ps::redact_script(&wrapped, &secrets);
-        let ps_path = self.artifacts().join("scripts").join(format!("{}.ps1", op.id.value));
+        let ps_path = self
+            .artifacts()
+            .join("scripts")
+            .join(format!("{}.ps1", op.id.value));
         write(&ps_path, on_disk.as_bytes())?;
         let mut env = vec![
             ("AVD_VM_NAME".to_owned(), vm),
             ("AVD_VM_RESOURCE_GROUP".to_owned(), resource_group),
-            ("AVD_TIMEOUT_SECONDS".to_owned(), op.duration.timeout.to_string()),
+            (
+                "AVD_TIMEOUT_SECONDS".to_owned(),
+                op.duration.timeout.to_string(),
+            ),
         ];
         // A script holding a secret travels in memory (an environment variable), never on disk.
         let scripts_arg = if on_disk == wrapped {
@@ -91,7 +115,10 @@ impl Launcher<'_> {
                     output_json: output_file.to_path_buf(),
                 }),
             ),
-            RunCommandMode::Managed => (format!("{BASH_PREAMBLE}{}", managed_script(scripts_arg)), None),
+            RunCommandMode::Managed => (
+                format!("{BASH_PREAMBLE}{}", managed_script(scripts_arg)),
+                None,
+            ),
         };
         Ok((bash, env, check))
     }
@@ -100,11 +127,16 @@ impl Launcher<'_> {
 impl Prepare for Launcher<'_> {
     fn prepare(&mut self, planned: &PlannedOp, vars: &Variables) -> Result<UnitSpec, String> {
         let op = &self.deployment.operations[planned.index];
-        let output_file = self.artifacts().join("outputs").join(format!("{}.json", op.id.value));
+        let output_file = self
+            .artifacts()
+            .join("outputs")
+            .join(format!("{}.json", op.id.value));
         let mut env = self.environment(op, vars, &output_file);
         let (script, check) = match &op.action {
             Action::Bash { command } => {
-                let rendered = vars.render(command, Context::Script).map_err(|e| render_failure(op, &e))?;
+                let rendered = vars
+                    .render(command, Context::Script)
+                    .map_err(|e| render_failure(op, &e))?;
                 (format!("{BASH_PREAMBLE}{rendered}\n"), None)
             }
             Action::RunCommand(rc) => {
@@ -113,7 +145,10 @@ impl Prepare for Launcher<'_> {
                 (script, check)
             }
         };
-        let script_path = self.artifacts().join("scripts").join(format!("{}.sh", op.id.value));
+        let script_path = self
+            .artifacts()
+            .join("scripts")
+            .join(format!("{}.sh", op.id.value));
         write(&script_path, script.as_bytes())?;
         Ok(UnitSpec {
             module: op.module.clone(),
@@ -137,7 +172,8 @@ impl Prepare for Launcher<'_> {
 }
 
 fn write(path: &Path, contents: &[u8]) -> Result<(), String> {
-    crate::atomic_file::write(path, contents).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+    crate::atomic_file::write(path, contents)
+        .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }
 
 fn render_failure(op: &Operation, errors: &[RenderError]) -> String {

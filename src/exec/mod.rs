@@ -4,15 +4,15 @@ mod attempt;
 pub mod attempt_log;
 pub mod backoff;
 pub mod error_catalog;
-pub mod launcher;
 pub mod event;
-pub mod scheduler;
+pub mod launcher;
 pub mod markers;
 mod output_sink;
 pub mod process;
 pub mod retry;
 pub mod retry_after;
 pub mod run_command;
+pub mod scheduler;
 pub mod signal;
 pub mod status;
 #[cfg(test)]

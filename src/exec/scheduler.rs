@@ -125,7 +125,12 @@ pub async fn execute(
 }
 
 impl<'a> Run<'a> {
-    fn new(plan: &'a Plan, deployment: &'a Deployment, settings: RunSettings, vars: Variables) -> Self {
+    fn new(
+        plan: &'a Plan,
+        deployment: &'a Deployment,
+        settings: RunSettings,
+        vars: Variables,
+    ) -> Self {
         let n = plan.ops.len();
         let mut successors = vec![Vec::new(); n];
         for (i, op) in plan.ops.iter().enumerate() {
@@ -135,7 +140,11 @@ impl<'a> Run<'a> {
         }
         let waiting: Vec<usize> = plan.ops.iter().map(|op| op.predecessors.len()).collect();
         let ready = (0..n).filter(|&i| waiting[i] == 0).collect();
-        let stage_started = plan.modules.iter().map(|m| vec![false; m.stages.len()]).collect();
+        let stage_started = plan
+            .modules
+            .iter()
+            .map(|m| vec![false; m.stages.len()])
+            .collect();
         Self {
             plan,
             deployment,
@@ -175,7 +184,12 @@ impl<'a> Run<'a> {
             self.announce_stage(index, on_event);
             let op = &self.plan.ops[index];
             if !self.settings.force && self.settings.completed_before.contains(&op.id) {
-                self.resolve(index, OperationStatus::Skipped, Some("already completed; `run --force` runs it again"), on_event);
+                self.resolve(
+                    index,
+                    OperationStatus::Skipped,
+                    Some("already completed; `run --force` runs it again"),
+                    on_event,
+                );
                 continue;
             }
             let missing = self.missing_requirements(op);
@@ -193,7 +207,9 @@ impl<'a> Run<'a> {
                     self.spawn(index, spec, catalog, events, done);
                     spawned += 1;
                 }
-                Err(message) => self.resolve(index, OperationStatus::Failed, Some(&message), on_event),
+                Err(message) => {
+                    self.resolve(index, OperationStatus::Failed, Some(&message), on_event)
+                }
             }
         }
     }
@@ -203,8 +219,11 @@ impl<'a> Run<'a> {
     fn next_startable(&self, running: usize) -> Option<usize> {
         self.ready.iter().copied().find(|&i| {
             let op = &self.plan.ops[i];
-            let no_process = !self.settings.force && self.settings.completed_before.contains(&op.id);
-            no_process || (running < self.settings.throttle && op.locks.iter().all(|l| !self.held.contains(l)))
+            let no_process =
+                !self.settings.force && self.settings.completed_before.contains(&op.id);
+            no_process
+                || (running < self.settings.throttle
+                    && op.locks.iter().all(|l| !self.held.contains(l)))
         })
     }
 
@@ -215,7 +234,9 @@ impl<'a> Run<'a> {
             .iter()
             .filter(|r| !r.optional)
             .map(|r| r.operation.value.clone())
-            .filter(|id| !self.completed.contains(id) && !self.settings.completed_before.contains(id))
+            .filter(|id| {
+                !self.completed.contains(id) && !self.settings.completed_before.contains(id)
+            })
             .collect()
     }
 
@@ -254,7 +275,13 @@ impl<'a> Run<'a> {
     }
 
     /// Emits `OperationFinished` for an operation that ran no process, then settles it.
-    fn resolve(&mut self, index: usize, status: OperationStatus, error: Option<&str>, on_event: &mut dyn FnMut(RunEvent)) {
+    fn resolve(
+        &mut self,
+        index: usize,
+        status: OperationStatus,
+        error: Option<&str>,
+        on_event: &mut dyn FnMut(RunEvent),
+    ) {
         let op = &self.plan.ops[index];
         on_event(RunEvent::OperationFinished {
             module: op.module.clone(),
@@ -276,7 +303,12 @@ impl<'a> Run<'a> {
     }
 
     /// Records a final status and releases (or skips) the operations waiting on it.
-    fn settle(&mut self, index: usize, status: OperationStatus, on_event: &mut dyn FnMut(RunEvent)) {
+    fn settle(
+        &mut self,
+        index: usize,
+        status: OperationStatus,
+        on_event: &mut dyn FnMut(RunEvent),
+    ) {
         self.slots[index] = Slot::Done(status);
         let op = &self.plan.ops[index];
         if status == OperationStatus::Completed {
@@ -323,7 +355,11 @@ impl<'a> Run<'a> {
 
     /// After an interrupt or a failure with nothing left running: what never started is skipped.
     fn skip_remaining(&mut self, on_event: &mut dyn FnMut(RunEvent)) {
-        let reason = if self.interrupted { "run interrupted" } else { "run stopped" };
+        let reason = if self.interrupted {
+            "run interrupted"
+        } else {
+            "run stopped"
+        };
         for index in 0..self.slots.len() {
             if self.slots[index] == Slot::Pending {
                 self.skip(index, reason, on_event);
@@ -331,7 +367,12 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn interrupt(&mut self, interrupt: Interrupt, running: usize, on_event: &mut dyn FnMut(RunEvent)) {
+    fn interrupt(
+        &mut self,
+        interrupt: Interrupt,
+        running: usize,
+        on_event: &mut dyn FnMut(RunEvent),
+    ) {
         self.interrupted = true;
         let request = match interrupt {
             Interrupt::First => {
@@ -356,7 +397,9 @@ impl<'a> Run<'a> {
     }
 
     fn announce_stage(&mut self, index: usize, on_event: &mut dyn FnMut(RunEvent)) {
-        let Some((m, s)) = self.module_stage(index) else { return };
+        let Some((m, s)) = self.module_stage(index) else {
+            return;
+        };
         if std::mem::replace(&mut self.stage_started[m][s], true) {
             return;
         }
@@ -366,15 +409,26 @@ impl<'a> Run<'a> {
             module: module.id.clone(),
             stage: stage.number,
             parallel_group: stage.parallel_group.filter(|_| stage.ops.len() > 1),
-            operations: stage.ops.iter().map(|&i| self.plan.ops[i].id.clone()).collect(),
+            operations: stage
+                .ops
+                .iter()
+                .map(|&i| self.plan.ops[i].id.clone())
+                .collect(),
         });
     }
 
     fn close_stage(&self, index: usize, on_event: &mut dyn FnMut(RunEvent)) {
-        let Some((m, s)) = self.module_stage(index) else { return };
+        let Some((m, s)) = self.module_stage(index) else {
+            return;
+        };
         let module = &self.plan.modules[m];
         let stage = &module.stages[s];
-        if !self.stage_started[m][s] || stage.ops.iter().any(|&i| !matches!(self.slots[i], Slot::Done(_))) {
+        if !self.stage_started[m][s]
+            || stage
+                .ops
+                .iter()
+                .any(|&i| !matches!(self.slots[i], Slot::Done(_)))
+        {
             return;
         }
         let success = stage

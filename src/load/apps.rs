@@ -3,8 +3,8 @@
 use crate::load::decode::{Decoder, Fields};
 use crate::load::node::Node;
 use crate::ps::spec::{
-    AppItem, AppsSpec, Block, DEFAULT_DOWNLOAD_DIR, DEFAULT_THROTTLE, DEFAULT_TIMEOUT_SECS, Install,
-    InstallKind, ScriptSpec, ToolStep,
+    AppItem, AppsSpec, Block, DEFAULT_DOWNLOAD_DIR, DEFAULT_THROTTLE, DEFAULT_TIMEOUT_SECS,
+    Install, InstallKind, ScriptSpec, ToolStep,
 };
 
 const APPS_KEYS: &[&str] = &["download_throttle", "download_dir", "items"];
@@ -20,7 +20,6 @@ const ITEM_KEYS: &[&str] = &[
 ];
 const INSTALL_KEYS: &[&str] = &["kind", "args", "success_codes", "verify"];
 const BLOCK_KEYS: &[&str] = &["name", "parallel", "content"];
-
 
 /// The script spec of an operation with `apps:` or `blocks:`; `None` when it has neither.
 pub fn decode(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<ScriptSpec> {

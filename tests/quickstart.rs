@@ -1,0 +1,48 @@
+//! The example deployment: it validates, plans and runs end to end against the simulator.
+
+#[path = "common/deploy.rs"]
+mod deploy;
+
+use deploy::Deploy;
+use predicates::prelude::PredicateBooleanExt;
+use predicates::str::contains;
+
+#[test]
+fn quickstart_validates_lists_and_plans() {
+    let deploy = Deploy::quickstart();
+    deploy
+        .cmd(&["validate"])
+        .assert()
+        .success()
+        .stdout(contains("no findings"));
+    deploy
+        .cmd(&["list"])
+        .assert()
+        .success()
+        .stdout(contains("networking-create-nsg-sessionhosts").and(contains("group 1")));
+    deploy
+        .cmd(&["plan", "01-networking"])
+        .assert()
+        .success()
+        .stdout(contains("parallel group 1, 2 operations").and(contains("Critical path")));
+}
+
+#[test]
+fn quickstart_runs_against_the_simulator_and_nothing_is_left_to_resume() {
+    let deploy = Deploy::quickstart();
+    deploy
+        .cmd(&["run", "all", "--simulate"])
+        .assert()
+        .success()
+        .stdout(contains("Parallel Group: 2 operations").and(contains("10 completed")));
+    deploy
+        .cmd(&["status"])
+        .assert()
+        .success()
+        .stdout(contains("completed"));
+    deploy
+        .cmd(&["resume", "--yes", "--simulate"])
+        .assert()
+        .success()
+        .stdout(contains("Nothing to resume"));
+}
