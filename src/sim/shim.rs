@@ -6,8 +6,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde_json::Value;
-
 use crate::sim::args::AzArgs;
 use crate::sim::call::{Call, Outcome};
 use crate::sim::calls::{self, CallRecord};
@@ -203,9 +201,4 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// Exposed for the `sim` subcommand: JSON of a value as the CLI prints it.
-pub(crate) fn pretty(value: &Value) -> String {
-    output::json(value)
 }
