@@ -41,7 +41,7 @@ pub fn render(cmd: &SimCommand, sim_dir: &Path) -> Result<String, SimError> {
         SimCommand::Show { json } => {
             let snapshot = snapshot(sim_dir)?;
             if *json {
-                Ok(crate::sim::shim::pretty(&snapshot))
+                Ok(crate::sim::output::json(&snapshot))
             } else {
                 Ok(summary(&snapshot))
             }

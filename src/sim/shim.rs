@@ -6,8 +6,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde_json::Value;
-
 use crate::sim::args::AzArgs;
 use crate::sim::call::{Call, Outcome};
 use crate::sim::calls::{self, CallRecord};
@@ -205,7 +203,43 @@ fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Exposed for the `sim` subcommand: JSON of a value as the CLI prints it.
-pub(crate) fn pretty(value: &Value) -> String {
-    output::json(value)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn install_shim_links_this_executable_and_replaces_a_stale_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = install_shim(dir.path()).unwrap();
+        assert_eq!(bin, dir.path().join("bin"));
+        let exe = std::env::current_exe().unwrap();
+        assert_eq!(std::fs::read_link(bin.join("az")).unwrap(), exe);
+        std::fs::remove_file(bin.join("az")).unwrap();
+        std::os::unix::fs::symlink("/nonexistent/avdeploy", bin.join("az")).unwrap();
+        install_shim(dir.path()).unwrap();
+        assert_eq!(std::fs::read_link(bin.join("az")).unwrap(), exe);
+    }
+
+    #[test]
+    fn unknown_commands_and_verbs_exit_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings::for_dir(dir.path().to_path_buf());
+        let settings = Settings {
+            time_scale: 0.0,
+            ..settings
+        };
+        for line in [
+            "frobnicate now",
+            "network vnet frob -g rg -n v",
+            "network vnet subnet",
+        ] {
+            let argv: Vec<String> = line.split(' ').map(str::to_owned).collect();
+            let (exit, _, stderr) = answer(&settings, &argv);
+            assert_eq!(exit, 2, "{line}");
+            assert!(
+                stderr.contains("is misspelled or not recognized"),
+                "{stderr}"
+            );
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! concurrent `az` processes share safely.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
@@ -20,6 +20,16 @@ CREATE TABLE IF NOT EXISTS busy (key TEXT PRIMARY KEY, holder TEXT NOT NULL, unt
 CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, at_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+const OPEN_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
 
 /// A stored resource.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,19 +73,38 @@ impl Store {
             source,
         })?;
         let path = dir.join(DB_FILE);
-        let fail = |source| SimError::Store {
-            path: path.clone(),
-            source,
-        };
-        let conn = Connection::open(&path).map_err(fail)?;
-        conn.busy_timeout(Duration::from_secs(60)).map_err(fail)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(fail)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(fail)?;
-        let mut store = Self { conn, path };
-        store.immediate(|tx| tx.execute_batch(SCHEMA))?;
-        Ok(store)
+        let deadline = Instant::now() + OPEN_TIMEOUT;
+        let mut attempt: u64 = 0;
+        loop {
+            match Self::try_open(&path) {
+                Ok(store) => return Ok(store),
+                // Setting up a new database (journal mode, schema) can report "locked" at once
+                // to concurrent openers instead of waiting for the busy handler.
+                Err(error) if is_busy(&error) && Instant::now() < deadline => {
+                    attempt += 1;
+                    let jitter = u64::from(std::process::id()) % 7;
+                    std::thread::sleep(Duration::from_millis(5 * attempt.min(20) + jitter));
+                }
+                Err(source) => return Err(SimError::Store { path, source }),
+            }
+        }
+    }
+
+    fn try_open(path: &Path) -> rusqlite::Result<Self> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(SCHEMA)?;
+        tx.commit()?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
     fn immediate<T>(
