@@ -64,6 +64,10 @@ struct Run<'a> {
 }
 
 /// Runs `plan` to the end and returns how it ended. Events go to `on_event` in order.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the run's collaborators are passed explicitly so the scheduler owns nothing global"
+)]
 pub async fn execute(
     plan: &Plan,
     deployment: &Deployment,

@@ -210,7 +210,7 @@ fn run_command(
     node: &Node,
 ) -> Option<RunCommand> {
     let parsed = command
-        .map(|c| crate::runcmd::target::from_command(c))
+        .map(crate::runcmd::target::from_command)
         .unwrap_or_default();
     let vm = decoder
         .opt_string(template, "vm", "operation.template")

@@ -173,6 +173,34 @@ pub fn parse_instance_view(json: &str) -> Result<InstanceView, InstanceViewError
     })
 }
 
+/// The bash that drives a managed run-command: create it asynchronously, stream its output while
+/// polling, delete it, and exit with the script's real exit code.
+pub fn polling_script(scripts_arg: &str) -> String {
+    format!(
+        r#"name="avdeploy-$AVD_OPERATION_ID"
+target=(--resource-group "$AVD_VM_RESOURCE_GROUP" --vm-name "$AVD_VM_NAME" --name "$name")
+az vm run-command create "${{target[@]}}" --script "{scripts_arg}" --async-execution true \
+  --timeout-in-seconds "$AVD_TIMEOUT_SECONDS" --output none
+trap 'az vm run-command delete "${{target[@]}}" --yes --output none || true' EXIT
+seen=0
+while :; do
+  az vm run-command show "${{target[@]}}" --expand instanceView --output json > "$AVD_OUTPUT_FILE"
+  state=$(az vm run-command show "${{target[@]}}" --expand instanceView --query instanceView.executionState --output tsv)
+  output=$(az vm run-command show "${{target[@]}}" --expand instanceView --query instanceView.output --output tsv)
+  total=$(printf '%s\n' "$output" | wc -l)
+  if [ "$total" -gt "$seen" ]; then printf '%s\n' "$output" | tail -n "+$((seen + 1))"; seen=$total; fi
+  case "$state" in Succeeded|Failed|TimedOut|Canceled) break ;; esac
+  sleep "${{AVD_POLL_SECONDS:-10}}"
+done
+code=$(az vm run-command show "${{target[@]}}" --expand instanceView --query instanceView.exitCode --output tsv)
+error=$(az vm run-command show "${{target[@]}}" --expand instanceView --query instanceView.error --output tsv)
+if [ -n "$error" ]; then echo "[ERROR] $error" >&2; fi
+echo "[INFO] managed run-command ended: $state (exit code ${{code:-unknown}})"
+exit "${{code:-1}}"
+"#
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,7 +69,7 @@ fn same_file_labels<'a>(
         .filter(|label| {
             label.location.file == diagnostic.location.file && label.location.span.is_some()
         })
-        .map(|label| snippet(sources, label.location, &label.message).into())
+        .map(|label| snippet(sources, label.location, &label.message))
         .collect()
 }
 
