@@ -120,7 +120,10 @@ impl Launcher<'_> {
                 }),
             ),
             RunCommandMode::Managed => (
-                format!("{BASH_PREAMBLE}{}", managed_script(scripts_arg)),
+                format!(
+                    "{BASH_PREAMBLE}{}",
+                    crate::runcmd::managed::polling_script(scripts_arg)
+                ),
                 None,
             ),
         };
