@@ -45,8 +45,6 @@ fn dispatch(cli: &Cli) -> Result<i32, Error> {
         Command::Logs(args) => cmd::logs::run(global, args),
         Command::Script(args) => cmd::script::run(global, args),
         Command::Sim(command) => cmd::sim::run(global, command),
-        Command::Init(_) => Err(Error::Usage {
-            message: "this command is not available yet".to_owned(),
-        }),
+        Command::Init(args) => cmd::init::run(args),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod context;
+pub mod init;
 pub mod list;
 pub mod logs;
 pub mod plan;
