@@ -73,7 +73,8 @@ pub enum Command {
     Status(JsonArg),
     /// Print the log of an operation's latest attempt (or list all attempts' logs).
     Logs(LogsArgs),
-    /// Print the script an operation runs, as rendered, with secrets as ***.
+    /// Print the script an operation runs, as rendered, with secrets as ***. For run-command
+    /// operations this is the PowerShell sent to the VM, before the exit-code wrapper.
     Script(ScriptArgs),
     /// Inspect or clear the simulated Azure subscription used by --simulate (a test double).
     #[command(subcommand)]

@@ -1,76 +1,46 @@
-//! A generated-script operation run end to end under the run-command simulator's documented
-//! contract: the script is wrapped with the exit sentinel, unwrapped as the simulator does, its
-//! top-level literal `Write-Host`/`Write-Output` lines echoed, and its top-level `exit N` obeyed.
+//! A generated-script operation run end to end through the Azure simulator: the script is
+//! wrapped with the exit sentinel, sent with `az vm run-command invoke`, and the answer judged as
+//! the engine judges it.
+
+#[path = "common/sim_az.rs"]
+mod sim_az;
 
 use avdeploy::ps::{self, AppItem, AppsSpec, Block, Install, InstallKind, ScriptSpec};
-use avdeploy::runcmd::sentinel;
+use avdeploy::runcmd::{response, sentinel};
+use sim_az::Sim;
 
-/// Where a scan of PowerShell text is: in code (with a brace depth), a string, or a comment.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Code,
-    Single,
-    Double,
-    BlockComment,
-}
-
-/// The simulator's contract: echoed lines and the exit code of a top-level `exit N` (0 if none).
-fn simulate(script: &str) -> (Vec<String>, i32) {
-    let (mut mode, mut depth, mut echoed) = (Mode::Code, 0_i32, Vec::new());
-    for line in script.lines() {
-        if mode == Mode::Code && depth == 0 {
-            let literal = line
-                .strip_prefix("Write-Host '")
-                .or_else(|| line.strip_prefix("Write-Output '"))
-                .and_then(|rest| rest.strip_suffix('\''));
-            if let Some(text) = literal.filter(|text| !text.replace("''", "").contains('\'')) {
-                echoed.push(text.replace("''", "'"));
-            }
-            if let Some(code) = line
-                .strip_prefix("exit ")
-                .and_then(|c| c.trim().parse().ok())
-            {
-                return (echoed, code);
-            }
-        }
-        scan(line, &mut mode, &mut depth);
-    }
-    (echoed, 0)
-}
-
-/// Advances `mode` and `depth` over one line.
-fn scan(line: &str, mode: &mut Mode, depth: &mut i32) {
-    let chars: Vec<char> = line.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (c, next) = (chars[i], chars.get(i + 1).copied());
-        match (*mode, c) {
-            (Mode::Code, '#') => return,
-            (Mode::Code, '<') if next == Some('#') => *mode = Mode::BlockComment,
-            (Mode::Code, '\'') => *mode = Mode::Single,
-            (Mode::Code, '"') => *mode = Mode::Double,
-            (Mode::Code, '{') => *depth += 1,
-            (Mode::Code, '}') => *depth -= 1,
-            (Mode::Single, '\'') if next == Some('\'') => i += 1,
-            (Mode::Single, '\'') | (Mode::Double, '"') => *mode = Mode::Code,
-            (Mode::Double, '`') => i += 1,
-            (Mode::BlockComment, '#') if next == Some('>') => *mode = Mode::Code,
-            _ => {}
-        }
-        i += 1;
-    }
-}
-
-/// Runs `spec` as an operation: generate, wrap, unwrap, simulate, then read the sentinel back.
+/// Runs `spec` on a simulated VM and returns the StdOut lines before the sentinel and the exit
+/// code the sentinel reports.
 fn run_operation(spec: &ScriptSpec) -> (Vec<String>, i32) {
+    let sim = Sim::new();
+    sim.ok("group create -n rg -l westeurope");
+    sim.ok(
+        "vm create -g rg -n vm --image Win11 --admin-username avd --admin-password Pa55-word-long",
+    );
     let wrapped = sentinel::wrap(&ps::generate(spec)).expect("the script wraps");
-    let body = sentinel::unwrap(&wrapped).expect("the wrapper holds the script");
-    let (mut output, code) = simulate(body);
-    output.push(sentinel::line(code));
-    let stdout = output.join("\n");
-    let reported = sentinel::parse(&stdout).expect("the sentinel is the last line");
-    output.pop();
-    (output, reported)
+    let file = sim.dir.parent().expect("sim root").join("script.ps1");
+    std::fs::write(&file, wrapped).expect("write script");
+    let scripts = format!("@{}", file.display());
+    let answer = sim.json_args(&[
+        "vm",
+        "run-command",
+        "invoke",
+        "-g",
+        "rg",
+        "-n",
+        "vm",
+        "--command-id",
+        "RunPowerShellScript",
+        "--scripts",
+        &scripts,
+        "-o",
+        "json",
+    ]);
+    let transcript = response::parse(&answer.to_string()).expect("the answer parses");
+    let code = sentinel::parse(&transcript.stdout).expect("the sentinel is the last line");
+    let mut lines: Vec<String> = transcript.stdout.lines().map(str::to_owned).collect();
+    lines.retain(|line| !line.starts_with(sentinel::PREFIX));
+    (lines, code)
 }
 
 fn install_apps() -> ScriptSpec {

@@ -1,8 +1,10 @@
-//! `avdeploy script`: the script an operation runs, as rendered now, with secrets as ***.
+//! `avdeploy script`: the script an operation runs, as rendered now (before the run-command
+//! exit-code wrapper), with secrets as ***.
 
 use crate::cli::{GlobalArgs, ScriptArgs};
 use crate::cmd::context;
 use crate::error::Error;
+use crate::exec::launcher::render_spec;
 use crate::model::operation::{Action, PowerShell};
 use crate::model::variables::Context;
 
@@ -23,7 +25,9 @@ pub fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
         Action::Bash { command } => render(command, Context::Script),
         Action::RunCommand(rc) => match &rc.script {
             PowerShell::Content { content, .. } => render(content, Context::PowerShell),
-            PowerShell::Generated(spec) => crate::ps::generate(spec),
+            PowerShell::Generated(spec) => {
+                crate::ps::generate(&render_spec(spec, vars).unwrap_or_else(|_| (**spec).clone()))
+            }
         },
     };
     let secrets: Vec<String> = vars

@@ -189,7 +189,7 @@ fn render_failure(op: &Operation, errors: &[RenderError]) -> String {
 }
 
 /// Substitutes variables in every text of a generated-script spec; the generator quotes them.
-fn render_spec(spec: &ScriptSpec, vars: &Variables) -> Result<ScriptSpec, Vec<RenderError>> {
+pub fn render_spec(spec: &ScriptSpec, vars: &Variables) -> Result<ScriptSpec, Vec<RenderError>> {
     let render = |text: &str| vars.render(text, Context::Value);
     let mut out = spec.clone();
     if let Some(apps) = &mut out.apps {
