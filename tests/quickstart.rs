@@ -46,3 +46,23 @@ fn quickstart_runs_against_the_simulator_and_nothing_is_left_to_resume() {
         .success()
         .stdout(contains("Nothing to resume"));
 }
+
+#[test]
+fn sim_show_lists_what_the_run_created_and_reset_clears_it() {
+    let deploy = Deploy::quickstart();
+    deploy
+        .cmd(&["run", "00-resource-group", "--simulate"])
+        .assert()
+        .success();
+    deploy
+        .cmd(&["sim", "show"])
+        .assert()
+        .success()
+        .stdout(contains("rg-avd-quickstart"));
+    deploy.cmd(&["sim", "reset"]).assert().success();
+    deploy
+        .cmd(&["sim", "show"])
+        .assert()
+        .success()
+        .stdout(contains("rg-avd-quickstart").not());
+}
