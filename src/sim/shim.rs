@@ -193,6 +193,10 @@ fn fault_failure(call: &Call, fault: Fault) -> AzFailure {
             exit: code,
             stderr: format!("ERROR: simulated failure (exit code {code})\n"),
         },
+        Fault::Login => AzFailure {
+            exit: 1,
+            stderr: "ERROR: Please run 'az login' to setup account.\n".to_owned(),
+        },
         Fault::Hang => loop {
             std::thread::sleep(std::time::Duration::from_secs(3600));
         },
