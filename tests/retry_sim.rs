@@ -5,9 +5,12 @@
 
 #[path = "common/deploy.rs"]
 mod deploy;
+#[path = "common/sim_run.rs"]
+mod sim_run;
 
 use deploy::{Deploy, bash_op, module_yaml};
 use serde_json::Value;
+use sim_run::{jsonl, logs_of, run_all};
 
 const CONFIG: &str = "azure:\n  resource_group: \"rg-retry\"\nvm:\n  name: \"vm-retry\"\n";
 
@@ -45,22 +48,6 @@ fn run_command_op(id: &str) -> String {
          resource_group: \"{{{{AZURE_RESOURCE_GROUP}}}}\"\n  powershell:\n    content: |\n      \
          Write-Host '[SUCCESS] {id}'\n"
     )
-}
-
-fn jsonl(deploy: &Deploy) -> Vec<Value> {
-    let path = deploy
-        .files()
-        .into_iter()
-        .find(|p| {
-            p.extension().is_some_and(|e| e == "jsonl")
-                && p.to_string_lossy().contains("deployment_")
-        })
-        .expect("the JSONL event log");
-    std::fs::read_to_string(path)
-        .expect("read JSONL")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSONL record"))
-        .collect()
 }
 
 fn retry_record<'a>(records: &'a [Value], op: &str) -> &'a Value {
@@ -126,12 +113,8 @@ fn transient_azure_errors_are_retried_and_the_module_completes() {
             "vm run-command invoke call=1 => conflict; network vnet subnet create call=1 => busy; \
              network nsg create call=1 => throttle 1",
         );
-    let out = deploy
-        .cmd(&["run", "all", "--simulate"])
-        .output()
-        .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let (code, stdout) = run_all(&deploy);
+    assert_eq!(code, Some(0), "{stdout}");
     for line in [
         "rc: retry 2/30 in 0s: run_command_conflict",
         "subnet: retry 2/8 in 0s: another_operation_in_progress",
@@ -160,15 +143,7 @@ fn transient_azure_errors_are_retried_and_the_module_completes() {
         assert_eq!((rows[0].0, rows[0].1.as_str()), (1, "failed"), "{op}");
         assert!(rows[0].2.is_some(), "{op}: the failed attempt has no class");
         assert_eq!((rows[1].0, rows[1].1.as_str()), (2, "completed"), "{op}");
-        let logs = deploy
-            .files()
-            .iter()
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(&format!("{op}_")) && n.ends_with(".log"))
-            })
-            .count();
+        let logs = logs_of(&deploy, op).len();
         assert_eq!(logs, 2, "{op}: one log per attempt");
     }
     let status = deploy.cmd(&["status"]).output().expect("status");
@@ -193,12 +168,8 @@ fn a_login_error_fails_at_once_with_the_hint_even_when_the_operation_allows_retr
         .operation("m", "00-setup", &setup_op())
         .operation("m", "01-rc", &op)
         .env("AVDEPLOY_SIM_FAULTS", "vm run-command invoke => login");
-    let out = deploy
-        .cmd(&["run", "all", "--simulate"])
-        .output()
-        .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let (code, stdout) = run_all(&deploy);
+    assert_eq!(code, Some(1), "{stdout}");
     assert!(stdout.contains("az_login_required"), "{stdout}");
     assert!(stdout.contains("Run `az login`"), "{stdout}");
     assert!(!stdout.contains("retry "), "{stdout}");
@@ -244,12 +215,8 @@ fn unknown_failures_are_retried_only_when_the_operation_asks() {
         .operation("m", "01-asks", &asks)
         .operation("m", "02-plain", &flaky("plain"))
         .env("AVDEPLOY_SIM_FAULTS", "group show call=1-2 => exit 7");
-    let out = deploy
-        .cmd(&["run", "all", "--simulate"])
-        .output()
-        .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let (code, stdout) = run_all(&deploy);
+    assert_eq!(code, Some(1), "{stdout}");
     assert!(
         stdout.contains("asks: retry 2/2 in 0s: unclassified"),
         "{stdout}"

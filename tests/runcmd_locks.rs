@@ -3,6 +3,8 @@
 
 #[path = "common/deploy.rs"]
 mod deploy;
+#[path = "common/sim_run.rs"]
+mod sim_run;
 
 use deploy::{Deploy, bash_op};
 use serde_json::Value;
@@ -82,15 +84,7 @@ fn run_commands_on_one_vm_never_overlap_across_groups_dag_and_modules() {
         invokes.iter().all(|l| l.contains("\"exit\":0")),
         "a run command hit Conflict: {calls}"
     );
-    let jsonl_name = deploy
-        .files()
-        .into_iter()
-        .find(|p| {
-            p.extension().is_some_and(|e| e == "jsonl")
-                && p.to_string_lossy().contains("deployment_")
-        })
-        .expect("the JSONL event log");
-    let jsonl = std::fs::read_to_string(jsonl_name).expect("read JSONL");
+    let jsonl = sim_run::jsonl_text(&deploy);
     assert!(!jsonl.contains("attempt_failed_will_retry"), "{jsonl}");
     let on_vm = intervals(&jsonl, &["a-rc", "b-rc1", "b-rc2"]);
     for pair in on_vm.windows(2) {

@@ -3,9 +3,12 @@
 
 #[path = "common/deploy.rs"]
 mod deploy;
+#[path = "common/sim_run.rs"]
+mod sim_run;
 
 use deploy::{Deploy, bash_op, module_yaml};
 use serde_json::Value;
+use sim_run::{logs_of, run_all};
 
 const CONFIG: &str = "\
 azure:
@@ -65,15 +68,8 @@ fn status_of(deploy: &Deploy, op: &str) -> Value {
 }
 
 fn log_of(deploy: &Deploy, op: &str) -> String {
-    deploy
-        .files()
+    logs_of(deploy, op)
         .iter()
-        .filter(|p| {
-            p.parent().is_some_and(|d| d.ends_with("artifacts/logs"))
-                && p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(&format!("{op}_")))
-        })
         .map(|p| std::fs::read_to_string(p).unwrap_or_default())
         .collect()
 }
@@ -97,12 +93,8 @@ fn files_with_secrets(deploy: &Deploy) -> Vec<String> {
 fn a_script_that_exits_1_fails_and_no_secret_reaches_disk() {
     let script = "Write-Host '[INFO] joining'\n$key = '{{VM_JOIN_KEY}}'\n$pw = '{{VM_ADMIN_PASSWORD}}'\nexit 1";
     let deploy = deployment(&[("join", run_command_op("join", "", script))]);
-    let out = deploy
-        .cmd(&["run", "all", "--simulate"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (code, stdout) = run_all(&deploy);
+    assert_eq!(code, Some(1), "{stdout}");
     assert!(
         stdout.contains("[x] Operation join failed (exit code: 1)"),
         "{stdout}"
@@ -139,11 +131,8 @@ fn a_script_that_exits_1_fails_and_no_secret_reaches_disk() {
 fn an_error_marker_fails_a_script_that_exits_0() {
     let script = "Write-Host '[ERROR] Job failed: Chrome: 404'\nexit 0";
     let deploy = deployment(&[("apps", run_command_op("apps", "", script))]);
-    let out = deploy
-        .cmd(&["run", "all", "--simulate"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
+    let (code, stdout) = run_all(&deploy);
+    assert_eq!(code, Some(1), "{stdout}");
     let status = status_of(&deploy, "apps");
     assert_eq!(status["status"], "failed");
     assert_eq!(status["error"], "[ERROR] Job failed: Chrome: 404");
@@ -194,12 +183,8 @@ fn managed_mode_streams_output_reports_the_real_exit_code_and_deletes_the_run_co
     ])
     .env("AVDEPLOY_SIM_TIME_SCALE", "0.02")
     .env("AVD_POLL_SECONDS", "0.05");
-    let out = deploy
-        .cmd(&["run", "all", "--simulate"])
-        .output()
-        .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let (code, stdout) = run_all(&deploy);
+    assert_eq!(code, Some(1), "{stdout}");
     assert!(stdout.contains("[managed-ok] two"), "{stdout}");
     assert!(
         stdout.contains("[x] Operation managed-fail failed (exit code: 1603)"),
