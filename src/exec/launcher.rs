@@ -51,6 +51,12 @@ impl Launcher<'_> {
         env.push(("AVD_RUN_ID".into(), self.run_id.clone()));
         env.push(("AVD_OPERATION_ID".into(), op.id.value.clone()));
         env.push(("AVD_OUTPUT_FILE".into(), output_file.display().to_string()));
+        let secret_names: Vec<&str> = vars
+            .iter()
+            .filter(|v| v.secret)
+            .map(|v| v.name.as_str())
+            .collect();
+        env.push(("AVD_SECRET_NAMES".into(), secret_names.join(" ")));
         env.push((
             "AVD_EXPECTED_SECONDS".into(),
             op.duration.expected.to_string(),
@@ -81,8 +87,12 @@ impl Launcher<'_> {
                 crate::ps::generate(&render_spec(spec, vars).map_err(|e| render_failure(op, &e))?)
             }
         };
-        let wrapped = sentinel::wrap(&script)
-            .map_err(|e| format!("cannot wrap the PowerShell script: {e}"))?;
+        // A managed run command reports the real exit code: only `invoke` needs the sentinel.
+        let wrapped = match rc.mode {
+            RunCommandMode::Invoke => sentinel::wrap(&script)
+                .map_err(|e| format!("cannot wrap the PowerShell script: {e}"))?,
+            RunCommandMode::Managed => script,
+        };
         let secrets: Vec<String> = vars
             .iter()
             .filter(|v| v.secret)
@@ -110,23 +120,19 @@ impl Launcher<'_> {
             env.push(("AVD_SCRIPT".to_owned(), wrapped));
             "$AVD_SCRIPT"
         };
-        let (bash, check) = match rc.mode {
-            RunCommandMode::Invoke => (
-                format!(
-                    "{BASH_PREAMBLE}az vm run-command invoke --resource-group \"$AVD_VM_RESOURCE_GROUP\" --name \"$AVD_VM_NAME\" \\\n  --command-id RunPowerShellScript --scripts \"{scripts_arg}\" --output json > \"$AVD_OUTPUT_FILE\"\n"
-                ),
-                Some(RunCommandCheck {
-                    output_json: output_file.to_path_buf(),
-                }),
+        let bash = match rc.mode {
+            RunCommandMode::Invoke => format!(
+                "{BASH_PREAMBLE}az vm run-command invoke --resource-group \"$AVD_VM_RESOURCE_GROUP\" --name \"$AVD_VM_NAME\" \\\n  --command-id RunPowerShellScript --scripts \"{scripts_arg}\" --output json > \"$AVD_OUTPUT_FILE\"\n"
             ),
-            RunCommandMode::Managed => (
-                format!(
-                    "{BASH_PREAMBLE}{}",
-                    crate::runcmd::managed::polling_script(scripts_arg)
-                ),
-                None,
+            RunCommandMode::Managed => format!(
+                "{BASH_PREAMBLE}{}",
+                crate::runcmd::managed::polling_script(scripts_arg)
             ),
         };
+        let check = Some(RunCommandCheck {
+            output_json: output_file.to_path_buf(),
+            mode: rc.mode,
+        });
         Ok((bash, env, check))
     }
 }

@@ -1,19 +1,23 @@
-//! The run-command check after `az vm run-command invoke` exited 0: read the JSON it wrote, log
-//! the VM's transcript with its markers, and judge the script by its sentinel, `[ERROR]` markers
-//! and StdErr.
+//! The run-command check after the operation's bash exited 0: read the JSON it wrote (the
+//! `invoke` answer, or a managed run command's final instance view), log the VM's transcript with
+//! its markers, and judge the script by its exit code, `[ERROR]` markers and StdErr.
 
 use std::path::{Path, PathBuf};
 
 use crate::exec::attempt_log::Stream;
 use crate::exec::output_sink::OutputSink;
+use crate::model::operation::RunCommandMode;
 use crate::redact::Redactor;
-use crate::runcmd::response;
+use crate::runcmd::{managed, response};
 
-/// Where a run-command operation's `az ... -o json >` writes its answer.
+/// Where a run-command operation's `az ... -o json >` writes its answer, and what answer it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunCommandCheck {
     /// The JSON file (`artifacts/outputs/<op>.json`).
     pub output_json: PathBuf,
+    /// `Invoke`: the `invoke` answer, judged by its sentinel. `Managed`: the final instance view,
+    /// judged by its exit code (its output was streamed to the log while it ran).
+    pub mode: RunCommandMode,
 }
 
 /// A run-command script judged failed.
@@ -41,8 +45,33 @@ pub(crate) fn verify(
             path.display()
         ))
     })?;
-    let transcript =
-        response::parse(&text).map_err(|err| fail(format!("`{}`: {err}", path.display())))?;
+    // The answer was written by `az` itself; secrets the VM echoed must not stay on disk.
+    if let Err(err) = rewrite_redacted(path, &text, sink.redactor()) {
+        sink.note(&format!("failed to redact `{}`: {err}", path.display()));
+    }
+    let verdict = match check.mode {
+        RunCommandMode::Invoke => judge_invoke(&text, sink),
+        RunCommandMode::Managed => judge_managed(&text, sink),
+    };
+    verdict.map_err(|failure| match failure {
+        Judged::Unreadable(message) => fail(format!("`{}`: {message}", path.display())),
+        Judged::Failed(failure) => RunCommandFailure {
+            exit_code: failure.exit_code(),
+            message: sink.redactor().redact(&failure.to_string()).into_owned(),
+        },
+    })
+}
+
+/// Why an answer did not pass.
+enum Judged {
+    /// The answer cannot be read.
+    Unreadable(String),
+    /// The script failed.
+    Failed(response::Failure),
+}
+
+fn judge_invoke(text: &str, sink: &mut OutputSink<'_>) -> Result<(), Judged> {
+    let transcript = response::parse(text).map_err(|err| Judged::Unreadable(err.to_string()))?;
     sink.note("run-command transcript (StdOut):");
     for line in transcript.stdout.lines() {
         sink.line(Stream::VmStdout, line);
@@ -53,14 +82,25 @@ pub(crate) fn verify(
             sink.line(Stream::VmStderr, line);
         }
     }
-    // The answer was written by `az` itself; secrets the VM echoed must not stay on disk.
-    if let Err(err) = rewrite_redacted(path, &text, sink.redactor()) {
-        sink.note(&format!("failed to redact `{}`: {err}", path.display()));
+    response::judge(&transcript).map_err(Judged::Failed)
+}
+
+fn judge_managed(text: &str, sink: &mut OutputSink<'_>) -> Result<(), Judged> {
+    let view =
+        managed::parse_instance_view(text).map_err(|err| Judged::Unreadable(err.to_string()))?;
+    if !view.error.trim().is_empty() {
+        sink.note("run-command StdErr:");
+        for line in view.error.lines() {
+            sink.line(Stream::VmStderr, line);
+        }
     }
-    response::judge(&transcript).map_err(|failure| RunCommandFailure {
-        exit_code: failure.exit_code(),
-        message: sink.redactor().redact(&failure.to_string()).into_owned(),
-    })
+    sink.note(&format!(
+        "run command ended: {}, exit code {}",
+        view.state.name(),
+        view.exit_code
+            .map_or_else(|| "none".to_owned(), |code| code.to_string())
+    ));
+    managed::judge(&view).map_err(Judged::Failed)
 }
 
 fn rewrite_redacted(path: &Path, text: &str, redactor: &Redactor) -> std::io::Result<()> {
@@ -98,7 +138,10 @@ mod tests {
         let output_json = fixture.path("op.json");
         let body = format!("cat > '{}' <<'JSON'\n{json}\nJSON\n", output_json.display());
         let mut spec = fixture.spec("op", &body);
-        spec.run_command = Some(RunCommandCheck { output_json });
+        spec.run_command = Some(RunCommandCheck {
+            output_json,
+            mode: RunCommandMode::Invoke,
+        });
         spec.redactor = Arc::new(Redactor::new(["Pa55word!".to_owned()]));
         let (outcome, events) = run(spec).await;
         (outcome, events, fixture)

@@ -1,74 +1,8 @@
 //! The managed run command (`template.mode: managed`): `az vm run-command create
-//! --async-execution`, polled with `show --expand instanceView`, deleted afterwards. Pure helpers
-//! that build the `az` argument lists and read the instance view.
+//! --async-execution`, polled with `show --expand instanceView`, deleted afterwards. The polling
+//! bash, and the reading of the final instance view the engine judges.
 
-use std::path::Path;
-
-/// One managed run command on one VM.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ManagedRunCommand {
-    /// The VM's resource group.
-    pub resource_group: String,
-    /// The VM's name.
-    pub vm: String,
-    /// The run command resource's name (unique per VM, e.g. `avdeploy-<op>-<run id>`).
-    pub name: String,
-    /// Script execution limit on the VM, in seconds.
-    pub timeout_secs: u64,
-}
-
-impl ManagedRunCommand {
-    /// `az` arguments that create the run command and start `script` without waiting.
-    pub fn create_args(&self, script: &Path) -> Vec<String> {
-        let mut args = self.target("create");
-        args.extend([
-            "--script".to_owned(),
-            format!("@{}", script.display()),
-            "--async-execution".to_owned(),
-            "true".to_owned(),
-            "--timeout-in-seconds".to_owned(),
-            self.timeout_secs.to_string(),
-            "--output".to_owned(),
-            "json".to_owned(),
-        ]);
-        args
-    }
-
-    /// `az` arguments that read the run command's state and output so far.
-    pub fn show_args(&self) -> Vec<String> {
-        let mut args = self.target("show");
-        args.extend(
-            ["--expand", "instanceView", "--output", "json"]
-                .iter()
-                .map(|s| (*s).to_owned()),
-        );
-        args
-    }
-
-    /// `az` arguments that delete the finished run command (at most 25 may exist per VM).
-    pub fn delete_args(&self) -> Vec<String> {
-        let mut args = self.target("delete");
-        args.push("--yes".to_owned());
-        args
-    }
-
-    fn target(&self, verb: &str) -> Vec<String> {
-        [
-            "vm",
-            "run-command",
-            verb,
-            "--resource-group",
-            &self.resource_group,
-            "--vm-name",
-            &self.vm,
-            "--name",
-            &self.name,
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect()
-    }
-}
+use crate::runcmd::response::{self, Failure};
 
 /// Where a managed run command's script stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +33,19 @@ impl ExecutionState {
             "succeeded" => Self::Succeeded,
             "timedout" => Self::TimedOut,
             _ => Self::Unknown(text.to_owned()),
+        }
+    }
+
+    /// The state as Azure names it.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Canceled => "Canceled",
+            Self::Failed => "Failed",
+            Self::Pending => "Pending",
+            Self::Running => "Running",
+            Self::Succeeded => "Succeeded",
+            Self::TimedOut => "TimedOut",
+            Self::Unknown(text) => text,
         }
     }
 
@@ -140,12 +87,6 @@ pub enum InstanceViewError {
 
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RawShow {
-    instance_view: Option<RawView>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct RawView {
     execution_state: Option<String>,
     exit_code: Option<i32>,
@@ -154,11 +95,15 @@ struct RawView {
     execution_message: Option<String>,
 }
 
-/// Reads the JSON of `az vm run-command show --expand instanceView -o json`.
+/// Reads an instance view: the JSON of `az vm run-command show --expand instanceView`, or its
+/// `instanceView` alone (`--query instanceView`).
 pub fn parse_instance_view(json: &str) -> Result<InstanceView, InstanceViewError> {
-    let raw: RawShow =
+    let mut value: serde_json::Value =
         serde_json::from_str(json).map_err(|source| InstanceViewError::Json { source })?;
-    let view = raw.instance_view.ok_or(InstanceViewError::Shape)?;
+    if let Some(inner) = value.get_mut("instanceView") {
+        value = inner.take();
+    }
+    let view: RawView = serde_json::from_value(value).map_err(|_| InstanceViewError::Shape)?;
     let state = view
         .execution_state
         .as_deref()
@@ -173,30 +118,69 @@ pub fn parse_instance_view(json: &str) -> Result<InstanceView, InstanceViewError
     })
 }
 
-/// The bash that drives a managed run-command: create it asynchronously, stream its output while
-/// polling, delete it, and exit with the script's real exit code.
+/// Judges a finished managed run command: a non-zero exit code, an end other than `Succeeded`,
+/// an `[ERROR]` marker in its output or text on its StdErr fail it, in that order of precedence.
+pub fn judge(view: &InstanceView) -> Result<(), Failure> {
+    let last_error = response::last_error_marker(&view.output);
+    if let Some(code) = view.exit_code.filter(|code| *code != 0) {
+        let error =
+            last_error.or_else(|| response::meaningful_stderr(&view.error).map(str::to_owned));
+        return Err(Failure::ExitCode { code, error });
+    }
+    if view.state != ExecutionState::Succeeded {
+        return Err(Failure::Ended {
+            state: view.state.name().to_owned(),
+            message: view.message.clone(),
+        });
+    }
+    if let Some(message) = last_error {
+        return Err(Failure::ErrorMarker(message));
+    }
+    if let Some(line) = response::meaningful_stderr(&view.error) {
+        return Err(Failure::Stderr(line.to_owned()));
+    }
+    Ok(())
+}
+
+/// The bash that drives a managed run command: create it asynchronously, print its new output
+/// lines at every poll (`AVD_POLL_SECONDS`, default 10), write its final instance view to
+/// `$AVD_OUTPUT_FILE` and delete it. The script exits 0 once the run command has ended, whatever
+/// its exit code: the engine judges the instance view (exit codes above 255 survive that way).
+/// It exits non-zero only when the run command could not be created or followed.
 pub fn polling_script(scripts_arg: &str) -> String {
     format!(
         r#"name="avdeploy-$AVD_OPERATION_ID"
 target=(--resource-group "$AVD_VM_RESOURCE_GROUP" --vm-name "$AVD_VM_NAME" --name "$name")
+show() {{ az vm run-command show "${{target[@]}}" --expand instanceView "$@"; }}
 az vm run-command create "${{target[@]}}" --script "{scripts_arg}" --async-execution true \
   --timeout-in-seconds "$AVD_TIMEOUT_SECONDS" --output none
 trap 'az vm run-command delete "${{target[@]}}" --yes --output none || true' EXIT
-seen=0
+trap 'exit 143' TERM
+trap 'exit 130' INT
+shown="" failures=0
 while :; do
-  az vm run-command show "${{target[@]}}" --expand instanceView --output json > "$AVD_OUTPUT_FILE"
-  state=$(az vm run-command show "${{target[@]}}" --expand instanceView --query instanceView.executionState --output tsv)
-  output=$(az vm run-command show "${{target[@]}}" --expand instanceView --query instanceView.output --output tsv)
-  total=$(printf '%s\n' "$output" | wc -l)
-  if [ "$total" -gt "$seen" ]; then printf '%s\n' "$output" | tail -n "+$((seen + 1))"; seen=$total; fi
+  if state=$(show --query instanceView.executionState --output tsv) &&
+    output=$(show --query instanceView.output --output tsv); then
+    failures=0
+  else
+    failures=$((failures + 1))
+    if [ "$failures" -ge 5 ]; then
+      echo "[ERROR] cannot read the state of run command $name ($failures attempts)" >&2
+      exit 1
+    fi
+    sleep "${{AVD_POLL_SECONDS:-10}}"
+    continue
+  fi
+  if [ -n "$output" ] && [ "$output" != "$shown" ]; then
+    new=${{output#"$shown"}}
+    printf '%s\n' "${{new#$'\n'}}"
+    shown=$output
+  fi
   case "$state" in Succeeded|Failed|TimedOut|Canceled) break ;; esac
   sleep "${{AVD_POLL_SECONDS:-10}}"
 done
-code=$(az vm run-command show "${{target[@]}}" --expand instanceView --query instanceView.exitCode --output tsv)
-error=$(az vm run-command show "${{target[@]}}" --expand instanceView --query instanceView.error --output tsv)
-if [ -n "$error" ]; then echo "[ERROR] $error" >&2; fi
-echo "[INFO] managed run-command ended: $state (exit code ${{code:-unknown}})"
-exit "${{code:-1}}"
+show --query instanceView --output json > "$AVD_OUTPUT_FILE"
+echo "[INFO] run command $name ended: $state"
 "#
     )
 }
@@ -204,35 +188,6 @@ exit "${{code:-1}}"
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn command() -> ManagedRunCommand {
-        ManagedRunCommand {
-            resource_group: "rg-avd".into(),
-            vm: "vm-image".into(),
-            name: "avdeploy-install-apps".into(),
-            timeout_secs: 3600,
-        }
-    }
-
-    #[test]
-    fn builds_the_az_argument_lists() {
-        let create = command().create_args(Path::new("artifacts/scripts/op.ps1"));
-        assert_eq!(
-            create.join(" "),
-            "vm run-command create --resource-group rg-avd --vm-name vm-image --name \
-             avdeploy-install-apps --script @artifacts/scripts/op.ps1 --async-execution true \
-             --timeout-in-seconds 3600 --output json"
-        );
-        assert_eq!(
-            command().show_args().join(" "),
-            "vm run-command show --resource-group rg-avd --vm-name vm-image --name \
-             avdeploy-install-apps --expand instanceView --output json"
-        );
-        assert_eq!(
-            command().delete_args().last().map(String::as_str),
-            Some("--yes")
-        );
-    }
 
     #[test]
     fn reads_running_and_finished_views() {
@@ -255,6 +210,48 @@ mod tests {
         assert_eq!(view.message.as_deref(), Some("Execution completed"));
     }
 
+    fn finished(
+        state: ExecutionState,
+        code: Option<i32>,
+        output: &str,
+        error: &str,
+    ) -> InstanceView {
+        InstanceView {
+            state,
+            exit_code: code,
+            output: output.into(),
+            error: error.into(),
+            message: None,
+        }
+    }
+
+    #[test]
+    fn judges_exit_code_state_markers_and_stderr() {
+        use ExecutionState::{Failed, Succeeded, TimedOut};
+        assert_eq!(
+            judge(&finished(Succeeded, Some(0), "[SUCCESS] ok\n", "")),
+            Ok(())
+        );
+        assert_eq!(
+            judge(&finished(Failed, Some(1603), "[ERROR] msi failed\n", "")),
+            Err(Failure::ExitCode {
+                code: 1603,
+                error: Some("msi failed".into())
+            })
+        );
+        let timed_out = judge(&finished(TimedOut, None, "", "")).unwrap_err();
+        assert_eq!(timed_out.exit_code(), 1);
+        assert!(timed_out.to_string().contains("`TimedOut`"));
+        assert_eq!(
+            judge(&finished(Succeeded, Some(0), "[ERROR] half done\n", "")),
+            Err(Failure::ErrorMarker("half done".into()))
+        );
+        assert_eq!(
+            judge(&finished(Succeeded, Some(0), "", "Write-Error : x\n")),
+            Err(Failure::Stderr("Write-Error : x".into()))
+        );
+    }
+
     #[test]
     fn refuses_answers_without_a_state() {
         assert!(matches!(
@@ -265,6 +262,11 @@ mod tests {
             parse_instance_view(r#"{"name":"x"}"#),
             Err(InstanceViewError::Shape)
         ));
+        let bare = parse_instance_view(r#"{"executionState":"Succeeded","exitCode":0}"#).unwrap();
+        assert_eq!(
+            (bare.state, bare.exit_code),
+            (ExecutionState::Succeeded, Some(0))
+        );
         assert!(matches!(
             parse_instance_view("<html>"),
             Err(InstanceViewError::Json { .. })

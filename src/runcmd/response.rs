@@ -103,6 +103,14 @@ pub enum Failure {
         /// StdOut is close to run command's 4 KB limit: it was cut.
         cut: bool,
     },
+    /// A managed run command ended in this state (`TimedOut`, `Canceled`, ...) with no exit code
+    /// to tell more.
+    Ended {
+        /// The execution state, as Azure names it.
+        state: String,
+        /// Azure's message about the execution, if any.
+        message: Option<String>,
+    },
     /// StdErr holds output (its first line).
     Stderr(String),
 }
@@ -112,7 +120,10 @@ impl Failure {
     pub fn exit_code(&self) -> i32 {
         match self {
             Self::ExitCode { code, .. } => *code,
-            Self::ErrorMarker(_) | Self::MissingSentinel { .. } | Self::Stderr(_) => 1,
+            Self::Ended { .. }
+            | Self::ErrorMarker(_)
+            | Self::MissingSentinel { .. }
+            | Self::Stderr(_) => 1,
         }
     }
 }
@@ -135,6 +146,14 @@ impl fmt::Display for Failure {
             Self::MissingSentinel { cut: false } => f.write_str(
                 "the script's exit code is missing from its output: it did not run to its end",
             ),
+            Self::Ended {
+                state,
+                message: None,
+            } => write!(f, "the run command ended `{state}` on the VM"),
+            Self::Ended {
+                state,
+                message: Some(message),
+            } => write!(f, "the run command ended `{state}` on the VM: {message}"),
             Self::Stderr(line) => write!(f, "the script wrote to StdErr: {line}"),
         }
     }
@@ -143,14 +162,7 @@ impl fmt::Display for Failure {
 /// Judges a transcript: a non-zero sentinel, an `[ERROR]` marker, output on StdErr or a missing
 /// sentinel fail it, in that order of precedence.
 pub fn judge(transcript: &Transcript) -> Result<(), Failure> {
-    let last_error = transcript
-        .stdout
-        .lines()
-        .rev()
-        .find_map(|line| match markers::parse(line) {
-            Some(Marker::Error(message)) => Some(message),
-            _ => None,
-        });
+    let last_error = last_error_marker(&transcript.stdout);
     let code = sentinel::parse(&transcript.stdout);
     if let Some(code) = code.filter(|code| *code != 0) {
         return Err(Failure::ExitCode {
@@ -172,9 +184,20 @@ pub fn judge(transcript: &Transcript) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The message of the last `[ERROR]` marker in `stdout`.
+pub(crate) fn last_error_marker(stdout: &str) -> Option<String> {
+    stdout
+        .lines()
+        .rev()
+        .find_map(|line| match markers::parse(line) {
+            Some(Marker::Error(message)) => Some(message),
+            _ => None,
+        })
+}
+
 /// The first line of StdErr that says something. Windows PowerShell serialises progress records to
 /// a redirected StdErr as `#< CLIXML` documents: those alone are not errors.
-fn meaningful_stderr(stderr: &str) -> Option<&str> {
+pub(crate) fn meaningful_stderr(stderr: &str) -> Option<&str> {
     let clixml = stderr.trim_start().starts_with("#< CLIXML");
     if clixml && !stderr.contains("S=\"Error\"") {
         return None;

@@ -43,12 +43,27 @@ pub fn masked(argv: &[String], redactor: &Redactor) -> Vec<String> {
     out
 }
 
-/// A redactor for the secret-named variables of this process's environment.
+/// The variable in which avdeploy names the operation's secret variables (space-separated), for
+/// secrets whose names do not say so (`secrets:` in config.yaml).
+pub const SECRET_NAMES_VAR: &str = "AVD_SECRET_NAMES";
+
+/// A redactor for the secret variables of this process's environment: those whose names say so
+/// and those listed in [`SECRET_NAMES_VAR`], in every form they take inside a PowerShell script.
 pub fn env_redactor() -> Redactor {
+    redactor_for(std::env::vars())
+}
+
+fn redactor_for(vars: impl Iterator<Item = (String, String)>) -> Redactor {
+    let vars: Vec<(String, String)> = vars.collect();
+    let listed: Vec<&str> = vars
+        .iter()
+        .find(|(name, _)| name == SECRET_NAMES_VAR)
+        .map(|(_, names)| names.split_whitespace().collect())
+        .unwrap_or_default();
     Redactor::new(
-        std::env::vars()
-            .filter(|(name, _)| is_secret_name(name))
-            .map(|(_, value)| value),
+        vars.iter()
+            .filter(|(name, _)| is_secret_name(name) || listed.contains(&name.as_str()))
+            .flat_map(|(_, value)| crate::ps::secret_forms(value)),
     )
 }
 
@@ -119,6 +134,22 @@ mod tests {
                 "x *** y",
                 "--client-secret=***"
             ]
+        );
+    }
+
+    #[test]
+    fn env_secrets_include_listed_names_and_quoted_forms() {
+        let vars = [
+            ("JOIN_KEY", "k3y'v"),
+            ("AVD_SECRET_NAMES", "JOIN_KEY OTHER"),
+            ("ADMIN_PASSWORD", "pw-1234"),
+            ("AZURE_LOCATION", "westeurope"),
+        ]
+        .map(|(n, v)| (n.to_owned(), v.to_owned()));
+        let redactor = redactor_for(vars.into_iter());
+        assert_eq!(
+            redactor.redact("$k = 'k3y''v'; $p = 'pw-1234'; westeurope"),
+            "$k = '***'; $p = '***'; westeurope"
         );
     }
 

@@ -17,6 +17,8 @@ pub enum Fault {
     Exit(i32),
     /// The call never returns.
     Hang,
+    /// The CLI is not logged in (`Please run 'az login'`), exit 1.
+    Login,
     /// 429 `SubscriptionRequestsThrottled` with this Retry-After in seconds.
     Throttle(u64),
 }
@@ -162,10 +164,11 @@ fn parse_fault(text: &str) -> Result<Fault, String> {
                 .ok_or_else(|| "`exit` needs a code, e.g. `exit 1`".to_owned())?,
         ),
         "hang" => Fault::Hang,
+        "login" => Fault::Login,
         "throttle" => Fault::Throttle(number(10)?),
         _ => {
             return Err(format!(
-                "unknown fault `{kind}`: expected throttle [SECONDS], conflict, busy, error, exit CODE or hang"
+                "unknown fault `{kind}`: expected throttle [SECONDS], conflict, busy, error, login, exit CODE or hang"
             ));
         }
     };

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod error;
 pub mod failure;
 pub mod faults;
+pub mod managed_command;
 pub mod output;
 pub mod query;
 pub mod resource;

@@ -39,7 +39,7 @@ pub fn invoke_with(call: &mut Call, forced_exit: Option<i32>) -> Outcome {
     let family = by_path("vm").ok_or_else(|| AzFailure::usage("vm is not simulated"))?;
     let address = Address::from_args(family, &call.args)?;
     let command_id = call.args.require("--command-id")?.to_owned();
-    let script = read_scripts(call.args.values("--scripts"))?;
+    let script = read_scripts(call.args.values("--scripts"), "--scripts")?;
     call.existing(&address)?;
     let seconds = call
         .settings
@@ -52,12 +52,14 @@ pub fn invoke_with(call: &mut Call, forced_exit: Option<i32>) -> Outcome {
     })
 }
 
-fn read_scripts(values: &[String]) -> Result<String, AzFailure> {
+/// The script of `--scripts`/`--script` (`flag`): `@path` values read from files, inline values
+/// joined with newlines.
+pub fn read_scripts(values: &[String], flag: &str) -> Result<String, AzFailure> {
     let mut parts = Vec::new();
     for value in values {
         match value.strip_prefix('@') {
             Some(path) => parts.push(std::fs::read_to_string(path).map_err(|e| {
-                AzFailure::usage(&format!("argument --scripts: cannot read '{path}': {e}"))
+                AzFailure::usage(&format!("argument {flag}: cannot read '{path}': {e}"))
             })?),
             None => parts.push(value.clone()),
         }
@@ -67,6 +69,17 @@ fn read_scripts(values: &[String]) -> Result<String, AzFailure> {
 
 /// StdOut and StdErr of `script` as the VM would return them, sentinel included when wrapped.
 pub fn run_script(script: &str, forced_exit: Option<i32>) -> (String, String) {
+    let run = script_run(script, forced_exit);
+    let mut stdout = run.stdout.join("\n");
+    if !stdout.is_empty() {
+        stdout.push('\n');
+    }
+    (tail(&stdout, OUTPUT_LIMIT).to_owned(), run.stderr)
+}
+
+/// What `script` produces on the simulated VM, sentinel line included when it is wrapped;
+/// `forced_exit` (a fault) replaces its exit code.
+pub fn script_run(script: &str, forced_exit: Option<i32>) -> ScriptRun {
     let wrapped = sentinel::unwrap(script);
     let mut run = simulate(wrapped.unwrap_or(script));
     if let Some(code) = forced_exit {
@@ -80,11 +93,7 @@ pub fn run_script(script: &str, forced_exit: Option<i32>) -> (String, String) {
     if wrapped.is_some() {
         run.stdout.push(sentinel::line(run.code));
     }
-    let mut stdout = run.stdout.join("\n");
-    if !stdout.is_empty() {
-        stdout.push('\n');
-    }
-    (tail(&stdout, OUTPUT_LIMIT).to_owned(), run.stderr)
+    run
 }
 
 fn response(command_id: &str, stdout: &str, stderr: &str) -> Value {

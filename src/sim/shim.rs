@@ -15,7 +15,7 @@ use crate::sim::output;
 use crate::sim::query::Query;
 use crate::sim::settings::{DIR_VAR, Settings};
 use crate::sim::store::Store;
-use crate::sim::{catalog, runcommand, special, verbs};
+use crate::sim::{catalog, managed_command, runcommand, special, verbs};
 
 const HELP: &str = "\
 az: avdeploy's Azure simulator, a test double for the Azure CLI.
@@ -142,10 +142,18 @@ fn execute(call: &mut Call) -> Outcome {
         &mut call.store,
         call.settings.seed,
     )?;
-    let is_invoke = call.args.path == ["vm", "run-command", "invoke"];
+    let run_command_verb = match call.args.path.as_slice() {
+        [vm, rc, verb] if vm == "vm" && rc == "run-command" => verb.as_str(),
+        _ => "",
+    };
     match fault {
         None => {}
-        Some(Fault::Exit(code)) if is_invoke => return runcommand::invoke_with(call, Some(code)),
+        Some(Fault::Exit(code)) if run_command_verb == "invoke" => {
+            return runcommand::invoke_with(call, Some(code));
+        }
+        Some(Fault::Exit(code)) if run_command_verb == "create" => {
+            return managed_command::create(call, Some(code));
+        }
         Some(fault) => return Err(fault_failure(call, fault).into()),
     }
     if let Some(outcome) = special::dispatch(call) {
@@ -184,6 +192,10 @@ fn fault_failure(call: &Call, fault: Fault) -> AzFailure {
         Fault::Exit(code) => AzFailure {
             exit: code,
             stderr: format!("ERROR: simulated failure (exit code {code})\n"),
+        },
+        Fault::Login => AzFailure {
+            exit: 1,
+            stderr: "ERROR: Please run 'az login' to setup account.\n".to_owned(),
         },
         Fault::Hang => loop {
             std::thread::sleep(std::time::Duration::from_secs(3600));

@@ -9,7 +9,7 @@ use crate::sim::catalog::by_path;
 use crate::sim::error::SimError;
 use crate::sim::failure::AzFailure;
 use crate::sim::resource::{Address, PRIVATE, public};
-use crate::sim::{directory, runcommand, shapes};
+use crate::sim::{directory, managed_command, runcommand, shapes};
 
 /// Answers the command if it is one of the special ones.
 pub fn dispatch(call: &mut Call) -> Option<Outcome> {
@@ -22,6 +22,7 @@ pub fn dispatch(call: &mut Call) -> Option<Outcome> {
         ["ad", ..] => return directory::dispatch(call, &words[1..]),
         ["role", "assignment", verb] => directory::role_assignment(call, verb),
         ["vm", "run-command", "invoke"] => runcommand::invoke(call),
+        ["vm", "run-command", verb] => return managed_command::dispatch(call, verb),
         ["vm", "get-instance-view"] => instance_view(call),
         [
             "vm",
