@@ -66,3 +66,20 @@ fn sim_show_lists_what_the_run_created_and_reset_clears_it() {
         .success()
         .stdout(contains("rg-avd-quickstart").not());
 }
+
+#[test]
+fn a_relative_deployment_folder_works_from_another_working_directory() {
+    let deploy = Deploy::quickstart();
+    let parent = deploy.path().parent().expect("parent").to_path_buf();
+    let name = deploy.path().file_name().expect("name").to_owned();
+    let mut cmd = assert_cmd::Command::cargo_bin("avdeploy").expect("binary");
+    cmd.current_dir(&parent)
+        .arg("-C")
+        .arg(&name)
+        .args(["run", "00-resource-group", "--simulate"])
+        .env("AVDEPLOY_SIM_TIME_SCALE", "0")
+        .env_remove("AVDEPLOY_SIMULATE")
+        .assert()
+        .success()
+        .stdout(contains("completed successfully"));
+}

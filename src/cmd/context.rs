@@ -10,9 +10,10 @@ use crate::model::deployment::Deployment;
 use crate::validate::diagnostic::Diagnostic;
 use crate::validate::{checks, render};
 
-/// The deployment folder, as given.
+/// The deployment folder as an absolute path: operations run with it as working directory, so
+/// every path handed to them must not depend on where avdeploy was started.
 pub fn root(global: &GlobalArgs) -> PathBuf {
-    global.dir.clone()
+    std::path::absolute(&global.dir).unwrap_or_else(|_| global.dir.clone())
 }
 
 /// Loads the deployment and runs every check; returns the deployment and all findings, sorted.
