@@ -57,7 +57,12 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         .get("duration")
         .and_then(|n| durations(decoder, n, "operation.duration"))
         .unwrap_or_default();
-    let (template, action) = action(decoder, fields, node)?;
+    // A broken template is reported; the operation is still kept so that its other fields are
+    // checked and ids that require it or list it do not report it as missing.
+    let (template, action) = action(decoder, fields, node).unwrap_or_else(|| {
+        let command = Spanned::new(String::new(), node.span);
+        (TemplateKind::BashScript, Action::Bash { command })
+    });
     let mut outputs = decoder
         .string_list(fields, "outputs", "operation")
         .into_iter()
@@ -85,6 +90,7 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         outputs,
         retry: retry(decoder, fields),
         checks: checks(decoder, fields),
+        script_texts: apps::texts(fields),
         id,
     })
 }
