@@ -47,6 +47,7 @@ pub fn decode(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<ScriptSpe
                     "invalid-throttle",
                     node,
                     "apps.download_throttle must be at least 1",
+                    "use 3 to 5 concurrent downloads on Azure VMs",
                 ),
             }
         }
@@ -127,7 +128,8 @@ fn install(decoder: &mut Decoder<'_>, node: &Node) -> Option<Install> {
                 decoder.error(
                     "unknown-install-kind",
                     fields.get("kind").expect("kind was read"),
-                    format!("unknown install kind `{other}`: use msi, exe or none"),
+                    format!("unknown install kind `{other}`"),
+                    "use msi, exe or none",
                 );
                 return None;
             }

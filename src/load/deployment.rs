@@ -10,9 +10,9 @@ use crate::load::module::{self, DecodedModule};
 use crate::load::node::Node;
 use crate::load::operation::{self, OperationFile};
 use crate::load::source::{FileId, Sources};
+use crate::load::span::{Span, Spanned};
 use crate::load::yaml;
 use crate::model::deployment::Deployment;
-use crate::load::span::{Span, Spanned};
 use crate::model::module::{Module, Schedule};
 use crate::model::operation::Operation;
 use crate::validate::diagnostic::{Diagnostic, Diagnostics, Location};
@@ -115,7 +115,9 @@ fn parse(sources: &Sources, file: FileId, diagnostics: &mut Diagnostics) -> Opti
 /// The `id:` written under `top:` in a file the YAML parser rejected, found line by line, so
 /// that a syntax error is reported once and not again as a missing module or operation.
 fn scan_id(text: &str, top: &str) -> Option<String> {
-    let mut lines = text.lines().skip_while(|line| line.trim_end() != format!("{top}:"));
+    let mut lines = text
+        .lines()
+        .skip_while(|line| line.trim_end() != format!("{top}:"));
     lines.next()?;
     lines
         .take_while(|line| line.is_empty() || line.starts_with([' ', '\t', '#']))

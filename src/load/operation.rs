@@ -216,7 +216,7 @@ fn run_command(
     node: &Node,
 ) -> Option<RunCommand> {
     let parsed = command
-        .map(|c| crate::runcmd::target::from_command(c))
+        .map(crate::runcmd::target::from_command)
         .unwrap_or_default();
     let vm = decoder
         .opt_string(template, "vm", "operation.template")
@@ -292,8 +292,9 @@ fn powershell(decoder: &mut Decoder<'_>, fields: Fields<'_>, node: &Node) -> Opt
                 Diagnostic::error(
                     "missing-field",
                     decoder.at(node),
-                    "run-command operation has no script: add `powershell.content`, `apps:` or `blocks:`",
-                ),
+                    "run-command operation has no script",
+                )
+                .with_help("add `powershell: { content: ... }`, `apps:` (downloads and installs) or `blocks:` (PowerShell blocks)"),
             );
             None
         }
@@ -343,6 +344,7 @@ fn retry(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<Retry> {
             "invalid-retry",
             node,
             "retry.max_attempts must be 1 to 100 and backoff at least 0",
+            "e.g. `retry: { max_attempts: 3, backoff: 10 }`",
         );
         return None;
     }
@@ -377,6 +379,7 @@ fn check(decoder: &mut Decoder<'_>, item: &Node) -> Option<Check> {
             "wrong-type",
             item,
             "a validation check must be a mapping with a `type`",
+            "write `- type: \"resource_exists\"` followed by the check's fields",
         );
         return None;
     };
@@ -386,7 +389,12 @@ fn check(decoder: &mut Decoder<'_>, item: &Node) -> Option<Check> {
     {
         Some((text, span)) => Spanned::new(text.to_owned(), span),
         None => {
-            decoder.error("missing-field", item, "a validation check has no `type`");
+            decoder.error(
+                "missing-field",
+                item,
+                "a validation check has no `type`",
+                "add `type:`, e.g. `resource_exists` or `bash_command`",
+            );
             return None;
         }
     };

@@ -90,14 +90,22 @@ fn duplicate_operations(deployment: &Deployment, diagnostics: &mut Diagnostics) 
 }
 
 fn duplicate_modules(deployment: &Deployment, diagnostics: &mut Diagnostics) {
-    let mut seen = HashSet::new();
+    let mut seen: HashMap<&str, &std::path::Path> = HashMap::new();
     for module in &deployment.modules {
-        if !seen.insert(module.id.value.as_str()) {
-            diagnostics.push(Diagnostic::error(
-                "duplicate-module",
-                at(module.file, module.id.span),
-                format!("module id `{}` is used twice", module.id.value),
-            ));
+        if let Some(first) = seen.insert(module.id.value.as_str(), &module.dir) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-module",
+                    at(module.file, module.id.span),
+                    format!(
+                        "module id `{}` is used twice, in `{}` and `{}`",
+                        module.id.value,
+                        first.display(),
+                        module.dir.display()
+                    ),
+                )
+                .with_help("module ids must be unique: give each module folder its own id"),
+            );
         }
     }
 }
@@ -250,7 +258,11 @@ fn texts(op: &Operation) -> Vec<(&Spanned<String>, Context)> {
             }
         }
     }
-    texts.extend(op.script_texts.iter().map(|(text, context)| (text, *context)));
+    texts.extend(
+        op.script_texts
+            .iter()
+            .map(|(text, context)| (text, *context)),
+    );
     for check in &op.checks {
         for (name, value) in &check.fields {
             let context = if name == "command" {

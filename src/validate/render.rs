@@ -69,7 +69,7 @@ fn same_file_labels<'a>(
         .filter(|label| {
             label.location.file == diagnostic.location.file && label.location.span.is_some()
         })
-        .map(|label| snippet(sources, label.location, &label.message).into())
+        .map(|label| snippet(sources, label.location, &label.message))
         .collect()
 }
 
@@ -129,6 +129,21 @@ pub struct JsonDiagnostic<'a> {
     pub column: Option<usize>,
     /// How to fix it.
     pub help: Option<&'a str>,
+    /// Other places involved (the first of two duplicates, the other operation on a VM).
+    pub labels: Vec<JsonLabel<'a>>,
+}
+
+/// A secondary place of a finding in JSON.
+#[derive(Debug, serde::Serialize)]
+pub struct JsonLabel<'a> {
+    /// What is there.
+    pub message: &'a str,
+    /// The file, relative to the deployment folder.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
 }
 
 /// Builds the JSON report.
@@ -145,15 +160,29 @@ pub fn json<'a>(sources: &Sources, diagnostics: &'a [Diagnostic]) -> Report<'a> 
                 code: d.code,
                 severity: d.severity,
                 message: &d.message,
-                file: sources
-                    .get(d.location.file)
-                    .path
-                    .to_string_lossy()
-                    .into_owned(),
+                file: file_name(sources, d.location),
                 line: d.location.span.map(|s| s.start.line),
                 column: d.location.span.map(|s| s.start.col),
                 help: d.help.as_deref(),
+                labels: d
+                    .labels
+                    .iter()
+                    .map(|label| JsonLabel {
+                        message: &label.message,
+                        file: file_name(sources, label.location),
+                        line: label.location.span.map(|s| s.start.line),
+                        column: label.location.span.map(|s| s.start.col),
+                    })
+                    .collect(),
             })
             .collect(),
     }
+}
+
+fn file_name(sources: &Sources, location: Location) -> String {
+    sources
+        .get(location.file)
+        .path
+        .to_string_lossy()
+        .into_owned()
 }
