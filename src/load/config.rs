@@ -42,21 +42,30 @@ pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> 
             ),
         }
     }
+    // Config leaves are overridden before the section is resolved, so that section values
+    // built from them see the override; then the section's own names may be overridden too.
+    override_from_environment(&mut vars, env);
     if let Some(section) = root.get("variables").filter(|n| !n.is_null()) {
         section_variables(decoder, &mut vars, section);
     }
-    for variable in collect_names(&vars) {
-        if let Some(value) = env(&variable) {
-            let var = vars.get_mut(&variable).expect("name comes from the map");
-            var.value = value;
-            var.origin = Origin::Environment;
-        }
-    }
+    override_from_environment(&mut vars, env);
     for name in collect_names(&vars) {
         let var = vars.get_mut(&name).expect("name comes from the map");
         var.secret = redact::is_secret_name(&name) || secrets.contains(&name);
     }
     vars
+}
+
+/// Replaces each variable's value with the environment variable of the same name, if set.
+fn override_from_environment(vars: &mut Variables, env: EnvLookup<'_>) {
+    for name in collect_names(vars) {
+        if let Some(value) = env(&name)
+            && let Some(var) = vars.get_mut(&name)
+        {
+            var.value = value;
+            var.origin = Origin::Environment;
+        }
+    }
 }
 
 fn collect_names(vars: &Variables) -> Vec<String> {
