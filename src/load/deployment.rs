@@ -53,11 +53,11 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
     let config_path = root.join(config);
-    let text = std::fs::read_to_string(&config_path).map_err(|source| LoadError::Config {
+    let bytes = std::fs::read(&config_path).map_err(|source| LoadError::Config {
         path: config_path.clone(),
         source,
     })?;
-    let config_file = sources.add(config, text);
+    let config_file = add_text(&mut sources, &mut diagnostics, config, bytes);
     let variables = match parse(&sources, config_file, &mut diagnostics) {
         Some(config_root) => config::variables(
             &mut Decoder {
@@ -171,12 +171,56 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(paths)
 }
 
-fn read(root: &Path, relative: &Path, sources: &mut Sources) -> Result<FileId, LoadError> {
-    let text = std::fs::read_to_string(root.join(relative)).map_err(|source| LoadError::Read {
+fn read(
+    root: &Path,
+    relative: &Path,
+    sources: &mut Sources,
+    diagnostics: &mut Diagnostics,
+) -> Result<FileId, LoadError> {
+    let bytes = std::fs::read(root.join(relative)).map_err(|source| LoadError::Read {
         path: relative.to_path_buf(),
         source,
     })?;
-    Ok(sources.add(relative, text))
+    Ok(add_text(sources, diagnostics, relative, bytes))
+}
+
+/// Adds a file's text; bytes that are not UTF-8 are a finding at the first of them, and are
+/// replaced by U+FFFD so the rest of the file can still be checked and quoted.
+fn add_text(
+    sources: &mut Sources,
+    diagnostics: &mut Diagnostics,
+    path: &Path,
+    bytes: Vec<u8>,
+) -> FileId {
+    match String::from_utf8(bytes) {
+        Ok(text) => sources.add(path, text),
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to();
+            let bytes = error.into_bytes();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let file = sources.add(path, text);
+            let source = sources.get(file);
+            let before = &source.text[..valid];
+            let line = before.matches('\n').count() + 1;
+            let col0 = before.rsplit('\n').next().unwrap_or("").chars().count();
+            let at = source.pos(line, col0);
+            diagnostics.push(
+                Diagnostic::error(
+                    "not-utf8",
+                    Location {
+                        file,
+                        span: Some(Span {
+                            start: at,
+                            end: source.pos(line, col0 + 1),
+                        }),
+                    },
+                    "the file is not UTF-8 text",
+                )
+                .with_help("save the file as UTF-8 (without a byte order mark is best)"),
+            );
+            file
+        }
+    }
 }
 
 /// What the module folders hold, as far as it could be read.
@@ -198,7 +242,7 @@ fn load_module(
     diagnostics: &mut Diagnostics,
     found: &mut Found,
 ) -> Result<(), LoadError> {
-    let file = read(root, &dir.join("module.yaml"), sources)?;
+    let file = read(root, &dir.join("module.yaml"), sources, diagnostics)?;
     let decoded = parse(sources, file, diagnostics)
         .and_then(|node| module::decode(&mut Decoder { file, diagnostics }, &node, dir));
     let (module, entry_durations) = match decoded {
@@ -222,7 +266,7 @@ fn load_module(
                 continue;
             }
             let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            let file = read(root, &relative, sources)?;
+            let file = read(root, &relative, sources, diagnostics)?;
             let Some(node) = parse(sources, file, diagnostics) else {
                 found
                     .unreadable
