@@ -127,7 +127,8 @@ pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
 
 /// Runs `plan`.
 pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
-    let deployment = context::load_valid(global, false)?;
+    // Warnings matter here: a split parallel group changes the order the plan shows.
+    let deployment = context::load_valid(global, true)?;
     let plan = graph::build(&deployment, &Target::parse(&args.target, None))?;
     let throttle = usize::from(args.throttle);
     let timeline = timeline::predict(&plan, throttle);

@@ -1,7 +1,9 @@
 //! Decodes `apps:` and `blocks:` of a run-command operation into a [`ScriptSpec`].
 
 use crate::load::decode::{Decoder, Fields};
-use crate::load::node::Node;
+use crate::load::node::{Node, NodeKind};
+use crate::load::span::Spanned;
+use crate::model::variables::Context;
 use crate::ps::spec::{
     AppItem, AppsSpec, Block, DEFAULT_DOWNLOAD_DIR, DEFAULT_THROTTLE, DEFAULT_TIMEOUT_SECS,
     Install, InstallKind, ScriptSpec, ToolStep,
@@ -45,6 +47,7 @@ pub fn decode(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<ScriptSpe
                     "invalid-throttle",
                     node,
                     "apps.download_throttle must be at least 1",
+                    "use 3 to 5 concurrent downloads on Azure VMs",
                 ),
             }
         }
@@ -125,7 +128,8 @@ fn install(decoder: &mut Decoder<'_>, node: &Node) -> Option<Install> {
                 decoder.error(
                     "unknown-install-kind",
                     fields.get("kind").expect("kind was read"),
-                    format!("unknown install kind `{other}`: use msi, exe or none"),
+                    format!("unknown install kind `{other}`"),
+                    "use msi, exe or none",
                 );
                 return None;
             }
@@ -160,4 +164,43 @@ fn block(decoder: &mut Decoder<'_>, node: &Node) -> Option<Block> {
             .unwrap_or(false),
         content: decoder.req_string(fields, "content", "a block")?.value,
     })
+}
+
+/// Every text of `apps:` and `blocks:` where `{{VARS}}` are substituted, with its span: app
+/// fields are values the generator quotes, block content is PowerShell.
+pub fn texts(fields: Fields<'_>) -> Vec<(Spanned<String>, Context)> {
+    let mut out = Vec::new();
+    let mut value = |node: Option<&Node>, context: Context| {
+        for node in node.map(items).unwrap_or_default() {
+            if let Some(text) = node.as_str() {
+                out.push((Spanned::new(text.to_owned(), node.span), context));
+            }
+        }
+    };
+    if let Some(apps) = fields.get("apps") {
+        value(apps.get("download_dir"), Context::Value);
+        for item in apps.get("items").map(items).unwrap_or_default() {
+            for key in ["name", "url", "file"] {
+                value(item.get(key), Context::Value);
+            }
+            let install = item.get("install");
+            value(install.and_then(|i| i.get("args")), Context::Value);
+            value(install.and_then(|i| i.get("verify")), Context::Value);
+            let step = item.get("download_step");
+            value(step.and_then(|s| s.get("command")), Context::Value);
+            value(step.and_then(|s| s.get("args")), Context::Value);
+        }
+    }
+    for block in fields.get("blocks").map(items).unwrap_or_default() {
+        value(block.get("content"), Context::PowerShell);
+    }
+    out
+}
+
+/// A list's items, or the node itself when it is not a list.
+fn items(node: &Node) -> &[Node] {
+    match &node.kind {
+        NodeKind::Seq(items) => items,
+        _ => std::slice::from_ref(node),
+    }
 }

@@ -13,12 +13,19 @@ use crate::validate::diagnostic::Diagnostic;
 /// Reads an environment variable; injected so tests and benchmarks control the environment.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
+const KEY_HELP: &str = "keys name variables, so they are plain words such as `resource_group`";
+
 /// Builds the variables of a deployment from its config.yaml tree.
 pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> Variables {
     let mut vars = Variables::default();
     let NodeKind::Map(entries) = &root.kind else {
         if !root.is_null() {
-            decoder.error("wrong-type", root, "config.yaml must be a mapping");
+            decoder.error(
+                "wrong-type",
+                root,
+                "config.yaml must be a mapping",
+                "write `section:` lines with `key: value` pairs indented under them",
+            );
         }
         return vars;
     };
@@ -27,24 +34,38 @@ pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> 
         match key.as_str() {
             Some("variables" | "secrets") => {}
             Some(name) => flatten(decoder, &mut vars, &mut vec![name.to_owned()], value),
-            None => decoder.error("wrong-type", key, "keys of config.yaml must be strings"),
+            None => decoder.error(
+                "wrong-type",
+                key,
+                "keys of config.yaml must be strings",
+                KEY_HELP,
+            ),
         }
     }
+    // Config leaves are overridden before the section is resolved, so that section values
+    // built from them see the override; then the section's own names may be overridden too.
+    override_from_environment(&mut vars, env);
     if let Some(section) = root.get("variables").filter(|n| !n.is_null()) {
         section_variables(decoder, &mut vars, section);
     }
-    for variable in collect_names(&vars) {
-        if let Some(value) = env(&variable) {
-            let var = vars.get_mut(&variable).expect("name comes from the map");
-            var.value = value;
-            var.origin = Origin::Environment;
-        }
-    }
+    override_from_environment(&mut vars, env);
     for name in collect_names(&vars) {
         let var = vars.get_mut(&name).expect("name comes from the map");
         var.secret = redact::is_secret_name(&name) || secrets.contains(&name);
     }
     vars
+}
+
+/// Replaces each variable's value with the environment variable of the same name, if set.
+fn override_from_environment(vars: &mut Variables, env: EnvLookup<'_>) {
+    for name in collect_names(vars) {
+        if let Some(value) = env(&name)
+            && let Some(var) = vars.get_mut(&name)
+        {
+            var.value = value;
+            var.origin = Origin::Environment;
+        }
+    }
 }
 
 fn collect_names(vars: &Variables) -> Vec<String> {
@@ -68,7 +89,12 @@ fn flatten(decoder: &mut Decoder<'_>, vars: &mut Variables, path: &mut Vec<Strin
         NodeKind::Map(entries) => {
             for (key, value) in entries {
                 let Some(name) = key.as_str() else {
-                    decoder.error("wrong-type", key, "keys of config.yaml must be strings");
+                    decoder.error(
+                        "wrong-type",
+                        key,
+                        "keys of config.yaml must be strings",
+                        KEY_HELP,
+                    );
                     continue;
                 };
                 path.push(name.to_owned());
@@ -109,7 +135,8 @@ fn define(
                 "`{}` and another config path both become variable `{name}`",
                 path.join(".")
             ),
-        );
+        )
+        .with_help("rename one of the keys: `-`, `.` and `_` all become `_` in variable names");
         if let Some(location) = existing.location {
             diagnostic = diagnostic.with_label(location, "first defined here");
         }
@@ -132,6 +159,7 @@ fn section_variables(decoder: &mut Decoder<'_>, vars: &mut Variables, section: &
             "wrong-type",
             section,
             "`variables` must be a mapping of NAME: value",
+            "write one `NAME: \"value\"` per line under `variables:`",
         );
         return;
     };
@@ -142,7 +170,8 @@ fn section_variables(decoder: &mut Decoder<'_>, vars: &mut Variables, section: &
             decoder.error(
                 "invalid-variable-name",
                 key,
-                format!("`{name}` is not a variable name (letters, digits and _)"),
+                format!("`{name}` is not a variable name"),
+                "use letters, digits and _, not starting with a digit, e.g. `IMAGE_VERSION`",
             );
             continue;
         }

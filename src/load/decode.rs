@@ -49,9 +49,15 @@ impl Decoder<'_> {
         }
     }
 
-    /// Records an error at `node`.
-    pub fn error(&mut self, code: &'static str, node: &Node, message: impl Into<String>) {
-        let diagnostic = Diagnostic::error(code, self.at(node), message);
+    /// Records an error at `node` with a hint on how to fix it.
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        node: &Node,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let diagnostic = Diagnostic::error(code, self.at(node), message).with_help(help);
         self.diagnostics.push(diagnostic);
     }
 
@@ -67,12 +73,18 @@ impl Decoder<'_> {
                 "wrong-type",
                 node,
                 format!("{what} must be a mapping, found {}", node.type_name()),
+                "write it as `key: value` lines indented under its name",
             );
             return None;
         };
         for (index, (key, _)) in entries.iter().enumerate() {
             let Some(name) = key.as_str() else {
-                self.error("wrong-type", key, format!("keys of {what} must be strings"));
+                self.error(
+                    "wrong-type",
+                    key,
+                    format!("keys of {what} must be strings"),
+                    "keys are plain names such as `id` or `duration`",
+                );
                 continue;
             };
             if entries[..index]
@@ -83,6 +95,7 @@ impl Decoder<'_> {
                     "duplicate-key",
                     key,
                     format!("`{name}` appears twice in {what}"),
+                    "remove one of them: YAML would silently keep only the last",
                 );
             } else if !known.contains(&name) {
                 self.unknown_key(key, name, what, known);
@@ -110,6 +123,7 @@ impl Decoder<'_> {
             "missing-field",
             fields.node(),
             format!("{what} has no `{key}`"),
+            missing_help(key, what),
         );
     }
 
@@ -122,6 +136,7 @@ impl Decoder<'_> {
                     "wrong-type",
                     node,
                     format!("{what} must be a string, found {}", node.type_name()),
+                    "write a single value, quoted when it holds special characters",
                 );
                 None
             }
@@ -168,6 +183,7 @@ impl Decoder<'_> {
                 "wrong-type",
                 node,
                 format!("{what} must be a whole number, found `{}`", describe(node)),
+                "write digits only, e.g. `60`",
             );
         }
         parsed.map(|value| Spanned::new(value, node.span))
@@ -198,6 +214,7 @@ impl Decoder<'_> {
                         "{what}.{key} must be true or false, found `{}`",
                         describe(node)
                     ),
+                    "write `true` or `false`",
                 );
                 None
             }
@@ -215,6 +232,7 @@ impl Decoder<'_> {
                     "wrong-type",
                     node,
                     format!("{what} must be a list, found a mapping"),
+                    "write a list: `[a, b]`, or one `- item` per line",
                 );
                 &[]
             }
@@ -236,6 +254,16 @@ impl Decoder<'_> {
             .iter()
             .filter_map(|item| self.string(item, &what))
             .collect()
+    }
+}
+
+/// How to add a missing field, with the forms the bash engine's files use.
+fn missing_help(key: &str, what: &str) -> String {
+    match key {
+        "command" => "bash operations (azure-cli-bash, az-cli, bash-script) need `template.command: |` followed by the script".to_owned(),
+        "id" => format!("add `id: \"...\"` to {what}: ids name it in `requires`, `dependencies` and on the command line"),
+        "template" => "add `template:` with `type:` (azure-cli-bash, az-cli, bash-script or az-vm-run-command) and `command:`".to_owned(),
+        _ => format!("add `{key}:` to {what}"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Loads a deployment folder: config.yaml, then every `modules/*/module.yaml` and its
 //! `operations/*.yaml`, linking module entries to operation files by `operation.id`.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::load::config::{self, EnvLookup};
@@ -9,8 +10,10 @@ use crate::load::module::{self, DecodedModule};
 use crate::load::node::Node;
 use crate::load::operation::{self, OperationFile};
 use crate::load::source::{FileId, Sources};
+use crate::load::span::{Span, Spanned};
 use crate::load::yaml;
 use crate::model::deployment::Deployment;
+use crate::model::module::{Module, Schedule};
 use crate::model::operation::Operation;
 use crate::validate::diagnostic::{Diagnostic, Diagnostics, Location};
 
@@ -50,40 +53,35 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
     let config_path = root.join(config);
-    let text = std::fs::read_to_string(&config_path).map_err(|source| LoadError::Config {
+    let bytes = std::fs::read(&config_path).map_err(|source| LoadError::Config {
         path: config_path.clone(),
         source,
     })?;
-    let config_file = sources.add(config, text);
-    let config_root = parse(&sources, config_file, &mut diagnostics);
-    let variables = config::variables(
-        &mut Decoder {
-            file: config_file,
-            diagnostics: &mut diagnostics,
-        },
-        &config_root,
-        env,
-    );
-    let mut modules = Vec::new();
-    let mut operations = Vec::new();
+    let config_file = add_text(&mut sources, &mut diagnostics, config, bytes);
+    let variables = match parse(&sources, config_file, &mut diagnostics) {
+        Some(config_root) => config::variables(
+            &mut Decoder {
+                file: config_file,
+                diagnostics: &mut diagnostics,
+            },
+            &config_root,
+            env,
+        ),
+        None => crate::model::variables::Variables::default(),
+    };
+    let mut found = Found::default();
     for dir in module_dirs(root, config_file, &mut diagnostics)? {
-        load_module(
-            root,
-            &dir,
-            &mut sources,
-            &mut diagnostics,
-            &mut modules,
-            &mut operations,
-        )?;
+        load_module(root, &dir, &mut sources, &mut diagnostics, &mut found)?;
     }
-    link(&mut modules, &operations, &mut diagnostics);
+    link(&mut found, &mut diagnostics);
     let deployment = Deployment::new(
         root.to_path_buf(),
         sources,
         config_file,
         variables,
-        modules,
-        operations,
+        found.modules,
+        found.operations,
+        found.unreadable,
     );
     Ok(Loaded {
         deployment,
@@ -91,25 +89,41 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
     })
 }
 
-fn parse(sources: &Sources, file: FileId, diagnostics: &mut Diagnostics) -> Node {
+/// The file's YAML tree; `None` after a syntax error, which is recorded (later checks skip the
+/// file rather than report its absence as more findings).
+fn parse(sources: &Sources, file: FileId, diagnostics: &mut Diagnostics) -> Option<Node> {
     let source = sources.get(file);
-    yaml::parse(source).unwrap_or_else(|error| {
-        diagnostics.push(
-            Diagnostic::error(
-                "yaml-syntax",
-                Location {
-                    file,
-                    span: Some(error.span),
-                },
-                format!("invalid YAML: {}", error.message),
-            )
-            .with_help("check indentation, quotes and brackets around this position"),
-        );
-        Node {
-            kind: crate::load::node::NodeKind::Null,
-            span: error.span,
+    match yaml::parse(source) {
+        Ok(node) => Some(node),
+        Err(error) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    "yaml-syntax",
+                    Location {
+                        file,
+                        span: Some(error.span),
+                    },
+                    format!("invalid YAML: {}", error.message),
+                )
+                .with_help("check indentation, quotes and brackets around this position"),
+            );
+            None
         }
-    })
+    }
+}
+
+/// The `id:` written under `top:` in a file the YAML parser rejected, found line by line, so
+/// that a syntax error is reported once and not again as a missing module or operation.
+fn scan_id(text: &str, top: &str) -> Option<String> {
+    let mut lines = text
+        .lines()
+        .skip_while(|line| line.trim_end() != format!("{top}:"));
+    lines.next()?;
+    lines
+        .take_while(|line| line.is_empty() || line.starts_with([' ', '\t', '#']))
+        .find_map(|line| line.trim_start().strip_prefix("id:"))
+        .map(|value| value.trim().trim_matches(['"', '\'']).to_owned())
+        .filter(|id| !id.is_empty())
 }
 
 /// Module folders (relative to `root`) holding a module.yaml, sorted by name.
@@ -157,12 +171,68 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(paths)
 }
 
-fn read(root: &Path, relative: &Path, sources: &mut Sources) -> Result<FileId, LoadError> {
-    let text = std::fs::read_to_string(root.join(relative)).map_err(|source| LoadError::Read {
+fn read(
+    root: &Path,
+    relative: &Path,
+    sources: &mut Sources,
+    diagnostics: &mut Diagnostics,
+) -> Result<FileId, LoadError> {
+    let bytes = std::fs::read(root.join(relative)).map_err(|source| LoadError::Read {
         path: relative.to_path_buf(),
         source,
     })?;
-    Ok(sources.add(relative, text))
+    Ok(add_text(sources, diagnostics, relative, bytes))
+}
+
+/// Adds a file's text; bytes that are not UTF-8 are a finding at the first of them, and are
+/// replaced by U+FFFD so the rest of the file can still be checked and quoted.
+fn add_text(
+    sources: &mut Sources,
+    diagnostics: &mut Diagnostics,
+    path: &Path,
+    bytes: Vec<u8>,
+) -> FileId {
+    match String::from_utf8(bytes) {
+        Ok(text) => sources.add(path, text),
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to();
+            let bytes = error.into_bytes();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let file = sources.add(path, text);
+            let source = sources.get(file);
+            let before = &source.text[..valid];
+            let line = before.matches('\n').count() + 1;
+            let col0 = before.rsplit('\n').next().unwrap_or("").chars().count();
+            let at = source.pos(line, col0);
+            diagnostics.push(
+                Diagnostic::error(
+                    "not-utf8",
+                    Location {
+                        file,
+                        span: Some(Span {
+                            start: at,
+                            end: source.pos(line, col0 + 1),
+                        }),
+                    },
+                    "the file is not UTF-8 text",
+                )
+                .with_help("save the file as UTF-8 (without a byte order mark is best)"),
+            );
+            file
+        }
+    }
+}
+
+/// What the module folders hold, as far as it could be read.
+#[derive(Default)]
+struct Found {
+    modules: Vec<Module>,
+    operations: Vec<Operation>,
+    /// Ids of operation files with YAML syntax errors.
+    unreadable: Vec<String>,
+    /// Modules whose module.yaml could not be decoded: their operation files are not reported
+    /// as unlisted.
+    unknown_listing: Vec<String>,
 }
 
 fn load_module(
@@ -170,18 +240,21 @@ fn load_module(
     dir: &Path,
     sources: &mut Sources,
     diagnostics: &mut Diagnostics,
-    modules: &mut Vec<crate::model::module::Module>,
-    operations: &mut Vec<Operation>,
+    found: &mut Found,
 ) -> Result<(), LoadError> {
-    let file = read(root, &dir.join("module.yaml"), sources)?;
-    let node = parse(sources, file, diagnostics);
-    let decoded = module::decode(&mut Decoder { file, diagnostics }, &node, dir);
-    let Some(DecodedModule {
-        module,
-        entry_durations,
-    }) = decoded
-    else {
-        return Ok(());
+    let file = read(root, &dir.join("module.yaml"), sources, diagnostics)?;
+    let decoded = parse(sources, file, diagnostics)
+        .and_then(|node| module::decode(&mut Decoder { file, diagnostics }, &node, dir));
+    let (module, entry_durations) = match decoded {
+        Some(DecodedModule {
+            module,
+            entry_durations,
+        }) => (module, entry_durations.into_iter().collect()),
+        None => {
+            let module = stand_in_module(sources, file, dir);
+            found.unknown_listing.push(module.id.value.clone());
+            (module, HashMap::new())
+        }
     };
     let ops_dir = root.join(dir).join("operations");
     if ops_dir.is_dir() {
@@ -193,8 +266,13 @@ fn load_module(
                 continue;
             }
             let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            let file = read(root, &relative, sources)?;
-            let node = parse(sources, file, diagnostics);
+            let file = read(root, &relative, sources, diagnostics)?;
+            let Some(node) = parse(sources, file, diagnostics) else {
+                found
+                    .unreadable
+                    .extend(scan_id(&sources.get(file).text, "operation"));
+                continue;
+            };
             let at = OperationFile {
                 module: &module.id.value,
                 path: &relative,
@@ -206,43 +284,67 @@ fn load_module(
                     .get("operation")
                     .and_then(|o| o.get("duration"))
                     .is_some();
-                if !has_duration
-                    && let Some((_, duration)) =
-                        entry_durations.iter().find(|(id, _)| *id == op.id.value)
-                {
+                if !has_duration && let Some(duration) = entry_durations.get(&op.id.value) {
                     op.duration = *duration;
                 }
-                operations.push(op);
+                found.operations.push(op);
             }
         }
     }
-    modules.push(module);
+    found.modules.push(module);
     Ok(())
+}
+
+/// A module standing for a module.yaml that could not be decoded (its findings are recorded):
+/// its id as written, or its folder name, and no entries.
+fn stand_in_module(sources: &Sources, file: FileId, dir: &Path) -> Module {
+    let id = scan_id(&sources.get(file).text, "module").unwrap_or_else(|| {
+        dir.file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    Module {
+        id: Spanned::new(id.clone(), Span::default()),
+        name: id,
+        description: String::new(),
+        dependencies: Vec::new(),
+        schedule: Schedule::default(),
+        entries: Vec::new(),
+        file,
+        dir: dir.to_path_buf(),
+    }
 }
 
 /// Points module entries at operations (same module first, then anywhere) and reports entries
 /// with no file and files no module lists.
-fn link(
-    modules: &mut [crate::model::module::Module],
-    operations: &[Operation],
-    diagnostics: &mut Diagnostics,
-) {
+fn link(found: &mut Found, diagnostics: &mut Diagnostics) {
+    let Found {
+        modules,
+        operations,
+        unreadable,
+        unknown_listing,
+    } = found;
     let mut listed = vec![false; operations.len()];
+    let mut in_module: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut anywhere: HashMap<&str, usize> = HashMap::new();
+    for (index, op) in operations.iter().enumerate() {
+        in_module
+            .entry((op.module.as_str(), op.id.value.as_str()))
+            .or_insert(index);
+        anywhere.entry(op.id.value.as_str()).or_insert(index);
+    }
     for module in modules.iter_mut() {
         for entry in &mut module.entries {
-            let found = operations
-                .iter()
-                .position(|op| op.id.value == entry.id.value && op.module == module.id.value)
-                .or_else(|| {
-                    operations
-                        .iter()
-                        .position(|op| op.id.value == entry.id.value)
-                });
+            let found = in_module
+                .get(&(module.id.value.as_str(), entry.id.value.as_str()))
+                .or_else(|| anywhere.get(entry.id.value.as_str()))
+                .copied();
             match found {
                 Some(index) => {
                     entry.operation = Some(index);
                     listed[index] = true;
                 }
+                None if unreadable.contains(&entry.id.value) => {}
                 None => diagnostics.push(
                     Diagnostic::error(
                         "missing-operation-file",
@@ -264,8 +366,18 @@ fn link(
             }
         }
     }
-    for (op, listed) in operations.iter().zip(listed) {
-        if !listed {
+    let listed_ids: HashSet<&str> = operations
+        .iter()
+        .zip(&listed)
+        .filter(|(_, listed)| **listed)
+        .map(|(op, _)| op.id.value.as_str())
+        .collect();
+    // A second file with a listed id is reported as a duplicate, not as unlisted.
+    for (op, listed) in operations.iter().zip(&listed) {
+        if !listed
+            && !unknown_listing.contains(&op.module)
+            && !listed_ids.contains(op.id.value.as_str())
+        {
             diagnostics.push(
                 Diagnostic::warning(
                     "unlisted-operation",

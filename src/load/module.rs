@@ -117,14 +117,19 @@ fn entry(
         .and_then(|group| match u32::try_from(group.value) {
             Ok(value) => Some(Spanned::new(value, group.span)),
             Err(_) => {
-                decoder.push(Diagnostic::error(
-                    "invalid-parallel-group",
-                    decoder.at_span(group.span),
-                    format!(
-                        "parallel_group must be a whole number of 0 or more, found {}",
-                        group.value
+                decoder.push(
+                    Diagnostic::error(
+                        "invalid-parallel-group",
+                        decoder.at_span(group.span),
+                        format!(
+                            "parallel_group must be a whole number of 0 or more, found {}",
+                            group.value
+                        ),
+                    )
+                    .with_help(
+                        "operations with the same number run together, e.g. `parallel_group: 1`",
                     ),
-                ));
+                );
                 None
             }
         });

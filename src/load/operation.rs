@@ -57,7 +57,12 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         .get("duration")
         .and_then(|n| durations(decoder, n, "operation.duration"))
         .unwrap_or_default();
-    let (template, action) = action(decoder, fields, node)?;
+    // A broken template is reported; the operation is still kept so that its other fields are
+    // checked and ids that require it or list it do not report it as missing.
+    let (template, action) = action(decoder, fields, node).unwrap_or_else(|| {
+        let command = Spanned::new(String::new(), node.span);
+        (TemplateKind::BashScript, Action::Bash { command })
+    });
     let mut outputs = decoder
         .string_list(fields, "outputs", "operation")
         .into_iter()
@@ -85,6 +90,7 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         outputs,
         retry: retry(decoder, fields),
         checks: checks(decoder, fields),
+        script_texts: apps::texts(fields),
         id,
     })
 }
@@ -286,8 +292,9 @@ fn powershell(decoder: &mut Decoder<'_>, fields: Fields<'_>, node: &Node) -> Opt
                 Diagnostic::error(
                     "missing-field",
                     decoder.at(node),
-                    "run-command operation has no script: add `powershell.content`, `apps:` or `blocks:`",
-                ),
+                    "run-command operation has no script",
+                )
+                .with_help("add `powershell: { content: ... }`, `apps:` (downloads and installs) or `blocks:` (PowerShell blocks)"),
             );
             None
         }
@@ -337,6 +344,7 @@ fn retry(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<Retry> {
             "invalid-retry",
             node,
             "retry.max_attempts must be 1 to 100 and backoff at least 0",
+            "e.g. `retry: { max_attempts: 3, backoff: 10 }`",
         );
         return None;
     }
@@ -371,6 +379,7 @@ fn check(decoder: &mut Decoder<'_>, item: &Node) -> Option<Check> {
             "wrong-type",
             item,
             "a validation check must be a mapping with a `type`",
+            "write `- type: \"resource_exists\"` followed by the check's fields",
         );
         return None;
     };
@@ -380,7 +389,12 @@ fn check(decoder: &mut Decoder<'_>, item: &Node) -> Option<Check> {
     {
         Some((text, span)) => Spanned::new(text.to_owned(), span),
         None => {
-            decoder.error("missing-field", item, "a validation check has no `type`");
+            decoder.error(
+                "missing-field",
+                item,
+                "a validation check has no `type`",
+                "add `type:`, e.g. `resource_exists` or `bash_command`",
+            );
             return None;
         }
     };

@@ -23,6 +23,8 @@ pub struct Deployment {
     pub modules: Vec<Module>,
     /// Every operation file's operation.
     pub operations: Vec<Operation>,
+    /// Ids of operation files that could not be parsed (YAML syntax errors, already reported).
+    pub unreadable: Vec<String>,
     /// Operation index by id (the first, when ids are duplicated).
     by_id: HashMap<String, usize>,
 }
@@ -36,6 +38,7 @@ impl Deployment {
         variables: Variables,
         modules: Vec<Module>,
         operations: Vec<Operation>,
+        unreadable: Vec<String>,
     ) -> Self {
         let mut by_id = HashMap::with_capacity(operations.len());
         for (index, op) in operations.iter().enumerate() {
@@ -48,6 +51,7 @@ impl Deployment {
             variables,
             modules,
             operations,
+            unreadable,
             by_id,
         }
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::load::source::FileId;
 use crate::load::span::Spanned;
 use crate::model::duration::Durations;
+use crate::model::variables::Context;
 use crate::ps::spec::ScriptSpec;
 
 /// How an operation's command runs (`template.type`).
@@ -167,4 +168,7 @@ pub struct Operation {
     pub retry: Option<Retry>,
     /// Validation checks.
     pub checks: Vec<Check>,
+    /// The texts of `apps:` and `blocks:` as written, with where each is substituted into, so
+    /// their `{{VARS}}` are checked like the other texts.
+    pub script_texts: Vec<(Spanned<String>, Context)>,
 }

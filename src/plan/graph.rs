@@ -149,7 +149,7 @@ pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError
                     .collect();
                 let start = plan.ops.len();
                 add_module(&mut plan, deployment, module, &before, None);
-                finals.insert(&module.id.value, (start..plan.ops.len()).collect());
+                finals.insert(&module.id.value, sinks(&plan, start));
             }
         }
         Target::Module(name) => {
@@ -251,7 +251,7 @@ fn add_module(
             id: op.id.value.clone(),
             module: module.id.value.clone(),
             stage: Some(stages[stage_index].number),
-            predecessors: before.to_vec(),
+            predecessors: Vec::new(),
             locks: locks(deployment, op),
             expected: op.duration.expected(),
         });
@@ -266,11 +266,34 @@ fn add_module(
         }
         Schedule::Dag => link_requirements(plan, deployment, &stages),
     }
+    // Operations that wait for nothing inside the module wait for the modules it depends on;
+    // the others wait for those transitively, which keeps the graph linear in size.
+    for &i in stages.iter().flat_map(|stage| &stage.ops) {
+        if plan.ops[i].predecessors.is_empty() {
+            plan.ops[i].predecessors = before.to_vec();
+        }
+    }
     plan.modules.push(ModulePlan {
         id: module.id.value.clone(),
         schedule: module.schedule,
         stages,
     });
+}
+
+/// The operations planned from `start` on that none of them waits for: when they have completed,
+/// the whole module has.
+fn sinks(plan: &Plan, start: usize) -> Vec<usize> {
+    let mut waited_for = vec![false; plan.ops.len() - start];
+    for op in &plan.ops[start..] {
+        for &p in &op.predecessors {
+            if p >= start {
+                waited_for[p - start] = true;
+            }
+        }
+    }
+    (start..plan.ops.len())
+        .filter(|&i| !waited_for[i - start])
+        .collect()
 }
 
 /// In a DAG module an operation waits for its `requires` that are in the plan.

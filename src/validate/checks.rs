@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::load::source::Sources;
 use crate::load::span::{Span, Spanned};
 use crate::model::deployment::Deployment;
+use crate::model::module::Schedule;
 use crate::model::operation::{Action, Operation, PowerShell};
 use crate::model::variables::{self, Context, RenderError};
 use crate::plan::cycle::find_cycles;
@@ -51,6 +52,7 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     dependencies(deployment, diagnostics);
     placeholders(deployment, diagnostics);
     same_vm_in_group(deployment, diagnostics);
+    split_groups(deployment, diagnostics);
     check_types(deployment, diagnostics);
     msi_in_parallel_blocks(deployment, diagnostics);
 }
@@ -70,7 +72,12 @@ fn duplicate_operations(deployment: &Deployment, diagnostics: &mut Diagnostics) 
                 Diagnostic::error(
                     "duplicate-operation",
                     at(op.file, op.id.span),
-                    format!("operation id `{}` is used twice", op.id.value),
+                    format!(
+                        "operation id `{}` is used twice, in `{}` and `{}`",
+                        op.id.value,
+                        original.path.display(),
+                        op.path.display()
+                    ),
                 )
                 .with_label(at(original.file, original.id.span), "first used here")
                 .with_help("operation ids must be unique across the whole deployment"),
@@ -83,14 +90,22 @@ fn duplicate_operations(deployment: &Deployment, diagnostics: &mut Diagnostics) 
 }
 
 fn duplicate_modules(deployment: &Deployment, diagnostics: &mut Diagnostics) {
-    let mut seen = HashSet::new();
+    let mut seen: HashMap<&str, &std::path::Path> = HashMap::new();
     for module in &deployment.modules {
-        if !seen.insert(module.id.value.as_str()) {
-            diagnostics.push(Diagnostic::error(
-                "duplicate-module",
-                at(module.file, module.id.span),
-                format!("module id `{}` is used twice", module.id.value),
-            ));
+        if let Some(first) = seen.insert(module.id.value.as_str(), &module.dir) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-module",
+                    at(module.file, module.id.span),
+                    format!(
+                        "module id `{}` is used twice, in `{}` and `{}`",
+                        module.id.value,
+                        first.display(),
+                        module.dir.display()
+                    ),
+                )
+                .with_help("module ids must be unique: give each module folder its own id"),
+            );
         }
     }
 }
@@ -108,6 +123,7 @@ fn requirements(deployment: &Deployment, diagnostics: &mut Diagnostics) {
         for requirement in &op.requires {
             match index.get(requirement.operation.value.as_str()) {
                 Some(&target) => edges[i].push(target),
+                None if deployment.unreadable.contains(&requirement.operation.value) => {}
                 None => diagnostics.push(unknown_requirement(
                     op,
                     &requirement.operation,
@@ -242,6 +258,11 @@ fn texts(op: &Operation) -> Vec<(&Spanned<String>, Context)> {
             }
         }
     }
+    texts.extend(
+        op.script_texts
+            .iter()
+            .map(|(text, context)| (text, *context)),
+    );
     for check in &op.checks {
         for (name, value) in &check.fields {
             let context = if name == "command" {
@@ -364,6 +385,42 @@ fn same_vm_in_group(deployment: &Deployment, diagnostics: &mut Diagnostics) {
                     );
                 }
             }
+        }
+    }
+}
+
+/// A parallel group whose members are not declared next to each other runs as one stage placed
+/// at its first member, so a later member runs before the operations declared between them.
+fn split_groups(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    for module in &deployment.modules {
+        if module.schedule != Schedule::Stages {
+            continue;
+        }
+        let mut last_seen: HashMap<u32, usize> = HashMap::new();
+        for (position, entry) in module.entries.iter().enumerate() {
+            let Some(group) = &entry.parallel_group else {
+                continue;
+            };
+            if let Some(&previous) = last_seen.get(&group.value)
+                && previous + 1 != position
+            {
+                let first = &module.entries[previous];
+                let between = &module.entries[previous + 1];
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "split-parallel-group",
+                        at(module.file, entry.id.span),
+                        format!(
+                            "`{op}` is in parallel group {} but declared after `{}`, which is not in that group: `{op}` runs in the group's stage with `{}`, before `{}`",
+                            group.value, between.id.value, first.id.value, between.id.value,
+                            op = entry.id.value
+                        ),
+                    )
+                    .with_label(at(module.file, first.id.span), "the group's stage is placed here")
+                    .with_help("declare the members of a parallel group next to each other"),
+                );
+            }
+            last_seen.insert(group.value, position);
         }
     }
 }

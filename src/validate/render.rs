@@ -4,7 +4,7 @@
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
 use crate::load::source::Sources;
-use crate::validate::diagnostic::{Diagnostic, Location, Severity};
+use crate::validate::diagnostic::{Diagnostic, Label, Location, Severity};
 
 /// Renders findings as source snippets; `color` adds ANSI styles.
 pub fn human(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> String {
@@ -45,54 +45,62 @@ fn group<'a>(sources: &'a Sources, diagnostic: &'a Diagnostic) -> Group<'a> {
     let title = level
         .primary_title(diagnostic.message.as_str())
         .id(diagnostic.code);
-    let mut group = title.element(snippet(sources, diagnostic.location, ""));
     let primary_file = diagnostic.location.file;
-    for label in &diagnostic.labels {
-        if label.location.file != primary_file || label.location.span.is_none() {
-            group = group.element(snippet(sources, label.location, &label.message));
-        }
+    let (same_file, other_files): (Vec<&Label>, Vec<&Label>) = diagnostic
+        .labels
+        .iter()
+        .partition(|label| label.location.file == primary_file && label.location.span.is_some());
+    let mut group = title.element(snippet(sources, diagnostic.location, &same_file));
+    for label in other_files {
+        group = group.element(labelled(sources, label));
     }
     if let Some(help) = &diagnostic.help {
         group = group.element(Level::HELP.message(help.as_str()));
     }
-    group.elements(same_file_labels(sources, diagnostic))
+    group
 }
 
-/// Labels in the primary file are drawn in the primary snippet's file as a second snippet.
-fn same_file_labels<'a>(
-    sources: &'a Sources,
-    diagnostic: &'a Diagnostic,
-) -> Vec<annotate_snippets::Element<'a>> {
-    diagnostic
-        .labels
-        .iter()
-        .filter(|label| {
-            label.location.file == diagnostic.location.file && label.location.span.is_some()
-        })
-        .map(|label| snippet(sources, label.location, &label.message))
-        .collect()
-}
-
+/// The snippet of the primary location, with the labels that point into the same file.
 fn snippet<'a>(
     sources: &'a Sources,
     location: Location,
-    label: &'a str,
+    labels: &[&'a Label],
 ) -> annotate_snippets::Element<'a> {
     let source = sources.get(location.file);
     let path = source.path.to_string_lossy().into_owned();
-    match location.span {
-        Some(span) => {
-            let kind = if label.is_empty() {
-                AnnotationKind::Primary
-            } else {
+    let Some(span) = location.span else {
+        return Origin::path(path).into();
+    };
+    let mut snippet = Snippet::source(source.text.as_str())
+        .path(path)
+        .fold(true)
+        .annotation(AnnotationKind::Primary.span(span.range()));
+    for label in labels {
+        if let Some(span) = label.location.span {
+            snippet = snippet.annotation(
                 AnnotationKind::Context
-            };
-            Snippet::source(source.text.as_str())
-                .path(path)
-                .fold(true)
-                .annotation(kind.span(span.range()).label(label))
-                .into()
+                    .span(span.range())
+                    .label(label.message.as_str()),
+            );
         }
+    }
+    snippet.into()
+}
+
+/// A snippet of its own for a label in another file.
+fn labelled<'a>(sources: &'a Sources, label: &'a Label) -> annotate_snippets::Element<'a> {
+    let source = sources.get(label.location.file);
+    let path = source.path.to_string_lossy().into_owned();
+    match label.location.span {
+        Some(span) => Snippet::source(source.text.as_str())
+            .path(path)
+            .fold(true)
+            .annotation(
+                AnnotationKind::Context
+                    .span(span.range())
+                    .label(label.message.as_str()),
+            )
+            .into(),
         None => Origin::path(path).into(),
     }
 }
@@ -129,6 +137,21 @@ pub struct JsonDiagnostic<'a> {
     pub column: Option<usize>,
     /// How to fix it.
     pub help: Option<&'a str>,
+    /// Other places involved (the first of two duplicates, the other operation on a VM).
+    pub labels: Vec<JsonLabel<'a>>,
+}
+
+/// A secondary place of a finding in JSON.
+#[derive(Debug, serde::Serialize)]
+pub struct JsonLabel<'a> {
+    /// What is there.
+    pub message: &'a str,
+    /// The file, relative to the deployment folder.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
 }
 
 /// Builds the JSON report.
@@ -145,15 +168,29 @@ pub fn json<'a>(sources: &Sources, diagnostics: &'a [Diagnostic]) -> Report<'a> 
                 code: d.code,
                 severity: d.severity,
                 message: &d.message,
-                file: sources
-                    .get(d.location.file)
-                    .path
-                    .to_string_lossy()
-                    .into_owned(),
+                file: file_name(sources, d.location),
                 line: d.location.span.map(|s| s.start.line),
                 column: d.location.span.map(|s| s.start.col),
                 help: d.help.as_deref(),
+                labels: d
+                    .labels
+                    .iter()
+                    .map(|label| JsonLabel {
+                        message: &label.message,
+                        file: file_name(sources, label.location),
+                        line: label.location.span.map(|s| s.start.line),
+                        column: label.location.span.map(|s| s.start.col),
+                    })
+                    .collect(),
             })
             .collect(),
     }
+}
+
+fn file_name(sources: &Sources, location: Location) -> String {
+    sources
+        .get(location.file)
+        .path
+        .to_string_lossy()
+        .into_owned()
 }
