@@ -24,6 +24,10 @@ pub fn main() -> i32 {
     };
     match dispatch(&cli) {
         Ok(code) => code,
+        // A reader that went away (`avdeploy list | head`) is not an error worth a message.
+        Err(Error::Output(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            exit_code::SUCCESS
+        }
         Err(error) => {
             eprintln!("{}", error::display_chain(&error));
             error.exit_code()

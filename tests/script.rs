@@ -42,3 +42,19 @@ fn substitutes_variables_and_masks_secrets() {
         .success()
         .stdout(contains("$p = '***'").and(contains("hunter2").not()));
 }
+
+#[test]
+fn an_ambiguous_file_name_is_refused_with_the_candidates() {
+    let deploy = Deploy::new()
+        .config("a: 1\n")
+        .module("m1", &module_yaml("m1", &[("first", None)]))
+        .module("m2", &module_yaml("m2", &[("second", None)]))
+        .operation("m1", "01-op", &bash_op("first", 10, "true"))
+        .operation("m2", "01-op", &bash_op("second", 10, "true"));
+    deploy
+        .cmd(&["script", "01-op"])
+        .assert()
+        .code(2)
+        .stderr(contains("`first`, `second`"));
+    deploy.cmd(&["script", "second"]).assert().success();
+}

@@ -8,6 +8,8 @@ use crate::error::Error;
 /// Prints completions for the shell.
 pub fn run(args: &CompletionsArgs) -> Result<i32, Error> {
     let mut command = Cli::command();
-    clap_complete::generate(args.shell, &mut command, "avdeploy", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "avdeploy", &mut script);
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &script)?;
     Ok(crate::exit_code::SUCCESS)
 }

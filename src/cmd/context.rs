@@ -7,6 +7,7 @@ use crate::cli::GlobalArgs;
 use crate::error::Error;
 use crate::load::deployment::{self, Loaded};
 use crate::model::deployment::Deployment;
+use crate::model::operation::Operation;
 use crate::validate::diagnostic::Diagnostic;
 use crate::validate::{checks, render};
 
@@ -44,4 +45,38 @@ pub fn load_valid(global: &GlobalArgs, show_warnings: bool) -> Result<Deployment
         return Err(Error::Invalid { count: errors });
     }
     Ok(deployment)
+}
+
+/// The operation named on the command line by its id, or by its file name without `.yaml` when
+/// that names exactly one operation.
+pub fn find_operation<'a>(deployment: &'a Deployment, name: &str) -> Result<&'a Operation, Error> {
+    if let Some(op) = deployment.operation(name) {
+        return Ok(op);
+    }
+    let by_stem: Vec<&Operation> = deployment
+        .operations
+        .iter()
+        .filter(|op| op.stem == name)
+        .collect();
+    match by_stem.as_slice() {
+        [op] => Ok(op),
+        [] => Err(Error::Usage {
+            message: match crate::text::closest(
+                name,
+                deployment.operations.iter().map(|op| op.id.value.as_str()),
+            ) {
+                Some(best) => format!("no operation `{name}` (did you mean `{best}`?)"),
+                None => format!("no operation `{name}`"),
+            },
+        }),
+        many => {
+            let ids: Vec<&str> = many.iter().map(|op| op.id.value.as_str()).collect();
+            Err(Error::Usage {
+                message: format!(
+                    "`{name}` is the file name of several operations ({}); name one by its id",
+                    crate::text::code_list(&ids)
+                ),
+            })
+        }
+    }
 }

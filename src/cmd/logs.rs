@@ -10,11 +10,7 @@ use crate::error::Error;
 /// Runs `logs`.
 pub fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<i32, Error> {
     let deployment = context::load_valid(global, false)?;
-    let op = deployment
-        .find_operation(&args.operation, None)
-        .ok_or_else(|| Error::Usage {
-            message: format!("no operation `{}`", args.operation),
-        })?;
+    let op = context::find_operation(&deployment, &args.operation)?;
     let logs = attempt_logs(
         &deployment.root.join("artifacts").join("logs"),
         &op.id.value,

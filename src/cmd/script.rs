@@ -11,11 +11,7 @@ use crate::model::variables::Context;
 /// Runs `script`.
 pub fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
     let deployment = context::load_valid(global, false)?;
-    let op = deployment
-        .find_operation(&args.operation, None)
-        .ok_or_else(|| Error::Usage {
-            message: format!("no operation `{}`", args.operation),
-        })?;
+    let op = context::find_operation(&deployment, &args.operation)?;
     let vars = &deployment.variables;
     let render = |text: &str, context| {
         vars.render(text, context)
@@ -35,6 +31,7 @@ pub fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
         .filter(|v| v.secret)
         .map(|v| v.value.clone())
         .collect();
-    print!("{}", crate::ps::redact_script(&script, &secrets));
+    let text = crate::ps::redact_script(&script, &secrets);
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(crate::exit_code::SUCCESS)
 }
