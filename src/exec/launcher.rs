@@ -20,10 +20,16 @@ use crate::runcmd::sentinel;
 /// The preamble of every bash operation: stop at the first failing command or pipeline.
 const BASH_PREAMBLE: &str = "#!/usr/bin/env bash\n# Written by avdeploy; secrets come from the environment only.\nset -eo pipefail\n";
 
+/// A run-command operation's bash script, its extra environment, and the check of its answer.
+type RunCommandScript = (String, Vec<(String, String)>, Option<RunCommandCheck>);
+
 /// Folder layout and settings shared by every launch of a run.
 pub struct Launcher<'a> {
     /// The deployment.
     pub deployment: &'a Deployment,
+    /// The deployment folder as an absolute path: operations run there, and every path they are
+    /// given (`AVD_OUTPUT_FILE`, their script) must hold from there.
+    pub root: PathBuf,
     /// The run's id (`AVD_RUN_ID`).
     pub run_id: String,
     /// Extra environment for every operation (the simulator's PATH and state folder).
@@ -34,7 +40,7 @@ pub struct Launcher<'a> {
 
 impl Launcher<'_> {
     fn artifacts(&self) -> PathBuf {
-        self.deployment.root.join("artifacts")
+        self.root.join("artifacts")
     }
 
     fn environment(
@@ -62,7 +68,7 @@ impl Launcher<'_> {
         rc: &RunCommand,
         vars: &Variables,
         output_file: &Path,
-    ) -> Result<(String, Vec<(String, String)>, Option<RunCommandCheck>), String> {
+    ) -> Result<RunCommandScript, String> {
         let value = |text: &str| {
             vars.render(text, Context::Value)
                 .map_err(|e| render_failure(op, &e))
@@ -155,7 +161,7 @@ impl Prepare for Launcher<'_> {
             operation: op.id.value.clone(),
             script: script_path,
             env,
-            cwd: self.deployment.root.clone(),
+            cwd: self.root.clone(),
             log_dir: self.artifacts().join("logs"),
             expected: op.duration.expected(),
             timeout: op.duration.timeout(),
