@@ -11,10 +11,9 @@ use crate::model::operation::Operation;
 use crate::validate::diagnostic::Diagnostic;
 use crate::validate::{checks, render};
 
-/// The deployment folder as an absolute path: operations run with it as working directory, so
-/// every path handed to them must not depend on where avdeploy was started.
+/// The deployment folder, as given (the loader makes it absolute).
 pub fn root(global: &GlobalArgs) -> PathBuf {
-    std::path::absolute(&global.dir).unwrap_or_else(|_| global.dir.clone())
+    global.dir.clone()
 }
 
 /// Loads the deployment and runs every check; returns the deployment and all findings, sorted.

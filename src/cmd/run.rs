@@ -20,6 +20,12 @@ use crate::redact::MASK;
 use crate::report::{Reporter, ReporterOptions, daily_log_path};
 use crate::state::{DeploymentLock, Recorder, Store};
 
+/// The environment variable that sets the grace period between SIGTERM and SIGKILL.
+pub const KILL_GRACE_VAR: &str = "AVDEPLOY_KILL_GRACE_SECONDS";
+
+/// The grace period between SIGTERM and SIGKILL when none is configured.
+pub const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(5);
+
 /// How a plan is executed.
 #[derive(Clone, Copy, Debug)]
 pub struct ExecOptions {
@@ -89,18 +95,18 @@ pub fn execute(
         },
         Some(Recorder::new(store, &planned)),
     )?;
-    let catalog = Arc::new(catalog(root)?);
     let mut launcher = Launcher {
         deployment,
         run_id: new_run_id(),
         extra_env: simulator_env(root, options.simulate)?,
-        grace: Duration::from_secs(5),
+        grace: kill_grace()?,
     };
     let settings = RunSettings {
         run_id: launcher.run_id.clone(),
         throttle: options.throttle,
         completed_before,
         force: options.force,
+        catalog: Arc::new(catalog(root)?),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -123,7 +129,6 @@ pub fn execute(
                 deployment,
                 settings,
                 vars,
-                catalog,
                 &mut launcher,
                 interrupts,
                 &mut on_event,
@@ -140,6 +145,23 @@ pub fn execute(
         RunOutcome::Failed => exit_code::OPERATION_FAILED,
         RunOutcome::Interrupted => exit_code::INTERRUPTED,
     })
+}
+
+/// The time between SIGTERM and SIGKILL when an operation times out:
+/// `AVDEPLOY_KILL_GRACE_SECONDS` (fractions allowed), else [`DEFAULT_KILL_GRACE`].
+fn kill_grace() -> Result<Duration, Error> {
+    let Ok(text) = std::env::var(KILL_GRACE_VAR) else {
+        return Ok(DEFAULT_KILL_GRACE);
+    };
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| Error::Usage {
+            message: format!(
+                "{KILL_GRACE_VAR} must be a number of seconds (for example 5 or 0.5), not `{text}`"
+            ),
+        })
 }
 
 /// The built-in error catalog, extended by the deployment's `errors.yaml` when present.

@@ -6,14 +6,19 @@ use std::io::Write;
 use crate::cli::{GlobalArgs, JsonArg};
 use crate::cmd::run::state_dir;
 use crate::error::Error;
+use crate::exec::event::RunOutcome;
+use crate::exec::status::OperationStatus;
+use crate::exec::unix::is_alive;
 use crate::report::{StatusJson, render_status};
+use crate::state::records::{OperationSummary, RunRecord};
+use crate::state::store::ENGINE_GONE;
 use crate::state::{Store, resume_plan};
 
 /// Runs `status`.
 pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let now = chrono::Utc::now();
     let store = Store::open_read_only(&state_dir(&global.dir))?;
-    let (summaries, last, resume) = match &store {
+    let (mut summaries, mut last, resume) = match &store {
         Some(store) => {
             let completed = store.completed_operations()?;
             let resume = store
@@ -23,6 +28,9 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
         }
         None => (Vec::new(), None, None),
     };
+    if let Some(run) = &mut last {
+        presume_interrupted(run, &mut summaries);
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         let doc = StatusJson::new(&summaries, last.as_ref(), resume.as_ref(), now);
@@ -31,4 +39,20 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
         out.write_all(render_status(&summaries, last.as_ref(), resume.as_ref(), now).as_bytes())?;
     }
     Ok(crate::exit_code::SUCCESS)
+}
+
+/// A run without an outcome whose engine process is gone (killed, crashed) is shown as
+/// interrupted, as the next `run` or `resume` records it: `status` never writes the state.
+fn presume_interrupted(run: &mut RunRecord, summaries: &mut [OperationSummary]) {
+    if run.outcome.is_some() || is_alive(run.pid) {
+        return;
+    }
+    run.outcome = Some(RunOutcome::Interrupted);
+    for summary in summaries
+        .iter_mut()
+        .filter(|s| s.status == OperationStatus::Running)
+    {
+        summary.status = OperationStatus::Interrupted;
+        summary.error.get_or_insert_with(|| ENGINE_GONE.to_owned());
+    }
 }

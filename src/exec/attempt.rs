@@ -75,7 +75,12 @@ pub(crate) async fn run_attempt(
             return AttemptReport::not_started(message, started);
         }
     };
-    let log_path = log.path().to_owned();
+    // State and events name the log relative to the deployment folder, as users see it.
+    let log_path = log
+        .path()
+        .strip_prefix(&spec.cwd)
+        .unwrap_or(log.path())
+        .to_owned();
     let mut sink = OutputSink::new(&spec.operation, redactor, events, &mut log);
     sink.note(&format!(
         "{}/{} attempt {attempt}: bash {}",

@@ -184,9 +184,28 @@ impl Prepare for Launcher<'_> {
     }
 }
 
+/// Writes a rendered script. Unlike other artifacts it is not synced to disk: it is run at once
+/// and rendered again by any later run, and a sync per operation would cost more than the
+/// operation itself. An unchanged script is left as it is.
 fn write(path: &Path, contents: &[u8]) -> Result<(), String> {
-    crate::atomic_file::write(path, contents)
-        .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+    let failed = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
+    match std::fs::read(path) {
+        Ok(existing) if existing == contents => return Ok(()),
+        // A process of an earlier run may still be reading the old script: replace it by
+        // rename, never in place.
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return std::fs::write(path, contents).map_err(failed);
+        }
+        Err(e) => return Err(failed(e)),
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&temp, contents).map_err(failed)?;
+    std::fs::rename(&temp, path).map_err(failed)
 }
 
 fn render_failure(op: &Operation, errors: &[RenderError]) -> String {

@@ -55,9 +55,23 @@ struct Supervision {
     requests_open: bool,
 }
 
+/// `bash` as found on the engine's PATH once, so that each spawn does not search PATH again;
+/// plain `bash` (searched at spawn) when it is not found.
+fn bash() -> &'static std::path::Path {
+    static BASH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BASH.get_or_init(|| {
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|dir| dir.join("bash"))
+            .find(|path| path.is_file())
+            .unwrap_or_else(|| "bash".into())
+    })
+}
+
 /// Spawns `bash <script>` for `spec` in its own process group.
 pub(crate) fn spawn(spec: &UnitSpec) -> std::io::Result<Child> {
-    Command::new("bash")
+    Command::new(bash())
         .arg(&spec.script)
         .current_dir(&spec.cwd)
         .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

@@ -36,6 +36,8 @@ pub struct RunSettings {
     pub completed_before: HashSet<String>,
     /// Run operations again even when completed before.
     pub force: bool,
+    /// Classifies failures for retries.
+    pub catalog: Arc<ErrorCatalog>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +56,8 @@ struct Run<'a> {
     waiting: Vec<usize>,
     successors: Vec<Vec<usize>>,
     ready: BTreeSet<usize>,
+    /// Why a pending operation will be skipped once all its predecessors are done.
+    doomed: Vec<Option<String>>,
     held: HashSet<String>,
     completed: HashSet<String>,
     requests: Vec<Option<UnboundedSender<UnitRequest>>>,
@@ -64,16 +68,11 @@ struct Run<'a> {
 }
 
 /// Runs `plan` to the end and returns how it ended. Events go to `on_event` in order.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the run's collaborators are passed explicitly so the scheduler owns nothing global"
-)]
 pub async fn execute(
     plan: &Plan,
     deployment: &Deployment,
     settings: RunSettings,
     vars: Variables,
-    catalog: Arc<ErrorCatalog>,
     prepare: &mut dyn Prepare,
     mut interrupts: UnboundedReceiver<Interrupt>,
     on_event: &mut dyn FnMut(RunEvent),
@@ -88,6 +87,7 @@ pub async fn execute(
     });
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(usize, UnitOutcome)>();
+    let catalog = Arc::clone(&run.settings.catalog);
     let mut running = 0usize;
     loop {
         if !run.interrupted {
@@ -157,6 +157,7 @@ impl<'a> Run<'a> {
             waiting,
             successors,
             ready,
+            doomed: vec![None; n],
             held: HashSet::new(),
             completed: HashSet::new(),
             requests: vec![None; n],
@@ -306,7 +307,7 @@ impl<'a> Run<'a> {
         self.settle(index, settled, on_event);
     }
 
-    /// Records a final status and releases (or skips) the operations waiting on it.
+    /// Records a final status and releases (or dooms) the operations waiting on it.
     fn settle(
         &mut self,
         index: usize,
@@ -320,20 +321,36 @@ impl<'a> Run<'a> {
         } else if status != OperationStatus::Interrupted {
             self.failed = true;
         }
+        let reason = (status != OperationStatus::Completed)
+            .then(|| format!("not run: `{}` did not complete", op.id));
         self.close_stage(index, on_event);
-        let successors = self.successors[index].clone();
-        for s in successors {
+        self.release(index, reason.as_deref(), on_event);
+    }
+
+    /// One predecessor of each successor of `index` is done; `doom` says why they will never
+    /// run. A successor is decided once all its predecessors are done, so that a stage that
+    /// failed is seen to finish before the operations after it are skipped.
+    fn release(&mut self, index: usize, doom: Option<&str>, on_event: &mut dyn FnMut(RunEvent)) {
+        for s in self.successors[index].clone() {
             self.waiting[s] -= 1;
-            if status != OperationStatus::Completed {
-                self.skip(s, &op.id.clone(), on_event);
-            } else if self.waiting[s] == 0 && self.slots[s] == Slot::Pending {
-                self.ready.insert(s);
+            if let Some(reason) = doom
+                && self.doomed[s].is_none()
+            {
+                self.doomed[s] = Some(reason.to_owned());
+            }
+            if self.waiting[s] == 0 && self.slots[s] == Slot::Pending {
+                match self.doomed[s].take() {
+                    Some(reason) => self.skip(s, reason, on_event),
+                    None => {
+                        self.ready.insert(s);
+                    }
+                }
             }
         }
     }
 
-    /// Skips an operation whose predecessor did not complete, and everything after it.
-    fn skip(&mut self, index: usize, because: &str, on_event: &mut dyn FnMut(RunEvent)) {
+    /// Skips an operation that will never run, then releases what waits on it.
+    fn skip(&mut self, index: usize, reason: String, on_event: &mut dyn FnMut(RunEvent)) {
         if self.slots[index] != Slot::Pending {
             return;
         }
@@ -348,25 +365,26 @@ impl<'a> Run<'a> {
             duration: std::time::Duration::ZERO,
             class: None,
             hint: None,
-            error: Some(format!("not run: `{because}` did not complete")),
+            error: Some(reason.clone()),
         });
         self.slots[index] = Slot::Done(OperationStatus::Skipped);
-        let id = op.id.clone();
-        for s in self.successors[index].clone() {
-            self.skip(s, &id, on_event);
-        }
+        self.close_stage(index, on_event);
+        self.release(index, Some(&reason), on_event);
     }
 
-    /// After an interrupt or a failure with nothing left running: what never started is skipped.
+    /// After an interrupt (or with nothing left to run): what never started is skipped.
     fn skip_remaining(&mut self, on_event: &mut dyn FnMut(RunEvent)) {
         let reason = if self.interrupted {
-            "run interrupted"
+            "not run: the run was interrupted"
         } else {
-            "run stopped"
+            "not run: the run stopped"
         };
         for index in 0..self.slots.len() {
             if self.slots[index] == Slot::Pending {
-                self.skip(index, reason, on_event);
+                let why = self.doomed[index]
+                    .take()
+                    .unwrap_or_else(|| reason.to_owned());
+                self.skip(index, why, on_event);
             }
         }
     }

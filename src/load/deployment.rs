@@ -50,6 +50,10 @@ pub struct Loaded {
 
 /// Loads the deployment in `root` with `config` (relative to `root` unless absolute).
 pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, LoadError> {
+    // Operations run with the deployment folder as working directory, so every path handed to
+    // them must not depend on where avdeploy was started.
+    let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let root = absolute.as_path();
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
     let config_path = root.join(config);

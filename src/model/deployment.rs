@@ -11,7 +11,7 @@ use crate::model::variables::Variables;
 /// A loaded deployment folder.
 #[derive(Debug, Clone)]
 pub struct Deployment {
-    /// The deployment folder.
+    /// The deployment folder, absolute.
     pub root: PathBuf,
     /// Every file read, for diagnostics.
     pub sources: Sources,

@@ -223,7 +223,13 @@ fn operation_finished(state: &mut ConsoleState, event: &RunEvent) -> Vec<String>
             human_duration(*duration)
         )],
         OperationStatus::Interrupted => vec![format!("[!] Operation {operation} interrupted")],
-        OperationStatus::Skipped => vec![format!("[-] Operation {operation} skipped")],
+        OperationStatus::Skipped => {
+            // The reason is why it did not run, not an error of its own.
+            let reason = error
+                .as_deref()
+                .map_or_else(String::new, |e| format!(": {e}"));
+            vec![format!("[-] Operation {operation} skipped{reason}")]
+        }
         OperationStatus::Blocked if state.blocked.contains(operation) => Vec::new(),
         OperationStatus::Blocked => vec![format!("[x] Operation {operation} blocked")],
         OperationStatus::Pending | OperationStatus::Running => Vec::new(),
@@ -234,7 +240,10 @@ fn operation_finished(state: &mut ConsoleState, event: &RunEvent) -> Vec<String>
     if let Some(hint) = hint {
         out.push(format!("    hint: {hint}"));
     }
-    if let Some(error) = error {
+    if let Some(error) = error
+        .as_ref()
+        .filter(|_| *status != OperationStatus::Skipped)
+    {
         out.push(format!("    last error: {error}"));
     }
     out.extend(state.account(operation, false));

@@ -114,11 +114,12 @@ impl Reporter {
         console: Console,
     ) -> Result<Self, ReportError> {
         let jsonl = JsonlWriter::open(&opts.jsonl_path, &opts.planned)?;
-        let logs = format!(
-            "{} (events: {})",
-            opts.logs_dir.display(),
-            opts.jsonl_path.display()
-        );
+        // The event log lives in the logs folder: name it from there, as the user sees it.
+        let events = opts
+            .jsonl_path
+            .file_name()
+            .map_or_else(|| opts.jsonl_path.clone(), |name| opts.logs_dir.join(name));
+        let logs = format!("{} (events: {})", opts.logs_dir.display(), events.display());
         Ok(Self {
             console,
             state: ConsoleState::new(logs),

@@ -97,13 +97,13 @@ impl Recorder {
                 log_path,
                 ..
             } => self.write("record the start of an attempt", |tx, run_id| {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO attempts (run_id, module, operation, attempt, status, started_at,
                                            pid, log_path)
                      VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)
                      ON CONFLICT (run_id, operation, attempt) DO UPDATE SET
-                         status = 'running', started_at = ?5, pid = ?6, log_path = ?7",
-                    params![
+                         status = 'running', started_at = ?5, pid = ?6, log_path = ?7")?
+                .execute(params![
                         run_id,
                         module,
                         operation,
@@ -111,8 +111,7 @@ impl Recorder {
                         format_time(now),
                         pid,
                         log_path.to_string_lossy()
-                    ],
-                )
+                    ])
                 .map(drop)
             }),
             RunEvent::AttemptFailedWillRetry {
@@ -232,26 +231,26 @@ impl Recorder {
         let action = format!("record the end of operation `{}`", end.operation);
         let error = end.error.map(excerpt);
         self.write(&action, |tx, run_id| {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO attempts (run_id, module, operation, attempt, status, finished_at,
                                        duration_ms, exit_code, error_class, error)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (run_id, operation, attempt) DO UPDATE SET
                      status = ?5, finished_at = ?6, duration_ms = ?7, exit_code = ?8,
                      error_class = ?9, error = ?10",
-                params![
-                    run_id,
-                    end.module,
-                    end.operation,
-                    end.attempt,
-                    end.status.as_str(),
-                    format_time(now),
-                    end.duration.map(millis),
-                    end.exit_code,
-                    end.class,
-                    error
-                ],
-            )
+            )?
+            .execute(params![
+                run_id,
+                end.module,
+                end.operation,
+                end.attempt,
+                end.status.as_str(),
+                format_time(now),
+                end.duration.map(millis),
+                end.exit_code,
+                end.class,
+                error
+            ])
             .map(drop)
         })
     }

@@ -47,6 +47,10 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
         conn.pragma_update_and_check(None, "journal_mode", "wal", |_| Ok(()))
             .map_err(open_error)?;
+        // In WAL mode NORMAL keeps every transaction atomic and survives an engine crash
+        // (kill -9); only a power loss may drop the last commits. FULL would fsync each event.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_error)?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(open_error)?;
         migrate(&mut conn, &path)?;

@@ -1,0 +1,114 @@
+//! `requires`: an operation starts only when its requirements are completed in the deployment's
+//! state (this run or an earlier one), else it is `blocked`; `[OUTPUT] NAME=value` lines become
+//! variables for later operations, in this run and in later runs.
+
+#[path = "common/deploy.rs"]
+mod deploy;
+#[path = "common/timeline.rs"]
+mod timeline;
+
+use deploy::{Deploy, bash_op, module_yaml};
+use predicates::prelude::PredicateBooleanExt;
+use predicates::str::contains;
+use timeline::with_keys;
+
+fn deployment() -> Deploy {
+    let consumer = bash_op(
+        "consumer",
+        30,
+        "printf '%s|%s\\n' \"$VNET_ID\" \"{{VNET_ID}}\" > consumer-saw",
+    );
+    Deploy::new()
+        .config("app:\n  name: \"demo\"\n")
+        .module(
+            "m",
+            &module_yaml(
+                "m",
+                &[("producer", None), ("consumer", None), ("late", None)],
+            ),
+        )
+        .operation(
+            "m",
+            "producer",
+            &bash_op(
+                "producer",
+                30,
+                "echo '[OUTPUT] VNET_ID=/subscriptions/s/vnets/v1'",
+            ),
+        )
+        .operation(
+            "m",
+            "consumer",
+            &with_keys(&consumer, "  requires: [\"producer\"]"),
+        )
+        .operation(
+            "m",
+            "late",
+            &with_keys(
+                &bash_op("late", 30, "echo \"$VNET_ID\" > late-saw"),
+                "  requires: [\"producer\", \"consumer\"]",
+            ),
+        )
+}
+
+#[test]
+fn an_unmet_requirement_blocks_the_operation() {
+    let deploy = deployment();
+    deploy
+        .cmd(&["run", "m", "consumer"])
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "[x] Operation consumer blocked: requires producer (not completed)",
+        ));
+    assert!(!deploy.path().join("consumer-saw").exists());
+    let status = deploy
+        .cmd(&["status", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let consumer = &doc["operations"][0];
+    assert_eq!(consumer["operation"], "consumer");
+    assert_eq!(consumer["status"], "blocked");
+    assert!(
+        consumer["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("producer"),
+        "{consumer}"
+    );
+}
+
+#[test]
+fn outputs_flow_to_later_operations_in_this_run_and_the_next() {
+    let deploy = deployment();
+    deploy
+        .cmd(&["run", "m", "producer"])
+        .assert()
+        .success()
+        .stdout(contains("[*] producer published VNET_ID"));
+    // A requirement completed by an earlier run counts, and its outputs come from the state.
+    deploy.cmd(&["run", "m", "consumer"]).assert().success();
+    assert_eq!(
+        deploy.read("consumer-saw"),
+        "/subscriptions/s/vnets/v1|/subscriptions/s/vnets/v1\n"
+    );
+    deploy
+        .cmd(&["run", "m"])
+        .assert()
+        .success()
+        .stdout(contains("[*] Started late").and(contains("[-] Operation producer skipped")));
+    assert_eq!(deploy.read("late-saw"), "/subscriptions/s/vnets/v1\n");
+}
+
+#[test]
+fn outputs_published_in_the_same_run_are_used() {
+    let deploy = deployment();
+    deploy.cmd(&["run", "m"]).assert().success();
+    assert_eq!(
+        deploy.read("consumer-saw"),
+        "/subscriptions/s/vnets/v1|/subscriptions/s/vnets/v1\n"
+    );
+}
