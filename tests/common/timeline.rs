@@ -14,7 +14,17 @@ pub(crate) fn with_keys(operation_yaml: &str, keys: &str) -> String {
 /// Wraps `body` so the operation stamps `marks/<op>.start` first and `marks/<op>.end` last.
 pub(crate) fn marked(body: &str) -> String {
     format!(
-        "mkdir -p marks\ndate +%s.%N > \"marks/$AVD_OPERATION_ID.start\"\n{body}\ndate +%s.%N > \"marks/$AVD_OPERATION_ID.end\"\n"
+        "mkdir -p marks\n{}\n{body}\n{}\n",
+        record("start"),
+        record("end")
+    )
+}
+
+/// Bash that writes the time to `marks/<op>.<which>` so that the file appears only once it holds
+/// the stamp: a sibling polling for it never reads a time taken after it saw the file.
+fn record(which: &str) -> String {
+    format!(
+        "date +%s.%N > \"marks/$AVD_OPERATION_ID.{which}.tmp\" && mv \"marks/$AVD_OPERATION_ID.{which}.tmp\" \"marks/$AVD_OPERATION_ID.{which}\""
     )
 }
 
