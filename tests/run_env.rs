@@ -62,13 +62,7 @@ fn an_operation_runs_in_its_own_group_in_the_deployment_folder() {
             .contains("} > seen")
     );
 
-    let status = deploy
-        .cmd(&["status", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let doc: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let doc = deploy.json(&["status", "--json"]);
     let probe = &doc["operations"][0];
     assert_eq!(probe["status"], "completed");
     let log_path = probe["log_path"].as_str().expect("log path");

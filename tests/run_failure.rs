@@ -82,13 +82,7 @@ fn a_failure_lets_its_stage_finish_then_stops_the_module() {
     position("[-] Operation last skipped");
     position("last error: quota exceeded");
 
-    let status = deploy
-        .cmd(&["status", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let doc: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let doc = deploy.json(&["status", "--json"]);
     let of = |op: &str| {
         doc["operations"]
             .as_array()

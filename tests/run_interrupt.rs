@@ -39,13 +39,7 @@ fn started(deploy: &Deploy) -> Engine {
 }
 
 fn status_json(deploy: &Deploy) -> serde_json::Value {
-    let output = deploy
-        .cmd(&["status", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    serde_json::from_slice(&output.stdout).expect("json")
+    deploy.json(&["status", "--json"])
 }
 
 #[test]

@@ -62,13 +62,7 @@ fn an_unmet_requirement_blocks_the_operation() {
             "[x] Operation consumer blocked: requires producer (not completed)",
         ));
     assert!(!deploy.path().join("consumer-saw").exists());
-    let status = deploy
-        .cmd(&["status", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let doc: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let doc = deploy.json(&["status", "--json"]);
     let consumer = &doc["operations"][0];
     assert_eq!(consumer["operation"], "consumer");
     assert_eq!(consumer["status"], "blocked");

@@ -45,13 +45,7 @@ fn a_killed_engine_is_resumed_without_rerunning_completed_operations() {
     ));
     engine.kill();
 
-    let status = deploy
-        .cmd(&["status", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let doc: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let doc = deploy.json(&["status", "--json"]);
     assert_eq!(doc["run"]["state"], "interrupted");
     let statuses: Vec<(String, String)> = doc["operations"]
         .as_array()

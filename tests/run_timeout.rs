@@ -47,13 +47,7 @@ fn a_timeout_kills_the_whole_process_group() {
     }
     assert!(!root.join("after-ran").exists());
 
-    let status = deploy
-        .cmd(&["status", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let doc: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    let doc = deploy.json(&["status", "--json"]);
     let slow = &doc["operations"][0];
     assert_eq!(slow["operation"], "slow");
     assert_eq!(slow["status"], "timed_out");

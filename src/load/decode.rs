@@ -200,6 +200,34 @@ impl Decoder<'_> {
         self.number(node, &format!("{what}.{key}"))
     }
 
+    /// One of the named `choices` under `key`; `default` when absent, and a finding naming the
+    /// choices when the value is none of them.
+    pub fn choice<T: Copy>(
+        &mut self,
+        fields: Fields<'_>,
+        key: &str,
+        what: &str,
+        choices: &[(&str, T)],
+        default: T,
+    ) -> T {
+        let Some(value) = self.opt_string(fields, key, what) else {
+            return default;
+        };
+        if let Some((_, choice)) = choices.iter().find(|(name, _)| *name == value.value) {
+            return *choice;
+        }
+        let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+        self.push(
+            Diagnostic::error(
+                "unknown-choice",
+                self.at_span(value.span),
+                format!("unknown {what}.{key} `{}`", value.value),
+            )
+            .with_help(format!("use one of {}", crate::text::code_list(&names))),
+        );
+        default
+    }
+
     /// The boolean under `key`, if present.
     pub fn opt_bool(&mut self, fields: Fields<'_>, key: &str, what: &str) -> Option<bool> {
         let node = fields.get(key)?;

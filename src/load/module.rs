@@ -52,22 +52,13 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, dir: &Path) -> Option<Deco
     };
     let fields = decoder.fields(node, "module", MODULE_KEYS)?;
     let id = decoder.req_string(fields, "id", "module")?;
-    let schedule = match decoder.opt_string(fields, "schedule", "module") {
-        None => Schedule::Stages,
-        Some(s) if s.value == "stages" => Schedule::Stages,
-        Some(s) if s.value == "dag" => Schedule::Dag,
-        Some(s) => {
-            decoder.push(
-                Diagnostic::error(
-                    "unknown-schedule",
-                    decoder.at_span(s.span),
-                    format!("unknown schedule `{}`", s.value),
-                )
-                .with_help("use `stages` (default) or `dag`"),
-            );
-            Schedule::Stages
-        }
-    };
+    let schedule = decoder.choice(
+        fields,
+        "schedule",
+        "module",
+        &[("stages", Schedule::Stages), ("dag", Schedule::Dag)],
+        Schedule::Stages,
+    );
     let mut entry_durations = Vec::new();
     let entries = match fields.get("operations") {
         Some(list) => decoder

@@ -224,22 +224,16 @@ fn run_command(
     let resource_group = decoder
         .opt_string(template, "resource_group", "operation.template")
         .or(parsed.resource_group);
-    let mode = match decoder.opt_string(template, "mode", "operation.template") {
-        None => RunCommandMode::Invoke,
-        Some(mode) if mode.value == "invoke" => RunCommandMode::Invoke,
-        Some(mode) if mode.value == "managed" => RunCommandMode::Managed,
-        Some(mode) => {
-            decoder.push(
-                Diagnostic::error(
-                    "unknown-run-command-mode",
-                    decoder.at_span(mode.span),
-                    format!("unknown run-command mode `{}`", mode.value),
-                )
-                .with_help("use `invoke` (default) or `managed`"),
-            );
-            RunCommandMode::Invoke
-        }
-    };
+    let mode = decoder.choice(
+        template,
+        "mode",
+        "operation.template",
+        &[
+            ("invoke", RunCommandMode::Invoke),
+            ("managed", RunCommandMode::Managed),
+        ],
+        RunCommandMode::Invoke,
+    );
     let script = powershell(decoder, fields, node);
     let (Some(vm), Some(resource_group)) = (vm, resource_group) else {
         decoder.push(

@@ -92,6 +92,12 @@ impl Deploy {
         cmd
     }
 
+    /// Runs a `--json` command that must succeed and parses its output.
+    pub(crate) fn json(&self, args: &[&str]) -> serde_json::Value {
+        let output = self.cmd(args).assert().success().get_output().clone();
+        serde_json::from_slice(&output.stdout).expect("the command prints JSON")
+    }
+
     /// Reads a file of the folder.
     pub(crate) fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.path().join(relative)).unwrap_or_default()
