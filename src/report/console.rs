@@ -14,12 +14,13 @@ pub struct ConsoleState {
     logs: String,
     planned: usize,
     module: Option<String>,
-    stage: Option<ParallelStage>,
+    /// The parallel stage in progress of each module (modules run concurrently under `run all`).
+    stages: HashMap<String, ParallelStage>,
     finals: HashMap<String, OperationStatus>,
     blocked: HashSet<String>,
 }
 
-/// The parallel stage in progress, to know when all its members have started.
+/// A parallel stage in progress, to know when all its members have started.
 #[derive(Clone, Debug)]
 struct ParallelStage {
     members: Vec<String>,
@@ -42,13 +43,14 @@ impl ConsoleState {
         RunTally::from_statuses(self.planned, self.finals.values().copied())
     }
 
-    /// Notes that a member of the current parallel stage started (or never will); returns the
+    /// Notes that a member of a parallel stage in progress started (or never will); returns the
     /// waiting line once every member is accounted for.
     fn account(&mut self, operation: &str, started: bool) -> Option<String> {
-        let stage = self.stage.as_mut()?;
-        if !stage.members.iter().any(|m| m == operation)
-            || !stage.accounted.insert(operation.to_owned())
-        {
+        let stage = self
+            .stages
+            .values_mut()
+            .find(|stage| stage.members.iter().any(|m| m == operation))?;
+        if !stage.accounted.insert(operation.to_owned()) {
             return None;
         }
         stage.started += usize::from(started);
@@ -144,9 +146,12 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
         }
         RunEvent::OperationFinished { .. } => operation_finished(state, event),
         RunEvent::StageFinished {
-            parallel, success, ..
+            module,
+            parallel,
+            success,
+            ..
         } => {
-            state.stage = None;
+            state.stages.remove(module);
             match (parallel, success) {
                 (false, _) => Vec::new(),
                 (true, true) => vec!["[v] All parallel operations completed successfully".into()],
@@ -185,12 +190,15 @@ fn stage_started(
     if parallel {
         out.push(format!("Parallel Group: {} operations", operations.len()));
         out.extend(operations.iter().map(|op| format!("  - {op}")));
-        state.stage = Some(ParallelStage {
-            members: operations.to_vec(),
-            accounted: HashSet::new(),
-            started: 0,
-            waiting_said: false,
-        });
+        state.stages.insert(
+            module.to_owned(),
+            ParallelStage {
+                members: operations.to_vec(),
+                accounted: HashSet::new(),
+                started: 0,
+                waiting_said: false,
+            },
+        );
     }
     out
 }
@@ -280,5 +288,38 @@ mod tests {
         }
         // After nsg-c (the last member of group 1 to start) and after share (group 2).
         assert_eq!(waiting, [13, 23]);
+    }
+
+    #[test]
+    fn concurrent_parallel_stages_of_two_modules_each_get_their_waiting_line() {
+        let stage = |module: &str| RunEvent::StageStarted {
+            module: module.into(),
+            stage: 1,
+            parallel_group: Some(1),
+            operations: vec![format!("{module}-a"), format!("{module}-b")],
+        };
+        let started = |op: &str| RunEvent::OperationStarted {
+            module: op[..2].into(),
+            operation: op.into(),
+            attempt: 1,
+            pid: 1,
+            log_path: "log".into(),
+            expected: std::time::Duration::from_secs(1),
+        };
+        let events = [
+            stage("m1"),
+            stage("m2"),
+            started("m1-a"),
+            started("m2-a"),
+            started("m1-b"),
+            started("m2-b"),
+        ];
+        let mut state = ConsoleState::new("logs");
+        let waiting = events
+            .iter()
+            .flat_map(|event| lines(&mut state, event))
+            .filter(|line| line.starts_with("[*] Waiting for 2 parallel operations"))
+            .count();
+        assert_eq!(waiting, 2);
     }
 }
