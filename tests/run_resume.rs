@@ -5,11 +5,15 @@
 mod deploy;
 #[path = "common/engine.rs"]
 mod engine;
+#[path = "common/timeline.rs"]
+mod timeline;
 
 use deploy::{Deploy, bash_op, module_yaml};
 use engine::Engine;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
+use std::time::Duration;
+use timeline::{is_alive, read_pid};
 
 /// `first`, then `held` (which waits for a `release` file), then `last`; each appends its id
 /// to `ran` when it runs.
@@ -103,4 +107,36 @@ fn a_killed_engine_is_resumed_without_rerunning_completed_operations() {
     );
     deploy.cmd(&["run", "m", "--force"]).assert().success();
     assert_eq!(count(&deploy, "first"), 2);
+}
+
+#[test]
+fn operations_left_running_by_a_killed_engine_are_stopped_before_resuming() {
+    // The first run hangs; the resumed one finds the pid file and completes at once.
+    let body = "[ -e orphan.pid ] && exit 0\necho $$ > orphan.pid\nsleep 300";
+    let deploy = Deploy::new()
+        .config("app:\n  name: \"demo\"\n")
+        .module("m", &module_yaml("m", &[("orphan", None)]))
+        .operation("m", "orphan", &bash_op("orphan", 600, body));
+    let engine = Engine::start(deploy.std_cmd(&["run", "m"]));
+    engine.wait_for_line("[*] Started orphan");
+    assert!(deploy::wait_until(Duration::from_secs(10), || {
+        !deploy.read("orphan.pid").trim().is_empty()
+    }));
+    engine.kill();
+    let pid = read_pid(deploy.path(), "orphan.pid");
+    assert!(is_alive(pid), "the operation outlives its engine");
+
+    deploy
+        .cmd(&["resume", "--yes"])
+        .env("AVDEPLOY_KILL_GRACE_SECONDS", "0.2")
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .success()
+        .stderr(contains(
+            "orphan was still running from an engine that died",
+        ));
+    assert!(
+        deploy::wait_until(Duration::from_secs(5), || !is_alive(pid)),
+        "the orphaned operation was stopped"
+    );
 }

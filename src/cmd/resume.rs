@@ -8,14 +8,14 @@ use crate::cmd::run::{self, ExecOptions, state_dir};
 use crate::error::Error;
 use crate::exit_code;
 use crate::plan::graph::{self, Target};
-use crate::state::{DeploymentLock, Store, resume_plan};
+use crate::state::{DeploymentLock, resume_plan};
 
 /// Runs `resume`.
 pub fn run(global: &GlobalArgs, args: &ResumeArgs) -> Result<i32, Error> {
     let deployment = context::load_valid(global, false)?;
     let dir = state_dir(&deployment.root);
     let lock = DeploymentLock::acquire(&dir)?;
-    let store = Store::open(&dir, &lock)?;
+    let store = run::open_store(&deployment.root, &lock, run::kill_grace()?)?;
     let Some(last) = store.last_unfinished_run()? else {
         println!("Nothing to resume: no unfinished run.");
         return Ok(exit_code::SUCCESS);

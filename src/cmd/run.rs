@@ -64,7 +64,8 @@ pub fn execute(
     options: ExecOptions,
 ) -> Result<i32, Error> {
     let root = &deployment.root;
-    let store = Store::open(&state_dir(root), lock)?;
+    let grace = kill_grace()?;
+    let store = open_store(root, lock, grace)?;
     let completed_before = store.completed_operations()?;
     let mut vars = deployment.variables.clone();
     for output in store.outputs()? {
@@ -99,7 +100,7 @@ pub fn execute(
         deployment,
         run_id: new_run_id(),
         extra_env: simulator_env(root, options.simulate)?,
-        grace: kill_grace()?,
+        grace,
     };
     let settings = RunSettings {
         run_id: launcher.run_id.clone(),
@@ -149,7 +150,7 @@ pub fn execute(
 
 /// The time between SIGTERM and SIGKILL when an operation times out:
 /// `AVDEPLOY_KILL_GRACE_SECONDS` (fractions allowed), else [`DEFAULT_KILL_GRACE`].
-fn kill_grace() -> Result<Duration, Error> {
+pub fn kill_grace() -> Result<Duration, Error> {
     let Ok(text) = std::env::var(KILL_GRACE_VAR) else {
         return Ok(DEFAULT_KILL_GRACE);
     };
@@ -162,6 +163,16 @@ fn kill_grace() -> Result<Duration, Error> {
                 "{KILL_GRACE_VAR} must be a number of seconds (for example 5 or 0.5), not `{text}`"
             ),
         })
+}
+
+/// Opens the state for writing and stops what a dead engine left running, so an operation never
+/// runs twice at once.
+pub fn open_store(root: &Path, lock: &DeploymentLock, grace: Duration) -> Result<Store, Error> {
+    let store = Store::open(&state_dir(root), lock)?;
+    for line in crate::exec::orphans::stop(store.recovered(), grace) {
+        eprintln!("{line}");
+    }
+    Ok(store)
 }
 
 /// The built-in error catalog, extended by the deployment's `errors.yaml` when present.

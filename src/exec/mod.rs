@@ -7,6 +7,7 @@ pub mod error_catalog;
 pub mod event;
 pub mod launcher;
 pub mod markers;
+pub mod orphans;
 mod output_sink;
 pub mod process;
 pub mod retry;

@@ -27,6 +27,15 @@ pub fn signal_group(pgid: u32, signal: GroupSignal) -> bool {
     unsafe { libc::kill(-pgid, number) == 0 }
 }
 
+/// Whether any process of group `pgid` still exists.
+pub fn group_alive(pgid: u32) -> bool {
+    let Ok(pgid) = libc::pid_t::try_from(pgid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks for existence and permission; a negative pid is a group.
+    pgid > 1 && unsafe { libc::kill(-pgid, 0) } == 0
+}
+
 /// Whether a process with this id exists and is not a zombie.
 pub fn is_alive(pid: u32) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {

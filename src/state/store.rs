@@ -26,6 +26,17 @@ pub const ENGINE_GONE: &str = "the engine stopped while the operation was runnin
 pub struct Store {
     pub(crate) conn: Connection,
     path: PathBuf,
+    recovered: Vec<LeftRunning>,
+}
+
+/// An attempt a dead engine left `running`, now recorded as `interrupted`. Its process group may
+/// still be alive: each operation runs in its own group, which outlives a killed engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeftRunning {
+    /// The operation id.
+    pub operation: String,
+    /// The attempt's process id, which is also its process group id.
+    pub pid: u32,
 }
 
 impl Store {
@@ -54,8 +65,12 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(open_error)?;
         migrate(&mut conn, &path)?;
-        let store = Store { conn, path };
-        store.recover_interrupted()?;
+        let mut store = Store {
+            conn,
+            path,
+            recovered: Vec::new(),
+        };
+        store.recovered = store.recover_interrupted()?;
         Ok(store)
     }
 
@@ -81,7 +96,11 @@ impl Store {
         if found < current_version() {
             return Err(StateError::OlderSchema { path, found });
         }
-        Ok(Some(Store { conn, path }))
+        Ok(Some(Store {
+            conn,
+            path,
+            recovered: Vec::new(),
+        }))
     }
 
     /// The database file's path.
@@ -89,13 +108,34 @@ impl Store {
         &self.path
     }
 
-    /// Turns what a dead engine left behind into `interrupted`, in one transaction.
-    fn recover_interrupted(&self) -> Result<(), StateError> {
+    /// The attempts [`Store::open`] found left `running` by a dead engine.
+    pub fn recovered(&self) -> &[LeftRunning] {
+        &self.recovered
+    }
+
+    /// Turns what a dead engine left behind into `interrupted`, in one transaction, and returns
+    /// the attempts it changed.
+    fn recover_interrupted(&self) -> Result<Vec<LeftRunning>, StateError> {
         let action = "mark operations left running as interrupted";
         let tx = self
             .conn
             .unchecked_transaction()
             .map_err(StateError::sql(action))?;
+        let left = {
+            let mut statement = tx
+                .prepare("SELECT operation, pid FROM attempts WHERE status = 'running' AND pid IS NOT NULL")
+                .map_err(StateError::sql(action))?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok(LeftRunning {
+                        operation: row.get(0)?,
+                        pid: row.get(1)?,
+                    })
+                })
+                .map_err(StateError::sql(action))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(StateError::sql(action))?
+        };
         tx.execute(
             "UPDATE attempts SET status = 'interrupted', error = COALESCE(error, ?1)
              WHERE status = 'running'",
@@ -108,7 +148,8 @@ impl Store {
             )
         })
         .and_then(|_| tx.commit())
-        .map_err(StateError::sql(action))
+        .map_err(StateError::sql(action))?;
+        Ok(left)
     }
 }
 
