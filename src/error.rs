@@ -79,7 +79,9 @@ impl Error {
             Self::Load(_) | Self::Invalid { .. } | Self::Plan(_) | Self::Usage { .. } => {
                 exit_code::INVALID_INPUT
             }
-            Self::Catalog(_) => exit_code::INVALID_INPUT,
+            Self::Catalog(_) | Self::Sim(crate::sim::error::SimError::Setting { .. }) => {
+                exit_code::INVALID_INPUT
+            }
             Self::Locked(crate::state::LockError::Held { .. }) => exit_code::LOCKED,
             Self::Io { .. }
             | Self::Output(_)

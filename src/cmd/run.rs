@@ -101,6 +101,7 @@ pub fn execute(
         run_id: new_run_id(),
         extra_env: simulator_env(root, options.simulate)?,
         grace,
+        retry_time_scale: retry_time_scale(options.simulate)?,
     };
     let settings = RunSettings {
         run_id: launcher.run_id.clone(),
@@ -195,6 +196,16 @@ fn new_run_id() -> String {
 }
 
 /// With `--simulate`: the simulator's `az` first on PATH, and where its state lives.
+/// Real seconds per Azure second for retry waits: the simulator's clock under `--simulate`.
+fn retry_time_scale(simulate: bool) -> Result<f64, Error> {
+    if !simulate {
+        return Ok(1.0);
+    }
+    Ok(crate::sim::settings::time_scale(&|name: &str| {
+        std::env::var(name).ok()
+    })?)
+}
+
 fn simulator_env(root: &Path, simulate: bool) -> Result<Vec<(String, String)>, Error> {
     if !simulate {
         return Ok(Vec::new());

@@ -34,6 +34,8 @@ pub struct Launcher<'a> {
     pub extra_env: Vec<(String, String)>,
     /// Grace period between SIGTERM and SIGKILL.
     pub grace: Duration,
+    /// Real seconds per Azure second for retry waits (see [`UnitSpec::retry_time_scale`]).
+    pub retry_time_scale: f64,
 }
 
 impl Launcher<'_> {
@@ -164,6 +166,7 @@ impl Prepare for Launcher<'_> {
             .join(format!("{}.sh", op.id.value));
         write(&script_path, script.as_bytes())?;
         Ok(UnitSpec {
+            retry_time_scale: self.retry_time_scale,
             module: op.module.clone(),
             operation: op.id.value.clone(),
             script: script_path,

@@ -39,6 +39,7 @@ impl Fixture {
         let script = self.path(&format!("{op}.sh"));
         std::fs::write(&script, body).expect("write script");
         UnitSpec {
+            retry_time_scale: 1.0,
             module: "m".into(),
             operation: op.into(),
             script,

@@ -46,6 +46,9 @@ pub struct UnitSpec {
     pub run_command: Option<RunCommandCheck>,
     /// Masks secret values in every log line and event.
     pub redactor: Arc<Redactor>,
+    /// Real seconds per Azure second for retry waits: 1 against Azure, the simulator's time
+    /// scale under `--simulate` (its Retry-After values and Azure's backoffs are Azure time).
+    pub retry_time_scale: f64,
 }
 
 /// How an operation ended, after its last attempt.
@@ -111,7 +114,7 @@ pub async fn run_unit(
             report.hint.clone_from(&found.hint);
         }
         let elapsed = first_started.elapsed();
-        let Some(plan) = retry::plan(
+        let Some(mut plan) = retry::plan(
             classification.as_ref(),
             &spec.retry,
             attempt,
@@ -120,6 +123,7 @@ pub async fn run_unit(
         ) else {
             return finish(&spec, &events, attempt, report);
         };
+        plan.delay = plan.delay.mul_f64(spec.retry_time_scale);
         if cancelled {
             report.status = OperationStatus::Interrupted;
             return finish(&spec, &events, attempt, report);

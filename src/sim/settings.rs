@@ -70,7 +70,7 @@ impl Settings {
         }
         Ok(Some(Self {
             dir: PathBuf::from(dir),
-            time_scale: number(&var, TIME_SCALE_VAR, DEFAULT_TIME_SCALE)?,
+            time_scale: time_scale(&var)?,
             seed: number(&var, SEED_VAR, 0.0)? as u64,
             write_burst: number(&var, WRITE_BURST_VAR, 200.0)?,
             write_refill: number(&var, WRITE_REFILL_VAR, 10.0)?,
@@ -93,6 +93,12 @@ impl Settings {
             faults: Vec::new(),
         }
     }
+}
+
+/// The time scale from `AVDEPLOY_SIM_TIME_SCALE` (default [`DEFAULT_TIME_SCALE`]): simulated Azure
+/// seconds times this are real seconds.
+pub fn time_scale(var: &impl Fn(&str) -> Option<String>) -> Result<f64, SimError> {
+    number(var, TIME_SCALE_VAR, DEFAULT_TIME_SCALE)
 }
 
 fn number(
