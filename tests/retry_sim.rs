@@ -156,6 +156,12 @@ fn transient_azure_errors_are_retried_and_the_module_completes() {
             .any(|l| l.contains("rc ") && l.contains("2 attempts")),
         "{status}"
     );
+    assert!(
+        status
+            .lines()
+            .any(|l| l.contains("nsg ") && l.contains("retried after throttled")),
+        "{status}"
+    );
 }
 
 #[test]

@@ -221,6 +221,9 @@ fn operation_row(op: &OperationJson, width: usize) -> String {
     );
     let attempts = plural(usize::try_from(op.attempts).unwrap_or(0), "attempt");
     let error = match (&op.error_class, &op.error) {
+        (Some(class), _) if op.status == OperationStatus::Completed => {
+            format!("retried after {class}")
+        }
         (Some(class), Some(error)) => format!("{class}: {error}"),
         (Some(class), None) => class.clone(),
         (None, Some(error)) => error.clone(),

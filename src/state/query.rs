@@ -110,6 +110,8 @@ impl Store {
     ///
     /// The summary shows the latest row of the operation, except that a completed attempt is
     /// not hidden by a later blocked or skipped row (matching [`Store::completed_operations`]).
+    /// Its error class is the latest attempt's, or else that of the run's last failed attempt,
+    /// so an operation that completed after retries still says what it retried.
     pub fn operation_summaries(&self) -> Result<Vec<OperationSummary>, StateError> {
         let mut found = self.latest_rows()?;
         let plan = self.last_run()?.map(|run| run.planned).unwrap_or_default();
@@ -149,7 +151,13 @@ impl Store {
                  LEFT JOIN latest_real lr ON lr.operation = l.operation
                  LEFT JOIN attempts r ON r.id = lr.id)
              SELECT a.module, a.operation, a.status, a.run_id, a.started_at, a.duration_ms,
-                    a.exit_code, a.error_class, a.error, a.log_path,
+                    a.exit_code,
+                    COALESCE(a.error_class, (
+                        SELECT f.error_class FROM attempts f
+                        WHERE f.run_id = a.run_id AND f.operation = a.operation
+                          AND f.error_class IS NOT NULL
+                        ORDER BY f.id DESC LIMIT 1)),
+                    a.error, a.log_path,
                     (SELECT COUNT(*) FROM attempts c
                      WHERE c.run_id = a.run_id AND c.operation = a.operation
                        AND c.status NOT IN {NOT_STARTED})
