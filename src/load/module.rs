@@ -129,18 +129,8 @@ fn entry(
             .get("duration")
             .and_then(|d| operation::durations(decoder, d, "module.operations.duration"))
             .unwrap_or_default();
-        if let Some(kind) = decoder.opt_string(fields, "type", "module.operations") {
-            match crate::model::duration::DurationKind::parse(&kind) {
-                Some(parsed) => duration.kind = parsed,
-                None => decoder.push(
-                    Diagnostic::error(
-                        "unknown-duration-type",
-                        decoder.at_span(kind.span),
-                        format!("unknown duration type `{}`", kind.value),
-                    )
-                    .with_help("use FAST, NORMAL or WAIT"),
-                ),
-            }
+        if let Some(kind) = operation::duration_kind(decoder, fields, "module.operations") {
+            duration.kind = kind;
         }
         durations.push((id.value.clone(), duration));
     }

@@ -117,18 +117,8 @@ pub fn durations(decoder: &mut Decoder<'_>, node: &Node, what: &str) -> Option<D
     let timeout = fields
         .get("timeout")
         .and_then(|n| positive(decoder, n, &format!("{what}.timeout")));
-    if let Some(kind) = decoder.opt_string(fields, "type", what) {
-        match DurationKind::parse(&kind) {
-            Some(parsed) => duration.kind = parsed,
-            None => decoder.push(
-                Diagnostic::error(
-                    "unknown-duration-type",
-                    decoder.at_span(kind.span),
-                    format!("unknown duration type `{}`", kind.value),
-                )
-                .with_help("use FAST, NORMAL or WAIT"),
-            ),
-        }
+    if let Some(kind) = duration_kind(decoder, fields, what) {
+        duration.kind = kind;
     }
     duration.expected = expected.unwrap_or(duration.expected);
     duration.timeout = timeout.unwrap_or(duration.timeout.max(duration.expected.saturating_mul(2)));
@@ -146,6 +136,27 @@ pub fn durations(decoder: &mut Decoder<'_>, node: &Node, what: &str) -> Option<D
         );
     }
     Some(duration)
+}
+
+/// `type:` of a duration (FAST, NORMAL, WAIT; SLOW from old documents); a finding when unknown.
+pub fn duration_kind(
+    decoder: &mut Decoder<'_>,
+    fields: Fields<'_>,
+    what: &str,
+) -> Option<DurationKind> {
+    let kind = decoder.opt_string(fields, "type", what)?;
+    let parsed = DurationKind::parse(&kind);
+    if parsed.is_none() {
+        decoder.push(
+            Diagnostic::error(
+                "unknown-duration-type",
+                decoder.at_span(kind.span),
+                format!("unknown duration type `{}`", kind.value),
+            )
+            .with_help("use FAST, NORMAL or WAIT"),
+        );
+    }
+    parsed
 }
 
 fn positive(decoder: &mut Decoder<'_>, node: &Node, what: &str) -> Option<u64> {
