@@ -9,7 +9,14 @@ use clap::{Args, Parser, Subcommand};
 /// az vm run-command). It runs them in order, in parallel wherever Azure allows it, with
 /// retries, timeouts, live progress, logs, and a state that survives crashes and can be resumed.
 #[derive(Debug, Parser)]
-#[command(name = "avdeploy", version, max_term_width = 100)]
+#[command(
+    name = "avdeploy",
+    version,
+    max_term_width = 100,
+    after_help = "Exit codes: 0 success, 1 an operation failed, 2 invalid input, 3 another run holds \
+                  the folder's lock, 130 interrupted.\nDocumentation: README.md and docs/ in the \
+                  source repository."
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -64,6 +71,14 @@ pub enum Command {
     /// with secrets shown as ***.
     Vars(JsonArg),
     /// Run a module, one of its operations, or `all` modules.
+    #[command(
+        long_about = "Run a module, one of its operations, or `all` modules.\n\nOperations run in \
+                      declared order; those sharing a parallel_group start together and the next \
+                      stage waits for all of them. Operations completed before are skipped (see \
+                      --force). Ctrl-C once stops new launches and waits for running operations; \
+                      twice kills them. State, logs and rendered scripts go to .avdeploy/ and \
+                      artifacts/."
+    )]
     Run(RunArgs),
     /// Run again what the last unfinished run did not complete (failed, timed out, interrupted,
     /// never started). Completed operations are never re-run.
