@@ -46,6 +46,7 @@ pub const ENGINE_VARIABLES: &[&str] = &[
 
 /// Runs every cross-file check.
 pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    id_characters(deployment, diagnostics);
     duplicate_operations(deployment, diagnostics);
     duplicate_modules(deployment, diagnostics);
     requirements(deployment, diagnostics);
@@ -55,6 +56,40 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     split_groups(deployment, diagnostics);
     check_types(deployment, diagnostics);
     msi_in_parallel_blocks(deployment, diagnostics);
+}
+
+/// Whether `id` can name files and lock keys: a letter or digit, then letters, digits, `.`, `_`
+/// and `-`. Ids become file names under `artifacts/`, so `/` or `..` must never reach them.
+pub fn is_safe_id(id: &str) -> bool {
+    id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn id_characters(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    let modules = deployment.modules.iter().map(|m| (m.file, &m.id, "module"));
+    let operations = deployment
+        .operations
+        .iter()
+        .map(|op| (op.file, &op.id, "operation"));
+    for (file, id, what) in modules.chain(operations) {
+        if !is_safe_id(&id.value) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-id",
+                    at(file, id.span),
+                    format!(
+                        "{what} id `{}` holds characters that cannot name a file",
+                        id.value
+                    ),
+                )
+                .with_help(
+                    "use letters, digits, `.`, `_` and `-`, starting with a letter or digit",
+                ),
+            );
+        }
+    }
 }
 
 fn at(file: usize, span: Span) -> Location {
