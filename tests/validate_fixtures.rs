@@ -171,6 +171,8 @@ fixture_tests! {
         "modules/m/module.yaml":8:11, "`third` is in parallel group 1 but declared after `second`", "next to each other";
     ids_that_cannot_name_a_file: "invalid-id", 1, "invalid-id", "error",
         "modules/m/operations/01-escape.yaml":2:7, "`../../escape` holds characters that cannot name a file", "letters, digits";
+    variables_that_would_change_how_bash_runs: "reserved-variable", 1, "reserved-variable", "error",
+        "config.yaml":3:11, "`BASH_ENV` would replace the operations' own `BASH_ENV`", "rename";
     parallel_msi_blocks_are_a_warning: "parallel-msi-blocks", 1, "parallel-msi-install", "warning",
         "modules/m/operations/02-second.yaml":2:7, "`chrome` and `adobe` both start an MSI install", "`apps:`";
     unknown_check_type_is_a_warning: "unknown-check-type", 1, "unknown-check-type", "warning",

@@ -12,6 +12,26 @@ pub const UNSAFE_CHARS: &[char] = &[
     '\'', '"', '$', '`', '\\', '\n', '\r', ';', '|', '&', '<', '>',
 ];
 
+/// Environment names a variable must not take: every variable is exported to bash operations,
+/// and these change how bash or the loader runs (`BASH_ENV` is sourced, `LD_PRELOAD` is loaded,
+/// `PATH` picks the `az` that runs), so a config value could otherwise execute code.
+pub const RESERVED: &[&str] = &[
+    "BASH_ENV",
+    "BASHOPTS",
+    "CDPATH",
+    "ENV",
+    "GLOBIGNORE",
+    "HOME",
+    "IFS",
+    "LD_LIBRARY_PATH",
+    "LD_PRELOAD",
+    "PATH",
+    "PROMPT_COMMAND",
+    "PS4",
+    "SHELL",
+    "SHELLOPTS",
+];
+
 /// Where a variable's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "from")]
@@ -73,8 +93,12 @@ impl Variables {
         self.vars.keys().map(String::as_str)
     }
 
-    /// Records a value published by an operation; secret when its name says so.
+    /// Records a value published by an operation; secret when its name says so. A [`RESERVED`]
+    /// name is ignored: it would change how later operations run.
     pub fn insert_output(&mut self, operation: &str, name: &str, value: &str) {
+        if RESERVED.contains(&name) {
+            return;
+        }
         self.insert(Variable {
             name: name.to_owned(),
             value: value.to_owned(),
@@ -329,6 +353,18 @@ mod tests {
         assert_eq!(
             path_name(&["session-hosts", "vm.size"]),
             "SESSION_HOSTS_VM_SIZE"
+        );
+    }
+
+    #[test]
+    fn outputs_with_reserved_names_are_ignored() {
+        let mut vars = Variables::default();
+        vars.insert_output("op", "PATH", "/tmp/evil");
+        vars.insert_output("op", "VNET_ID", "/subscriptions/x");
+        assert!(vars.get("PATH").is_none());
+        assert_eq!(
+            vars.get("VNET_ID").map(|v| v.value.as_str()),
+            Some("/subscriptions/x")
         );
     }
 }

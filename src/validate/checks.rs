@@ -47,6 +47,7 @@ pub const ENGINE_VARIABLES: &[&str] = &[
 /// Runs every cross-file check.
 pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     id_characters(deployment, diagnostics);
+    reserved_variables(deployment, diagnostics);
     duplicate_operations(deployment, diagnostics);
     duplicate_modules(deployment, diagnostics);
     requirements(deployment, diagnostics);
@@ -56,6 +57,29 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     split_groups(deployment, diagnostics);
     check_types(deployment, diagnostics);
     msi_in_parallel_blocks(deployment, diagnostics);
+}
+
+fn reserved_variables(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    for variable in deployment.variables.iter() {
+        if !variables::RESERVED.contains(&variable.name.as_str()) {
+            continue;
+        }
+        let location = variable.location.unwrap_or(Location {
+            file: deployment.config_file,
+            span: None,
+        });
+        diagnostics.push(
+            Diagnostic::error(
+                "reserved-variable",
+                location,
+                format!(
+                    "variable `{}` would replace the operations' own `{}` environment variable",
+                    variable.name, variable.name
+                ),
+            )
+            .with_help("rename the config key (every variable is exported to bash operations)"),
+        );
+    }
 }
 
 /// Whether `id` can name files and lock keys: a letter or digit, then letters, digits, `.`, `_`
