@@ -18,24 +18,7 @@ fn run_operation(spec: &ScriptSpec) -> (Vec<String>, i32) {
         "vm create -g rg -n vm --image Win11 --admin-username avd --admin-password Pa55-word-long",
     );
     let wrapped = sentinel::wrap(&ps::generate(spec)).expect("the script wraps");
-    let file = sim.dir.parent().expect("sim root").join("script.ps1");
-    std::fs::write(&file, wrapped).expect("write script");
-    let scripts = format!("@{}", file.display());
-    let answer = sim.json_args(&[
-        "vm",
-        "run-command",
-        "invoke",
-        "-g",
-        "rg",
-        "-n",
-        "vm",
-        "--command-id",
-        "RunPowerShellScript",
-        "--scripts",
-        &scripts,
-        "-o",
-        "json",
-    ]);
+    let answer = sim.run_script("rg", "vm", &wrapped);
     let transcript = response::parse(&answer.to_string()).expect("the answer parses");
     let code = sentinel::parse(&transcript.stdout).expect("the sentinel is the last line");
     let mut lines: Vec<String> = transcript.stdout.lines().map(str::to_owned).collect();

@@ -294,22 +294,7 @@ fn run_command_echoes_the_script_and_honours_the_sentinel() {
         "Write-Host '[START] install'\nif ($bad) {\n  Write-Host '[ERROR] hidden'\n  exit 1\n}\nWrite-Output \"[SUCCESS] done\"\nexit 3010\n",
     )
     .unwrap();
-    let file = sim.dir.parent().unwrap().join("script.ps1");
-    std::fs::write(&file, script).unwrap();
-    let at = format!("@{}", file.display());
-    let out = sim.json_args(&[
-        "vm",
-        "run-command",
-        "invoke",
-        "-g",
-        "rg",
-        "-n",
-        "vm",
-        "--command-id",
-        "RunPowerShellScript",
-        "--scripts",
-        &at,
-    ]);
+    let out = sim.run_script("rg", "vm", &script);
     assert_eq!(out["value"][0]["code"], "ComponentStatus/StdOut/succeeded");
     assert_eq!(
         out["value"][0]["message"],

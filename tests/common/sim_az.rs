@@ -88,6 +88,27 @@ impl Sim {
         serde_json::from_slice(&out.stdout).expect("json output")
     }
 
+    /// `az vm run-command invoke` of `script` (sent as `@file`) on VM `vm` of group `rg`; returns
+    /// the JSON answer.
+    pub(crate) fn run_script(&self, rg: &str, vm: &str, script: &str) -> serde_json::Value {
+        let file = self.dir.parent().expect("sim root").join("script.ps1");
+        std::fs::write(&file, script).expect("write script");
+        let at = format!("@{}", file.display());
+        self.json_args(&[
+            "vm",
+            "run-command",
+            "invoke",
+            "-g",
+            rg,
+            "-n",
+            vm,
+            "--command-id",
+            "RunPowerShellScript",
+            "--scripts",
+            &at,
+        ])
+    }
+
     /// Polls `condition` until it holds or `timeout` passes.
     pub(crate) fn wait_until(
         &self,
