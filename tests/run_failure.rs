@@ -74,7 +74,7 @@ fn a_failure_lets_its_stage_finish_then_stops_the_module() {
     let failed = position("[x] Operation bad failed (exit code: 3)\n");
     let completed = position("[v] Operation good completed successfully\n");
     let group = position("[x] Parallel group failed - one or more operations failed\n");
-    let skipped = position("[-] Operation later skipped: not run: `bad` did not complete\n");
+    let skipped = position("[-] Operation later skipped: `bad` did not complete\n");
     assert!(
         failed < group && completed < group && group < skipped,
         "{text}"

@@ -321,8 +321,8 @@ impl<'a> Run<'a> {
         } else if status != OperationStatus::Interrupted {
             self.failed = true;
         }
-        let reason = (status != OperationStatus::Completed)
-            .then(|| format!("not run: `{}` did not complete", op.id));
+        let reason =
+            (status != OperationStatus::Completed).then(|| format!("`{}` did not complete", op.id));
         self.close_stage(index, on_event);
         self.release(index, reason.as_deref(), on_event);
     }
@@ -375,9 +375,9 @@ impl<'a> Run<'a> {
     /// After an interrupt (or with nothing left to run): what never started is skipped.
     fn skip_remaining(&mut self, on_event: &mut dyn FnMut(RunEvent)) {
         let reason = if self.interrupted {
-            "not run: the run was interrupted"
+            "the run was interrupted"
         } else {
-            "not run: the run stopped"
+            "the run stopped"
         };
         for index in 0..self.slots.len() {
             if self.slots[index] == Slot::Pending {
