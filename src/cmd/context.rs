@@ -1,7 +1,6 @@
 //! What most commands start with: the deployment loaded and checked, findings printed.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 
 use crate::cli::GlobalArgs;
 use crate::error::Error;
@@ -11,18 +10,13 @@ use crate::model::operation::Operation;
 use crate::validate::diagnostic::Diagnostic;
 use crate::validate::{checks, render};
 
-/// The deployment folder, as given (the loader makes it absolute).
-pub fn root(global: &GlobalArgs) -> PathBuf {
-    global.dir.clone()
-}
-
 /// Loads the deployment and runs every check; returns the deployment and all findings, sorted.
 pub fn load_checked(global: &GlobalArgs) -> Result<(Deployment, Vec<Diagnostic>), Error> {
     let env = |name: &str| std::env::var(name).ok();
     let Loaded {
         deployment,
         mut diagnostics,
-    } = deployment::load(&root(global), &global.config, &env)?;
+    } = deployment::load(&global.dir, &global.config, &env)?;
     checks::check(&deployment, &mut diagnostics);
     Ok((deployment, diagnostics.into_sorted()))
 }

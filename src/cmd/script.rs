@@ -4,7 +4,7 @@
 use crate::cli::{GlobalArgs, ScriptArgs};
 use crate::cmd::context;
 use crate::error::Error;
-use crate::exec::launcher::render_spec;
+use crate::exec::launcher::powershell;
 use crate::model::operation::{Action, PowerShell};
 use crate::model::variables::Context;
 
@@ -17,21 +17,18 @@ pub fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
         vars.render(text, context)
             .unwrap_or_else(|_| text.to_owned())
     };
+    // A placeholder that cannot be rendered yet (an output of an earlier operation) is shown as
+    // written.
     let script = match &op.action {
         Action::Bash { command } => render(command, Context::Script),
-        Action::RunCommand(rc) => match &rc.script {
-            PowerShell::Content { content, .. } => render(content, Context::PowerShell),
-            PowerShell::Generated(spec) => {
-                crate::ps::generate(&render_spec(spec, vars).unwrap_or_else(|_| (**spec).clone()))
-            }
-        },
+        Action::RunCommand(rc) => {
+            powershell(&rc.script, vars).unwrap_or_else(|_| match &rc.script {
+                PowerShell::Content { content, .. } => content.value.clone(),
+                PowerShell::Generated(spec) => crate::ps::generate(spec),
+            })
+        }
     };
-    let secrets: Vec<String> = vars
-        .iter()
-        .filter(|v| v.secret)
-        .map(|v| v.value.clone())
-        .collect();
-    let text = crate::ps::redact_script(&script, &secrets);
+    let text = crate::ps::redact_script(&script, &vars.secret_values());
     std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(crate::exit_code::SUCCESS)
 }

@@ -53,11 +53,7 @@ impl Launcher<'_> {
         env.push(("AVD_RUN_ID".into(), self.run_id.clone()));
         env.push(("AVD_OPERATION_ID".into(), op.id.value.clone()));
         env.push(("AVD_OUTPUT_FILE".into(), output_file.display().to_string()));
-        let secret_names: Vec<&str> = vars
-            .iter()
-            .filter(|v| v.secret)
-            .map(|v| v.name.as_str())
-            .collect();
+        let secret_names: Vec<&str> = vars.secrets().map(|v| v.name.as_str()).collect();
         env.push(("AVD_SECRET_NAMES".into(), secret_names.join(" ")));
         env.push((
             "AVD_EXPECTED_SECONDS".into(),
@@ -81,26 +77,14 @@ impl Launcher<'_> {
         };
         let vm = value(&rc.vm)?;
         let resource_group = value(&rc.resource_group)?;
-        let script = match &rc.script {
-            PowerShell::Content { content, .. } => vars
-                .render(content, Context::PowerShell)
-                .map_err(|e| render_failure(op, &e))?,
-            PowerShell::Generated(spec) => {
-                crate::ps::generate(&render_spec(spec, vars).map_err(|e| render_failure(op, &e))?)
-            }
-        };
+        let script = powershell(&rc.script, vars).map_err(|e| render_failure(op, &e))?;
         // A managed run command reports the real exit code: only `invoke` needs the sentinel.
         let wrapped = match rc.mode {
             RunCommandMode::Invoke => sentinel::wrap(&script)
                 .map_err(|e| format!("cannot wrap the PowerShell script: {e}"))?,
             RunCommandMode::Managed => script,
         };
-        let secrets: Vec<String> = vars
-            .iter()
-            .filter(|v| v.secret)
-            .map(|v| v.value.clone())
-            .collect();
-        let on_disk = crate::ps::redact_script(&wrapped, &secrets);
+        let on_disk = crate::ps::redact_script(&wrapped, &vars.secret_values());
         let ps_path = self
             .artifacts()
             .join("scripts")
@@ -216,8 +200,17 @@ fn render_failure(op: &Operation, errors: &[RenderError]) -> String {
     format!("cannot render `{}`: {}", op.id.value, reasons.join("; "))
 }
 
+/// The PowerShell a run-command operation sends, with variables substituted (before the
+/// exit-code wrapper).
+pub fn powershell(script: &PowerShell, vars: &Variables) -> Result<String, Vec<RenderError>> {
+    match script {
+        PowerShell::Content { content, .. } => vars.render(content, Context::PowerShell),
+        PowerShell::Generated(spec) => Ok(crate::ps::generate(&render_spec(spec, vars)?)),
+    }
+}
+
 /// Substitutes variables in every text of a generated-script spec; the generator quotes them.
-pub fn render_spec(spec: &ScriptSpec, vars: &Variables) -> Result<ScriptSpec, Vec<RenderError>> {
+fn render_spec(spec: &ScriptSpec, vars: &Variables) -> Result<ScriptSpec, Vec<RenderError>> {
     let render = |text: &str| vars.render(text, Context::Value);
     let mut out = spec.clone();
     if let Some(apps) = &mut out.apps {

@@ -59,6 +59,8 @@ struct Run<'a> {
     /// Why a pending operation will be skipped once all its predecessors are done.
     doomed: Vec<Option<String>>,
     held: HashSet<String>,
+    /// How many units are running now.
+    running: usize,
     completed: HashSet<String>,
     requests: Vec<Option<UnboundedSender<UnitRequest>>>,
     stage_started: Vec<Vec<bool>>,
@@ -88,12 +90,11 @@ pub async fn execute(
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(usize, UnitOutcome)>();
     let catalog = Arc::clone(&run.settings.catalog);
-    let mut running = 0usize;
     loop {
         if !run.interrupted {
-            running += run.launch(prepare, &catalog, &events_tx, &done_tx, on_event);
+            run.launch(prepare, &catalog, &events_tx, &done_tx, on_event);
         }
-        if running == 0 {
+        if run.running == 0 {
             break;
         }
         tokio::select! {
@@ -103,10 +104,9 @@ pub async fn execute(
                 while let Ok(event) = events_rx.try_recv() {
                     on_event(event);
                 }
-                running -= 1;
                 run.finish(index, outcome, on_event);
             }
-            Some(interrupt) = interrupts.recv() => run.interrupt(interrupt, running, on_event),
+            Some(interrupt) = interrupts.recv() => run.interrupt(interrupt, on_event),
         }
     }
     while let Ok(event) = events_rx.try_recv() {
@@ -159,6 +159,7 @@ impl<'a> Run<'a> {
             ready,
             doomed: vec![None; n],
             held: HashSet::new(),
+            running: 0,
             completed: HashSet::new(),
             requests: vec![None; n],
             stage_started,
@@ -169,8 +170,7 @@ impl<'a> Run<'a> {
     }
 
     /// Starts every ready operation that the throttle and locks allow, in plan order, and
-    /// resolves ready operations that need no process (already completed, blocked). Returns how
-    /// many units were spawned.
+    /// resolves ready operations that need no process (already completed, blocked).
     fn launch(
         &mut self,
         prepare: &mut dyn Prepare,
@@ -178,12 +178,10 @@ impl<'a> Run<'a> {
         events: &UnboundedSender<RunEvent>,
         done: &UnboundedSender<(usize, UnitOutcome)>,
         on_event: &mut dyn FnMut(RunEvent),
-    ) -> usize {
-        let mut spawned = 0;
+    ) {
         loop {
-            let running = self.slots.iter().filter(|s| **s == Slot::Running).count();
-            let Some(index) = self.next_startable(running) else {
-                return spawned;
+            let Some(index) = self.next_startable() else {
+                return;
             };
             self.ready.remove(&index);
             self.announce_stage(index, on_event);
@@ -208,10 +206,7 @@ impl<'a> Run<'a> {
                 continue;
             }
             match prepare.prepare(op, &self.vars) {
-                Ok(spec) => {
-                    self.spawn(index, spec, catalog, events, done);
-                    spawned += 1;
-                }
+                Ok(spec) => self.spawn(index, spec, catalog, events, done),
                 Err(message) => {
                     self.resolve(index, OperationStatus::Failed, Some(&message), on_event)
                 }
@@ -221,13 +216,13 @@ impl<'a> Run<'a> {
 
     /// The first ready operation (plan order) whose locks are free, if a throttle slot is free.
     /// Ready operations that will not spawn a process are returned regardless of the throttle.
-    fn next_startable(&self, running: usize) -> Option<usize> {
+    fn next_startable(&self) -> Option<usize> {
         self.ready.iter().copied().find(|&i| {
             let op = &self.plan.ops[i];
             let no_process =
                 !self.settings.force && self.settings.completed_before.contains(&op.id);
             no_process
-                || (running < self.settings.throttle
+                || (self.running < self.settings.throttle
                     && op.locks.iter().all(|l| !self.held.contains(l)))
         })
     }
@@ -256,6 +251,7 @@ impl<'a> Run<'a> {
         let (request_tx, request_rx) = mpsc::unbounded_channel();
         self.requests[index] = Some(request_tx);
         self.slots[index] = Slot::Running;
+        self.running += 1;
         self.held.extend(self.plan.ops[index].locks.iter().cloned());
         let catalog = Arc::clone(catalog);
         let events = events.clone();
@@ -268,6 +264,7 @@ impl<'a> Run<'a> {
 
     /// A unit finished: record its outputs, free its locks, settle its successors.
     fn finish(&mut self, index: usize, outcome: UnitOutcome, on_event: &mut dyn FnMut(RunEvent)) {
+        self.running -= 1;
         let op = &self.plan.ops[index];
         for lock in &op.locks {
             self.held.remove(lock);
@@ -389,13 +386,9 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn interrupt(
-        &mut self,
-        interrupt: Interrupt,
-        running: usize,
-        on_event: &mut dyn FnMut(RunEvent),
-    ) {
+    fn interrupt(&mut self, interrupt: Interrupt, on_event: &mut dyn FnMut(RunEvent)) {
         self.interrupted = true;
+        let running = self.running;
         let request = match interrupt {
             Interrupt::First => {
                 on_event(RunEvent::InterruptRequested { running });

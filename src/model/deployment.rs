@@ -66,13 +66,15 @@ impl Deployment {
         self.by_id.get(id).map(|&i| &self.operations[i])
     }
 
-    /// The operation with this id, or whose file stem is `name` within `module` (or anywhere).
-    pub fn find_operation(&self, name: &str, module: Option<&str>) -> Option<&Operation> {
-        self.operation(name).or_else(|| {
-            self.operations
-                .iter()
-                .find(|op| op.stem == name && module.is_none_or(|m| op.module == m))
-        })
+    /// The operation of `module` with this id, or whose file stem is `name`.
+    pub fn module_operation(&self, module: &str, name: &str) -> Option<&Operation> {
+        self.operation(name)
+            .filter(|op| op.module == module)
+            .or_else(|| {
+                self.operations
+                    .iter()
+                    .find(|op| op.stem == name && op.module == module)
+            })
     }
 
     /// The operations of a module in declared order (entries without a file are skipped).

@@ -108,9 +108,19 @@ impl Variables {
         });
     }
 
+    /// The secret variables.
+    pub fn secrets(&self) -> impl Iterator<Item = &Variable> {
+        self.iter().filter(|v| v.secret)
+    }
+
+    /// The secret values, for redacting generated scripts.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.secrets().map(|v| v.value.clone()).collect()
+    }
+
     /// A redactor for every secret value.
     pub fn redactor(&self) -> Redactor {
-        Redactor::new(self.iter().filter(|v| v.secret).map(|v| v.value.clone()))
+        Redactor::new(self.secrets().map(|v| v.value.clone()))
     }
 
     /// `(name, value)` pairs to export to an operation's environment.

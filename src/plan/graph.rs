@@ -159,8 +159,7 @@ pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError
         Target::Operation { module, operation } => {
             let module = find_module(deployment, module)?;
             let op = deployment
-                .find_operation(operation, Some(&module.id.value))
-                .filter(|op| op.module == module.id.value)
+                .module_operation(&module.id.value, operation)
                 .ok_or_else(|| PlanError::UnknownOperation {
                     module: module.id.value.clone(),
                     name: operation.clone(),
