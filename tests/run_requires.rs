@@ -106,3 +106,28 @@ fn outputs_published_in_the_same_run_are_used() {
         "/subscriptions/s/vnets/v1|/subscriptions/s/vnets/v1\n"
     );
 }
+
+#[test]
+fn outputs_of_a_failed_operation_are_not_passed_on() {
+    let deploy = Deploy::new()
+        .config("app:\n  name: \"demo\"\n")
+        .module(
+            "m",
+            &module_yaml("m", &[("half", Some(1)), ("other", Some(1))]),
+        )
+        .module("n", &module_yaml("n", &[("reader", None)]))
+        .operation(
+            "m",
+            "half",
+            &bash_op("half", 30, "echo '[OUTPUT] HALF_ID=partial'\nexit 1"),
+        )
+        .operation("m", "other", &bash_op("other", 30, "true"))
+        .operation(
+            "n",
+            "reader",
+            &bash_op("reader", 30, "echo \"${HALF_ID:-unset}\" > reader-saw"),
+        );
+    deploy.cmd(&["run", "m"]).assert().code(1);
+    deploy.cmd(&["run", "n"]).assert().success();
+    assert_eq!(deploy.read("reader-saw"), "unset\n");
+}

@@ -270,8 +270,11 @@ impl<'a> Run<'a> {
             self.held.remove(lock);
         }
         self.requests[index] = None;
-        for (name, value) in &outcome.outputs {
-            self.vars.insert_output(&op.id, name, value);
+        // Only a completed operation's values are trusted by later operations.
+        if outcome.status == OperationStatus::Completed {
+            for (name, value) in &outcome.outputs {
+                self.vars.insert_output(&op.id, name, value);
+            }
         }
         self.settle(index, outcome.status, on_event);
     }

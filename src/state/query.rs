@@ -38,12 +38,20 @@ impl Store {
             .map_err(StateError::sql(action))
     }
 
-    /// Every published output (the latest value per operation and name), in publication order.
+    /// Every published output (the latest value per operation and name) whose operation completed
+    /// in the run that published it, in publication order: a failed attempt's values are never
+    /// passed on.
     pub fn outputs(&self) -> Result<Vec<PublishedOutput>, StateError> {
         let action = "read the published outputs";
         let mut stmt = self
             .conn
-            .prepare("SELECT operation, name, value FROM outputs ORDER BY published_at, rowid")
+            .prepare(
+                "SELECT o.operation, o.name, o.value FROM outputs o
+                 WHERE EXISTS (SELECT 1 FROM attempts a
+                               WHERE a.operation = o.operation AND a.run_id = o.run_id
+                                 AND a.status = 'completed')
+                 ORDER BY o.published_at, o.rowid",
+            )
             .map_err(StateError::sql(action))?;
         let rows = stmt
             .query_map([], |row| {
