@@ -15,14 +15,14 @@ pub fn run(global: &GlobalArgs, args: &ResumeArgs) -> Result<i32, Error> {
     let deployment = context::load_valid(global, false)?;
     let dir = state_dir(&deployment.root);
     let lock = DeploymentLock::acquire(&dir)?;
-    let store = run::open_store(&deployment.root, &lock, run::kill_grace()?)?;
+    let grace = run::kill_grace()?;
+    let store = run::open_store(&deployment.root, &lock, grace)?;
     let Some(last) = store.last_unfinished_run()? else {
         println!("Nothing to resume: no unfinished run.");
         return Ok(exit_code::SUCCESS);
     };
     let completed = store.completed_operations()?;
     let resume = resume_plan(&last, &completed);
-    drop(store);
     if resume.to_run.is_empty() {
         println!(
             "Nothing to resume: every operation of run {} is completed.",
@@ -55,8 +55,9 @@ pub fn run(global: &GlobalArgs, args: &ResumeArgs) -> Result<i32, Error> {
         throttle: args.throttle.map_or(last.throttle.max(1), usize::from),
         force: false,
         simulate: args.simulate,
+        grace,
     };
-    run::execute(&deployment, &plan, &lock, options)
+    run::execute(&deployment, &plan, store, options)
 }
 
 /// Asks on a terminal; without one, only `--yes` proceeds.

@@ -35,6 +35,8 @@ pub struct ExecOptions {
     pub force: bool,
     /// Run against the Azure simulator.
     pub simulate: bool,
+    /// Time between SIGTERM and SIGKILL when an operation is stopped.
+    pub grace: Duration,
 }
 
 /// Runs `run`.
@@ -47,8 +49,10 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> Result<i32, Error> {
         throttle: usize::from(args.throttle),
         force: args.force || matches!(target, Target::Operation { .. }),
         simulate: args.simulate,
+        grace: kill_grace()?,
     };
-    execute(&deployment, &plan, &lock, options)
+    let store = open_store(&deployment.root, &lock, options.grace)?;
+    execute(&deployment, &plan, store, options)
 }
 
 /// The deployment's `.avdeploy` folder.
@@ -56,16 +60,15 @@ pub fn state_dir(root: &Path) -> PathBuf {
     root.join(".avdeploy")
 }
 
-/// Executes `plan` while holding `lock`, and returns the exit code.
+/// Executes `plan` with the state `store` (opened under the deployment lock, which the caller
+/// holds until this returns), and returns the exit code.
 pub fn execute(
     deployment: &Deployment,
     plan: &Plan,
-    lock: &DeploymentLock,
+    store: Store,
     options: ExecOptions,
 ) -> Result<i32, Error> {
     let root = &deployment.root;
-    let grace = kill_grace()?;
-    let store = open_store(root, lock, grace)?;
     let completed_before = store.completed_operations()?;
     let mut vars = deployment.variables.clone();
     for output in store.outputs()? {
@@ -100,7 +103,7 @@ pub fn execute(
         deployment,
         run_id: new_run_id(),
         extra_env: simulator_env(root, options.simulate)?,
-        grace,
+        grace: options.grace,
         retry_time_scale: retry_time_scale(options.simulate)?,
     };
     let settings = RunSettings {
