@@ -21,14 +21,14 @@ impl Deploy {
         }
     }
 
-    /// A copy of `examples/quickstart`.
+    /// The example deployment (`examples/quickstart`, as built into the binary), without what a
+    /// run of it may have left in the repository.
     pub(crate) fn quickstart() -> Self {
-        let deploy = Self::new();
-        copy_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart"),
-            deploy.path(),
-        );
-        deploy
+        avdeploy::catalog::QUICKSTART
+            .iter()
+            .fold(Self::new(), |deploy, file| {
+                deploy.file(file.path, file.text)
+            })
     }
 
     /// The folder.
@@ -144,19 +144,6 @@ pub(crate) fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) -> bo
         std::thread::sleep(Duration::from_millis(20));
     }
     check()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create folder");
-    for entry in std::fs::read_dir(from).expect("read folder") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy file");
-        }
-    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
