@@ -17,7 +17,7 @@ use crate::state::store::{Store, parse_time};
 const NOT_STARTED: &str = "('blocked', 'skipped', 'pending')";
 
 const RUN_COLUMNS: &str =
-    "id, target, started_at, finished_at, outcome, duration_ms, throttle, pid";
+    "id, target, started_at, finished_at, outcome, duration_ms, throttle, pid, events_lost";
 
 impl Store {
     /// Operations whose latest attempt, in any run, completed. Rows of operations that never
@@ -210,6 +210,7 @@ struct RawRun {
     duration_ms: Option<i64>,
     throttle: i64,
     pid: i64,
+    events_lost: i64,
 }
 
 impl RawRun {
@@ -223,6 +224,7 @@ impl RawRun {
             duration_ms: row.get(5)?,
             throttle: row.get(6)?,
             pid: row.get(7)?,
+            events_lost: row.get(8)?,
         })
     }
 
@@ -243,6 +245,7 @@ impl RawRun {
             duration_ms: self.duration_ms.and_then(|ms| u64::try_from(ms).ok()),
             throttle: usize::try_from(self.throttle).unwrap_or(0),
             pid: u32::try_from(self.pid).unwrap_or(0),
+            events_lost: u64::try_from(self.events_lost).unwrap_or(0),
             id: self.id,
             target: self.target,
             planned,
