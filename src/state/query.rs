@@ -80,7 +80,13 @@ impl Store {
     }
 
     fn find_run(&self, filter: &str, action: &str) -> Result<Option<RunRecord>, StateError> {
-        let sql = format!("SELECT {RUN_COLUMNS} FROM runs {filter} ORDER BY seq DESC LIMIT 1");
+        // `events_lost` came with schema version 3.
+        let columns = if self.schema >= 3 {
+            RUN_COLUMNS.to_owned()
+        } else {
+            RUN_COLUMNS.replace("events_lost", "0 AS events_lost")
+        };
+        let sql = format!("SELECT {columns} FROM runs {filter} ORDER BY seq DESC LIMIT 1");
         let raw = self
             .conn
             .query_row(&sql, [], RawRun::from_row)

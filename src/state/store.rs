@@ -34,6 +34,9 @@ pub struct Store {
     path: PathBuf,
     recovered: Vec<LeftRunning>,
     notices: Vec<String>,
+    /// The schema version of the file: older ones are read as they are, never upgraded, by a
+    /// read-only open.
+    pub(crate) schema: i64,
 }
 
 /// An attempt a dead engine left `running`, now recorded as `interrupted`. Its process group may
@@ -81,6 +84,7 @@ impl Store {
             path,
             recovered: Vec::new(),
             notices,
+            schema: current_version(),
         };
         store.recovered = store.recover_interrupted()?;
         store.keep_reserve();
@@ -109,7 +113,8 @@ impl Store {
     }
 
     /// Opens the state database for reading only, for `status` while a run may be writing.
-    /// `None` when the deployment has no state yet. Never modifies the file.
+    /// `None` when the deployment has no state yet. Never modifies the file: an older schema is
+    /// read as it is.
     pub fn open_read_only(state_dir: &Path) -> Result<Option<Store>, StateError> {
         let path = state_dir.join(STATE_DB);
         match std::fs::metadata(&path) {
@@ -129,14 +134,12 @@ impl Store {
         if found == 0 {
             return Ok(None);
         }
-        if found < current_version() {
-            return Err(StateError::OlderSchema { path, found });
-        }
         Ok(Some(Store {
             conn,
             path,
             recovered: Vec::new(),
             notices: Vec::new(),
+            schema: found,
         }))
     }
 
