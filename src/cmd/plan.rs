@@ -72,6 +72,8 @@ pub struct OpJson {
     pub expected_seconds: u64,
     /// Exclusive locks it holds.
     pub locks: Vec<String>,
+    /// Whether its `when:` is false with the config's values: it will be skipped.
+    pub when_false: bool,
 }
 
 /// Builds the plan document.
@@ -106,6 +108,7 @@ pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
                                 id: plan.ops[i].id.clone(),
                                 expected_seconds: plan.ops[i].expected.as_secs(),
                                 locks: plan.ops[i].locks.clone(),
+                                when_false: plan.ops[i].when_false,
                             })
                             .collect(),
                     })
@@ -178,11 +181,12 @@ pub fn render(doc: &PlanJson) -> String {
                 } else {
                     format!("  locks: {}", op.locks.join(", "))
                 };
-                out.push_str(&format!(
-                    "            - {} ({}){locks}\n",
-                    op.id,
+                let expected = if op.when_false {
+                    "skipped, when: false".to_owned()
+                } else {
                     secs(op.expected_seconds)
-                ));
+                };
+                out.push_str(&format!("            - {} ({expected}){locks}\n", op.id));
             }
         }
         out.push_str(&format!(
