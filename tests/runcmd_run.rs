@@ -297,13 +297,19 @@ fn scripts_reach_az_as_a_file_in_a_private_folder_never_on_its_command_line() {
     assert!(cmdlines.contains("run-command invoke"), "{cmdlines}");
     assert!(cmdlines.contains("run-command create"), "{cmdlines}");
     for secret in SECRETS {
-        assert!(!cmdlines.contains(secret), "{secret} on a command line:\n{cmdlines}");
+        assert!(
+            !cmdlines.contains(secret),
+            "{secret} on a command line:\n{cmdlines}"
+        );
     }
     let files: Vec<String> = read("files").lines().map(str::to_owned).collect();
     assert_eq!(files.len(), 3, "one @file per script sent: {files:?}");
     assert_eq!(read("modes").lines().collect::<Vec<_>>(), ["700"; 3]);
     // The two scripts holding the key did carry it to az: through the file, not the command line.
-    assert_eq!(read("secret_in_file").lines().collect::<Vec<_>>(), ["1", "0", "1"]);
+    assert_eq!(
+        read("secret_in_file").lines().collect::<Vec<_>>(),
+        ["1", "0", "1"]
+    );
     for file in &files {
         let folder = std::path::Path::new(file).parent().expect("a folder");
         assert!(!folder.exists(), "{} is left behind", folder.display());
