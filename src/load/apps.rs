@@ -9,6 +9,7 @@ use crate::ps::spec::{
     AppItem, AppsSpec, Block, DEFAULT_DOWNLOAD_DIR, DEFAULT_THROTTLE, DEFAULT_TIMEOUT_SECS,
     Install, InstallKind, ScriptSpec, ToolStep,
 };
+use crate::validate::diagnostic::Diagnostic;
 
 const APPS_KEYS: &[&str] = &["download_throttle", "download_dir", "items", "items_from"];
 const ITEM_KEYS: &[&str] = &[
@@ -56,11 +57,11 @@ pub fn decode(
     {
         if let Some(throttle) = decoder.opt_number(apps, "download_throttle", "operation.apps") {
             match u32::try_from(throttle.value) {
-                Ok(value @ 1..) => spec.throttle = value,
+                Ok(value @ 1..=64) => spec.throttle = value,
                 _ => decoder.error(
                     "invalid-throttle",
                     node,
-                    "apps.download_throttle must be at least 1",
+                    "apps.download_throttle must be 1 to 64",
                     "use 3 to 5 concurrent downloads on Azure VMs",
                 ),
             }
@@ -135,6 +136,9 @@ fn items_from(decoder: &mut Decoder<'_>, from: &Node, config: ConfigTree<'_>) ->
         .collect()
 }
 
+/// The longest an apps item's download or install may be given: a day.
+const MAX_ITEM_TIMEOUT_SECS: u64 = 24 * 3600;
+
 fn app_item(decoder: &mut Decoder<'_>, node: &Node) -> Option<AppItem> {
     let fields = decoder.fields(node, "an apps item", ITEM_KEYS)?;
     let what = "an apps item";
@@ -145,7 +149,25 @@ fn app_item(decoder: &mut Decoder<'_>, node: &Node) -> Option<AppItem> {
         .and_then(|n| u64::try_from(n.value).ok());
     let timeout_secs = decoder
         .opt_number(fields, "timeout", what)
-        .and_then(|n| u64::try_from(n.value).ok())
+        .and_then(|n| {
+            let seconds = u64::try_from(n.value)
+                .ok()
+                .filter(|s| (1..=MAX_ITEM_TIMEOUT_SECS).contains(s));
+            if seconds.is_none() {
+                decoder.push(
+                    Diagnostic::error(
+                        "invalid-timeout",
+                        decoder.at_span(n.span),
+                        format!(
+                            "an apps item timeout must be 1 to {MAX_ITEM_TIMEOUT_SECS} seconds, found {}",
+                            n.value
+                        ),
+                    )
+                    .with_help("e.g. `timeout: 1800` for half an hour"),
+                );
+            }
+            seconds
+        })
         .unwrap_or(DEFAULT_TIMEOUT_SECS);
     let download_step = fields.get("download_step").and_then(|step| {
         let step = decoder.fields(step, "apps item download_step", &["command", "args"])?;
