@@ -14,7 +14,7 @@ use crate::exec::process::{self, AttemptEnd};
 use crate::exec::run_command;
 use crate::exec::status::OperationStatus;
 use crate::exec::unit::{UnitRequest, UnitSpec};
-use crate::redact::Redactor;
+use avdeploy_wire::redact::Redactor;
 
 /// What one attempt came to.
 #[derive(Debug)]

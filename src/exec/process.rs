@@ -234,7 +234,7 @@ mod tests {
     use crate::exec::status::OperationStatus;
     use crate::exec::test_support::{Fixture, Running, eventually, file_appears, read_pid, run};
     use crate::exec::unix::is_alive;
-    use crate::redact::Redactor;
+    use avdeploy_wire::redact::Redactor;
 
     #[tokio::test]
     async fn exit_codes_become_statuses() {

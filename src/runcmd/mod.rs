@@ -2,5 +2,4 @@
 
 pub mod managed;
 pub mod response;
-pub mod sentinel;
 pub mod target;

@@ -4,14 +4,14 @@
 
 use serde_json::{Value, json};
 
-use crate::sim::call::{Call, Outcome};
-use crate::sim::calls;
-use crate::sim::catalog::{RUN_COMMAND_DEFAULT_SECONDS, by_path};
-use crate::sim::clock;
-use crate::sim::failure::AzFailure;
-use crate::sim::resource::{Address, PRIVATE, public};
-use crate::sim::runcommand::{self, OUTPUT_LIMIT, tail};
-use crate::sim::store::{Busy, Record};
+use crate::call::{Call, Outcome};
+use crate::calls;
+use crate::catalog::{RUN_COMMAND_DEFAULT_SECONDS, by_path};
+use crate::clock;
+use crate::failure::AzFailure;
+use crate::resource::{Address, PRIVATE, public};
+use crate::runcommand::{self, OUTPUT_LIMIT, tail};
+use crate::store::{Busy, Record};
 
 /// Azure keeps at most this many run commands per VM.
 pub const MAX_PER_VM: usize = 25;

@@ -4,11 +4,11 @@
 
 use serde_json::{Value, json};
 
-use crate::runcmd::sentinel;
-use crate::sim::call::{Call, Exclusive, Outcome};
-use crate::sim::catalog::{RUN_COMMAND_DEFAULT_SECONDS, by_path};
-use crate::sim::failure::AzFailure;
-use crate::sim::resource::Address;
+use crate::call::{Call, Exclusive, Outcome};
+use crate::catalog::{RUN_COMMAND_DEFAULT_SECONDS, by_path};
+use crate::failure::AzFailure;
+use crate::resource::Address;
+use avdeploy_wire::sentinel;
 
 /// Azure returns only this many trailing bytes of a script's output.
 pub const OUTPUT_LIMIT: usize = 4096;

@@ -1,5 +1,5 @@
 //! Operational errors of the simulator itself (its store and files), as opposed to the Azure
-//! errors it simulates, which are [`crate::sim::failure::AzFailure`] values.
+//! errors it simulates, which are [`crate::failure::AzFailure`] values.
 
 use std::path::PathBuf;
 

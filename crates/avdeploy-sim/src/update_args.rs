@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::sim::args::AzArgs;
-use crate::sim::failure::AzFailure;
+use crate::args::AzArgs;
+use crate::failure::AzFailure;
 
 /// Applies `--set`, `--add` and `--remove` to `body`.
 pub fn apply(body: &mut Value, args: &AzArgs) -> Result<(), AzFailure> {

@@ -3,14 +3,14 @@
 
 use serde_json::{Value, json};
 
-use crate::sim::call::{Call, Exclusive, Outcome};
-use crate::sim::catalog::Family;
-use crate::sim::clock;
-use crate::sim::failure::AzFailure;
-use crate::sim::query::Query;
-use crate::sim::resource::{Address, merge_flags, new_body};
-use crate::sim::shapes;
-use crate::sim::update_args;
+use crate::call::{Call, Exclusive, Outcome};
+use crate::catalog::Family;
+use crate::clock;
+use crate::failure::AzFailure;
+use crate::query::Query;
+use crate::resource::{Address, merge_flags, new_body};
+use crate::shapes;
+use crate::update_args;
 
 /// Answers `az <family> <verb>`.
 pub fn handle(call: &mut Call, family: &'static Family, verb: &str) -> Outcome {
@@ -101,7 +101,7 @@ fn update(call: &mut Call, family: &'static Family) -> Outcome {
         merge_flags(&mut body, &address, &call.args);
         update_args::apply(&mut body, &call.args)?;
         shapes::after_write(call, &address, &mut body)?;
-        crate::sim::special::registration_info(call, &address, &mut body)?;
+        crate::special::registration_info(call, &address, &mut body)?;
         call.store.put(&address.record(body.clone()))?;
         Ok(shapes::view(call, &address, &body)?)
     })

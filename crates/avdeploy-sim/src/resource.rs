@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::sim::args::AzArgs;
-use crate::sim::catalog::{FAMILIES, Family};
-use crate::sim::failure::AzFailure;
-use crate::sim::store::Record;
+use crate::args::AzArgs;
+use crate::catalog::{FAMILIES, Family};
+use crate::failure::AzFailure;
+use crate::store::Record;
 
 /// Key of simulator-private data inside a stored body; never printed.
 pub const PRIVATE: &str = "_sim";
@@ -156,7 +156,7 @@ pub fn merge_flags(body: &mut Value, address: &Address, args: &AzArgs) {
     let Value::Object(map) = body else { return };
     for (flag, values) in &args.flags {
         let addressing = address.family.chain.iter().any(|s| s.flag == flag);
-        let secret = crate::redact::is_secret_name(flag);
+        let secret = avdeploy_wire::redact::is_secret_name(flag);
         if addressing || secret || NOT_PROPERTIES.contains(&flag.as_str()) {
             continue;
         }
@@ -227,7 +227,7 @@ fn etag(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::catalog::by_path;
+    use crate::catalog::by_path;
 
     fn args(line: &str) -> AzArgs {
         AzArgs::parse(&line.split(' ').map(str::to_owned).collect::<Vec<_>>()).unwrap()

@@ -60,7 +60,7 @@ fn escape(value: &str) -> String {
 
 /// `value` as one line of display text: control characters (newlines, tabs, ...) become spaces,
 /// so a name can never start a new output line or forge a marker.
-pub(crate) fn one_line(value: &str) -> String {
+pub fn one_line(value: &str) -> String {
     value
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -68,7 +68,7 @@ pub(crate) fn one_line(value: &str) -> String {
 }
 
 /// A quoted one-line display text: `quote(one_line(text))`.
-pub(crate) fn quote_line(text: &str) -> String {
+pub fn quote_line(text: &str) -> String {
     quote(&one_line(text))
 }
 

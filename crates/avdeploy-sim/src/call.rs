@@ -3,13 +3,13 @@
 
 use serde_json::Value;
 
-use crate::sim::args::AzArgs;
-use crate::sim::clock;
-use crate::sim::failure::{AzFailure, CallError};
-use crate::sim::resource::Address;
-use crate::sim::settings::Settings;
-use crate::sim::store::{Busy, Store};
-use crate::sim::throttle;
+use crate::args::AzArgs;
+use crate::clock;
+use crate::failure::{AzFailure, CallError};
+use crate::resource::Address;
+use crate::settings::Settings;
+use crate::store::{Busy, Store};
+use crate::throttle;
 
 /// The result of a command: JSON to print (null prints nothing) or an error.
 pub type Outcome = Result<Value, CallError>;
@@ -46,7 +46,7 @@ pub struct Call {
 impl Call {
     /// Waits for a read's simulated duration.
     pub fn read_delay(&self) {
-        clock::pass(crate::sim::catalog::READ_SECONDS, self.settings.time_scale);
+        clock::pass(crate::catalog::READ_SECONDS, self.settings.time_scale);
     }
 
     /// Performs a write that takes `seconds`: spends a write token, holds `exclusive` for the

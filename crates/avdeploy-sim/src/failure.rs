@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::sim::error::SimError;
+use crate::error::SimError;
 
 /// The text Azure returns when a run command overlaps another on the same VM.
 pub const RUN_COMMAND_CONFLICT: &str = "Run command extension execution is in progress. Please wait for completion before invoking a run command.";

@@ -4,12 +4,12 @@
 
 use serde_json::{Value, json};
 
-use crate::sim::call::{Call, Outcome};
-use crate::sim::catalog::by_path;
-use crate::sim::error::SimError;
-use crate::sim::failure::AzFailure;
-use crate::sim::resource::{Address, PRIVATE, public};
-use crate::sim::{directory, managed_command, runcommand, shapes};
+use crate::call::{Call, Outcome};
+use crate::catalog::by_path;
+use crate::error::SimError;
+use crate::failure::AzFailure;
+use crate::resource::{Address, PRIVATE, public};
+use crate::{directory, managed_command, runcommand, shapes};
 
 /// Answers the command if it is one of the special ones.
 pub fn dispatch(call: &mut Call) -> Option<Outcome> {
@@ -107,7 +107,7 @@ fn power(call: &mut Call, verb: &str) -> Outcome {
         _ => (60.0, "running"),
     };
     let state = state.to_owned();
-    let exclusive = Some(crate::sim::call::Exclusive::RunCommand(runcommand::vm_key(
+    let exclusive = Some(crate::call::Exclusive::RunCommand(runcommand::vm_key(
         &address,
     )));
     let verb = verb.to_owned();

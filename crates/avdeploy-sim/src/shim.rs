@@ -6,16 +6,16 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::sim::args::AzArgs;
-use crate::sim::call::{Call, Outcome};
-use crate::sim::calls::{self, CallRecord};
-use crate::sim::failure::{AzFailure, CallError};
-use crate::sim::faults::{self, Fault};
-use crate::sim::output;
-use crate::sim::query::Query;
-use crate::sim::settings::{DIR_VAR, Settings};
-use crate::sim::store::Store;
-use crate::sim::{catalog, managed_command, runcommand, special, verbs};
+use crate::args::AzArgs;
+use crate::call::{Call, Outcome};
+use crate::calls::{self, CallRecord};
+use crate::failure::{AzFailure, CallError};
+use crate::faults::{self, Fault};
+use crate::output;
+use crate::query::Query;
+use crate::settings::{DIR_VAR, Settings};
+use crate::store::Store;
+use crate::{catalog, managed_command, runcommand, special, verbs};
 
 const HELP: &str = "\
 az: avdeploy's Azure simulator, a test double for the Azure CLI.

@@ -3,10 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::sim::call::Call;
-use crate::sim::catalog::by_path;
-use crate::sim::error::SimError;
-use crate::sim::resource::{Address, PRIVATE, new_body, public};
+use crate::call::Call;
+use crate::catalog::by_path;
+use crate::error::SimError;
+use crate::resource::{Address, PRIVATE, new_body, public};
 
 /// Fills in the fields a create or update of this family sets in Azure, and stores side
 /// resources (a VNet's first subnet).
@@ -79,7 +79,7 @@ fn store_first_subnet(
     };
     let mut body = new_body(
         &address,
-        &crate::sim::args::AzArgs::default(),
+        &crate::args::AzArgs::default(),
         &call.settings.subscription,
         "",
     );

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 
-use crate::sim::error::SimError;
+use crate::error::SimError;
 
 /// The database file inside the simulator directory.
 pub const DB_FILE: &str = "sim.db";
@@ -34,7 +34,7 @@ fn is_busy(error: &rusqlite::Error) -> bool {
 /// A stored resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    /// Unique, case-insensitive key (see [`crate::sim::resource::Address::key`]).
+    /// Unique, case-insensitive key (see [`crate::resource::Address::key`]).
     pub key: String,
     /// The command path of its family (`network vnet subnet`).
     pub family: String,

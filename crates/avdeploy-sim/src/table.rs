@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::sim::output::tsv_cell;
-use crate::sim::query::ordered_keys;
+use crate::output::tsv_cell;
+use crate::query::ordered_keys;
 
 const SKIP_KEYS: &[&str] = &["id", "type", "etag"];
 const MIN_PADDING: usize = 2;

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::os::fd::AsRawFd as _;
 use std::path::{Path, PathBuf};
 
-use crate::redact::{MASK, Redactor, is_secret_name};
+use avdeploy_wire::redact::{MASK, Redactor, is_secret_name};
 
 /// The log's file name inside the simulator directory.
 pub const CALLS_FILE: &str = "calls.jsonl";
@@ -63,7 +63,7 @@ fn redactor_for(vars: impl Iterator<Item = (String, String)>) -> Redactor {
     Redactor::new(
         vars.iter()
             .filter(|(name, _)| is_secret_name(name) || listed.contains(&name.as_str()))
-            .flat_map(|(_, value)| crate::ps::secret_forms(value)),
+            .flat_map(|(_, value)| avdeploy_wire::quote::secret_forms(value)),
     )
 }
 

@@ -1,8 +1,8 @@
 //! Seeded fault injection: rules of the form `MATCH [TRIGGER] => FAULT` that make chosen `az`
 //! calls fail the way Azure does (see docs/simulator.md for the syntax).
 
-use crate::sim::error::SimError;
-use crate::sim::store::Store;
+use crate::error::SimError;
+use crate::store::Store;
 
 /// What an injected fault does to the call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

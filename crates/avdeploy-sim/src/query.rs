@@ -4,7 +4,7 @@
 use jmespath::ast::Ast;
 use serde_json::Value;
 
-use crate::sim::failure::AzFailure;
+use crate::failure::AzFailure;
 
 /// A compiled `--query` expression.
 pub struct Query {

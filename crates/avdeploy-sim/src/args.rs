@@ -1,8 +1,8 @@
 //! The `az` command line taken apart: command words, flags with their values, and the global
 //! `--query` / `--output` arguments.
 
-use crate::sim::failure::AzFailure;
-use crate::sim::output::OutputFormat;
+use crate::failure::AzFailure;
+use crate::output::OutputFormat;
 
 /// Short options every simulated command accepts, with their long form.
 const SHORT_FLAGS: &[(&str, &str)] = &[

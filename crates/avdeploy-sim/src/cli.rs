@@ -4,10 +4,10 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::sim::clock;
-use crate::sim::error::SimError;
-use crate::sim::resource::public;
-use crate::sim::store::Store;
+use crate::clock;
+use crate::error::SimError;
+use crate::resource::public;
+use crate::store::Store;
 
 /// Commands on the Azure simulator's state (a test double for Azure, used with `--simulate`).
 #[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
@@ -41,7 +41,7 @@ pub fn render(cmd: &SimCommand, sim_dir: &Path) -> Result<String, SimError> {
         SimCommand::Show { json } => {
             let snapshot = snapshot(sim_dir)?;
             if *json {
-                Ok(crate::sim::output::json(&snapshot))
+                Ok(crate::output::json(&snapshot))
             } else {
                 Ok(summary(&snapshot))
             }
@@ -110,7 +110,7 @@ fn summary(snapshot: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::store::Record;
+    use crate::store::Record;
 
     #[test]
     fn show_lists_resources_and_reset_clears_them() {

@@ -3,10 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::sim::call::{Call, Outcome};
-use crate::sim::error::SimError;
-use crate::sim::failure::AzFailure;
-use crate::sim::store::Record;
+use crate::call::{Call, Outcome};
+use crate::error::SimError;
+use crate::failure::AzFailure;
+use crate::store::Record;
 
 const GROUPS: &str = "ad group";
 const ASSIGNMENTS: &str = "role assignment";
@@ -58,7 +58,7 @@ fn guid(call: &mut Call, kind: &str) -> Result<String, SimError> {
 fn create_group(call: &mut Call) -> Outcome {
     let name = call.args.require("--display-name")?.to_owned();
     let nickname = call.args.require("--mail-nickname")?.to_owned();
-    crate::sim::clock::pass(2.0, call.settings.time_scale);
+    crate::clock::pass(2.0, call.settings.time_scale);
     let id = guid(call, "group")?;
     let body = json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#groups/$entity",
@@ -84,7 +84,7 @@ fn record(family: &str, id: &str, body: Value) -> Record {
     }
 }
 
-fn find_group(call: &mut Call) -> Result<Record, crate::sim::failure::CallError> {
+fn find_group(call: &mut Call) -> Result<Record, crate::failure::CallError> {
     let wanted = call.args.require("--group")?.to_owned();
     call.read_delay();
     let groups = call.store.list(GROUPS, None, None)?;

@@ -1,10 +1,10 @@
 //! Azure Resource Manager's write throttling: a token bucket per subscription (200 writes burst,
 //! 10 per second refill by default), refilled in simulated time.
 
-use crate::sim::clock;
-use crate::sim::error::SimError;
-use crate::sim::settings::Settings;
-use crate::sim::store::Store;
+use crate::clock;
+use crate::error::SimError;
+use crate::settings::Settings;
+use crate::store::Store;
 
 /// The bucket's parameters in simulated time.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use crate::sim::error::SimError;
-use crate::sim::faults::FaultRule;
+use crate::error::SimError;
+use crate::faults::FaultRule;
 
 /// The directory of the simulated subscription (set by the engine).
 pub const DIR_VAR: &str = "AVDEPLOY_SIM_DIR";

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::sim::query::ordered_keys;
-use crate::sim::{table, yaml};
+use crate::query::ordered_keys;
+use crate::{table, yaml};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

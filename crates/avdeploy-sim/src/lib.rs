@@ -1,5 +1,6 @@
-//! The Azure CLI simulator: a test double for `az`, used with `--simulate`. The engine never
-//! imports this module; it only puts the shim first on the operations' PATH.
+//! The Azure CLI simulator: a test double for `az`, used with `avdeploy run --simulate`. It shares
+//! nothing with the deployment engine but the wire formats of `avdeploy-wire`; the `avdeploy`
+//! binary installs its `az` shim first on the operations' PATH.
 
 pub mod args;
 pub mod call;
