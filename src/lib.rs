@@ -1,6 +1,7 @@
 //! avdeploy: a deployment engine for Azure Virtual Desktop.
 
 pub mod atomic_file;
+pub mod base;
 pub mod catalog;
 pub mod cli;
 pub mod cmd;

@@ -120,9 +120,9 @@ mod tests {
 
     use super::*;
     use crate::exec::event::RunEvent;
-    use crate::exec::status::OperationStatus;
     use crate::exec::test_support::{Fixture, run};
     use crate::exec::unit::UnitOutcome;
+    use crate::model::status::OperationStatus;
 
     fn answer(stdout: &str, stderr: &str) -> String {
         serde_json::json!({"value": [

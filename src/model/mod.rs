@@ -2,6 +2,8 @@
 
 pub mod deployment;
 pub mod duration;
+pub mod markers;
 pub mod module;
 pub mod operation;
+pub mod status;
 pub mod variables;

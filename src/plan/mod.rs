@@ -1,5 +1,4 @@
 //! Plans: stages or a dependency graph, the throttle, locks, expected durations.
 
-pub mod cycle;
 pub mod graph;
 pub mod timeline;

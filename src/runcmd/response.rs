@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::exec::markers::{self, Marker};
+use crate::model::markers::{self, Marker};
 use avdeploy_wire::sentinel;
 
 /// Run command returns only the last 4,096 bytes of output; a transcript this long without its

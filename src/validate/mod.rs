@@ -1,5 +1,5 @@
 //! Validation: every check pushes its findings and none stops at the first.
 
 pub mod checks;
-pub mod diagnostic;
+pub mod cycle;
 pub mod render;

@@ -1,5 +1,5 @@
 //! Operational errors of the simulator itself (its store and files), as opposed to the Azure
-//! errors it simulates, which are [`crate::failure::AzFailure`] values.
+//! errors it simulates, which are `AzFailure` values (see the `failure` module).
 
 use std::path::PathBuf;
 

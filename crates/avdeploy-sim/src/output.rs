@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use crate::query::ordered_keys;
-use crate::{table, yaml};
+use crate::table::{self, tsv_cell};
+use crate::yaml;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -96,19 +97,6 @@ pub fn tsv(value: &Value, key_orders: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
-}
-
-/// One value as Python's `str()` prints it inside a tsv row.
-pub fn tsv_cell(value: &Value) -> String {
-    match value {
-        Value::Array(items) => items.len().to_string(),
-        Value::Object(_) => String::new(),
-        Value::Bool(true) => "True".to_owned(),
-        Value::Bool(false) => "False".to_owned(),
-        Value::Null => "None".to_owned(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-    }
 }
 
 #[cfg(test)]

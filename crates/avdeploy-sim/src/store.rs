@@ -34,7 +34,7 @@ fn is_busy(error: &rusqlite::Error) -> bool {
 /// A stored resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    /// Unique, case-insensitive key (see [`crate::resource::Address::key`]).
+    /// Unique, case-insensitive key (see `Address::key` in the `resource` module).
     pub key: String,
     /// The command path of its family (`network vnet subnet`).
     pub family: String,

@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 
-use crate::output::tsv_cell;
 use crate::query::ordered_keys;
 
 const SKIP_KEYS: &[&str] = &["id", "type", "etag"];
@@ -101,6 +100,19 @@ fn line(cells: &[String], widths: &[usize]) -> String {
     let mut text = padded.join("  ").trim_end().to_owned();
     text.push('\n');
     text
+}
+
+/// One value as Python's `str()` prints it inside a tsv row.
+pub fn tsv_cell(value: &Value) -> String {
+    match value {
+        Value::Array(items) => items.len().to_string(),
+        Value::Object(_) => String::new(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Null => "None".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The status of an operation, as the engine reports it and the state stores it.
+//! The status of an operation and the outcome of a run, as the engine reports them and the state
+//! stores them.
 
 use std::fmt;
 use std::str::FromStr;
@@ -73,6 +74,18 @@ impl FromStr for OperationStatus {
             .find(|status| status.as_str() == s)
             .ok_or_else(|| format!("unknown operation status `{s}`"))
     }
+}
+
+/// How a whole run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Every planned operation completed.
+    Completed,
+    /// At least one operation failed, timed out or was blocked.
+    Failed,
+    /// Ctrl-C or SIGTERM stopped the run.
+    Interrupted,
 }
 
 #[cfg(test)]

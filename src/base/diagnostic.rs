@@ -1,7 +1,7 @@
 //! Findings about user input: a code, a severity, a message, where it is and how to fix it.
 
-use crate::load::source::FileId;
-use crate::load::span::Span;
+use crate::base::source::FileId;
+use crate::base::span::Span;
 
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

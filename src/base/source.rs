@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::load::span::Pos;
+use crate::base::span::Pos;
 
 /// Index of a file in [`Sources`].
 pub type FileId = usize;
