@@ -2,4 +2,5 @@
 
 pub mod managed;
 pub mod response;
+pub mod script_file;
 pub mod target;
