@@ -2,4 +2,5 @@
 
 pub mod checks;
 pub mod cycle;
+pub mod instances;
 pub mod render;
