@@ -6,7 +6,19 @@
 use std::time::{Duration, Instant};
 
 use crate::exec::unix::{GroupSignal, group_alive, signal_group};
-use crate::state::LeftRunning;
+
+/// An attempt a dead engine left `running`, now recorded as `interrupted`. Its process group may
+/// still be alive: each operation runs in its own group, which outlives a killed engine. It stays
+/// on record until the group is proven gone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeftRunning {
+    /// The attempt's row id.
+    pub attempt: i64,
+    /// The operation id.
+    pub operation: String,
+    /// The attempt's process id, which is also its process group id.
+    pub pid: u32,
+}
 
 /// How long a group may take to vanish after SIGKILL before it counts as unstoppable.
 const AFTER_KILL: Duration = Duration::from_secs(5);

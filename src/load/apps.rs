@@ -1,15 +1,15 @@
 //! Decodes `apps:` and `blocks:` of a run-command operation into a [`ScriptSpec`].
 
+use crate::base::source::FileId;
+use crate::base::span::Spanned;
 use crate::load::decode::{Decoder, Fields};
 use crate::load::node::{Node, NodeKind};
-use crate::load::source::FileId;
-use crate::load::span::Spanned;
 use crate::model::variables::Context;
 use crate::ps::spec::{
     AppItem, AppsSpec, Block, DEFAULT_DOWNLOAD_DIR, DEFAULT_THROTTLE, DEFAULT_TIMEOUT_SECS,
     Install, InstallKind, ScriptSpec, ToolStep,
 };
-use crate::validate::diagnostic::Diagnostic;
+use crate::base::diagnostic::Diagnostic;
 
 const APPS_KEYS: &[&str] = &["download_throttle", "download_dir", "items", "items_from"];
 const ITEM_KEYS: &[&str] = &[

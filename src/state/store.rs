@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::exec::orphans::LeftRunning;
 use crate::state::error::StateError;
 use crate::state::lock_file::DeploymentLock;
 use crate::state::migrate::{check_not_newer, migrate, schema_version};
@@ -37,19 +38,6 @@ pub struct Store {
     /// The schema version of the file: older ones are read as they are, never upgraded, by a
     /// read-only open.
     pub(crate) schema: i64,
-}
-
-/// An attempt a dead engine left `running`, now recorded as `interrupted`. Its process group may
-/// still be alive: each operation runs in its own group, which outlives a killed engine. It stays
-/// on record until the group is proven gone.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LeftRunning {
-    /// The attempt's row id.
-    pub attempt: i64,
-    /// The operation id.
-    pub operation: String,
-    /// The attempt's process id, which is also its process group id.
-    pub pid: u32,
 }
 
 impl Store {
@@ -333,8 +321,8 @@ pub(crate) fn millis(duration: Duration) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::event::RunOutcome;
-    use crate::exec::status::OperationStatus;
+    use crate::model::status::OperationStatus;
+    use crate::model::status::RunOutcome;
     use crate::state::recorder::Recorder;
     use crate::state::recorder::tests::{at, open, plan, run_started, started};
 
