@@ -1,5 +1,6 @@
 //! Decodes `apps:` and `blocks:` of a run-command operation into a [`ScriptSpec`].
 
+use crate::base::diagnostic::Diagnostic;
 use crate::base::source::FileId;
 use crate::base::span::Spanned;
 use crate::load::decode::{Decoder, Fields};
@@ -9,7 +10,6 @@ use crate::ps::spec::{
     AppItem, AppsSpec, Block, DEFAULT_DOWNLOAD_DIR, DEFAULT_THROTTLE, DEFAULT_TIMEOUT_SECS,
     Install, InstallKind, ScriptSpec, ToolStep,
 };
-use crate::base::diagnostic::Diagnostic;
 
 const APPS_KEYS: &[&str] = &["download_throttle", "download_dir", "items", "items_from"];
 const ITEM_KEYS: &[&str] = &[
