@@ -45,6 +45,7 @@ fn dispatch(cli: &Cli) -> Result<i32, Error> {
         Command::Completions(args) => cmd::completions::run(args),
         Command::Run(args) => cmd::run::run(global, args),
         Command::Resume(args) => cmd::resume::run(global, args),
+        Command::Destroy(args) => cmd::destroy::run(global, args),
         Command::Status(args) => cmd::status::run(global, args),
         Command::Logs(args) => cmd::logs::run(global, args),
         Command::Script(args) => cmd::script::run(global, args),
