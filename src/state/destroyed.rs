@@ -29,10 +29,10 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO destructions (run_id, run_seq, destroyed_at)
-                 SELECT r.id, (SELECT MIN(d.seq) FROM runs d
+                 SELECT r.id, COALESCE((SELECT MIN(d.seq) FROM runs d
                                WHERE d.target = ?3 AND d.seq <= r.seq AND d.seq > (
                                    SELECT COALESCE(MAX(o.seq), 0) FROM runs o
-                                   WHERE o.target <> ?3 AND o.seq < r.seq)), ?2
+                                   WHERE o.target <> ?3 AND o.seq < r.seq)), r.seq), ?2
                  FROM runs r WHERE r.id = ?1",
                 rusqlite::params![run_id, format_time(now), DESTROY_TARGET],
             )
