@@ -7,10 +7,15 @@ use crate::cmd::{confirm, context};
 use crate::error::Error;
 use crate::exit_code;
 use crate::plan::graph::{self, Plan, Target};
+use crate::simulator::Simulator;
 use crate::state::DeploymentLock;
 
 /// Runs `destroy`.
-pub fn run(global: &GlobalArgs, args: &DestroyArgs) -> Result<i32, Error> {
+pub fn run(
+    global: &GlobalArgs,
+    args: &DestroyArgs,
+    simulator: &dyn Simulator,
+) -> Result<i32, Error> {
     let deployment = context::load_valid(global, false)?;
     let plan = graph::build(&deployment, &Target::Destroy)?;
     if plan.ops.is_empty() {
@@ -27,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: &DestroyArgs) -> Result<i32, Error> {
         // Teardown always runs in full: what an earlier destroy removed may have been created
         // again since. `resume` continues an unfinished destroy without repeating what it did.
         force: true,
-        simulate: args.simulate,
+        simulator: args.simulate.then_some(simulator),
         grace: run::kill_grace()?,
     };
     let store = run::open_store(&deployment.root, &lock, options.grace)?;

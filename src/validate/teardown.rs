@@ -2,10 +2,10 @@
 //! never require a teardown operation, no operation is listed both ways, and the module ids that
 //! name run targets (`all`, `destroy`) are not taken.
 
-use crate::load::span::Span;
+use crate::base::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::base::span::Span;
 use crate::model::deployment::Deployment;
 use crate::plan::graph::DESTROY_TARGET;
-use crate::validate::diagnostic::{Diagnostic, Diagnostics, Location};
 
 /// Module ids that would be read as a run target.
 const RESERVED_MODULE_IDS: &[&str] = &["all", DESTROY_TARGET];
