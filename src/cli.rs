@@ -64,8 +64,9 @@ pub enum Command {
     Validate(JsonArg),
     /// List every module and its operations in declared order.
     List(JsonArg),
-    /// Show the stages (or graph) of a module or of all modules, their expected durations under
-    /// the throttle and locks, the critical path, and the saving over a sequential run.
+    /// Show the stages (or graph) of a module or of all modules, each operation's predicted start
+    /// and end under the throttle and locks, the critical path, and the saving over a sequential
+    /// run.
     Plan(PlanArgs),
     /// Print every variable (config paths in UPPER_SNAKE, `variables:`, environment overrides)
     /// with secrets shown as ***.
@@ -119,7 +120,8 @@ pub struct PlanArgs {
 pub struct RunArgs {
     /// A module id, or `all` for every module in dependency order.
     pub module: String,
-    /// One operation of the module (its id, or its file name without .yaml).
+    /// One operation of the module (its id, or its file name without .yaml); all its
+    /// `for_each` instances run, or only one with `<id>@<item>`.
     pub operation: Option<String>,
     /// How many operations may run at once across the whole run.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
@@ -149,7 +151,8 @@ pub struct ResumeArgs {
 /// `logs`.
 #[derive(Debug, Args)]
 pub struct LogsArgs {
-    /// The operation id (or file name without .yaml).
+    /// The operation id (or file name without .yaml); `<id>@<item>` for one `for_each`
+    /// instance.
     pub operation: String,
     /// List every attempt's log file instead of printing the latest.
     #[arg(long)]
@@ -159,7 +162,8 @@ pub struct LogsArgs {
 /// `script`.
 #[derive(Debug, Args)]
 pub struct ScriptArgs {
-    /// The operation id (or file name without .yaml).
+    /// The operation id (or file name without .yaml); `<id>@<item>` for one `for_each`
+    /// instance.
     pub operation: String,
 }
 
