@@ -26,7 +26,12 @@ fn init_writes_the_avd_catalog_by_default_and_it_validates_clean() {
     let deploy = Deploy::avd();
     for module in MODULES {
         assert!(
-            deploy.path().join("modules").join(module).join("module.yaml").is_file(),
+            deploy
+                .path()
+                .join("modules")
+                .join(module)
+                .join("module.yaml")
+                .is_file(),
             "{module} written"
         );
     }
@@ -43,7 +48,10 @@ fn plan_all_shows_every_module_and_a_total_of_hours() {
     let output = deploy.cmd(&["plan", "all"]).assert().success();
     let text = String::from_utf8_lossy(&output.get_output().stdout).into_owned();
     for module in MODULES {
-        assert!(text.contains(&format!("Module {module}")), "{module} in the plan");
+        assert!(
+            text.contains(&format!("Module {module}")),
+            "{module} in the plan"
+        );
     }
     // VM builds, installs, sysprep and image replication take Azure hours, not minutes.
     let total = text
@@ -52,7 +60,10 @@ fn plan_all_shows_every_module_and_a_total_of_hours() {
         .expect("a predicted total");
     assert!(total.contains('h'), "hours in `{total}`");
     assert!(text.contains("golden-image-create-version (45m00s)"));
-    assert!(text.contains("parallel group 1, 6 operations"), "six groups at once");
+    assert!(
+        text.contains("parallel group 1, 6 operations"),
+        "six groups at once"
+    );
 }
 
 #[test]
@@ -79,7 +90,11 @@ fn init_writes_the_quickstart_on_request_and_lists_the_examples() {
         .cmd(&["init", "--list-examples"])
         .assert()
         .success()
-        .stdout(contains("avd").and(contains("quickstart")).and(contains("(default)")));
+        .stdout(
+            contains("avd")
+                .and(contains("quickstart"))
+                .and(contains("(default)")),
+        );
 }
 
 #[test]
