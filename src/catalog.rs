@@ -177,7 +177,7 @@ mod tests {
     fn every_example_holds_every_file_of_its_folder() {
         for example in EXAMPLES {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("examples")
+                .join("../../examples")
                 .join(example.name);
             let mut on_disk = Vec::new();
             files_under(&root, &root, &mut on_disk);
