@@ -159,10 +159,10 @@ fn files_authentication(call: &Call, body: &mut Value) -> Result<(), CallError> 
         };
         let mut auth =
             json!({ "defaultSharePermission": "None", "directoryServiceOptions": options });
-        if let Some(previous) = body["azureFilesIdentityBasedAuthentication"].as_object() {
-            if let Some(permission) = previous.get("defaultSharePermission") {
-                auth["defaultSharePermission"] = permission.clone();
-            }
+        if let Some(permission) =
+            body["azureFilesIdentityBasedAuthentication"].get("defaultSharePermission")
+        {
+            auth["defaultSharePermission"] = permission.clone();
         }
         body["azureFilesIdentityBasedAuthentication"] = auth;
     }

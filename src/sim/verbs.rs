@@ -57,7 +57,7 @@ fn create(call: &mut Call, family: &'static Family) -> Outcome {
         };
         shapes::after_write(call, &address, &mut body, creating)?;
         call.store.put(&address.record(body.clone()))?;
-        Ok(shapes::create_output(call, &address, &body)?)
+        shapes::create_output(call, &address, &body)
     })
 }
 
@@ -65,7 +65,7 @@ fn show(call: &mut Call, family: &'static Family) -> Outcome {
     let address = Address::from_args(family, &call.args)?;
     call.read_delay();
     let body = call.existing(&address)?;
-    Ok(shapes::view(call, &address, &body)?)
+    shapes::view(call, &address, &body)
 }
 
 fn list(call: &mut Call, family: &'static Family) -> Outcome {
@@ -110,7 +110,7 @@ fn update(call: &mut Call, family: &'static Family) -> Outcome {
         update_args::apply(&mut body, &call.args)?;
         crate::sim::special::registration_info(call, &address, &mut body)?;
         call.store.put(&address.record(body.clone()))?;
-        Ok(shapes::view(call, &address, &body)?)
+        shapes::view(call, &address, &body)
     })
 }
 
