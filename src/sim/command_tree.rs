@@ -88,7 +88,7 @@ pub fn not_a_command(words: &[String]) -> Result<String, AzFailure> {
     let mut stderr = format!("ERROR: '{word}' is misspelled or not recognized by the system.\n");
     let closest = below
         .iter()
-        .map(|c| (strsim::normalized_levenshtein(word, c), *c))
+        .map(|c| (ratio(word.as_bytes(), c.as_bytes()), *c))
         .filter(|(score, _)| *score >= 0.7)
         .max_by(|a, b| a.0.total_cmp(&b.0));
     if let Some((_, candidate)) = closest {
@@ -101,6 +101,37 @@ pub fn not_a_command(words: &[String]) -> Result<String, AzFailure> {
         );
     }
     Err(AzFailure { exit: 2, stderr })
+}
+
+/// Python's `difflib.SequenceMatcher.ratio`: twice the matched characters (longest common
+/// blocks, recursively) over the total length.
+fn ratio(a: &[u8], b: &[u8]) -> f64 {
+    fn matched(a: &[u8], b: &[u8]) -> usize {
+        let (mut best, mut at_a, mut at_b) = (0, 0, 0);
+        for i in 0..a.len() {
+            for j in 0..b.len() {
+                let n = a[i..]
+                    .iter()
+                    .zip(&b[j..])
+                    .take_while(|(x, y)| x == y)
+                    .count();
+                if n > best {
+                    (best, at_a, at_b) = (n, i, j);
+                }
+            }
+        }
+        if best == 0 {
+            return 0;
+        }
+        best + matched(&a[..at_a], &b[..at_b]) + matched(&a[at_a + best..], &b[at_b + best..])
+    }
+    let total = a.len() + b.len();
+    if total == 0 {
+        return 1.0;
+    }
+    #[expect(clippy::cast_precision_loss, reason = "command words are short")]
+    let score = 2.0 * matched(a, b) as f64 / total as f64;
+    score
 }
 
 fn group_help(prefix: &[String], below: &[&String]) -> String {
