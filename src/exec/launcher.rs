@@ -15,6 +15,7 @@ use crate::model::operation::{Action, Operation, PowerShell, RunCommand, RunComm
 use crate::model::variables::{Context, RenderError, Variables};
 use crate::plan::graph::PlannedOp;
 use crate::ps::spec::ScriptSpec;
+use crate::runcmd::script_file::{self, ScriptSource};
 use crate::runcmd::sentinel;
 
 /// The preamble of every bash operation: stop at the first failing command or pipeline.
@@ -46,12 +47,13 @@ impl Launcher<'_> {
     fn environment(
         &self,
         op: &Operation,
+        id: &str,
         vars: &Variables,
         output_file: &Path,
     ) -> Vec<(String, String)> {
         let mut env = vars.environment();
         env.push(("AVD_RUN_ID".into(), self.run_id.clone()));
-        env.push(("AVD_OPERATION_ID".into(), op.id.value.clone()));
+        env.push(("AVD_OPERATION_ID".into(), id.to_owned()));
         env.push(("AVD_OUTPUT_FILE".into(), output_file.display().to_string()));
         let secret_names: Vec<&str> = vars.secrets().map(|v| v.name.as_str()).collect();
         env.push(("AVD_SECRET_NAMES".into(), secret_names.join(" ")));
@@ -67,6 +69,7 @@ impl Launcher<'_> {
     fn run_command(
         &self,
         op: &Operation,
+        id: &str,
         rc: &RunCommand,
         vars: &Variables,
         output_file: &Path,
@@ -85,10 +88,7 @@ impl Launcher<'_> {
             RunCommandMode::Managed => script,
         };
         let on_disk = crate::ps::redact_script(&wrapped, &vars.secret_values());
-        let ps_path = self
-            .artifacts()
-            .join("scripts")
-            .join(format!("{}.ps1", op.id.value));
+        let ps_path = self.artifacts().join("scripts").join(format!("{id}.ps1"));
         write(&ps_path, on_disk.as_bytes())?;
         let mut env = vec![
             ("AVD_VM_NAME".to_owned(), vm),
@@ -98,21 +98,36 @@ impl Launcher<'_> {
                 op.duration.timeout.to_string(),
             ),
         ];
-        // A script holding a secret travels in memory (an environment variable), never on disk.
-        let scripts_arg = if on_disk == wrapped {
-            env.push(("AVD_SCRIPT_FILE".to_owned(), ps_path.display().to_string()));
-            "@$AVD_SCRIPT_FILE"
+        // A script holding a secret travels in memory (an environment variable), never on disk
+        // outside the private folder the bash writes it to for `az`.
+        let source = if on_disk == wrapped {
+            env.push((
+                script_file::SCRIPT_FILE_VAR.to_owned(),
+                ps_path.display().to_string(),
+            ));
+            ScriptSource::File
         } else {
-            env.push(("AVD_SCRIPT".to_owned(), wrapped));
-            "$AVD_SCRIPT"
+            if wrapped.len() > script_file::MAX_ENV_SCRIPT_BYTES {
+                return Err(format!(
+                    "the PowerShell script holds a secret and is {} bytes long; at most {} bytes \
+                     can be handed to `az` without writing the secret to disk",
+                    wrapped.len(),
+                    script_file::MAX_ENV_SCRIPT_BYTES
+                ));
+            }
+            env.push((script_file::SCRIPT_VAR.to_owned(), wrapped));
+            ScriptSource::Environment
         };
+        let prepare = script_file::prepare(source);
         let bash = match rc.mode {
             RunCommandMode::Invoke => format!(
-                "{BASH_PREAMBLE}az vm run-command invoke --resource-group \"$AVD_VM_RESOURCE_GROUP\" --name \"$AVD_VM_NAME\" \\\n  --command-id RunPowerShellScript --scripts \"{scripts_arg}\" --output json > \"$AVD_OUTPUT_FILE\"\n"
+                "{BASH_PREAMBLE}{prepare}az vm run-command invoke --resource-group \"$AVD_VM_RESOURCE_GROUP\" --name \"$AVD_VM_NAME\" \\\n  --command-id RunPowerShellScript --scripts \"{}\" --output json > \"$AVD_OUTPUT_FILE\"\n{}",
+                script_file::SCRIPTS_ARG,
+                script_file::REMOVE
             ),
             RunCommandMode::Managed => format!(
-                "{BASH_PREAMBLE}{}",
-                crate::runcmd::managed::polling_script(scripts_arg)
+                "{BASH_PREAMBLE}{prepare}{}",
+                crate::runcmd::managed::polling_script()
             ),
         };
         let check = Some(RunCommandCheck {
@@ -126,11 +141,10 @@ impl Launcher<'_> {
 impl Prepare for Launcher<'_> {
     fn prepare(&mut self, planned: &PlannedOp, vars: &Variables) -> Result<UnitSpec, String> {
         let op = &self.deployment.operations[planned.index];
-        let output_file = self
-            .artifacts()
-            .join("outputs")
-            .join(format!("{}.json", op.id.value));
-        let mut env = self.environment(op, vars, &output_file);
+        let id = planned.id.as_str();
+        let vars = &vars.for_item(planned.item.as_deref());
+        let output_file = self.artifacts().join("outputs").join(format!("{id}.json"));
+        let mut env = self.environment(op, id, vars, &output_file);
         let (script, check) = match &op.action {
             Action::Bash { command } => {
                 let rendered = vars
@@ -139,20 +153,17 @@ impl Prepare for Launcher<'_> {
                 (format!("{BASH_PREAMBLE}{rendered}\n"), None)
             }
             Action::RunCommand(rc) => {
-                let (script, extra, check) = self.run_command(op, rc, vars, &output_file)?;
+                let (script, extra, check) = self.run_command(op, id, rc, vars, &output_file)?;
                 env.extend(extra);
                 (script, check)
             }
         };
-        let script_path = self
-            .artifacts()
-            .join("scripts")
-            .join(format!("{}.sh", op.id.value));
+        let script_path = self.artifacts().join("scripts").join(format!("{id}.sh"));
         write(&script_path, script.as_bytes())?;
         Ok(UnitSpec {
             retry_time_scale: self.retry_time_scale,
             module: op.module.clone(),
-            operation: op.id.value.clone(),
+            operation: id.to_owned(),
             script: script_path,
             env,
             cwd: self.deployment.root.clone(),
