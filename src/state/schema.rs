@@ -50,9 +50,20 @@ CREATE TABLE outputs (
 );
 ";
 
-/// Version 2: process groups of attempts a dead engine left running, kept until each group is
-/// proven gone, so that no later run starts an operation while its previous attempt still runs.
+/// Version 2: destructions. A deployment is destroyed by a completed `destroy` run; runs
+/// before it (lower `seq`) belong to what was destroyed and no longer count as done.
 pub const V2: &str = "
+CREATE TABLE destructions (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id       TEXT    NOT NULL REFERENCES runs(id),
+    run_seq      INTEGER NOT NULL,
+    destroyed_at TEXT    NOT NULL
+);
+";
+
+/// Version 3: process groups of attempts a dead engine left running, kept until each group is
+/// proven gone, so that no later run starts an operation while its previous attempt still runs.
+pub const V3: &str = "
 CREATE TABLE orphans (
     attempt_id INTEGER PRIMARY KEY REFERENCES attempts(id),
     operation  TEXT    NOT NULL,
@@ -60,14 +71,14 @@ CREATE TABLE orphans (
 );
 ";
 
-/// Version 3: how many events of a run could not be written to the JSONL event log (a full
+/// Version 4: how many events of a run could not be written to the JSONL event log (a full
 /// disk), so that a log with gaps is known to be incomplete.
-pub const V3: &str = "
+pub const V4: &str = "
 ALTER TABLE runs ADD COLUMN events_lost INTEGER NOT NULL DEFAULT 0;
 ";
 
 /// Every schema script in order; the schema version of a database is the number applied.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub fn current_version() -> i64 {

@@ -35,9 +35,8 @@ pub struct Store {
     path: PathBuf,
     recovered: Vec<LeftRunning>,
     notices: Vec<String>,
-    /// The schema version of the file: older ones are read as they are, never upgraded, by a
-    /// read-only open.
-    pub(crate) schema: i64,
+    /// The schema version of the file (older than the current one only when read-only).
+    pub(crate) version: i64,
 }
 
 impl Store {
@@ -72,7 +71,7 @@ impl Store {
             path,
             recovered: Vec::new(),
             notices,
-            schema: current_version(),
+            version: current_version(),
         };
         store.recovered = store.recover_interrupted()?;
         store.keep_reserve();
@@ -122,12 +121,13 @@ impl Store {
         if found == 0 {
             return Ok(None);
         }
+        // An older file is read as it is: what later versions added is simply absent from it.
         Ok(Some(Store {
             conn,
             path,
             recovered: Vec::new(),
             notices: Vec::new(),
-            schema: found,
+            version: found,
         }))
     }
 
