@@ -10,7 +10,8 @@
 #   - no process of the run is left (none has its working directory in the deployment).
 #
 # Usage: scripts/chaos.sh [SEEDS] [MAX_INTERRUPTIONS_PER_SEED]
-# Needs jq and sqlite3. BIN=path/to/avdeploy uses that binary instead of building the release one.
+# Needs jq and sqlite3. EXAMPLE=avd deploys the AVD catalog instead of the quickstart;
+# BIN=path/to/avdeploy uses that binary instead of building the release one.
 set -euo pipefail
 
 seeds=${1:-20}
@@ -20,6 +21,9 @@ if [[ -z "${BIN:-}" ]]; then
   cargo build --release --quiet --manifest-path "$root/Cargo.toml"
   BIN="$root/target/release/avdeploy"
 fi
+# The built-in example deployed: quickstart (default) or avd, the complete AVD catalog, once the
+# simulator deploys all of it (EXAMPLE=avd).
+example=${EXAMPLE:-quickstart}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export AVDEPLOY_SIM_TIME_SCALE=${AVDEPLOY_SIM_TIME_SCALE:-0.005}
@@ -44,7 +48,7 @@ fail() {
 }
 
 # The reference: one uninterrupted run.
-"$BIN" init "$work/ref" > /dev/null
+"$BIN" init --example "$example" "$work/ref" > /dev/null
 "$BIN" -C "$work/ref" run all --simulate > "$work/ref.log" 2>&1
 writes "$work/ref" > "$work/ref.writes"
 resources "$work/ref" > "$work/ref.resources"
@@ -55,7 +59,7 @@ started=$(date +%s)
 for ((seed = 1; seed <= seeds; seed++)); do
   RANDOM=$seed
   dir="$work/seed-$seed"
-  "$BIN" init "$dir" > /dev/null
+  "$BIN" init --example "$example" "$dir" > /dev/null
   chaos=0 round=0 done=0
   args=(run all --simulate)
   while ((done == 0)); do

@@ -14,7 +14,8 @@
 #
 # Usage: scripts/disk-full.sh [SEEDS] [TMPFS_SIZE]
 # Needs the right to mount a tmpfs (root), jq and sqlite3. BIN=path/to/avdeploy uses that binary
-# instead of building the release one.
+# instead of building the release one; EXAMPLE=avd deploys the AVD catalog instead of the
+# quickstart.
 set -euo pipefail
 
 seeds=${1:-10}
@@ -24,6 +25,9 @@ if [[ -z "${BIN:-}" ]]; then
   cargo build --release --quiet --manifest-path "$root/Cargo.toml"
   BIN="$root/target/release/avdeploy"
 fi
+# The built-in example deployed: quickstart (default) or avd, the complete AVD catalog, once the
+# simulator deploys all of it (EXAMPLE=avd).
+example=${EXAMPLE:-quickstart}
 work=$(mktemp -d)
 disk="$work/disk"
 mkdir -p "$disk"
@@ -47,7 +51,7 @@ writes() {
     "$1" | sort
 }
 
-"$BIN" init "$work/ref" > /dev/null
+"$BIN" init --example "$example" "$work/ref" > /dev/null
 "$BIN" -C "$work/ref" run all --simulate > "$work/ref.log" 2>&1
 writes "$work/ref/.avdeploy/sim/calls.jsonl" > "$work/ref.writes"
 
@@ -56,7 +60,7 @@ for ((seed = 1; seed <= seeds; seed++)); do
   RANDOM=$seed
   dir="$disk/deploy"
   sim="$work/sim-$seed"
-  "$BIN" init "$dir" > /dev/null
+  "$BIN" init --example "$example" "$dir" > /dev/null
   mkdir -p "$dir/.avdeploy" "$sim"
   ln -s "$sim" "$dir/.avdeploy/sim"
   (

@@ -7,7 +7,8 @@
 # JSONL event log (`attempt_failed_will_retry` events).
 #
 # Usage: scripts/faults.sh [SEEDS]
-# Needs jq and sqlite3. BIN=path/to/avdeploy uses that binary instead of building the release one.
+# Needs jq and sqlite3. EXAMPLE=avd deploys the AVD catalog instead of the quickstart;
+# BIN=path/to/avdeploy uses that binary instead of building the release one.
 set -euo pipefail
 
 seeds=${1:-20}
@@ -16,6 +17,9 @@ if [[ -z "${BIN:-}" ]]; then
   cargo build --release --quiet --manifest-path "$root/Cargo.toml"
   BIN="$root/target/release/avdeploy"
 fi
+# The built-in example deployed: quickstart (default) or avd, the complete AVD catalog, once the
+# simulator deploys all of it (EXAMPLE=avd).
+example=${EXAMPLE:-quickstart}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export AVDEPLOY_SIM_TIME_SCALE=${AVDEPLOY_SIM_TIME_SCALE:-0.005}
@@ -25,7 +29,7 @@ total_faults=0 total_retries=0
 started=$(date +%s)
 for ((seed = 1; seed <= seeds; seed++)); do
   dir="$work/seed-$seed"
-  "$BIN" init "$dir" > /dev/null
+  "$BIN" init --example "$example" "$dir" > /dev/null
   if ! AVDEPLOY_SIM_SEED=$seed "$BIN" -C "$dir" run all --simulate > "$dir/console.log" 2>&1; then
     echo "seed $seed: FAILED: the run did not complete; see $dir/console.log" >&2
     trap - EXIT
