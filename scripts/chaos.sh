@@ -87,12 +87,16 @@ for ((seed = 1; seed <= seeds; seed++)); do
     fi
     code=0
     wait "$pid" || code=$?
-    args=(resume --yes --simulate)
-    if ((code == 0)); then
-      left=$("$BIN" -C "$dir" status --json | jq '[.operations[] | select(.status != "completed")] | length')
-      if ((left == 0)); then done=1; fi
-    elif ((code == 1)); then
-      fail "$dir" "an operation failed (exit 1); see $dir/console.log"
+    if ((code == 1)); then fail "$dir" "an operation failed (exit 1); see $dir/console.log"; fi
+    # What next: resume the unfinished run; or, when the engine died before it recorded a run,
+    # start it again; or stop, every operation being completed.
+    doc=$("$BIN" -C "$dir" status --json)
+    if [[ $(jq '.resume != null' <<< "$doc") == true ]]; then
+      args=(resume --yes --simulate)
+    elif [[ $(jq --argjson ops "$ops" '[.operations[] | select(.status == "completed")] | length == $ops' <<< "$doc") == true ]]; then
+      done=1
+    else
+      args=(run all --simulate)
     fi
   done
   total_rounds=$((total_rounds + round))
