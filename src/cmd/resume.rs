@@ -56,6 +56,7 @@ pub fn run(global: &GlobalArgs, args: &ResumeArgs) -> Result<i32, Error> {
         force: false,
         simulate: args.simulate,
         grace,
+        painter: global.stdout_painter(),
     };
     run::execute(&deployment, &plan, store, options)
 }

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::exec::event::RunOutcome;
 use crate::exec::status::OperationStatus;
 use crate::exec::unix::is_alive;
+use crate::report::color::Painter;
 use crate::report::{StatusJson, render_status};
 use crate::state::records::{OperationSummary, RunRecord};
 use crate::state::store::ENGINE_GONE;
@@ -36,7 +37,9 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
         let doc = StatusJson::new(&summaries, last.as_ref(), resume.as_ref(), now);
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
-        out.write_all(render_status(&summaries, last.as_ref(), resume.as_ref(), now).as_bytes())?;
+        let text = render_status(&summaries, last.as_ref(), resume.as_ref(), now);
+        let text = global.stdout_painter().lines(&text, Painter::status_row);
+        out.write_all(text.as_bytes())?;
     }
     Ok(crate::exit_code::SUCCESS)
 }
