@@ -47,12 +47,7 @@ pub struct GlobalArgs {
     )]
     pub config: PathBuf,
     /// When to colour output: `auto` colours a terminal unless `NO_COLOR` is set.
-    #[arg(
-        long,
-        value_name = "WHEN",
-        global = true,
-        default_value = "auto"
-    )]
+    #[arg(long, value_name = "WHEN", global = true, default_value = "auto")]
     pub color: crate::report::color::ColorChoice,
 }
 
@@ -60,17 +55,13 @@ impl GlobalArgs {
     /// The painter for standard output.
     pub fn stdout_painter(&self) -> crate::report::color::Painter {
         use std::io::IsTerminal;
-        crate::report::color::Painter::new(
-            self.color.enabled_for(std::io::stdout().is_terminal()),
-        )
+        crate::report::color::Painter::new(self.color.enabled_for(std::io::stdout().is_terminal()))
     }
 
     /// The painter for standard error.
     pub fn stderr_painter(&self) -> crate::report::color::Painter {
         use std::io::IsTerminal;
-        crate::report::color::Painter::new(
-            self.color.enabled_for(std::io::stderr().is_terminal()),
-        )
+        crate::report::color::Painter::new(self.color.enabled_for(std::io::stderr().is_terminal()))
     }
 }
 

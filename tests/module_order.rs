@@ -57,14 +57,22 @@ fn after(plan: &serde_json::Value, module: &str) -> (Vec<String>, bool) {
 fn a_module_without_dependencies_never_overlaps_the_module_before_it() {
     // `a` gives `b` a second to start beside it: without the implicit order `b` would.
     let deploy = Deploy::new().config(CONFIG);
-    let deploy = with_module(deploy, "00-a", None, &wait_for("[ -e marks/01-b.start ]", 1000));
+    let deploy = with_module(
+        deploy,
+        "00-a",
+        None,
+        &wait_for("[ -e marks/01-b.start ]", 1000),
+    );
     let deploy = with_module(deploy, "01-b", None, "true");
     deploy.cmd(&["run", "all"]).assert().success();
     let (a, b) = (
         interval(deploy.path(), "00-a"),
         interval(deploy.path(), "01-b"),
     );
-    assert!(b.start >= a.end, "01-b started before 00-a ended: {a:?} {b:?}");
+    assert!(
+        b.start >= a.end,
+        "01-b started before 00-a ended: {a:?} {b:?}"
+    );
 }
 
 #[test]
@@ -83,7 +91,12 @@ fn a_dependency_list_means_exactly_those_modules() {
     let deploy = Deploy::new().config(CONFIG);
     let deploy = with_module(deploy, "00-a", None, "true");
     let deploy = with_module(deploy, "01-b", None, &wait_for_starts(&["02-c"]));
-    let deploy = with_module(deploy, "02-c", Some("[\"00-a\"]"), &wait_for_starts(&["01-b"]));
+    let deploy = with_module(
+        deploy,
+        "02-c",
+        Some("[\"00-a\"]"),
+        &wait_for_starts(&["01-b"]),
+    );
     let plan = plan_all(&deploy, &[]);
     assert_eq!(after(&plan, "00-a"), (vec![], true));
     assert_eq!(after(&plan, "01-b"), (vec!["00-a".to_owned()], true));
@@ -146,10 +159,16 @@ fn sequential_runs_one_module_at_a_time() {
     let plan = plan_all(&deploy, &["--sequential"]);
     assert_eq!(after(&plan, "01-b"), (vec!["00-a".to_owned()], false));
     assert_eq!(plan["predicted_seconds"], 3);
-    deploy.cmd(&["run", "all", "--sequential"]).assert().success();
+    deploy
+        .cmd(&["run", "all", "--sequential"])
+        .assert()
+        .success();
     let spans: Vec<_> = ids.iter().map(|id| interval(deploy.path(), id)).collect();
     for pair in spans.windows(2) {
-        assert!(pair[0].end <= pair[1].start, "modules overlapped: {spans:?}");
+        assert!(
+            pair[0].end <= pair[1].start,
+            "modules overlapped: {spans:?}"
+        );
     }
 }
 
@@ -160,14 +179,21 @@ fn sequential_applies_to_run_all_only() {
         .cmd(&["run", "00-a", "--sequential"])
         .assert()
         .code(2)
-        .stderr(contains("--sequential orders modules: it applies to `run all` only"));
+        .stderr(contains(
+            "--sequential orders modules: it applies to `run all` only",
+        ));
 }
 
 #[test]
 fn modules_after_an_empty_module_still_wait_for_the_one_before_it() {
     // `01-empty` lists no operations; `02-c` follows it, so transitively `00-a`.
     let deploy = Deploy::new().config(CONFIG);
-    let deploy = with_module(deploy, "00-a", None, &wait_for("[ -e marks/02-c.start ]", 1000));
+    let deploy = with_module(
+        deploy,
+        "00-a",
+        None,
+        &wait_for("[ -e marks/02-c.start ]", 1000),
+    );
     let deploy = deploy.module(
         "01-empty",
         "module:\n  id: \"01-empty\"\n  operations: []\n",

@@ -19,15 +19,16 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// and runs until the file `release` appears (or 20 s pass).
 fn deployment(slow_expected: u64, last_body: &str) -> Deploy {
     let slow = "echo \"[PROGRESS] copying the image\"\nfor _ in $(seq 1000); do [ -e release ] && break; sleep 0.02; done";
-    let slow_op = bash_op("slow", 120, slow).replace(
-        "expected: 1,",
-        &format!("expected: {slow_expected},"),
-    );
+    let slow_op =
+        bash_op("slow", 1200, slow).replace("expected: 1,", &format!("expected: {slow_expected},"));
     Deploy::new()
         .config(CONFIG)
         .module(
             "m",
-            &module_yaml("m", &[("slow", Some(1)), ("quick", Some(1)), ("last", None)]),
+            &module_yaml(
+                "m",
+                &[("slow", Some(1)), ("quick", Some(1)), ("last", None)],
+            ),
         )
         .operation("m", "slow", &slow_op)
         .operation("m", "quick", &bash_op("quick", 30, "true"))
@@ -68,26 +69,49 @@ fn bar_rows(screen: &[String]) -> Vec<&String> {
 #[test]
 fn a_terminal_shows_a_bar_per_running_operation_and_a_clean_screen_after() {
     let deploy = deployment(60, "true");
-    let pty = spawn(&deploy, &["run", "m"], &[("NO_COLOR", "1")]);
+    let mut pty = spawn(&deploy, &["run", "m"], &[("NO_COLOR", "1")]);
     let (seen, screen) = pty.wait_for_screen(LIMIT, |screen| {
         bar_of(screen, "slow").is_some_and(|bar| bar.contains("copying the image"))
             && has_overall_line(screen)
     });
-    assert!(seen, "no bar for `slow` with its message:\n{}", screen.join("\n"));
+    assert!(
+        seen,
+        "no bar for `slow` with its message:\n{}",
+        screen.join("\n")
+    );
     let bar = bar_of(&screen, "slow").expect("bar");
-    assert!(bar.contains(" / 1m"), "the gauge names the expected time: {bar}");
-    let overall = screen.iter().find(|r| r.contains("done]")).expect("overall");
-    assert!(overall.contains("/3 done]") && overall.contains("ETA ~"), "{overall}");
+    assert!(
+        bar.contains(" / 1m"),
+        "the gauge names the expected time: {bar}"
+    );
+    let overall = screen
+        .iter()
+        .find(|r| r.contains("done]"))
+        .expect("overall");
+    assert!(
+        overall.contains("/3 done]") && overall.contains("ETA ~"),
+        "{overall}"
+    );
     std::fs::write(deploy.path().join("release"), "").expect("release");
     let (code, raw) = pty.finish(LIMIT);
     assert_eq!(code, Some(0));
     assert!(!has_sgr(&raw), "colour codes despite NO_COLOR=1");
     let screen = screen_of(&raw);
-    assert!(bar_rows(&screen).is_empty(), "bars left behind:\n{}", screen.join("\n"));
+    assert!(
+        bar_rows(&screen).is_empty(),
+        "bars left behind:\n{}",
+        screen.join("\n")
+    );
     let text = screen.join("\n");
     assert_eq!(text.matches("[*] Module m").count(), 1, "{text}");
-    assert!(text.contains("[v] Operation slow completed successfully"), "{text}");
-    assert!(text.contains("[v] All parallel operations completed successfully"), "{text}");
+    assert!(
+        text.contains("[v] Operation slow completed successfully"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[v] All parallel operations completed successfully"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -98,8 +122,16 @@ fn colour_on_a_terminal_unless_no_color_or_never() {
     assert_eq!(code, Some(1));
     assert!(has_sgr(&raw), "no colour on a terminal");
     let screen = screen_of(&raw);
-    assert!(bar_rows(&screen).is_empty(), "bars left behind after a failure:\n{}", screen.join("\n"));
-    assert!(screen.join("\n").contains("[x] Operation last failed (exit code: 3)"));
+    assert!(
+        bar_rows(&screen).is_empty(),
+        "bars left behind after a failure:\n{}",
+        screen.join("\n")
+    );
+    assert!(
+        screen
+            .join("\n")
+            .contains("[x] Operation last failed (exit code: 3)")
+    );
     let (_, raw) = spawn(&deploy, &["--color", "never", "run", "m", "--force"], &[]).finish(LIMIT);
     assert!(!has_sgr(&raw), "colour despite --color never");
     // Not a terminal: plain lines unless asked for colour.
@@ -119,27 +151,48 @@ fn ctrl_c_leaves_no_bar_behind() {
     let mut pty = spawn(&deploy, &["run", "m"], &[]);
     let (seen, screen) = pty.wait_for_screen(LIMIT, |screen| bar_of(screen, "slow").is_some());
     assert!(seen, "no bar:\n{}", screen.join("\n"));
+    // A `^C` echoed behind the last bar would push the bars down unnoticed.
+    assert!(
+        !pty.echoes_control_chars(),
+        "control characters echo under the bars"
+    );
     pty.type_bytes(b"\x03");
     let (seen, screen) = pty.wait_for_screen(LIMIT, |screen| {
         screen.iter().any(|row| row.contains("Interrupt received"))
     });
-    assert!(seen, "the interrupt was not acknowledged:\n{}", screen.join("\n"));
+    assert!(
+        seen,
+        "the interrupt was not acknowledged:\n{}",
+        screen.join("\n")
+    );
     std::fs::write(deploy.path().join("release"), "").expect("release");
     let (code, raw) = pty.finish(LIMIT);
     assert_eq!(code, Some(130));
     let screen = screen_of(&raw);
-    assert!(bar_rows(&screen).is_empty(), "bars left behind after Ctrl-C:\n{}", screen.join("\n"));
+    assert!(
+        bar_rows(&screen).is_empty(),
+        "bars left behind after Ctrl-C:\n{}",
+        screen.join("\n")
+    );
+    assert!(
+        pty.echoes_control_chars(),
+        "the terminal's echo was not restored"
+    );
 }
 
 #[test]
 fn under_the_simulator_gauges_follow_its_clock() {
     // 600 expected seconds at 0.005 real seconds each: the gauge expects 3 s, not 10 minutes.
     let deploy = deployment(600, "true").env("AVDEPLOY_SIM_TIME_SCALE", "0.005");
-    let pty = spawn(&deploy, &["run", "m", "--simulate"], &[("NO_COLOR", "1")]);
+    let mut pty = spawn(&deploy, &["run", "m", "--simulate"], &[("NO_COLOR", "1")]);
     let (seen, screen) = pty.wait_for_screen(LIMIT, |screen| {
         bar_of(screen, "slow").is_some_and(|bar| bar.contains("[#") && bar.contains(" / 3s"))
     });
-    assert!(seen, "the gauge does not fill against 3 s:\n{}", screen.join("\n"));
+    assert!(
+        seen,
+        "the gauge does not fill against 3 s:\n{}",
+        screen.join("\n")
+    );
     std::fs::write(deploy.path().join("release"), "").expect("release");
     let (code, _) = pty.finish(LIMIT);
     assert_eq!(code, Some(0));
@@ -150,7 +203,11 @@ fn validate_findings_are_coloured_on_a_terminal_only_without_no_color() {
     let deploy = Deploy::new()
         .config(CONFIG)
         .module("m", &module_yaml("m", &[("a", None)]))
-        .operation("m", "a", &bash_op("a", 30, "true").replace("timeout:", "timeuot:"));
+        .operation(
+            "m",
+            "a",
+            &bash_op("a", 30, "true").replace("timeout:", "timeuot:"),
+        );
     let (code, raw) = spawn(&deploy, &["validate"], &[]).finish(LIMIT);
     assert_eq!(code, Some(2));
     assert!(has_sgr(&raw), "no colour on a terminal");

@@ -58,7 +58,9 @@ fn nsg_op(id: &str, requires: &[&str]) -> String {
     az_op(
         id,
         requires,
-        &format!("az network nsg create --resource-group \"$AZURE_RESOURCE_GROUP\" --name \"{id}\" -o none"),
+        &format!(
+            "az network nsg create --resource-group \"$AZURE_RESOURCE_GROUP\" --name \"{id}\" -o none"
+        ),
     )
 }
 
@@ -126,13 +128,19 @@ fn a_dag_module_finishes_sooner_than_its_staged_form() {
     let dag = run_ms(&network_module("dag"), &["run", "m", "--simulate"]);
     // Predicted 39 s against 63 s of simulated time: a ratio of 0.62.
     let ratio = dag / staged;
-    assert!(ratio < 0.85, "dag {dag} ms against staged {staged} ms: ratio {ratio:.2}");
+    assert!(
+        ratio < 0.85,
+        "dag {dag} ms against staged {staged} ms: ratio {ratio:.2}"
+    );
 }
 
 #[test]
 fn run_all_finishes_sooner_than_run_all_sequential() {
     let parallel = run_ms(&zone_modules(), &["run", "all", "--simulate"]);
-    let sequential = run_ms(&zone_modules(), &["run", "all", "--sequential", "--simulate"]);
+    let sequential = run_ms(
+        &zone_modules(),
+        &["run", "all", "--sequential", "--simulate"],
+    );
     // Predicted 33 s against 93 s of simulated time: a ratio of 0.35.
     let ratio = parallel / sequential;
     assert!(

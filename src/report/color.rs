@@ -162,10 +162,7 @@ impl Painter {
         };
         let after_id = &body[id_end..];
         let word_start = after_id.len() - after_id.trim_start().len();
-        let word = after_id[word_start..]
-            .split(' ')
-            .next()
-            .unwrap_or_default();
+        let word = after_id[word_start..].split(' ').next().unwrap_or_default();
         let Some(tone) = Tone::of_status(word) else {
             return Cow::Borrowed(line);
         };
@@ -223,7 +220,10 @@ mod tests {
             ON.console_line("[nsg] [WARNING] slow"),
             "[nsg] \x1b[33m[WARNING]\x1b[0m slow"
         );
-        assert_eq!(ON.console_line("Parallel Group: 2 operations"), "Parallel Group: 2 operations");
+        assert_eq!(
+            ON.console_line("Parallel Group: 2 operations"),
+            "Parallel Group: 2 operations"
+        );
         assert_eq!(
             Painter::new(false).console_line("[x] Operation nsg failed"),
             "[x] Operation nsg failed"

@@ -410,10 +410,16 @@ mod tests {
         let mut state = ConsoleState::new("logs");
         let mut text = lines(&mut state, &stage);
         for op in ["a", "b"] {
-            text.extend(lines(&mut state, &finished("m", op, OperationStatus::Skipped)));
+            text.extend(lines(
+                &mut state,
+                &finished("m", op, OperationStatus::Skipped),
+            ));
         }
         text.extend(lines(&mut state, &done));
-        assert!(!text.iter().any(|l| l.contains("All parallel operations")), "{text:?}");
+        assert!(
+            !text.iter().any(|l| l.contains("All parallel operations")),
+            "{text:?}"
+        );
         // One member that ran is enough for the stage's verdict.
         let mut state = ConsoleState::new("logs");
         lines(&mut state, &stage);

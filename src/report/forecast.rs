@@ -32,7 +32,11 @@ impl Forecast {
         Self {
             plan: plan.clone(),
             throttle,
-            scale: if scale.is_finite() { scale.max(0.0) } else { 1.0 },
+            scale: if scale.is_finite() {
+                scale.max(0.0)
+            } else {
+                1.0
+            },
             index,
             done: vec![false; plan.ops.len()],
             started: vec![None; plan.ops.len()],
@@ -145,7 +149,10 @@ mod tests {
     fn the_simulators_clock_scales_expected_times() {
         let start = Instant::now();
         let mut forecast = Forecast::new(&plan(), 1, 0.5);
-        assert_eq!(forecast.scaled(Duration::from_secs(30)), Duration::from_secs(15));
+        assert_eq!(
+            forecast.scaled(Duration::from_secs(30)),
+            Duration::from_secs(15)
+        );
         assert_eq!(forecast.remaining(start), Duration::from_secs(30));
         forecast.started("a", start);
         let later = start + Duration::from_secs(1);

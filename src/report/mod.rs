@@ -11,6 +11,7 @@ pub mod reporter;
 mod sample;
 pub mod status;
 pub mod summary;
+pub mod terminal;
 pub mod text;
 
 pub use console::{ConsoleState, lines};

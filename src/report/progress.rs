@@ -13,6 +13,7 @@ use indicatif::{
 use crate::exec::event::RunEvent;
 use crate::report::color::{Painter, Tone};
 use crate::report::forecast::Forecast;
+use crate::report::terminal::QuietControlChars;
 use crate::report::text::human_duration;
 
 /// How often the bars redraw.
@@ -85,13 +86,17 @@ pub struct ProgressView {
     estimate: Arc<Mutex<Option<Estimate>>>,
     forecast: Option<Forecast>,
     painter: Painter,
+    /// Dropped after the bars are cleared, restoring the terminal.
+    quiet: Option<QuietControlChars>,
 }
 
 impl ProgressView {
     /// Bars drawn on standard output; `forecast` gives expected times on the run's clock and
     /// the time left (without one, expected times are as declared and there is no ETA).
     pub fn new(forecast: Option<Forecast>, painter: Painter) -> Self {
-        Self::with_target(ProgressDrawTarget::stdout(), forecast, painter)
+        let mut view = Self::with_target(ProgressDrawTarget::stdout(), forecast, painter);
+        view.quiet = QuietControlChars::engage();
+        view
     }
 
     fn with_target(
@@ -106,6 +111,7 @@ impl ProgressView {
             estimate: Arc::new(Mutex::new(None)),
             forecast,
             painter,
+            quiet: None,
         }
     }
 

@@ -161,8 +161,7 @@ impl Reporter {
         match &mut self.console {
             Console::Lines(out) => {
                 for line in text {
-                    writeln!(out, "{}", self.painter.console_line(&line))
-                        .map_err(console_error)?;
+                    writeln!(out, "{}", self.painter.console_line(&line)).map_err(console_error)?;
                 }
                 out.flush().map_err(console_error)
             }

@@ -4,7 +4,7 @@
 #![allow(dead_code, reason = "each test file uses part of the helper")]
 
 use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -53,7 +53,9 @@ impl Pty {
                 if n == 0 {
                     break;
                 }
-                sink.lock().expect("pty output").extend_from_slice(&buf[..n]);
+                sink.lock()
+                    .expect("pty output")
+                    .extend_from_slice(&buf[..n]);
             }
         });
         Self {
@@ -103,9 +105,19 @@ impl Pty {
         }
     }
 
+    /// Whether the terminal echoes control characters (`^C`) as typed.
+    pub(crate) fn echoes_control_chars(&self) -> bool {
+        // SAFETY: an all-zero termios is a valid value for tcgetattr to overwrite.
+        let mut settings: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: the master side reports the terminal's settings into `settings`.
+        let rc = unsafe { libc::tcgetattr(self.master.as_raw_fd(), &raw mut settings) };
+        assert_eq!(rc, 0, "tcgetattr: {}", std::io::Error::last_os_error());
+        settings.c_lflag & libc::ECHOCTL != 0
+    }
+
     /// Waits for the process to exit (at most `limit`) and for its last output; returns the
     /// exit code and every byte it wrote.
-    pub(crate) fn finish(mut self, limit: Duration) -> (Option<i32>, Vec<u8>) {
+    pub(crate) fn finish(&mut self, limit: Duration) -> (Option<i32>, Vec<u8>) {
         let deadline = Instant::now() + limit;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("wait for the child") {
@@ -173,5 +185,10 @@ fn open_pty() -> (std::fs::File, OwnedFd) {
     };
     assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
     // SAFETY: both descriptors are fresh and owned by nothing else.
-    unsafe { (std::fs::File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            OwnedFd::from_raw_fd(slave),
+        )
+    }
 }
