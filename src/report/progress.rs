@@ -53,10 +53,9 @@ pub fn gauge(elapsed: Duration, expected: Duration, width: usize) -> String {
 /// `[3/12 done] 1m10s elapsed, ETA ~2m`: the run as a whole. `eta` is `None` before any
 /// estimate exists.
 pub fn overall_text(done: usize, total: usize, elapsed: Duration, eta: Option<Duration>) -> String {
-    let eta = eta.map_or_else(
-        || String::new(),
-        |left| format!(", ETA ~{}", human_duration(left)),
-    );
+    let eta = eta.map_or_else(String::new, |left| {
+        format!(", ETA ~{}", human_duration(left))
+    });
     format!(
         "[{done}/{total} done] {} elapsed{eta}",
         human_duration(elapsed)
@@ -281,6 +280,23 @@ mod tests {
         assert_eq!(gauge(secs(30), secs(120), 8), "[##------]");
         assert_eq!(gauge(secs(500), secs(120), 4), "[####]");
         assert_eq!(gauge(secs(0), secs(0), 2), "[##]");
+    }
+
+    #[test]
+    fn overall_line_counts_done_work_and_the_time_left() {
+        let secs = Duration::from_secs;
+        assert_eq!(
+            overall_text(3, 12, secs(70), Some(secs(125))),
+            "[3/12 done] 1m10s elapsed, ETA ~2m5s"
+        );
+        assert_eq!(overall_text(0, 1, secs(0), None), "[0/1 done] 0s elapsed");
+        let made_at = Instant::now();
+        let estimate = Estimate {
+            made_at,
+            remaining: secs(10),
+        };
+        assert_eq!(estimate.at(made_at + secs(4)), secs(6));
+        assert_eq!(estimate.at(made_at + secs(40)), Duration::ZERO);
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub struct ReporterOptions {
 /// Where console lines go.
 enum Console {
     Lines(Box<dyn Write + Send>),
-    Bars(ProgressView),
+    Bars(Box<ProgressView>),
 }
 
 /// Receives every engine event and reports it everywhere.
@@ -99,7 +99,10 @@ impl Reporter {
     /// log, and recording state when given a recorder.
     pub fn new(opts: ReporterOptions, recorder: Option<Recorder>) -> Result<Self, ReportError> {
         let console = if opts.tty {
-            Console::Bars(ProgressView::new(opts.forecast.clone(), opts.painter))
+            Console::Bars(Box::new(ProgressView::new(
+                opts.forecast.clone(),
+                opts.painter,
+            )))
         } else {
             Console::Lines(Box::new(std::io::stdout()))
         };
