@@ -81,8 +81,9 @@ pub enum Command {
     Validate(JsonArg),
     /// List every module and its operations in declared order.
     List(JsonArg),
-    /// Show the stages (or graph) of a module or of all modules, their expected durations under
-    /// the throttle and locks, the critical path, and the saving over a sequential run.
+    /// Show the stages (or graph) of a module or of all modules, each operation's predicted start
+    /// and end under the throttle and locks, the critical path, and the saving over a sequential
+    /// run.
     Plan(PlanArgs),
     /// Print every variable (config paths in UPPER_SNAKE, `variables:`, environment overrides)
     /// with secrets shown as ***.

@@ -236,3 +236,107 @@ fn operation_file_stem_is_an_alias_on_the_command_line() {
         .success()
         .stdout(contains("echo c"));
 }
+
+/// The hand-worked schedule of `plan::timeline`'s unit test, as a `schedule: dag` module:
+/// throttle 2, `a` and `c` share lock X, `e` requires `b`, `f` requires `a` and `e`.
+fn dag_with_lock_deployment() -> Deploy {
+    let module = "module:\n  id: \"g\"\n  schedule: dag\n  operations:\n    - id: \"a\"\n    \
+                  - id: \"b\"\n    - id: \"c\"\n    - id: \"d\"\n    - id: \"e\"\n    - id: \"f\"\n";
+    Deploy::new()
+        .config("azure:\n  resource_group: \"rg-avd\"\n")
+        .module("g", module)
+        .operation("g", "01-a", &op("a", 10, "  locks: [\"X\"]\n"))
+        .operation("g", "02-b", &op("b", 4, ""))
+        .operation("g", "03-c", &op("c", 6, "  locks: [\"X\"]\n"))
+        .operation("g", "04-d", &op("d", 3, ""))
+        .operation("g", "05-e", &op("e", 5, "  requires: [\"b\"]\n"))
+        .operation("g", "06-f", &op("f", 2, "  requires: [\"a\", \"e\"]\n"))
+}
+
+fn predicted_spans(plan: &Value) -> Vec<(String, u64, u64)> {
+    plan["modules"]
+        .as_array()
+        .expect("modules")
+        .iter()
+        .flat_map(|m| m["stages"].as_array().expect("stages"))
+        .flat_map(|s| s["operations"].as_array().expect("operations"))
+        .map(|o| {
+            (
+                o["id"].as_str().expect("id").to_owned(),
+                o["predicted_start_seconds"].as_u64().expect("start"),
+                o["predicted_end_seconds"].as_u64().expect("end"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_operation_has_its_list_scheduled_start_and_end() {
+    let deploy = dag_with_lock_deployment();
+    let plan = plan_json(&deploy, &["g", "--throttle", "2"]);
+    let spans = predicted_spans(&plan);
+    let expected = [
+        ("a", 0, 10),
+        ("b", 0, 4),
+        ("c", 10, 16),
+        ("d", 4, 7),
+        ("e", 7, 12),
+        ("f", 12, 14),
+    ];
+    let expected: Vec<(String, u64, u64)> = expected
+        .iter()
+        .map(|&(id, s, e)| (id.to_owned(), s, e))
+        .collect();
+    assert_eq!(spans, expected);
+    assert_eq!(plan["predicted_seconds"], 16);
+    assert_eq!(plan["sequential_seconds"], 30);
+    assert_eq!(plan["critical_path"], serde_json::json!(["a", "f"]));
+
+    let wide = plan_json(&deploy, &["g", "--throttle", "10"]);
+    let starts: Vec<u64> = predicted_spans(&wide).iter().map(|s| s.1).collect();
+    assert_eq!(starts, [0, 0, 10, 0, 4, 10]);
+    assert_eq!(wide["predicted_seconds"], 16);
+    assert_eq!(
+        plan_json(&deploy, &["g", "--throttle", "1"])["predicted_seconds"],
+        30
+    );
+}
+
+#[test]
+fn the_text_plan_shows_starts_ends_and_the_critical_path() {
+    dag_with_lock_deployment()
+        .cmd(&["plan", "g", "--throttle", "2"])
+        .assert()
+        .success()
+        .stdout(
+            contains("* a (10s)  at 0s-10s  locks: X")
+                .and(contains("- c (6s)  at 10s-16s  locks: X"))
+                .and(contains("- e (5s)  at 7s-12s"))
+                .and(contains("* f (2s)  at 12s-14s"))
+                .and(contains(
+                    "Predicted total: ~16s against 30s fully sequential (saves 14s, 46%)",
+                ))
+                .and(contains("Critical path (*, 12s): a -> f")),
+        );
+}
+
+/// Stages: each stage waits for the whole previous one, so the later stage's start is the
+/// previous stage's predicted end under the throttle.
+#[test]
+fn staged_operations_start_when_their_stage_starts() {
+    let plan = plan_json(&split_group_deployment(), &["m", "--throttle", "1"]);
+    let spans = predicted_spans(&plan);
+    let starts: Vec<(&str, u64)> = spans.iter().map(|(id, s, _)| (id.as_str(), *s)).collect();
+    assert_eq!(
+        starts,
+        [
+            ("a", 0),
+            ("b", 10),
+            ("d", 30),
+            ("c", 70),
+            ("e", 100),
+            ("f", 150)
+        ]
+    );
+    assert_eq!(plan["predicted_seconds"], 210);
+}

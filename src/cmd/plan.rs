@@ -1,5 +1,5 @@
-//! `avdeploy plan`: stages in execution order with expected durations under the throttle and
-//! locks, the critical path, and the saving over a sequential run.
+//! `avdeploy plan`: stages in execution order, each operation's predicted start and end under
+//! the throttle and locks, the critical path, and the saving over a sequential run.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -79,11 +79,21 @@ pub struct OpJson {
     pub expected_seconds: u64,
     /// Exclusive locks it holds.
     pub locks: Vec<String>,
+    /// Predicted start, in seconds after the plan starts; `null` when it can never start.
+    pub predicted_start_seconds: Option<u64>,
+    /// Predicted end, in seconds after the plan starts.
+    pub predicted_end_seconds: Option<u64>,
+    /// Whether it lies on the critical path.
+    pub critical: bool,
 }
 
 /// Builds the plan document.
 pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
     let (path, critical) = timeline::critical_path(plan);
+    let mut on_path = vec![false; plan.ops.len()];
+    for &i in &path {
+        on_path[i] = true;
+    }
     let modules = plan
         .modules
         .iter()
@@ -115,6 +125,9 @@ pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
                                 id: plan.ops[i].id.clone(),
                                 expected_seconds: plan.ops[i].expected.as_secs(),
                                 locks: plan.ops[i].locks.clone(),
+                                predicted_start_seconds: timeline.spans[i].map(|s| s.0.as_secs()),
+                                predicted_end_seconds: timeline.spans[i].map(|s| s.1.as_secs()),
+                                critical: on_path[i],
                             })
                             .collect(),
                     })
@@ -218,8 +231,13 @@ pub fn render(doc: &PlanJson) -> String {
                 } else {
                     format!("  locks: {}", op.locks.join(", "))
                 };
+                let at = match (op.predicted_start_seconds, op.predicted_end_seconds) {
+                    (Some(start), Some(end)) => format!("at {}-{}", secs(start), secs(end)),
+                    _ => "never starts".to_owned(),
+                };
+                let mark = if op.critical { '*' } else { '-' };
                 out.push_str(&format!(
-                    "            - {} ({}){locks}\n",
+                    "            {mark} {} ({})  {at}{locks}\n",
                     op.id,
                     secs(op.expected_seconds)
                 ));
@@ -242,7 +260,7 @@ pub fn render(doc: &PlanJson) -> String {
         secs(saved),
     ));
     out.push_str(&format!(
-        "Critical path ({}): {}\n",
+        "Critical path (*, {}): {}\n",
         secs(doc.critical_path_seconds),
         doc.critical_path.join(" -> ")
     ));
