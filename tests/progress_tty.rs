@@ -55,7 +55,7 @@ fn bar_of<'a>(screen: &'a [String], op: &str) -> Option<&'a String> {
 fn has_overall_line(screen: &[String]) -> bool {
     screen
         .iter()
-        .any(|row| row.contains("done]") && row.contains("elapsed"))
+        .any(|row| row.contains("/3 done]") && row.contains("elapsed, ETA ~"))
 }
 
 /// Rows that only a live bar draws: a gauge or the overall line.
@@ -83,14 +83,6 @@ fn a_terminal_shows_a_bar_per_running_operation_and_a_clean_screen_after() {
     assert!(
         bar.contains(" / 1m"),
         "the gauge names the expected time: {bar}"
-    );
-    let overall = screen
-        .iter()
-        .find(|r| r.contains("done]"))
-        .expect("overall");
-    assert!(
-        overall.contains("/3 done]") && overall.contains("ETA ~"),
-        "{overall}"
     );
     std::fs::write(deploy.path().join("release"), "").expect("release");
     let (code, raw) = pty.finish(LIMIT);

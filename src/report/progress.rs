@@ -193,6 +193,8 @@ impl ProgressView {
     }
 
     fn start_overall(&mut self, operations: usize) {
+        // The first draw already shows the estimate.
+        self.estimate_at(Instant::now());
         let bar = self.multi.add(
             ProgressBar::new(u64::try_from(operations).unwrap_or(u64::MAX))
                 .with_finish(ProgressFinish::AndClear),
@@ -218,7 +220,6 @@ impl ProgressView {
         if let Some(old) = self.overall.replace(bar) {
             old.finish_and_clear();
         }
-        self.estimate_at(Instant::now());
     }
 
     fn estimate_at(&self, now: Instant) {
