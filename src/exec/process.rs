@@ -232,7 +232,7 @@ mod tests {
     use crate::exec::error_catalog::ErrorCatalog;
     use crate::exec::event::RunEvent;
     use crate::exec::status::OperationStatus;
-    use crate::exec::test_support::{Fixture, Running, eventually, file_appears, read_pid, run};
+    use crate::exec::test_support::{Fixture, Running, eventually, read_pid, run};
     use crate::exec::unix::is_alive;
     use crate::redact::Redactor;
 
