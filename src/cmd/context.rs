@@ -1,11 +1,11 @@
 //! What most commands start with: the deployment loaded and checked, findings printed.
 
+use crate::base::diagnostic::Diagnostic;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 use crate::load::deployment::{self, Loaded};
 use crate::model::deployment::Deployment;
 use crate::model::operation::Operation;
-use crate::validate::diagnostic::Diagnostic;
 use crate::validate::{checks, render};
 
 /// Loads the deployment and runs every check; returns the deployment and all findings, sorted.
