@@ -6,7 +6,8 @@
 mod sim_az;
 
 use avdeploy::ps::{self, AppItem, AppsSpec, Block, Install, InstallKind, ScriptSpec};
-use avdeploy::runcmd::{response, sentinel};
+use avdeploy::runcmd::response;
+use avdeploy_wire::sentinel;
 use sim_az::Sim;
 
 /// Runs `spec` on a simulated VM and returns the StdOut lines before the sentinel and the exit
@@ -160,4 +161,23 @@ fn msi_blocks_in_parallel_are_reported() {
         ps::msi_conflicts(&spec.blocks),
         [("chrome".to_owned(), "adobe".to_owned())]
     );
+}
+
+#[test]
+fn sysprep_with_shutdown_stops_the_simulated_vm() {
+    let sim = Sim::new();
+    sim.ok("group create -n rg -l westeurope");
+    sim.ok(
+        "vm create -g rg -n vm --image Win11 --admin-username avd --admin-password Pa55-word-long",
+    );
+    let power = || {
+        sim.ok("vm get-instance-view -g rg -n vm --query instanceView.statuses[1].code -o tsv")
+    };
+    assert_eq!(power().trim(), "PowerState/running");
+    let script = "function Invoke-Sysprep {\n    $sysprep = Join-Path $env:SystemRoot 'System32\\Sysprep\\sysprep.exe'\n    Start-Process -FilePath 'C:\\Windows\\System32\\Sysprep\\sysprep.exe' -ArgumentList '/generalize', '/oobe', '/shutdown', '/mode:vm', '/quiet'\n}\nWrite-Output '[PROGRESS] sysprep'\nInvoke-Sysprep\n";
+    let wrapped = sentinel::wrap(script).expect("wraps");
+    let answer = sim.run_script("rg", "vm", &wrapped);
+    let transcript = response::parse(&answer.to_string()).expect("the answer parses");
+    assert_eq!(sentinel::parse(&transcript.stdout), Some(0));
+    assert_eq!(power().trim(), "PowerState/stopped");
 }

@@ -4,7 +4,7 @@
 use avdeploy::ps::{
     self, AppItem, AppsSpec, Block, ErrorAction, Install, InstallKind, ScriptSpec, ToolStep,
 };
-use avdeploy::runcmd::sentinel;
+use avdeploy_wire::sentinel;
 
 /// Chrome (MSI) and Office (ODT download step), with VDOT and default apps in parallel and a
 /// sequential cleanup: the golden-image example of the documentation.

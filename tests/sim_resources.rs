@@ -290,7 +290,7 @@ fn vm_lifecycle_and_host_pool_token() {
 #[test]
 fn run_command_echoes_the_script_and_honours_the_sentinel() {
     let sim = setup();
-    let script = avdeploy::runcmd::sentinel::wrap(
+    let script = avdeploy_wire::sentinel::wrap(
         "Write-Host '[START] install'\nif ($bad) {\n  Write-Host '[ERROR] hidden'\n  exit 1\n}\nWrite-Output \"[SUCCESS] done\"\nexit 3010\n",
     )
     .unwrap();
@@ -323,7 +323,7 @@ fn every_call_is_logged_with_secrets_masked() {
     sim.ok("group create -n rg -l eastus");
     sim.ok("vm create -g rg -n vm --image Win11 --admin-username a --admin-password Pw-123456789");
     let _ = sim.az("group show -n nope");
-    let calls = avdeploy::sim::calls::read(&sim.dir).unwrap();
+    let calls = avdeploy_sim::calls::read(&sim.dir).unwrap();
     assert_eq!(calls.len(), 3);
     assert_eq!(calls[0].argv[..2], ["group", "create"]);
     assert!(calls[1].argv.contains(&"***".to_owned()));
