@@ -170,9 +170,8 @@ fn sysprep_with_shutdown_stops_the_simulated_vm() {
     sim.ok(
         "vm create -g rg -n vm --image Win11 --admin-username avd --admin-password Pa55-word-long",
     );
-    let power = || {
-        sim.ok("vm get-instance-view -g rg -n vm --query instanceView.statuses[1].code -o tsv")
-    };
+    let power =
+        || sim.ok("vm get-instance-view -g rg -n vm --query instanceView.statuses[1].code -o tsv");
     assert_eq!(power().trim(), "PowerState/running");
     let script = "function Invoke-Sysprep {\n    $sysprep = Join-Path $env:SystemRoot 'System32\\Sysprep\\sysprep.exe'\n    Start-Process -FilePath 'C:\\Windows\\System32\\Sysprep\\sysprep.exe' -ArgumentList '/generalize', '/oobe', '/shutdown', '/mode:vm', '/quiet'\n}\nWrite-Output '[PROGRESS] sysprep'\nInvoke-Sysprep\n";
     let wrapped = sentinel::wrap(script).expect("wraps");
