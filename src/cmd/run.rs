@@ -181,7 +181,7 @@ pub fn open_store(root: &Path, lock: &DeploymentLock, grace: Duration) -> Result
 }
 
 /// The built-in error catalog, extended by the deployment's `errors.yaml` when present.
-fn catalog(root: &Path) -> Result<ErrorCatalog, Error> {
+pub(crate) fn catalog(root: &Path) -> Result<ErrorCatalog, Error> {
     let path = root.join("errors.yaml");
     Ok(if path.is_file() {
         ErrorCatalog::with_file(&path)?
