@@ -71,12 +71,17 @@ fn confirmed(yes: bool) -> Result<bool, Error> {
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
-        eprintln!("error: standard input is not a terminal; pass --yes to resume without asking");
-        return Ok(false);
+        return Err(Error::Usage {
+            message: "standard input is not a terminal; pass --yes to resume without asking"
+                .to_owned(),
+        });
     }
     print!("Proceed? [y/N] ");
     std::io::stdout().flush()?;
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(Error::Input)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::exec::backoff::RetryPolicy;
+use crate::exec::orphans::RUN_MARKER_VAR;
 use crate::exec::run_command::RunCommandCheck;
 use crate::exec::scheduler::Prepare;
 use crate::exec::unit::UnitSpec;
@@ -52,7 +53,7 @@ impl Launcher<'_> {
         output_file: &Path,
     ) -> Vec<(String, String)> {
         let mut env = vars.environment();
-        env.push(("AVD_RUN_ID".into(), self.run_id.clone()));
+        env.push((RUN_MARKER_VAR.into(), self.run_id.clone()));
         env.push(("AVD_OPERATION_ID".into(), id.to_owned()));
         env.push(("AVD_OUTPUT_FILE".into(), output_file.display().to_string()));
         let secret_names: Vec<&str> = vars.secrets().map(|v| v.name.as_str()).collect();

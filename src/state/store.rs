@@ -114,13 +114,14 @@ impl Store {
             .map_err(StateError::sql(action))?;
         let left = {
             let mut statement = tx
-                .prepare("SELECT operation, pid FROM attempts WHERE status = 'running' AND pid IS NOT NULL")
+                .prepare("SELECT operation, pid, run_id FROM attempts WHERE status = 'running' AND pid IS NOT NULL")
                 .map_err(StateError::sql(action))?;
             let rows = statement
                 .query_map([], |row| {
                     Ok(LeftRunning {
                         operation: row.get(0)?,
                         pid: row.get(1)?,
+                        run_id: row.get(2)?,
                     })
                 })
                 .map_err(StateError::sql(action))?;
