@@ -2,9 +2,10 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, ResumeArgs};
 use crate::cmd::context;
-use crate::cmd::run::{self, ExecOptions, state_dir};
+use crate::cmd::run::{self, ExecOptions};
 use crate::error::Error;
 use crate::exit_code;
 use crate::plan::graph::{self, Target};
@@ -18,7 +19,7 @@ pub fn run(
     simulator: &dyn Simulator,
 ) -> Result<i32, Error> {
     let deployment = context::load_valid(global, false)?;
-    let dir = state_dir(&deployment.root);
+    let dir = Layout::new(&deployment.root).state_dir();
     let lock = DeploymentLock::acquire(&dir)?;
     let grace = run::kill_grace()?;
     let store = run::open_store(&deployment.root, &lock, grace)?;

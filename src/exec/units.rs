@@ -64,7 +64,7 @@ mod tests {
         let mut units = Units::new();
         units.spawn(3, async { panic!("boom at {}", 3) });
         units.spawn(7, async { 42 });
-        let mut ended = vec![units.next().await.unwrap(), units.next().await.unwrap()];
+        let mut ended = [units.next().await.unwrap(), units.next().await.unwrap()];
         ended.sort_by_key(|(index, _)| *index);
         assert_eq!(ended[0], (3, Err("boom at 3".to_owned())));
         assert_eq!(ended[1], (7, Ok(42)));

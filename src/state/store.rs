@@ -7,14 +7,12 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::base::layout::STATE_DB;
 use crate::exec::orphans::LeftRunning;
 use crate::state::error::StateError;
 use crate::state::lock_file::DeploymentLock;
 use crate::state::migrate::{check_not_newer, migrate, schema_version};
 use crate::state::schema::current_version;
-
-/// The database file's name inside the state folder.
-pub const STATE_DB: &str = "state.db";
 
 /// How long a reader waits for the writer's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
