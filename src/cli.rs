@@ -103,7 +103,8 @@ pub enum Command {
     /// Print the script an operation runs, as rendered, with secrets as ***. For run-command
     /// operations this is the PowerShell sent to the VM, before the exit-code wrapper.
     Script(ScriptArgs),
-    /// Write a working deployment folder (config.yaml and modules) from the built-in catalog.
+    /// Write a working deployment folder (config.yaml and modules) from a built-in example:
+    /// `avd` (default, the complete Azure Virtual Desktop deployment) or `quickstart`.
     Init(InitArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions(CompletionsArgs),
@@ -178,7 +179,15 @@ pub struct ScriptArgs {
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The folder to create (must be empty or absent).
-    pub dir: PathBuf,
+    #[arg(required_unless_present = "list_examples")]
+    pub dir: Option<PathBuf>,
+    /// The example to write: `avd` (the complete Azure Virtual Desktop deployment) or
+    /// `quickstart` (a small demo); see --list-examples.
+    #[arg(long, default_value = crate::catalog::DEFAULT_EXAMPLE)]
+    pub example: String,
+    /// List the built-in examples and exit.
+    #[arg(long, conflicts_with = "dir")]
+    pub list_examples: bool,
 }
 
 /// `completions`.

@@ -108,6 +108,33 @@ pub const FAMILIES: &[Family] = &[
             8,
         )
     },
+    Family {
+        vnet_flag: Some("--vnet-name"),
+        ..family(
+            "network vnet peering",
+            "Microsoft.Network",
+            &[
+                seg("--vnet-name", "virtualNetworks"),
+                seg("--name", "virtualNetworkPeerings"),
+            ],
+            10,
+        )
+    },
+    family(
+        "network route-table",
+        "Microsoft.Network",
+        &[seg("--name", "routeTables")],
+        6,
+    ),
+    family(
+        "network route-table route",
+        "Microsoft.Network",
+        &[
+            seg("--route-table-name", "routeTables"),
+            seg("--name", "routes"),
+        ],
+        4,
+    ),
     family(
         "network nsg",
         "Microsoft.Network",

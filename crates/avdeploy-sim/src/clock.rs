@@ -33,6 +33,18 @@ pub fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// A Unix-millisecond instant as Azure prints times (`2026-01-01T00:00:00.000Z`).
+pub fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
+/// Now, as Azure prints times.
+pub fn iso_now() -> String {
+    iso(now_ms())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

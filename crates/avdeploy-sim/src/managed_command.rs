@@ -263,13 +263,13 @@ fn instance_view(private: &Value, now_ms: i64) -> Value {
         ),
     };
     json!({
-        "endTime": finished.then(|| iso(ends)),
+        "endTime": finished.then(|| clock::iso(ends)),
         "error": error,
         "executionMessage": message,
         "executionState": state,
         "exitCode": exit_code,
         "output": output,
-        "startTime": iso(started),
+        "startTime": clock::iso(started),
         "statuses": null,
     })
 }
@@ -283,12 +283,6 @@ fn revealed(total: usize, elapsed: i64, length: i64) -> usize {
     let length = u128::try_from(length).unwrap_or(1);
     let count = u128::try_from(total).unwrap_or(0) * fraction / length;
     usize::try_from(count).unwrap_or(total)
-}
-
-fn iso(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -147,7 +147,9 @@ pub fn new_body(address: &Address, args: &AzArgs, subscription: &str, location: 
         );
     }
     let mut body = Value::Object(body);
-    merge_flags(&mut body, address, args);
+    if !crate::shapes::is_shaped(address.family.path) {
+        merge_flags(&mut body, address, args);
+    }
     body
 }
 
@@ -182,7 +184,7 @@ pub fn public(body: &Value) -> Value {
 }
 
 /// `--tags k=v k2=v2` as an object.
-fn tags(args: &AzArgs) -> Map<String, Value> {
+pub fn tags(args: &AzArgs) -> Map<String, Value> {
     args.values("--tags")
         .iter()
         .filter(|t| !t.is_empty())

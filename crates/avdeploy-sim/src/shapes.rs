@@ -6,41 +6,31 @@ use serde_json::{Value, json};
 use crate::call::Call;
 use crate::catalog::by_path;
 use crate::error::SimError;
+use crate::failure::CallError;
 use crate::resource::{Address, PRIVATE, new_body, public};
+use crate::{network, nsg_rule, storage};
 
-/// Fills in the fields a create or update of this family sets in Azure, and stores side
-/// resources (a VNet's first subnet).
-pub fn after_write(call: &mut Call, address: &Address, body: &mut Value) -> Result<(), SimError> {
+/// Whether a family's flags map to ARM properties by its own rules (instead of camelCase copies).
+pub fn is_shaped(path: &str) -> bool {
+    path.starts_with("network ") || path.starts_with("storage ")
+}
+
+/// Fills in the fields a create (`creating`) or update of this family sets in Azure, only those
+/// its flags name on an update, and stores side resources (a VNet's first subnet).
+pub fn after_write(
+    call: &mut Call,
+    address: &Address,
+    body: &mut Value,
+    creating: bool,
+) -> Result<(), CallError> {
     let args = call.args.clone();
+    if is_shaped(address.family.path) && args.has("--tags") && !creating {
+        body["tags"] = json!(crate::resource::tags(&args));
+    }
     match address.family.path {
-        "network vnet" => {
-            let prefixes = list_or(args.values("--address-prefixes"), "10.0.0.0/16");
-            body["addressSpace"] = json!({ "addressPrefixes": prefixes });
-            if let Some(subnet) = args.get("--subnet-name") {
-                let prefix = list_or(args.values("--subnet-prefixes"), "10.0.0.0/24");
-                store_first_subnet(call, address, subnet, &prefix[0])?;
-            }
-        }
-        "network vnet subnet" => {
-            if let [prefix] = args.values("--address-prefixes")
-                && let Value::Object(map) = body
-            {
-                map.remove("addressPrefixes");
-                map.insert("addressPrefix".into(), json!(prefix));
-            }
-            if let Some(nsg) = args.get("--network-security-group") {
-                body["networkSecurityGroup"] = json!({ "id": nsg, "resourceGroup": address.rg });
-            }
-        }
-        "storage account" => {
-            let name = address.name();
-            body["primaryEndpoints"] = json!({
-                "blob": format!("https://{name}.blob.core.windows.net/"),
-                "file": format!("https://{name}.file.core.windows.net/"),
-            });
-            body["sku"] = json!({ "name": args.get("--sku").unwrap_or("Standard_RAGRS") });
-            body["kind"] = json!(args.get("--kind").unwrap_or("StorageV2"));
-        }
+        "network nsg rule" => nsg_rule::shape(call, address, body, creating)?,
+        path if path.starts_with("network ") => network::shape(call, address, body, creating)?,
+        path if path.starts_with("storage ") => storage::shape(call, address, body, creating)?,
         "vm" if body.get(PRIVATE).is_none() => {
             body["hardwareProfile"] =
                 json!({ "vmSize": args.get("--size").unwrap_or("Standard_DS1_v2") });
@@ -51,6 +41,13 @@ pub fn after_write(call: &mut Call, address: &Address, body: &mut Value) -> Resu
             body[PRIVATE] = json!({ "power": "running", "generalized": false });
         }
         _ => {}
+    }
+    if address.family.path == "network vnet"
+        && creating
+        && let Some(subnet) = args.get("--subnet-name")
+    {
+        let prefix = list_or(args.values("--subnet-prefixes"), "10.0.0.0/24");
+        store_first_subnet(call, address, subnet, &prefix[0])?;
     }
     Ok(())
 }
@@ -88,19 +85,42 @@ fn store_first_subnet(
         map.remove("tags");
     }
     body["addressPrefix"] = json!(prefix);
+    body["privateEndpointNetworkPolicies"] = json!("Disabled");
+    body["privateLinkServiceNetworkPolicies"] = json!("Enabled");
+    body["delegations"] = json!([]);
     call.store.put(&address.record(body))
 }
 
 /// The JSON `show` and `list` print for a stored body.
-pub fn view(call: &mut Call, address: &Address, body: &Value) -> Result<Value, SimError> {
+pub fn view(call: &mut Call, address: &Address, body: &Value) -> Result<Value, CallError> {
     let mut out = public(body);
-    if address.family.path == "network vnet" {
-        let subnets = call.store.list(
-            "network vnet subnet",
+    let children = |call: &mut Call, family: &str| -> Result<Value, SimError> {
+        let records = call.store.list(
+            family,
             Some(&address.rg.to_lowercase()),
             Some(&address.name().to_lowercase()),
         )?;
-        out["subnets"] = Value::Array(subnets.iter().map(|r| public(&r.body)).collect());
+        Ok(Value::Array(
+            records.iter().map(|r| public(&r.body)).collect(),
+        ))
+    };
+    match address.family.path {
+        "network vnet" => {
+            out["subnets"] = children(call, "network vnet subnet")?;
+            let mut peerings = children(call, "network vnet peering")?;
+            if let Value::Array(items) = &mut peerings {
+                for peering in items {
+                    peering["peeringState"] = json!(network::peering_state(call, peering)?);
+                }
+            }
+            out["virtualNetworkPeerings"] = peerings;
+        }
+        "network vnet peering" => {
+            out["peeringState"] = json!(network::peering_state(call, &out)?);
+        }
+        "network nsg" => out["securityRules"] = children(call, "network nsg rule")?,
+        "network route-table" => out["routes"] = children(call, "network route-table route")?,
+        _ => {}
     }
     if address.family.path == "vm" && call.args.has("--show-details") {
         out["powerState"] = json!(power_state(body));
@@ -112,9 +132,12 @@ pub fn view(call: &mut Call, address: &Address, body: &Value) -> Result<Value, S
 }
 
 /// What a create prints: `az vm create` prints a summary, everything else the resource.
-pub fn create_output(call: &mut Call, address: &Address, body: &Value) -> Result<Value, SimError> {
-    if address.family.path != "vm" {
-        return view(call, address, body);
+pub fn create_output(call: &mut Call, address: &Address, body: &Value) -> Result<Value, CallError> {
+    match address.family.path {
+        "vm" => {}
+        "network vnet" => return Ok(json!({ "newVNet": view(call, address, body)? })),
+        "network nsg" => return Ok(json!({ "NewNSG": view(call, address, body)? })),
+        _ => return view(call, address, body),
     }
     Ok(json!({
         "fqdns": "",

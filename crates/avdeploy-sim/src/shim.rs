@@ -15,7 +15,7 @@ use crate::output;
 use crate::query::Query;
 use crate::settings::{DIR_VAR, Settings};
 use crate::store::Store;
-use crate::{catalog, managed_command, runcommand, special, verbs};
+use crate::{catalog, command_tree, managed_command, runcommand, special, verbs};
 
 const HELP: &str = "\
 az: avdeploy's Azure simulator, a test double for the Azure CLI.
@@ -96,6 +96,12 @@ fn answer(settings: &Settings, argv: &[String]) -> (i32, String, String) {
         }
         return (0, HELP.to_owned(), String::new());
     }
+    if !command_tree::is_command(&args.path) {
+        return match command_tree::not_a_command(&args.path) {
+            Ok(help) => (0, help, String::new()),
+            Err(failure) => (failure.exit, String::new(), failure.stderr),
+        };
+    }
     let query = match args.query.as_deref().map(Query::compile).transpose() {
         Ok(query) => query,
         Err(failure) => return (failure.exit, String::new(), failure.stderr),
@@ -159,20 +165,18 @@ fn execute(call: &mut Call) -> Outcome {
     if let Some(outcome) = special::dispatch(call) {
         return outcome;
     }
-    let unknown = || {
-        AzFailure::usage(&format!(
-            "'{}' is misspelled or not recognized by the system.",
-            call.args.command()
-        ))
-    };
     let path = call.args.path.clone();
-    let Some((family, Some(verb))) = catalog::find(&path) else {
-        return Err(unknown().into());
-    };
-    if !family.has_verb(verb) || call.args.path.len() != family.path.split(' ').count() + 1 {
-        return Err(unknown().into());
+    match catalog::find(&path) {
+        Some((family, Some(verb)))
+            if family.has_verb(verb) && path.len() == family.path.split(' ').count() + 1 =>
+        {
+            verbs::handle(call, family, verb)
+        }
+        _ => Err(command_tree::not_a_command(&path)
+            .err()
+            .unwrap_or_else(|| AzFailure::usage("the command is not simulated"))
+            .into()),
     }
-    verbs::handle(call, family, verb)
 }
 
 fn fault_failure(call: &Call, fault: Fault) -> AzFailure {
@@ -240,11 +244,10 @@ mod tests {
             time_scale: 0.0,
             ..settings
         };
-        for line in [
-            "frobnicate now",
-            "network vnet frob -g rg -n v",
-            "network vnet subnet",
-        ] {
+        let (exit, help, _) = answer(&settings, &["network".to_owned(), "vnet".to_owned()]);
+        assert_eq!(exit, 0);
+        assert!(help.contains("subnet"), "{help}");
+        for line in ["frobnicate now", "network vnet frob -g rg -n v"] {
             let argv: Vec<String> = line.split(' ').map(str::to_owned).collect();
             let (exit, _, stderr) = answer(&settings, &argv);
             assert_eq!(exit, 2, "{line}");

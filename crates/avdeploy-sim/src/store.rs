@@ -187,6 +187,20 @@ impl Store {
         rows.into_iter().map(parse_record).collect()
     }
 
+    /// The resource whose ARM `id` is `id` (case-insensitive, as Azure compares ids).
+    pub fn find_id(&mut self, id: &str) -> Result<Option<Record>, SimError> {
+        let row = self.immediate(|tx| {
+            tx.query_row(
+                "SELECT key, family, rg, parent, name, body FROM resources
+                 WHERE lower(json_extract(body, '$.id')) = lower(?1) ORDER BY seq LIMIT 1",
+                [id.trim_end_matches('/')],
+                raw_record,
+            )
+            .optional()
+        })?;
+        row.map(parse_record).transpose()
+    }
+
     /// Every stored resource, in creation order.
     pub fn all(&mut self) -> Result<Vec<Record>, SimError> {
         let rows = self.immediate(|tx| {

@@ -42,17 +42,22 @@ fn create(call: &mut Call, family: &'static Family) -> Outcome {
     let seconds = f64::from(family.write_seconds);
     let exclusive = vnet_exclusive(call, family, &address);
     call.write(seconds, exclusive, |call| {
-        let mut body = match call.store.get(&address.key())? {
+        let (mut body, creating) = match call.store.get(&address.key())? {
             Some(record) => {
                 let mut body = record.body;
-                merge_flags(&mut body, &address, &call.args);
-                body
+                if !shapes::is_shaped(family.path) {
+                    merge_flags(&mut body, &address, &call.args);
+                }
+                (body, false)
             }
-            None => new_body(&address, &call.args, &call.settings.subscription, &location),
+            None => (
+                new_body(&address, &call.args, &call.settings.subscription, &location),
+                true,
+            ),
         };
-        shapes::after_write(call, &address, &mut body)?;
+        shapes::after_write(call, &address, &mut body, creating)?;
         call.store.put(&address.record(body.clone()))?;
-        Ok(shapes::create_output(call, &address, &body)?)
+        shapes::create_output(call, &address, &body)
     })
 }
 
@@ -60,7 +65,7 @@ fn show(call: &mut Call, family: &'static Family) -> Outcome {
     let address = Address::from_args(family, &call.args)?;
     call.read_delay();
     let body = call.existing(&address)?;
-    Ok(shapes::view(call, &address, &body)?)
+    shapes::view(call, &address, &body)
 }
 
 fn list(call: &mut Call, family: &'static Family) -> Outcome {
@@ -98,12 +103,14 @@ fn update(call: &mut Call, family: &'static Family) -> Outcome {
     let exclusive = vnet_exclusive(call, family, &address);
     call.write(seconds, exclusive, |call| {
         let mut body = call.existing(&address)?;
-        merge_flags(&mut body, &address, &call.args);
+        if !shapes::is_shaped(family.path) {
+            merge_flags(&mut body, &address, &call.args);
+        }
+        shapes::after_write(call, &address, &mut body, false)?;
         update_args::apply(&mut body, &call.args)?;
-        shapes::after_write(call, &address, &mut body)?;
         crate::special::registration_info(call, &address, &mut body)?;
         call.store.put(&address.record(body.clone()))?;
-        Ok(shapes::view(call, &address, &body)?)
+        shapes::view(call, &address, &body)
     })
 }
 
@@ -141,6 +148,19 @@ fn exists(call: &mut Call, family: &'static Family) -> Outcome {
 /// the store until the condition holds or the (simulated) timeout passes.
 fn wait(call: &mut Call, family: &'static Family) -> Outcome {
     let address = Address::from_args(family, &call.args)?;
+    let conditions = [
+        "--created",
+        "--updated",
+        "--deleted",
+        "--exists",
+        "--custom",
+    ];
+    if !conditions.iter().any(|c| call.args.has(c)) {
+        return Err(AzFailure::service_plain(
+            "incorrect usage: --created | --updated | --deleted | --exists | --custom JMESPATH",
+        )
+        .into());
+    }
     let custom = call.args.get("--custom").map(Query::compile).transpose()?;
     let number = |flag: &str, default: f64| {
         call.args
