@@ -537,3 +537,7 @@ impl<'a> Run<'a> {
         });
     }
 }
+
+#[cfg(test)]
+#[path = "scheduler_tests.rs"]
+mod tests;
