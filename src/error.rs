@@ -37,6 +37,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Reading an answer from standard input failed.
+    #[error("cannot read the answer from standard input")]
+    Input(#[source] std::io::Error),
     /// Writing to standard output failed.
     #[error("cannot write output")]
     Output(#[from] std::io::Error),
@@ -97,6 +100,7 @@ impl Error {
             Self::Locked(crate::state::LockError::Held { .. }) => exit_code::LOCKED,
             Self::Interrupted => exit_code::INTERRUPTED,
             Self::Io { .. }
+            | Self::Input(_)
             | Self::Output(_)
             | Self::Json(_)
             | Self::Locked(_)

@@ -108,12 +108,13 @@ fn transient_azure_errors_are_retried_and_the_module_completes() {
                 "az network nsg create -g \"$AZURE_RESOURCE_GROUP\" -n nsg1 -o none",
             ),
         )
-        // Retry-After is Azure time: at a time scale of 1/1000, 1000 Azure seconds wait 1 s.
-        .env("AVDEPLOY_SIM_TIME_SCALE", "0.001")
+        // Retry-After is Azure time, capped by the class's max_delay (120 s for `throttled`): at a
+        // time scale of 1/100, 100 Azure seconds wait 1 s.
+        .env("AVDEPLOY_SIM_TIME_SCALE", "0.01")
         .env(
             "AVDEPLOY_SIM_FAULTS",
             "vm run-command invoke call=1 => conflict; network vnet subnet create call=1 => busy; \
-             network nsg create call=1 => throttle 1000",
+             network nsg create call=1 => throttle 100",
         );
     let (code, stdout) = run_all(&deploy);
     assert_eq!(code, Some(0), "{stdout}");

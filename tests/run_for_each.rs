@@ -207,6 +207,10 @@ fn resume_runs_again_only_the_instance_that_failed() {
         .assert()
         .stdout(contains("host@2").and(contains("quota")));
     std::fs::write(deploy.path().join("fixed"), "").expect("fix");
+    // Without a terminal and without --yes, resume refuses with one error and runs nothing.
+    deploy.cmd(&["resume"]).assert().code(2).stderr(contains(
+        "error: standard input is not a terminal; pass --yes to resume without asking",
+    ));
     deploy.cmd(&["resume", "--yes"]).assert().success().stdout(
         contains("[-] Operation host@1 skipped: already completed")
             .and(contains("[v] Operation host@2 completed successfully")),

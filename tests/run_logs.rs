@@ -126,3 +126,26 @@ fn every_event_is_one_parseable_json_line() {
         .count();
     assert_eq!(progress, PROGRESS_LINES, "progress records were dropped");
 }
+
+#[test]
+fn logs_of_an_operation_leave_out_those_of_an_operation_whose_id_extends_it() {
+    let deploy = Deploy::new()
+        .config("app:\n  name: \"demo\"\n")
+        .module("m", &module_yaml("m", &[("net", None), ("net_2", None)]))
+        .operation("m", "net", &bash_op("net", 30, "echo 'net itself'"))
+        .operation("m", "net_2", &bash_op("net_2", 30, "echo 'the other one'"));
+    deploy.cmd(&["run", "m"]).assert().success();
+    let listed = deploy
+        .cmd(&["logs", "net", "--all"])
+        .output()
+        .expect("logs");
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(!listed.contains("net_2_"), "{listed}");
+    let latest = deploy.cmd(&["logs", "net"]).output().expect("logs");
+    let latest = String::from_utf8_lossy(&latest.stdout).into_owned();
+    assert!(
+        latest.contains("net itself") && !latest.contains("the other one"),
+        "{latest}"
+    );
+}

@@ -330,3 +330,16 @@ fn completions_for_bash_zsh_and_fish() {
             );
     }
 }
+
+#[test]
+fn validate_range_checks_the_error_catalog() {
+    let deploy = legacy().file(
+        "errors.yaml",
+        "errors:\n  - class: slow\n    match: [\"slow\"]\n    policy: retry\n    max_delay: 18446744073709551615\n",
+    );
+    deploy
+        .cmd(&["validate"])
+        .assert()
+        .code(2)
+        .stderr(contains("errors.yaml").and(contains("`max_delay` must be at most 86400")));
+}

@@ -1,6 +1,8 @@
-//! The vocabulary below every layer: source files and positions in them, and the findings
-//! (diagnostics) that point at them. It imports nothing of the engine.
+//! The vocabulary below every layer: source files and positions in them, the findings
+//! (diagnostics) that point at them, and the paths of a deployment folder. It imports nothing of
+//! the engine.
 
 pub mod diagnostic;
+pub mod layout;
 pub mod source;
 pub mod span;

@@ -6,20 +6,24 @@ use std::io::{BufRead, IsTerminal, Write};
 use crate::error::Error;
 
 /// Whether to go on with `command`: `yes`, or a `y` typed on the terminal. Without a terminal
-/// and without `yes`, says why on standard error and returns false.
+/// and without `yes`, an error that says so.
 pub fn confirmed(yes: bool, command: &str) -> Result<bool, Error> {
     if yes {
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
-        eprintln!(
-            "error: standard input is not a terminal; pass --yes to {command} without asking"
-        );
-        return Ok(false);
+        return Err(Error::Usage {
+            message: format!(
+                "standard input is not a terminal; pass --yes to {command} without asking"
+            ),
+        });
     }
     print!("Proceed? [y/N] ");
     std::io::stdout().flush()?;
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(Error::Input)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }

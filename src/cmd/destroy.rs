@@ -1,8 +1,9 @@
 //! `avdeploy destroy`: run every module's `teardown:` in reverse dependency order, after asking,
 //! then mark the deployment destroyed in the state.
 
+use crate::base::layout::Layout;
 use crate::cli::{DestroyArgs, GlobalArgs};
-use crate::cmd::run::{self, ExecOptions, state_dir};
+use crate::cmd::run::{self, ExecOptions};
 use crate::cmd::{confirm, context};
 use crate::error::Error;
 use crate::exit_code;
@@ -26,7 +27,7 @@ pub fn run(
     if !confirm::confirmed(args.yes, "destroy")? {
         return Ok(exit_code::INVALID_INPUT);
     }
-    let lock = DeploymentLock::acquire(&state_dir(&deployment.root))?;
+    let lock = DeploymentLock::acquire(&Layout::new(&deployment.root).state_dir())?;
     let options = ExecOptions {
         throttle: usize::from(args.throttle),
         // Teardown always runs in full: what an earlier destroy removed may have been created

@@ -1,8 +1,8 @@
 //! `avdeploy logs`: the log of an operation's latest attempt, or the list of all its logs.
 
 use std::io::Write;
-use std::path::PathBuf;
 
+use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, LogsArgs};
 use crate::cmd::context;
 use crate::error::Error;
@@ -16,7 +16,7 @@ pub fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<i32, Error> {
         || op.id.value.clone(),
         |item| crate::model::instances::instance_id(&op.id.value, item),
     );
-    let logs = attempt_logs(&deployment.root.join("artifacts").join("logs"), &id);
+    let logs = Layout::new(&deployment.root).attempt_logs(&id);
     let mut out = std::io::stdout().lock();
     if args.all {
         for log in &logs {
@@ -36,29 +36,4 @@ pub fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<i32, Error> {
     })?;
     out.write_all(&text)?;
     Ok(crate::exit_code::SUCCESS)
-}
-
-/// Log files of an operation (`<op>_<YYYYmmdd-HHMMSS>[-N].log`), oldest first.
-fn attempt_logs(dir: &std::path::Path, operation: &str) -> Vec<PathBuf> {
-    let prefix = format!("{operation}_");
-    let mut logs: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|entry| {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            name.strip_prefix(&prefix).is_some_and(|rest| {
-                rest.ends_with(".log") && rest.starts_with(|c: char| c.is_ascii_digit())
-            })
-        })
-        .map(|entry| {
-            let modified = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .unwrap_or(std::time::UNIX_EPOCH);
-            (modified, entry.path())
-        })
-        .collect();
-    logs.sort();
-    logs.into_iter().map(|(_, path)| path).collect()
 }

@@ -1,7 +1,8 @@
 //! `avdeploy resume`: re-plan the last unfinished run and run what it did not complete.
 
+use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, ResumeArgs};
-use crate::cmd::run::{self, ExecOptions, state_dir};
+use crate::cmd::run::{self, ExecOptions};
 use crate::cmd::{confirm, context};
 use crate::error::Error;
 use crate::exit_code;
@@ -16,7 +17,7 @@ pub fn run(
     simulator: &dyn Simulator,
 ) -> Result<i32, Error> {
     let deployment = context::load_valid(global, false)?;
-    let dir = state_dir(&deployment.root);
+    let dir = Layout::new(&deployment.root).state_dir();
     let lock = DeploymentLock::acquire(&dir)?;
     let grace = run::kill_grace()?;
     let store = run::open_store(&deployment.root, &lock, grace)?;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::base::layout::{LOGS_DIR, Layout};
 use crate::cli::{GlobalArgs, RunArgs};
 use crate::cmd::context;
 use crate::error::Error;
@@ -19,7 +20,7 @@ use crate::model::status::RunOutcome;
 use crate::plan::graph::{self, ModuleOrder, Plan, Target};
 use crate::report::color::Painter;
 use crate::report::forecast::Forecast;
-use crate::report::{Reporter, ReporterOptions, daily_log_path};
+use crate::report::{Reporter, ReporterOptions};
 use crate::simulator::Simulator;
 use crate::state::{DeploymentLock, Recorder, Store};
 use avdeploy_wire::redact::MASK;
@@ -61,7 +62,7 @@ pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Re
         ModuleOrder::Dependencies
     };
     let plan = graph::build_ordered(&deployment, &target, order)?;
-    let lock = DeploymentLock::acquire(&state_dir(&deployment.root))?;
+    let lock = DeploymentLock::acquire(&Layout::new(&deployment.root).state_dir())?;
     let options = ExecOptions {
         throttle: usize::from(args.throttle),
         force: args.force || matches!(target, Target::Operation { .. }),
@@ -71,11 +72,6 @@ pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Re
     };
     let store = open_store(&deployment.root, &lock, options.grace)?;
     execute(&deployment, &plan, store, options)
-}
-
-/// The deployment's `.avdeploy` folder.
-pub fn state_dir(root: &Path) -> PathBuf {
-    root.join(".avdeploy")
 }
 
 /// Executes `plan` with the state `store` (opened under the deployment lock, which the caller
@@ -94,9 +90,8 @@ pub fn execute(
             vars.insert_output(&output.operation, &output.name, &output.value);
         }
     }
-    let logs_dir = root.join("artifacts").join("logs");
-    for dir in ["logs", "outputs", "scripts"] {
-        let path = root.join("artifacts").join(dir);
+    let layout = Layout::new(root);
+    for path in layout.run_dirs() {
         std::fs::create_dir_all(&path).map_err(|source| Error::Io {
             action: "create",
             path,
@@ -112,8 +107,8 @@ pub fn execute(
     let mut reporter = Reporter::new(
         ReporterOptions {
             tty: std::io::stdout().is_terminal(),
-            jsonl_path: daily_log_path(&logs_dir, chrono::Local::now().date_naive()),
-            logs_dir: PathBuf::from("artifacts/logs"),
+            jsonl_path: layout.event_log(chrono::Local::now().date_naive()),
+            logs_dir: PathBuf::from(LOGS_DIR),
             planned: planned.clone(),
             painter: options.painter,
             forecast: Some(Forecast::new(plan, options.throttle, time_scale)),
@@ -224,7 +219,7 @@ pub fn kill_grace() -> Result<Duration, Error> {
 /// Opens the state for writing and stops what a dead engine left running, so an operation never
 /// runs twice at once: a group that survives SIGKILL stays on record and nothing starts.
 pub fn open_store(root: &Path, lock: &DeploymentLock, grace: Duration) -> Result<Store, Error> {
-    let mut store = Store::open(&state_dir(root), lock)?;
+    let mut store = Store::open(&Layout::new(root).state_dir(), lock)?;
     for notice in store.notices() {
         eprintln!("{notice}");
     }
@@ -248,7 +243,7 @@ pub fn open_store(root: &Path, lock: &DeploymentLock, grace: Duration) -> Result
 }
 
 /// The built-in error catalog, extended by the deployment's `errors.yaml` when present.
-fn catalog(root: &Path) -> Result<ErrorCatalog, Error> {
+pub(crate) fn catalog(root: &Path) -> Result<ErrorCatalog, Error> {
     let path = root.join("errors.yaml");
     Ok(if path.is_file() {
         ErrorCatalog::with_file(&path)?
@@ -284,7 +279,7 @@ fn simulator_env(
     let Some(simulator) = simulator else {
         return Ok(Vec::new());
     };
-    let sim_dir = std::path::absolute(state_dir(root).join("sim")).map_err(|source| Error::Io {
+    let sim_dir = std::path::absolute(Layout::new(root).sim_dir()).map_err(|source| Error::Io {
         action: "resolve",
         path: root.to_path_buf(),
         source,

@@ -1,7 +1,7 @@
 //! `avdeploy sim`: inspect or clear the simulated subscription of this deployment folder.
 
+use crate::base::layout::Layout;
 use crate::cli::GlobalArgs;
-use crate::cmd::run::state_dir;
 use crate::error::Error;
 use crate::simulator::Simulator;
 
@@ -11,6 +11,6 @@ pub fn run(
     matches: &clap::ArgMatches,
     simulator: &dyn Simulator,
 ) -> Result<i32, Error> {
-    simulator.execute(matches, &state_dir(&global.dir).join("sim"))?;
+    simulator.execute(matches, &Layout::new(&global.dir).sim_dir())?;
     Ok(crate::exit_code::SUCCESS)
 }

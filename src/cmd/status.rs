@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
+use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, JsonArg};
-use crate::cmd::run::state_dir;
 use crate::error::Error;
 use crate::exec::unix::is_alive;
 use crate::model::status::OperationStatus;
@@ -19,7 +19,7 @@ use crate::state::{Store, resume_plan};
 /// Runs `status`.
 pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let now = chrono::Utc::now();
-    let store = Store::open_read_only(&state_dir(&global.dir))?;
+    let store = Store::open_read_only(&Layout::new(&global.dir).state_dir())?;
     let (mut summaries, mut last, resume, destroyed) = match &store {
         Some(store) => {
             let completed = store.completed_operations()?;

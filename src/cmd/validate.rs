@@ -11,6 +11,7 @@ use crate::validate::render;
 /// Runs `validate` and returns the exit code.
 pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let (deployment, diagnostics) = context::load_checked(global)?;
+    crate::cmd::run::catalog(&deployment.root)?;
     let has_errors = diagnostics.iter().any(|d| d.is_error());
     let mut stdout = std::io::stdout().lock();
     if args.json {

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Local, SecondsFormat};
 
+use crate::base::layout::AttemptLogName;
+
 /// Where a log line came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stream {
@@ -47,14 +49,9 @@ impl AttemptLog {
     /// `-2`, `-3`... are appended when that name is taken.
     pub fn create(dir: &Path, operation: &str, started: DateTime<Local>) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let stem = format!("{operation}_{}", started.format("%Y%m%d-%H%M%S"));
+        let stamp = started.format("%Y%m%d-%H%M%S").to_string();
         for n in 1u32.. {
-            let name = if n == 1 {
-                format!("{stem}.log")
-            } else {
-                format!("{stem}-{n}.log")
-            };
-            let path = dir.join(name);
+            let path = dir.join(AttemptLogName::format(operation, &stamp, n));
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(file) => {
                     return Ok(Self {

@@ -18,6 +18,12 @@ const DEFAULT_LIMITS: RetryLimits = RetryLimits {
     max_elapsed: None,
 };
 
+/// The most attempts an error class may allow.
+const MAX_ATTEMPTS: u32 = 100;
+
+/// The longest `backoff`, `max_delay` or `max_elapsed` an error class may set: one day.
+const MAX_SECONDS: u64 = 86_400;
+
 /// Why a deployment's error catalog could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -236,8 +242,21 @@ fn entry_from_raw(raw: RawEntry) -> Result<ErrorEntry, (String, String)> {
                     .map_or(DEFAULT_LIMITS.max_delay, Duration::from_secs),
                 max_elapsed: raw.max_elapsed.map(Duration::from_secs),
             };
-            if limits.max_attempts < 2 {
-                return Err(fail("`max_attempts` of a retry policy must be at least 2"));
+            if !(2..=MAX_ATTEMPTS).contains(&limits.max_attempts) {
+                return Err(fail(&format!(
+                    "`max_attempts` of a retry policy must be between 2 and {MAX_ATTEMPTS}"
+                )));
+            }
+            for (key, value) in [
+                ("backoff", raw.backoff),
+                ("max_delay", raw.max_delay),
+                ("max_elapsed", raw.max_elapsed),
+            ] {
+                if value.is_some_and(|seconds| seconds > MAX_SECONDS) {
+                    return Err(fail(&format!(
+                        "`{key}` must be at most {MAX_SECONDS} seconds (one day)"
+                    )));
+                }
             }
             ErrorPolicy::Retry(limits)
         }
@@ -341,5 +360,28 @@ mod tests {
             ErrorCatalog::with_file(Path::new("/nonexistent/errors.yaml")),
             Err(CatalogError::Read { .. })
         ));
+    }
+
+    #[test]
+    fn limits_out_of_range_are_refused() {
+        let entry = |limits: &str| {
+            format!("errors:\n  - class: c\n    match: [x]\n    policy: retry\n{limits}")
+        };
+        for (limits, expected) in [
+            (
+                "    max_delay: 18446744073709551615\n",
+                "`max_delay` must be at most 86400",
+            ),
+            ("    backoff: 86401\n", "`backoff` must be at most 86400"),
+            (
+                "    max_elapsed: 100000000\n",
+                "`max_elapsed` must be at most",
+            ),
+            ("    max_attempts: 4000000000\n", "between 2 and 100"),
+        ] {
+            let error = ErrorCatalog::parse(&entry(limits), Path::new("errors.yaml")).unwrap_err();
+            assert!(error.to_string().contains(expected), "{limits}: {error}");
+        }
+        assert!(ErrorCatalog::parse(&entry("    max_delay: 86400\n"), Path::new("e")).is_ok());
     }
 }

@@ -2,11 +2,13 @@
 //! variables known then (outputs included), writes the on-disk copy without secrets, and builds
 //! its environment.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::base::layout::Layout;
 use crate::exec::backoff::RetryPolicy;
+use crate::exec::orphans::RUN_MARKER_VAR;
 use crate::exec::run_command::RunCommandCheck;
 use crate::exec::scheduler::Prepare;
 use crate::exec::unit::UnitSpec;
@@ -40,8 +42,8 @@ pub struct Launcher<'a> {
 }
 
 impl Launcher<'_> {
-    fn artifacts(&self) -> PathBuf {
-        self.deployment.root.join("artifacts")
+    fn layout(&self) -> Layout {
+        Layout::new(&self.deployment.root)
     }
 
     fn environment(
@@ -52,7 +54,7 @@ impl Launcher<'_> {
         output_file: &Path,
     ) -> Vec<(String, String)> {
         let mut env = vars.environment();
-        env.push(("AVD_RUN_ID".into(), self.run_id.clone()));
+        env.push((RUN_MARKER_VAR.into(), self.run_id.clone()));
         env.push(("AVD_OPERATION_ID".into(), id.to_owned()));
         env.push(("AVD_OUTPUT_FILE".into(), output_file.display().to_string()));
         let secret_names: Vec<&str> = vars.secrets().map(|v| v.name.as_str()).collect();
@@ -88,7 +90,7 @@ impl Launcher<'_> {
             RunCommandMode::Managed => script,
         };
         let on_disk = crate::ps::redact_script(&wrapped, &vars.secret_values());
-        let ps_path = self.artifacts().join("scripts").join(format!("{id}.ps1"));
+        let ps_path = self.layout().powershell_script(id);
         write(&ps_path, on_disk.as_bytes())?;
         let mut env = vec![
             ("AVD_VM_NAME".to_owned(), vm),
@@ -143,7 +145,7 @@ impl Prepare for Launcher<'_> {
         let op = &self.deployment.operations[planned.index];
         let id = planned.id.as_str();
         let vars = &vars.for_item(planned.item.as_deref());
-        let output_file = self.artifacts().join("outputs").join(format!("{id}.json"));
+        let output_file = self.layout().output_file(id);
         let mut env = self.environment(op, id, vars, &output_file);
         let (script, check) = match &op.action {
             Action::Bash { command } => {
@@ -158,7 +160,7 @@ impl Prepare for Launcher<'_> {
                 (script, check)
             }
         };
-        let script_path = self.artifacts().join("scripts").join(format!("{id}.sh"));
+        let script_path = self.layout().bash_script(id);
         write(&script_path, script.as_bytes())?;
         Ok(UnitSpec {
             retry_time_scale: self.retry_time_scale,
@@ -167,7 +169,7 @@ impl Prepare for Launcher<'_> {
             script: script_path,
             env,
             cwd: self.deployment.root.clone(),
-            log_dir: self.artifacts().join("logs"),
+            log_dir: self.layout().logs_dir(),
             expected: op.duration.expected(),
             timeout: op.duration.timeout(),
             heartbeat: Some(op.duration.kind.heartbeat()),

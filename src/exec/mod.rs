@@ -17,4 +17,5 @@ pub mod signal;
 #[cfg(test)]
 mod test_support;
 pub mod unit;
+mod units;
 pub mod unix;

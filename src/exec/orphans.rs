@@ -18,7 +18,13 @@ pub struct LeftRunning {
     pub operation: String,
     /// The attempt's process id, which is also its process group id.
     pub pid: u32,
+    /// The run the attempt belonged to: every process of the attempt has
+    /// `AVD_RUN_ID=<run_id>` in its environment, which proves the group is still the attempt's.
+    pub run_id: String,
 }
+
+/// The variable whose value, the run id, marks every process an operation starts.
+pub const RUN_MARKER_VAR: &str = "AVD_RUN_ID";
 
 /// How long a group may take to vanish after SIGKILL before it counts as unstoppable.
 const AFTER_KILL: Duration = Duration::from_secs(5);
@@ -42,7 +48,9 @@ pub struct Cleanup {
 /// to vanish.
 pub fn stop(left: &[LeftRunning], grace: Duration, interrupts: &dyn Fn() -> u32) -> Cleanup {
     let (alive, already_gone): (Vec<&LeftRunning>, Vec<&LeftRunning>) =
-        left.iter().partition(|l| group_alive(l.pid));
+        left
+        .iter()
+        .partition(|l| group_alive(l.pid) && is_the_attempts(l));
     for orphan in &alive {
         signal_group(orphan.pid, GroupSignal::Terminate);
     }
@@ -79,23 +87,61 @@ fn wait_gone(groups: &[&LeftRunning], deadline: Instant, enough: &dyn Fn() -> bo
     }
 }
 
+/// Whether a live member of process group `left.pid` carries `AVD_RUN_ID=<left.run_id>` in its
+/// environment. Pids are reused (after a reboot almost surely), so a group with the recorded id
+/// but without the marker belongs to someone else and is left alone.
+fn is_the_attempts(left: &LeftRunning) -> bool {
+    let marker = format!("{RUN_MARKER_VAR}={}", left.run_id).into_bytes();
+    group_members(left.pid).into_iter().any(|pid| {
+        std::fs::read(format!("/proc/{pid}/environ"))
+            .is_ok_and(|environ| environ.split(|&b| b == 0).any(|entry| entry == marker))
+    })
+}
+
+/// The processes of group `pgid`, from `/proc`.
+fn group_members(pgid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| process_group(pid) == Some(pgid))
+        .collect()
+}
+
+/// The process group of `pid`, from `/proc/<pid>/stat` (the fifth field; the command name
+/// before it is in parentheses and may itself hold spaces or parentheses).
+fn process_group(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(2)?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::process::CommandExt;
 
-    #[test]
-    fn stops_a_process_group_left_running() {
-        let mut child = std::process::Command::new("sleep")
+    fn sleeper(run_id: Option<&str>) -> std::process::Child {
+        let mut command = std::process::Command::new("sleep");
+        command
             .arg("300")
             .process_group(0)
-            .spawn()
-            .expect("spawn sleep");
-        let pid = child.id();
+            .env_remove(RUN_MARKER_VAR);
+        if let Some(run_id) = run_id {
+            command.env(RUN_MARKER_VAR, run_id);
+        }
+        command.spawn().expect("spawn sleep")
+    }
+
+    #[test]
+    fn stops_a_process_group_left_running() {
+        let mut child = sleeper(Some("20250101-000000-1"));
         let left = [LeftRunning {
             attempt: 1,
             operation: "op".into(),
-            pid,
+            pid: child.id(),
+            run_id: "20250101-000000-1".into(),
         }];
         let cleanup = stop(&left, Duration::from_secs(2), &|| 0);
         assert_eq!(cleanup.lines.len(), 1, "{cleanup:?}");
@@ -114,12 +160,14 @@ mod tests {
         let mut child = std::process::Command::new("bash")
             .args(["-c", "trap '' TERM; sleep 300"])
             .process_group(0)
+            .env(RUN_MARKER_VAR, "20250101-000000-1")
             .spawn()
             .expect("spawn bash");
         let left = [LeftRunning {
             attempt: 1,
             operation: "op".into(),
             pid: child.id(),
+            run_id: "20250101-000000-1".into(),
         }];
         let started = Instant::now();
         let cleanup = stop(&left, Duration::from_secs(600), &|| 1);
@@ -130,5 +178,24 @@ mod tests {
         assert_eq!(cleanup.gone, left);
         assert!(cleanup.lines[0].ends_with("killed"), "{:?}", cleanup.lines);
         child.wait().expect("wait");
+    }
+
+    #[test]
+    fn a_reused_pid_without_the_runs_marker_is_left_alone() {
+        for marker in [None, Some("20250101-000000-2")] {
+            let mut child = sleeper(marker);
+            let left = [LeftRunning {
+                attempt: 1,
+                operation: "op".into(),
+                pid: child.id(),
+                run_id: "20250101-000000-1".into(),
+            }];
+            let cleanup = stop(&left, Duration::from_secs(1), &|| 0);
+            assert!(cleanup.lines.is_empty(), "{cleanup:?}");
+            assert_eq!(cleanup.gone, left, "the attempt's own group is gone");
+            assert!(child.try_wait().expect("try_wait").is_none(), "{marker:?}");
+            child.kill().expect("kill");
+            child.wait().expect("wait");
+        }
     }
 }

@@ -42,9 +42,11 @@ pub(crate) fn plan(
     if attempt >= limits.max_attempts {
         return None;
     }
-    let delay = found
-        .retry_after
-        .unwrap_or_else(|| backoff::delay(limits.backoff, limits.max_delay, attempt, jitter));
+    // The wait Azure asks for comes from output: it never exceeds the class's longest wait.
+    let delay = found.retry_after.map_or_else(
+        || backoff::delay(limits.backoff, limits.max_delay, attempt, jitter),
+        |asked| asked.min(limits.max_delay),
+    );
     if limits
         .max_elapsed
         .is_some_and(|max| elapsed.saturating_add(delay) > max)
@@ -129,5 +131,27 @@ mod tests {
         let class = found(limits(Some(S(100))), Some(S(30)));
         assert!(plan(Some(&class), &policy, 1, S(60), 0.0).is_some());
         assert_eq!(plan(Some(&class), &policy, 1, S(80), 0.0), None);
+    }
+
+    #[test]
+    fn a_huge_retry_after_is_capped_by_max_delay_and_counts_against_max_elapsed() {
+        let huge = Some(Duration::from_secs(u64::MAX));
+        let capped = plan(
+            Some(&found(limits(None), huge)),
+            &RetryPolicy::default(),
+            1,
+            S(0),
+            0.5,
+        );
+        assert_eq!(capped.map(|p| p.delay), Some(S(60)));
+        let late = found(limits(Some(S(100))), huge);
+        assert_eq!(
+            plan(Some(&late), &RetryPolicy::default(), 1, S(30), 0.5).map(|p| p.delay),
+            Some(S(60))
+        );
+        assert_eq!(
+            plan(Some(&late), &RetryPolicy::default(), 1, S(41), 0.5),
+            None
+        );
     }
 }

@@ -13,6 +13,7 @@ use crate::exec::error_catalog::ErrorCatalog;
 use crate::exec::event::RunEvent;
 use crate::exec::signal::Interrupt;
 use crate::exec::unit::{self, UnitOutcome, UnitRequest, UnitSpec};
+use crate::exec::units::Units;
 use crate::model::deployment::Deployment;
 use crate::model::instances::{self, WHEN_FALSE};
 use crate::model::status::OperationStatus;
@@ -90,7 +91,7 @@ pub async fn execute(
         throttle: run.settings.throttle,
     });
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(usize, UnitOutcome)>();
+    let mut units = Units::new();
     let catalog = Arc::clone(&run.settings.catalog);
     loop {
         // An interrupt that arrived while the last event was handled (a reporter that can no
@@ -99,19 +100,22 @@ pub async fn execute(
             run.interrupt(interrupt, on_event);
         }
         if !run.interrupted {
-            run.launch(prepare, &catalog, &events_tx, &done_tx, on_event);
+            run.launch(prepare, &catalog, &events_tx, &mut units, on_event);
         }
         if run.running == 0 {
             break;
         }
         tokio::select! {
             Some(event) = events_rx.recv() => on_event(event),
-            Some((index, outcome)) = done_rx.recv() => {
+            Some((index, ended)) = units.next() => {
                 // Deliver the unit's own events (its OperationFinished last) before reacting.
                 while let Ok(event) = events_rx.try_recv() {
                     on_event(event);
                 }
-                run.finish(index, outcome, on_event);
+                match ended {
+                    Ok(outcome) => run.finish(index, outcome, on_event),
+                    Err(panic) => run.fail_broken(index, &panic, on_event),
+                }
             }
             Some(interrupt) = interrupts.recv() => run.interrupt(interrupt, on_event),
         }
@@ -183,7 +187,7 @@ impl<'a> Run<'a> {
         prepare: &mut dyn Prepare,
         catalog: &Arc<ErrorCatalog>,
         events: &UnboundedSender<RunEvent>,
-        done: &UnboundedSender<(usize, UnitOutcome)>,
+        units: &mut Units<UnitOutcome>,
         on_event: &mut dyn FnMut(RunEvent),
     ) {
         loop {
@@ -224,7 +228,7 @@ impl<'a> Run<'a> {
                 continue;
             }
             match prepare.prepare(op, &self.vars) {
-                Ok(spec) => self.spawn(index, spec, catalog, events, done),
+                Ok(spec) => self.spawn(index, spec, catalog, events, units),
                 Err(message) => {
                     self.resolve(index, OperationStatus::Failed, Some(&message), on_event)
                 }
@@ -299,7 +303,7 @@ impl<'a> Run<'a> {
         spec: UnitSpec,
         catalog: &Arc<ErrorCatalog>,
         events: &UnboundedSender<RunEvent>,
-        done: &UnboundedSender<(usize, UnitOutcome)>,
+        units: &mut Units<UnitOutcome>,
     ) {
         let (request_tx, request_rx) = mpsc::unbounded_channel();
         self.requests[index] = Some(request_tx);
@@ -308,11 +312,7 @@ impl<'a> Run<'a> {
         self.held.extend(self.plan.ops[index].locks.iter().cloned());
         let catalog = Arc::clone(catalog);
         let events = events.clone();
-        let done = done.clone();
-        tokio::spawn(async move {
-            let outcome = unit::run_unit(spec, catalog, events, request_rx).await;
-            let _ = done.send((index, outcome));
-        });
+        units.spawn(index, unit::run_unit(spec, catalog, events, request_rx));
     }
 
     /// A unit finished: record its outputs, free its locks, settle its successors.
@@ -330,6 +330,34 @@ impl<'a> Run<'a> {
             }
         }
         self.settle(index, outcome.status, on_event);
+    }
+
+    /// A unit task ended without an outcome (it panicked): its operation failed with that
+    /// message, and the run goes on as after any failure.
+    fn fail_broken(&mut self, index: usize, panic: &str, on_event: &mut dyn FnMut(RunEvent)) {
+        let op = &self.plan.ops[index];
+        let error = format!("the engine failed while running it: {panic}");
+        on_event(RunEvent::OperationFinished {
+            module: op.module.clone(),
+            operation: op.id.clone(),
+            attempt: 0,
+            status: OperationStatus::Failed,
+            exit_code: None,
+            duration: std::time::Duration::ZERO,
+            class: None,
+            hint: None,
+            error: Some(error.clone()),
+        });
+        let outcome = UnitOutcome {
+            status: OperationStatus::Failed,
+            exit_code: None,
+            attempts: 0,
+            outputs: Vec::new(),
+            class: None,
+            hint: None,
+            error: Some(error),
+        };
+        self.finish(index, outcome, on_event);
     }
 
     /// Emits `OperationFinished` for an operation that ran no process, then settles it.
@@ -514,3 +542,7 @@ impl<'a> Run<'a> {
         });
     }
 }
+
+#[cfg(test)]
+#[path = "scheduler_tests.rs"]
+mod tests;

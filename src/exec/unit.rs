@@ -123,7 +123,7 @@ pub async fn run_unit(
         ) else {
             return finish(&spec, &events, attempt, report);
         };
-        plan.delay = plan.delay.mul_f64(spec.retry_time_scale);
+        plan.delay = scaled(plan.delay, spec.retry_time_scale);
         if cancelled {
             report.status = OperationStatus::Interrupted;
             return finish(&spec, &events, attempt, report);
@@ -204,6 +204,11 @@ fn finish(
     }
 }
 
+/// `delay` times `scale` (real seconds per Azure second), saturating instead of overflowing.
+fn scaled(delay: Duration, scale: f64) -> Duration {
+    Duration::try_from_secs_f64(delay.as_secs_f64() * scale).unwrap_or(Duration::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -234,6 +239,30 @@ mod tests {
         let yaml = "errors:\n  - class: run_command_conflict\n    match: [\"Run command extension \
                     execution is in progress\"]\n    policy: retry\n    backoff: 1\n    max_delay: 1\n";
         ErrorCatalog::parse(yaml, Path::new("errors.yaml")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_absurd_retry_after_waits_no_longer_than_max_delay() {
+        let fixture = Fixture::new();
+        let asked = format!("{CONFLICT} Retry-After: 18446744073709551615");
+        let spec = fixture.spec("rc", &fails_once(&asked));
+        let (outcome, events) = Running::start(spec, quick_conflict_catalog())
+            .finish()
+            .await;
+        assert_eq!(
+            (outcome.status, outcome.attempts),
+            (OperationStatus::Completed, 2)
+        );
+        assert!(matches!(
+            retries(&events)[..],
+            [RunEvent::AttemptFailedWillRetry { delay, .. }] if *delay == Duration::from_secs(1)
+        ));
+    }
+
+    #[test]
+    fn scaling_a_delay_saturates() {
+        assert_eq!(scaled(Duration::MAX, 2.0), Duration::MAX);
+        assert_eq!(scaled(Duration::from_secs(10), 0.5), Duration::from_secs(5));
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use crate::exec::event::RunEvent;
@@ -18,11 +18,6 @@ use crate::state::records::outcome_name;
 
 /// The version of the record layout; bumped on any incompatible change.
 pub const JSONL_FORMAT_VERSION: u32 = 1;
-
-/// The log file of a given day inside the logs folder: `deployment_YYYYMMDD.jsonl`.
-pub fn daily_log_path(logs_dir: &Path, day: NaiveDate) -> PathBuf {
-    logs_dir.join(format!("deployment_{}.jsonl", day.format("%Y%m%d")))
-}
 
 /// One line of the event log. Fields that do not apply to an event are `null`; `details`
 /// holds the rest of the event's fields.
@@ -457,8 +452,8 @@ mod tests {
     #[test]
     fn every_line_parses_with_the_required_fields() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let day = NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
-        let path = daily_log_path(&dir.path().join("artifacts/logs"), day);
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
+        let path = crate::base::layout::Layout::new(dir.path()).event_log(day);
         assert!(path.ends_with("artifacts/logs/deployment_20250301.jsonl"));
         let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         let events = sample::events();

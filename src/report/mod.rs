@@ -15,6 +15,6 @@ pub mod terminal;
 pub mod text;
 
 pub use console::{ConsoleState, lines};
-pub use jsonl::{JSONL_FORMAT_VERSION, JsonlRecord, JsonlWriter, daily_log_path};
+pub use jsonl::{JSONL_FORMAT_VERSION, JsonlRecord, JsonlWriter};
 pub use reporter::{ReportError, Reporter, ReporterOptions};
 pub use status::{STATUS_FORMAT_VERSION, StatusJson, render_status};

@@ -58,7 +58,7 @@ pub enum ReportError {
 pub struct ReporterOptions {
     /// Draw live progress bars (standard output is a terminal) instead of plain lines.
     pub tty: bool,
-    /// The JSONL event log, for example [`crate::report::daily_log_path`].
+    /// The JSONL event log, for example [`crate::base::layout::Layout::event_log`].
     pub jsonl_path: PathBuf,
     /// Where the summary says the logs are (for example `artifacts/logs`).
     pub logs_dir: PathBuf,

@@ -5,8 +5,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// The lock file's name inside the state folder.
-pub const LOCK_FILE: &str = "lock";
+use crate::base::layout::LOCK_FILE;
 
 /// Holding this means no other `run` or `resume` works on the same deployment folder.
 #[derive(Debug)]

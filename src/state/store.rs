@@ -7,14 +7,12 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::base::layout::STATE_DB;
 use crate::exec::orphans::LeftRunning;
 use crate::state::error::StateError;
 use crate::state::lock_file::DeploymentLock;
 use crate::state::migrate::{check_not_newer, migrate, schema_version};
 use crate::state::schema::current_version;
-
-/// The database file's name inside the state folder.
-pub const STATE_DB: &str = "state.db";
 
 /// How long a reader waits for the writer's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -177,7 +175,10 @@ impl Store {
         .map_err(StateError::sql(action))?;
         let left = {
             let mut statement = tx
-                .prepare("SELECT attempt_id, operation, pid FROM orphans ORDER BY attempt_id")
+                .prepare(
+                    "SELECT o.attempt_id, o.operation, o.pid, a.run_id FROM orphans o
+                     JOIN attempts a ON a.id = o.attempt_id ORDER BY o.attempt_id",
+                )
                 .map_err(StateError::sql(action))?;
             let rows = statement
                 .query_map([], |row| {
@@ -185,6 +186,7 @@ impl Store {
                         attempt: row.get(0)?,
                         operation: row.get(1)?,
                         pid: row.get(2)?,
+                        run_id: row.get(3)?,
                     })
                 })
                 .map_err(StateError::sql(action))?;
