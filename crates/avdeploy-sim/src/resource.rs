@@ -38,6 +38,11 @@ pub struct Address {
 impl Address {
     /// The address named by the command's flags.
     pub fn from_args(family: &'static Family, args: &AzArgs) -> Result<Self, AzFailure> {
+        if let Some(id) = args.get("--ids") {
+            return Self::from_id(family, id).ok_or_else(|| {
+                AzFailure::usage(&format!("argument --ids: invalid resource id '{id}'"))
+            });
+        }
         let rg = if family.path == "group" {
             String::new()
         } else {
@@ -52,6 +57,30 @@ impl Address {
             })
             .collect::<Result<_, _>>()?;
         Ok(Self { family, rg, names })
+    }
+
+    /// The address of `id` in `family`: its resource group and the names along the chain.
+    pub fn from_id(family: &'static Family, id: &str) -> Option<Self> {
+        let parts: Vec<&str> = id.trim_matches('/').split('/').collect();
+        let at = parts
+            .iter()
+            .position(|p| p.eq_ignore_ascii_case("resourceGroups"))?;
+        let rg = (*parts.get(at + 1)?).to_owned();
+        if family.path == "group" {
+            return Some(Self {
+                family,
+                rg: String::new(),
+                names: vec![rg],
+            });
+        }
+        let mut names = Vec::new();
+        for segment in family.chain {
+            let i = parts
+                .iter()
+                .position(|p| p.eq_ignore_ascii_case(segment.collection))?;
+            names.push((*parts.get(i + 1)?).to_owned());
+        }
+        Some(Self { family, rg, names })
     }
 
     /// The resource's own name.

@@ -46,8 +46,9 @@ pub fn invoke_with(call: &mut Call, forced_exit: Option<i32>) -> Outcome {
         .expected_seconds
         .unwrap_or(RUN_COMMAND_DEFAULT_SECONDS);
     let exclusive = Some(Exclusive::RunCommand(vm_key(&address)));
-    call.write(seconds, exclusive, |_| {
+    call.write(seconds, exclusive, |call| {
         let (stdout, stderr) = run_script(&script, forced_exit);
+        crate::guest::after_script(call, &address, &script)?;
         Ok(response(&command_id, &stdout, &stderr))
     })
 }
