@@ -92,6 +92,17 @@ pub enum Command {
                       artifacts/."
     )]
     Run(RunArgs),
+    /// Take the deployment down: run every module's `teardown:` operations, modules in reverse
+    /// dependency order, then mark the deployment destroyed so the next `run` starts from nothing.
+    #[command(
+        long_about = "Take the deployment down: run every module's `teardown:` operations, modules in \
+                      reverse dependency order (a module's teardown waits for those of the modules \
+                      that depend on it), then mark the deployment destroyed in the state, so the \
+                      next `run` starts from nothing. Asks on a terminal; without one it refuses \
+                      unless --yes. `plan --destroy` shows what it would run; `resume` continues a \
+                      destroy that did not complete."
+    )]
+    Destroy(DestroyArgs),
     /// Run again what the last unfinished run did not complete (failed, timed out, interrupted,
     /// never started). Completed operations are never re-run.
     Resume(ResumeArgs),
@@ -103,7 +114,8 @@ pub enum Command {
     /// Print the script an operation runs, as rendered, with secrets as ***. For run-command
     /// operations this is the PowerShell sent to the VM, before the exit-code wrapper.
     Script(ScriptArgs),
-    /// Write a working deployment folder (config.yaml and modules) from the built-in catalog.
+    /// Write a working deployment folder (config.yaml and modules) from a built-in example:
+    /// `avd` (default, the complete Azure Virtual Desktop deployment) or `quickstart`.
     Init(InitArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions(CompletionsArgs),
@@ -113,7 +125,11 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// A module id, or `all`.
-    pub target: String,
+    #[arg(required_unless_present = "destroy", conflicts_with = "destroy")]
+    pub target: Option<String>,
+    /// Plan what `destroy` would run: every module's teardown, in reverse dependency order.
+    #[arg(long)]
+    pub destroy: bool,
     /// How many operations may run at once.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
     pub throttle: u16,
@@ -155,6 +171,20 @@ pub struct ResumeArgs {
     pub simulate: bool,
 }
 
+/// `destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Proceed without asking (required when standard input is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// How many operations may run at once across the whole run.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
+    pub throttle: u16,
+    /// Run against the built-in Azure simulator instead of the real az CLI (a test double).
+    #[arg(long, env = "AVDEPLOY_SIMULATE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub simulate: bool,
+}
+
 /// `logs`.
 #[derive(Debug, Args)]
 pub struct LogsArgs {
@@ -178,7 +208,15 @@ pub struct ScriptArgs {
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The folder to create (must be empty or absent).
-    pub dir: PathBuf,
+    #[arg(required_unless_present = "list_examples")]
+    pub dir: Option<PathBuf>,
+    /// The example to write: `avd` (the complete Azure Virtual Desktop deployment) or
+    /// `quickstart` (a small demo); see --list-examples.
+    #[arg(long, default_value = crate::catalog::DEFAULT_EXAMPLE)]
+    pub example: String,
+    /// List the built-in examples and exit.
+    #[arg(long, conflicts_with = "dir")]
+    pub list_examples: bool,
 }
 
 /// `completions`.

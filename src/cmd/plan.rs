@@ -145,7 +145,11 @@ pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
 pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     // Warnings matter here: a split parallel group changes the order the plan shows.
     let deployment = context::load_valid(global, true)?;
-    let plan = graph::build(&deployment, &Target::parse(&args.target, None))?;
+    let target = match &args.target {
+        Some(target) if !args.destroy => Target::parse(target, None),
+        _ => Target::Destroy,
+    };
+    let plan = graph::build(&deployment, &target)?;
     let throttle = usize::from(args.throttle);
     let timeline = timeline::predict(&plan, throttle);
     let doc = document(&plan, &timeline, throttle);

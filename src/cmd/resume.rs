@@ -1,13 +1,11 @@
 //! `avdeploy resume`: re-plan the last unfinished run and run what it did not complete.
 
-use std::io::{BufRead, IsTerminal, Write};
-
 use crate::cli::{GlobalArgs, ResumeArgs};
-use crate::cmd::context;
 use crate::cmd::run::{self, ExecOptions, state_dir};
+use crate::cmd::{confirm, context};
 use crate::error::Error;
 use crate::exit_code;
-use crate::plan::graph::{self, Target};
+use crate::plan::graph::{self, DESTROY_TARGET, Target};
 use crate::simulator::Simulator;
 use crate::state::{DeploymentLock, resume_plan};
 
@@ -48,14 +46,15 @@ pub fn run(
         resume.completed.len(),
         names.join(", ")
     );
-    if !confirmed(args.yes)? {
+    if !confirm::confirmed(args.yes, "resume")? {
         return Ok(exit_code::INVALID_INPUT);
     }
-    let (module, operation) = match last.target.split_once('/') {
-        Some((module, operation)) => (module.to_owned(), Some(operation.to_owned())),
-        None => (last.target.clone(), None),
+    let target = match last.target.split_once('/') {
+        _ if last.target == DESTROY_TARGET => Target::Destroy,
+        Some((module, operation)) => Target::parse(module, Some(operation)),
+        None => Target::parse(&last.target, None),
     };
-    let plan = graph::build(&deployment, &Target::parse(&module, operation.as_deref()))?;
+    let plan = graph::build(&deployment, &target)?;
     let options = ExecOptions {
         throttle: args.throttle.map_or(last.throttle.max(1), usize::from),
         force: false,
@@ -63,20 +62,4 @@ pub fn run(
         grace,
     };
     run::execute(&deployment, &plan, store, options)
-}
-
-/// Asks on a terminal; without one, only `--yes` proceeds.
-fn confirmed(yes: bool) -> Result<bool, Error> {
-    if yes {
-        return Ok(true);
-    }
-    if !std::io::stdin().is_terminal() {
-        eprintln!("error: standard input is not a terminal; pass --yes to resume without asking");
-        return Ok(false);
-    }
-    print!("Proceed? [y/N] ");
-    std::io::stdout().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }

@@ -142,9 +142,16 @@ pub fn execute(
             .await,
         )
     })?;
-    reporter.finish()?;
+    let store = reporter.finish()?;
     if let Some(error) = report_error {
         return Err(error.into());
+    }
+    if plan.target == Target::Destroy
+        && outcome == RunOutcome::Completed
+        && let Some(store) = store
+    {
+        store.mark_destroyed(&launcher.run_id, chrono::Utc::now())?;
+        println!("[v] Deployment destroyed: the next `avdeploy run` starts from nothing");
     }
     Ok(match outcome {
         RunOutcome::Completed => exit_code::SUCCESS,

@@ -77,6 +77,25 @@ impl Deployment {
             })
     }
 
+    /// The teardown operations of a module in declared order (entries without a file skipped).
+    pub fn teardown_operations<'a>(
+        &'a self,
+        module: &'a Module,
+    ) -> impl Iterator<Item = &'a Operation> + 'a {
+        module
+            .teardown
+            .iter()
+            .filter_map(|entry| entry.operation.map(|i| &self.operations[i]))
+    }
+
+    /// Whether the operation at `index` is listed under some module's `teardown:`.
+    pub fn is_teardown(&self, index: usize) -> bool {
+        self.modules
+            .iter()
+            .flat_map(|m| &m.teardown)
+            .any(|entry| entry.operation == Some(index))
+    }
+
     /// The operations of a module in declared order (entries without a file are skipped).
     pub fn module_operations<'a>(
         &'a self,

@@ -42,6 +42,8 @@ pub struct Module {
     pub schedule: Schedule,
     /// The operations in declared order.
     pub entries: Vec<Entry>,
+    /// `teardown:`: operations only `destroy` runs, in declared order.
+    pub teardown: Vec<Entry>,
     /// `module.yaml`.
     pub file: FileId,
     /// The module's folder, relative to the deployment folder.

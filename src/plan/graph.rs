@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::model::deployment::Deployment;
-use crate::model::module::{Module, Schedule};
+use crate::model::module::{Entry, Module, Schedule};
 use crate::model::operation::{Action, Operation};
 use crate::model::variables::Context;
 use crate::plan::expand;
@@ -15,6 +15,8 @@ use crate::plan::expand;
 pub enum Target {
     /// Every module, in dependency order.
     All,
+    /// Every module's `teardown:`, in reverse dependency order.
+    Destroy,
     /// One module.
     Module(String),
     /// One operation of one module.
@@ -44,11 +46,15 @@ impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::All => f.write_str("all"),
+            Self::Destroy => f.write_str(DESTROY_TARGET),
             Self::Module(module) => f.write_str(module),
             Self::Operation { module, operation } => write!(f, "{module}/{operation}"),
         }
     }
 }
+
+/// How a `destroy` run's target is recorded (module ids `all` and `destroy` are reserved).
+pub const DESTROY_TARGET: &str = "destroy";
 
 /// The target names nothing in the deployment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,6 +86,16 @@ pub enum PlanError {
         item: String,
         /// The items it has, listed.
         items: String,
+    },
+    /// The operation is listed under `teardown:`: only `destroy` runs it.
+    #[error(
+        "`{operation}` is a teardown operation of module `{module}`: `avdeploy destroy` runs it"
+    )]
+    Teardown {
+        /// The module.
+        module: String,
+        /// The operation id.
+        operation: String,
     },
     /// The items of a `for_each` cannot be computed.
     #[error("cannot expand `{operation}`: {message}")]
@@ -173,13 +189,21 @@ pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError
                     .flat_map(|d| finals.get(d.value.as_str()).cloned().unwrap_or_default())
                     .collect();
                 let start = plan.ops.len();
-                add_module(&mut plan, deployment, module, &before, None)?;
+                add_module(
+                    &mut plan,
+                    deployment,
+                    module,
+                    &module.entries,
+                    &before,
+                    None,
+                )?;
                 finals.insert(&module.id.value, sinks(&plan, start));
             }
         }
+        Target::Destroy => add_teardown(&mut plan, deployment)?,
         Target::Module(name) => {
             let module = find_module(deployment, name)?;
-            add_module(&mut plan, deployment, module, &[], None)?;
+            add_module(&mut plan, deployment, module, &module.entries, &[], None)?;
         }
         Target::Operation { module, operation } => {
             let module = find_module(deployment, module)?;
@@ -198,6 +222,12 @@ pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError
                     )
                     .map(str::to_owned),
                 })?;
+            if !module.entries.iter().any(|e| e.id.value == op.id.value) {
+                return Err(PlanError::Teardown {
+                    module: module.id.value.clone(),
+                    operation: op.id.value.clone(),
+                });
+            }
             if let Some(item) = item {
                 check_instance(deployment, op, item)?;
             }
@@ -205,6 +235,7 @@ pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError
                 &mut plan,
                 deployment,
                 module,
+                &module.entries,
                 &[],
                 Some((&op.id.value, item)),
             )?;
@@ -264,16 +295,41 @@ fn ordered_modules(deployment: &Deployment) -> Vec<&Module> {
     placed
 }
 
+/// Every module's teardown, modules in reverse dependency order: a module's teardown waits for
+/// the teardowns of the modules that depend on it (through modules without one).
+fn add_teardown(plan: &mut Plan, deployment: &Deployment) -> Result<(), PlanError> {
+    let mut finals: HashMap<&str, Vec<usize>> = HashMap::new();
+    for module in ordered_modules(deployment).into_iter().rev() {
+        let mut before: Vec<usize> = deployment
+            .modules
+            .iter()
+            .filter(|m| m.dependencies.iter().any(|d| d.value == module.id.value))
+            .flat_map(|m| finals.get(m.id.value.as_str()).cloned().unwrap_or_default())
+            .collect();
+        before.sort_unstable();
+        before.dedup();
+        if deployment.teardown_operations(module).next().is_none() {
+            finals.insert(&module.id.value, before);
+            continue;
+        }
+        let start = plan.ops.len();
+        add_module(plan, deployment, module, &module.teardown, &before, None)?;
+        finals.insert(&module.id.value, sinks(plan, start));
+    }
+    Ok(())
+}
+
 fn add_module(
     plan: &mut Plan,
     deployment: &Deployment,
     module: &Module,
+    entries: &[Entry],
     before: &[usize],
     only: Option<(&str, Option<&str>)>,
 ) -> Result<(), PlanError> {
     let mut stages: Vec<Stage> = Vec::new();
     let mut group_stage: HashMap<u32, usize> = HashMap::new();
-    for entry in &module.entries {
+    for entry in entries {
         let Some(index) = entry.operation else {
             continue;
         };

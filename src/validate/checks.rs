@@ -11,7 +11,7 @@ use crate::model::module::Schedule;
 use crate::model::operation::{Action, Operation, PowerShell};
 use crate::model::variables::{self, Context, RenderError};
 use crate::validate::cycle::find_cycles;
-use crate::validate::instances;
+use crate::validate::{instances, teardown};
 
 /// Check types the existing bash engine's files use.
 pub const KNOWN_CHECK_TYPES: &[&str] = &[
@@ -59,6 +59,7 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     check_types(deployment, diagnostics);
     msi_in_parallel_blocks(deployment, diagnostics);
     instances::for_each_items(deployment, diagnostics);
+    teardown::check(deployment, diagnostics);
 }
 
 fn reserved_variables(deployment: &Deployment, diagnostics: &mut Diagnostics) {
