@@ -227,10 +227,8 @@ fn host_pool_objects_and_session_host_registration() {
     let rest = sim.json_args(&["rest", "--method", "get", "--url", &url]);
     assert_eq!(rest["value"][0]["properties"]["status"], "Available");
 
-    let plan_url = format!(
-        "https://management.azure.com/subscriptions/{{subscriptionId}}/resourceGroups/rg/providers/Microsoft.DesktopVirtualization/scalingPlans/sp?api-version=2024-04-03"
-    );
-    let before = sim.az_args(&["rest", "--method", "get", "--url", &plan_url]);
+    let plan_url = "https://management.azure.com/subscriptions/{subscriptionId}/resourceGroups/rg/providers/Microsoft.DesktopVirtualization/scalingPlans/sp?api-version=2024-04-03";
+    let before = sim.az_args(&["rest", "--method", "get", "--url", plan_url]);
     assert_eq!(code(&before), 1);
     assert!(
         stderr(&before).contains("Not Found({\"error\":{\"code\":\"ResourceNotFound\""),
@@ -238,14 +236,12 @@ fn host_pool_objects_and_session_host_registration() {
         stderr(&before)
     );
     let body = r#"{"location":"westeurope","properties":{"timeZone":"W. Europe Standard Time","hostPoolType":"Pooled","schedules":[{"name":"weekdays"},{"name":"weekend"}],"hostPoolReferences":[]}}"#;
-    sim.json_args(&[
-        "rest", "--method", "put", "--url", &plan_url, "--body", body,
-    ]);
+    sim.json_args(&["rest", "--method", "put", "--url", plan_url, "--body", body]);
     let patch = format!(
         r#"{{"properties":{{"hostPoolReferences":[{{"hostPoolArmPath":"{pool_id}","scalingPlanEnabled":true}}]}}}}"#
     );
     sim.json_args(&[
-        "rest", "--method", "patch", "--url", &plan_url, "--body", &patch,
+        "rest", "--method", "patch", "--url", plan_url, "--body", &patch,
     ]);
     let count = sim.ok(&format!(
         "rest --method get --url {plan_url} --query length(properties.schedules)"
