@@ -32,7 +32,13 @@ pub fn vm(
         return Ok(());
     }
     let name = address.name().to_owned();
-    let computer = text(&call.args, "--computer-name").unwrap_or_else(|| name.clone());
+    // As az does, the computer name defaults to the VM name without the characters Windows
+    // refuses; Azure then checks the length.
+    let computer = text(&call.args, "--computer-name").unwrap_or_else(|| {
+        name.chars()
+            .filter(|c| !"`~!@#$%^&*()=+_[]{}\\|;:'\",<>/?".contains(*c))
+            .collect()
+    });
     check_computer_name(&computer)?;
     check_password(&call.args)?;
     let image = image_reference(call, address)?;
