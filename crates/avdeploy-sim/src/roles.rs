@@ -214,7 +214,9 @@ fn check_scope(call: &mut Call, scope: &str) -> Result<(), CallError> {
     let rg = crate::references::id_group(scope);
     call.group_location(&rg)?;
     if scope.to_ascii_lowercase().contains("/providers/") {
-        crate::references::existing(call, scope, scope)?;
+        // Role scopes name file shares `fileshares`; their resource ids say `shares`.
+        let id = scope.replace("/fileshares/", "/shares/");
+        crate::references::existing(call, &id, scope)?;
     }
     Ok(())
 }
