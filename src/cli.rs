@@ -57,6 +57,23 @@ pub struct GlobalArgs {
         default_value = "config.yaml"
     )]
     pub config: PathBuf,
+    /// When to colour output: `auto` colours a terminal unless `NO_COLOR` is set.
+    #[arg(long, value_name = "WHEN", global = true, default_value = "auto")]
+    pub color: crate::report::color::ColorChoice,
+}
+
+impl GlobalArgs {
+    /// The painter for standard output.
+    pub fn stdout_painter(&self) -> crate::report::color::Painter {
+        use std::io::IsTerminal;
+        crate::report::color::Painter::new(self.color.enabled_for(std::io::stdout().is_terminal()))
+    }
+
+    /// The painter for standard error.
+    pub fn stderr_painter(&self) -> crate::report::color::Painter {
+        use std::io::IsTerminal;
+        crate::report::color::Painter::new(self.color.enabled_for(std::io::stderr().is_terminal()))
+    }
 }
 
 /// `--json` for commands that can print machine-readable output.
@@ -133,6 +150,9 @@ pub struct PlanArgs {
     /// How many operations may run at once.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
     pub throttle: u16,
+    /// Plan `all` one module at a time, as `run all --sequential` runs it.
+    #[arg(long)]
+    pub sequential: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -152,6 +172,10 @@ pub struct RunArgs {
     /// Re-run operations that are already completed.
     #[arg(long)]
     pub force: bool,
+    /// With `all`: run one module at a time, in dependency order, instead of starting each
+    /// module as soon as the modules it depends on have completed.
+    #[arg(long)]
+    pub sequential: bool,
     /// Run against the built-in Azure simulator instead of the real az CLI (a test double).
     #[arg(long, env = "AVDEPLOY_SIMULATE", value_parser = clap::builder::FalseyValueParser::new())]
     pub simulate: bool,

@@ -34,6 +34,7 @@ pub fn run(
         force: true,
         simulator: args.simulate.then_some(simulator),
         grace: run::kill_grace()?,
+        painter: global.stdout_painter(),
     };
     let store = run::open_store(&deployment.root, &lock, options.grace)?;
     run::execute(&deployment, &plan, store, options)

@@ -26,7 +26,8 @@ pub struct ModuleJson {
     pub name: String,
     /// Description.
     pub description: String,
-    /// Modules it depends on.
+    /// Modules that must complete before it: its `dependencies`, or without the key the module
+    /// before it in folder order.
     pub dependencies: Vec<String>,
     /// `stages` or `dag`.
     pub schedule: Schedule,
@@ -68,10 +69,10 @@ pub fn document(deployment: &Deployment) -> ListJson {
             id: module.id.value.clone(),
             name: module.name.clone(),
             description: module.description.clone(),
-            dependencies: module
-                .dependencies
-                .iter()
-                .map(|d| d.value.clone())
+            dependencies: deployment
+                .module_dependencies(module)
+                .into_iter()
+                .map(str::to_owned)
                 .collect(),
             schedule: module.schedule,
             operations: entries(deployment, &module.entries),

@@ -60,6 +60,7 @@ pub fn run(
         force: false,
         simulator: args.simulate.then_some(simulator),
         grace,
+        painter: global.stdout_painter(),
     };
     run::execute(&deployment, &plan, store, options)
 }

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::exec::unix::is_alive;
 use crate::model::status::OperationStatus;
 use crate::model::status::RunOutcome;
+use crate::report::color::Painter;
 use crate::report::status::DestroyedJson;
 use crate::report::{StatusJson, render_status};
 use crate::state::records::{OperationSummary, RunRecord};
@@ -40,7 +41,9 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
         doc.destroyed = destroyed;
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
-        out.write_all(render_status(&summaries, last.as_ref(), resume.as_ref(), now).as_bytes())?;
+        let text = render_status(&summaries, last.as_ref(), resume.as_ref(), now);
+        let text = global.stdout_painter().lines(&text, Painter::status_row);
+        out.write_all(text.as_bytes())?;
         if let Some(destroyed) = &destroyed {
             out.write_all(destroyed.text().as_bytes())?;
         }

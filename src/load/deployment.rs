@@ -331,7 +331,7 @@ fn stand_in_module(sources: &Sources, file: FileId, dir: &Path) -> Module {
         id: Spanned::new(id.clone(), Span::default()),
         name: id,
         description: String::new(),
-        dependencies: Vec::new(),
+        dependencies: Some(Vec::new()),
         schedule: Schedule::default(),
         entries: Vec::new(),
         teardown: Vec::new(),

@@ -79,7 +79,10 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, dir: &Path) -> Option<Deco
             .opt_string(fields, "description", "module")
             .map(|d| d.value)
             .unwrap_or_default(),
-        dependencies: decoder.string_list(fields, "dependencies", "module"),
+        dependencies: fields
+            .get("dependencies")
+            .is_some()
+            .then(|| decoder.string_list(fields, "dependencies", "module")),
         schedule,
         entries,
         teardown,

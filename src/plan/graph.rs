@@ -150,11 +150,26 @@ pub struct Stage {
     pub ops: Vec<usize>,
 }
 
+/// How `run all` orders modules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ModuleOrder {
+    /// A module starts once the modules it depends on have completed.
+    #[default]
+    Dependencies,
+    /// One module at a time, in dependency order (`run all --sequential`).
+    Sequential,
+}
+
 /// One module in the plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModulePlan {
     /// Module id.
     pub id: String,
+    /// The modules of the plan that must complete before this one starts.
+    pub after: Vec<String>,
+    /// Whether `after` is the module before it in folder order because it has no
+    /// `dependencies` key.
+    pub follows_previous: bool,
     /// Stages or DAG.
     pub schedule: Schedule,
     /// Stages (for a DAG module, one stage per operation in declared order).
@@ -172,8 +187,17 @@ pub struct Plan {
     pub modules: Vec<ModulePlan>,
 }
 
-/// Plans `target`.
+/// Plans `target`, modules ordered by their dependencies.
 pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError> {
+    build_ordered(deployment, target, ModuleOrder::Dependencies)
+}
+
+/// Plans `target`, with `order` deciding when each module of `all` may start.
+pub fn build_ordered(
+    deployment: &Deployment,
+    target: &Target,
+    order: ModuleOrder,
+) -> Result<Plan, PlanError> {
     let mut plan = Plan {
         target: target.clone(),
         ops: Vec::new(),
@@ -182,11 +206,15 @@ pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError
     match target {
         Target::All => {
             let mut finals: HashMap<&str, Vec<usize>> = HashMap::new();
+            let mut previous: Option<&str> = None;
             for module in ordered_modules(deployment) {
-                let before: Vec<usize> = module
-                    .dependencies
+                let after = match order {
+                    ModuleOrder::Dependencies => deployment.module_dependencies(module),
+                    ModuleOrder::Sequential => previous.into_iter().collect(),
+                };
+                let before: Vec<usize> = after
                     .iter()
-                    .flat_map(|d| finals.get(d.value.as_str()).cloned().unwrap_or_default())
+                    .flat_map(|d| finals.get(d).cloned().unwrap_or_default())
                     .collect();
                 let start = plan.ops.len();
                 add_module(
@@ -197,7 +225,19 @@ pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError
                     &before,
                     None,
                 )?;
-                finals.insert(&module.id.value, sinks(&plan, start));
+                let planned = plan.modules.last_mut().expect("the module was just added");
+                planned.after = after.iter().map(|&d| d.to_owned()).collect();
+                planned.follows_previous =
+                    order == ModuleOrder::Dependencies && module.follows_previous();
+                // An empty module is done when what it waits for is: pass that on, so the
+                // modules after it still wait.
+                let done = if plan.ops.len() == start {
+                    before
+                } else {
+                    sinks(&plan, start)
+                };
+                finals.insert(&module.id.value, done);
+                previous = Some(&module.id.value);
             }
         }
         Target::Destroy => add_teardown(&mut plan, deployment)?,
@@ -285,9 +325,9 @@ fn ordered_modules(deployment: &Deployment) -> Vec<&Module> {
     let mut remaining: Vec<&Module> = deployment.modules.iter().collect();
     while !remaining.is_empty() {
         let ready = remaining.iter().position(|m| {
-            m.dependencies.iter().all(|d| {
-                placed.iter().any(|p| p.id.value == d.value)
-                    || !deployment.modules.iter().any(|x| x.id.value == d.value)
+            deployment.module_dependencies(m).iter().all(|&d| {
+                placed.iter().any(|p| p.id.value == d)
+                    || !deployment.modules.iter().any(|x| x.id.value == d)
             })
         });
         placed.push(remaining.remove(ready.unwrap_or(0)));
@@ -303,7 +343,11 @@ fn add_teardown(plan: &mut Plan, deployment: &Deployment) -> Result<(), PlanErro
         let mut before: Vec<usize> = deployment
             .modules
             .iter()
-            .filter(|m| m.dependencies.iter().any(|d| d.value == module.id.value))
+            .filter(|m| {
+                deployment
+                    .module_dependencies(m)
+                    .contains(&module.id.value.as_str())
+            })
             .flat_map(|m| finals.get(m.id.value.as_str()).cloned().unwrap_or_default())
             .collect();
         before.sort_unstable();
@@ -405,6 +449,8 @@ fn add_module(
     }
     plan.modules.push(ModulePlan {
         id: module.id.value.clone(),
+        after: Vec::new(),
+        follows_previous: false,
         schedule: module.schedule,
         stages,
     });

@@ -1,7 +1,9 @@
 //! Reporters: turn engine events into console lines, progress bars, JSONL records and state.
 
+pub mod color;
 pub mod console;
 pub mod context;
+pub mod forecast;
 pub mod jsonl;
 pub mod progress;
 pub mod reporter;
@@ -9,6 +11,7 @@ pub mod reporter;
 mod sample;
 pub mod status;
 pub mod summary;
+pub mod terminal;
 pub mod text;
 
 pub use console::{ConsoleState, lines};

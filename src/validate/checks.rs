@@ -242,7 +242,13 @@ fn dependencies(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     let ids: Vec<&str> = modules.iter().map(|m| m.id.value.as_str()).collect();
     let mut edges = vec![Vec::new(); modules.len()];
     for (i, module) in modules.iter().enumerate() {
-        for dependency in &module.dependencies {
+        // Without a `dependencies` key a module follows the one before it, which can close a
+        // cycle as surely as a listed dependency.
+        if module.follows_previous() {
+            edges[i].extend(i.checked_sub(1));
+            continue;
+        }
+        for dependency in module.listed_dependencies() {
             match ids.iter().position(|id| *id == dependency.value) {
                 Some(target) => edges[i].push(target),
                 None => {
