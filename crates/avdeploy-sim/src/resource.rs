@@ -293,16 +293,16 @@ mod tests {
 
     #[test]
     fn flags_become_properties_but_secrets_do_not() {
-        let family = by_path("vm").unwrap();
+        let family = by_path("keyvault").unwrap();
         let a = args(
-            "vm create -g rg -n vm1 --image Win11 --admin-password P@ss --tags env=dev --enable-secure-boot",
+            "keyvault create -g rg -n kv1 --sku premium --admin-password P@ss --tags env=dev --enable-rbac-authorization",
         );
         let address = Address::from_args(family, &a).unwrap();
         let body = new_body(&address, &a, "s", "eastus");
-        assert_eq!(body["image"], "Win11");
-        assert_eq!(body["enableSecureBoot"], true);
+        assert_eq!(body["sku"], "premium");
+        assert_eq!(body["enableRbacAuthorization"], true);
         assert_eq!(body["tags"]["env"], "dev");
         assert!(body.get("adminPassword").is_none());
-        assert_eq!(body["type"], "Microsoft.Compute/virtualMachines");
+        assert_eq!(body["type"], "Microsoft.KeyVault/vaults");
     }
 }
