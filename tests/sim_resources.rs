@@ -93,7 +93,7 @@ const FAMILIES: &[(&str, &str, &str, &str)] = &[
         "Microsoft.Compute/galleries/images",
     ),
     (
-        "sig image-version create --virtual-machine /vm",
+        "sig image-version create --virtual-machine /subscriptions/5e1d0c0a-0000-4000-8000-00000000a2de/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vmsrc",
         "-g rg --gallery-name gal --gallery-image-definition def --gallery-image-version 1.0.0",
         "sig image-version list -g rg --gallery-name gal --gallery-image-definition def",
         "Microsoft.Compute/galleries/images/versions",
@@ -105,7 +105,7 @@ const FAMILIES: &[(&str, &str, &str, &str)] = &[
         "Microsoft.DesktopVirtualization/hostPools",
     ),
     (
-        "desktopvirtualization applicationgroup create --application-group-type Desktop --host-pool-arm-path /hp",
+        "desktopvirtualization applicationgroup create --application-group-type Desktop --host-pool-arm-path /subscriptions/5e1d0c0a-0000-4000-8000-00000000a2de/resourceGroups/rg/providers/Microsoft.DesktopVirtualization/hostPools/hp",
         "-g rg -n dag",
         "desktopvirtualization applicationgroup list -g rg",
         "Microsoft.DesktopVirtualization/applicationGroups",
@@ -128,6 +128,10 @@ fn setup() -> Sim {
         "network private-endpoint create -g rg -n pe --vnet-name vnet --subnet default --private-connection-resource-id /x --group-id file --connection-name c",
         "storage account create -g rg -n stavd",
         "vm create -g rg -n vm --image Win11 --admin-username a --admin-password Pw-123456789",
+        "vm create -g rg -n vmsrc --image Win11 --admin-username a --admin-password Pw-123456789",
+        "vm deallocate -g rg -n vmsrc",
+        "vm generalize -g rg -n vmsrc",
+        "desktopvirtualization hostpool create -g rg -n hp --host-pool-type Pooled --load-balancer-type BreadthFirst --preferred-app-group-type Desktop",
         "sig create -g rg --gallery-name gal",
         "sig image-definition create -g rg --gallery-name gal --gallery-image-definition def --publisher p --offer o --sku s --os-type Windows",
     ] {
@@ -175,11 +179,9 @@ fn every_family_round_trips() {
                 .any(|r| r["name"] == name.as_str()),
             "{list}"
         );
-        let yes = if create.starts_with("vm create") {
-            " --yes"
-        } else {
-            ""
-        };
+        let prompts = create.starts_with("vm create")
+            || (create.starts_with("desktopvirtualization") && !create.contains("sessionhost"));
+        let yes = if prompts { " --yes" } else { "" };
         sim.ok(&format!("{}{yes}", verb_line(create, "delete", address)));
         let gone = sim.az(&verb_line(create, "show", address));
         assert_eq!(code(&gone), 3, "{create}");
@@ -203,7 +205,7 @@ fn ids_names_and_properties_look_like_azure() {
     assert_eq!(vnet["addressSpace"]["addressPrefixes"][0], "10.0.0.0/16");
     assert_eq!(vnet["subnets"][0]["name"], "default");
     let vm = sim.json("vm show -g rg -n vm");
-    assert_eq!(vm["image"], "Win11");
+    assert_eq!(vm["storageProfile"]["imageReference"]["offer"], "Win11");
     assert!(vm.get("adminPassword").is_none() && vm.get("_sim").is_none());
     let tagged =
         sim.json("network nsg create -g rg -n tagged --tags env=dev team=avd")["NewNSG"].clone();
@@ -259,10 +261,19 @@ fn account_directory_and_role_assignments() {
     ]);
     assert_eq!(sp[0]["appId"], "9cdead84-a844-4324-93f2-b2e6bb768d07");
     let scope = "/subscriptions/x/resourceGroups/rg";
-    let line = format!(
-        "role assignment create --assignee-object-id {id} --assignee-principal-type Group --role Desktop-Virtualization-User --scope {scope}"
-    );
-    let created = sim.json(&line);
+    let created = sim.json_args(&[
+        "role",
+        "assignment",
+        "create",
+        "--assignee-object-id",
+        id,
+        "--assignee-principal-type",
+        "Group",
+        "--role",
+        "Desktop Virtualization User",
+        "--scope",
+        scope,
+    ]);
     assert_eq!(created["principalId"], id);
     let listed = sim.json(&format!("role assignment list --assignee {id}"));
     assert_eq!(listed.as_array().unwrap().len(), 1);

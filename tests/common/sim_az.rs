@@ -72,6 +72,17 @@ impl Sim {
         String::from_utf8(out.stdout).expect("utf-8")
     }
 
+    /// Runs `az` with explicit arguments and returns stdout, panicking with stderr when it fails.
+    pub(crate) fn ok_args(&self, args: &[&str]) -> String {
+        let out = self.az_args(args);
+        assert!(
+            out.status.success(),
+            "az {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
     /// Runs `az` and parses its JSON output.
     pub(crate) fn json(&self, line: &str) -> serde_json::Value {
         serde_json::from_str(&self.ok(line)).expect("json output")

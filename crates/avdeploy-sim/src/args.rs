@@ -68,6 +68,7 @@ impl AzArgs {
                     }
                 }
             }
+            let values = values.into_iter().map(load_file).collect();
             args.absorb(name, values)?;
         }
         Ok(args)
@@ -129,6 +130,23 @@ impl AzArgs {
     /// The command words joined with spaces.
     pub fn command(&self) -> String {
         self.path.join(" ")
+    }
+}
+
+/// A value `@path` is the file's content without its final newline, as the CLI reads it (an
+/// unreadable path stays as given).
+fn load_file(value: String) -> String {
+    let Some(path) = value.strip_prefix('@') else {
+        return value;
+    };
+    match std::fs::read_to_string(path) {
+        Ok(mut content) => {
+            if content.ends_with('\n') {
+                content.pop();
+            }
+            content
+        }
+        Err(_) => value,
     }
 }
 

@@ -23,7 +23,9 @@ pub struct Family {
     pub write_seconds: u32,
     /// The flag naming the virtual network whose writes this family's writes serialize on.
     pub vnet_flag: Option<&'static str>,
-    /// Verbs beyond create/show/list/update/delete/exists/wait.
+    /// The generic verbs it answers (normally [`GENERIC_VERBS`]).
+    pub generic: &'static [&'static str],
+    /// Verbs beyond the generic ones.
     pub extra_verbs: &'static [&'static str],
     /// The location when none is given: the resource group's, or a fixed one (`global`).
     pub fixed_location: Option<&'static str>,
@@ -43,7 +45,7 @@ impl Family {
 
     /// Whether `verb` is a command of this group.
     pub fn has_verb(&self, verb: &str) -> bool {
-        GENERIC_VERBS.contains(&verb) || self.extra_verbs.contains(&verb)
+        self.generic.contains(&verb) || self.extra_verbs.contains(&verb)
     }
 }
 
@@ -74,6 +76,7 @@ const fn family(
         chain,
         write_seconds,
         vnet_flag: None,
+        generic: GENERIC_VERBS,
         extra_verbs: &[],
         fixed_location: None,
     }
@@ -279,6 +282,24 @@ pub const FAMILIES: &[Family] = &[
         &[seg("--name", "workspaces")],
         8,
     ),
+    family(
+        "desktopvirtualization scaling-plan",
+        "Microsoft.DesktopVirtualization",
+        &[seg("--name", "scalingPlans")],
+        8,
+    ),
+    Family {
+        generic: &["delete", "list", "show", "update"],
+        ..family(
+            "desktopvirtualization sessionhost",
+            "Microsoft.DesktopVirtualization",
+            &[
+                seg("--host-pool-name", "hostPools"),
+                seg("--name", "sessionHosts"),
+            ],
+            5,
+        )
+    },
     family(
         "monitor log-analytics workspace",
         "Microsoft.OperationalInsights",

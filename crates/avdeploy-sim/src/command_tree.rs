@@ -2,7 +2,7 @@
 //! (its help, exit 0) and how a word the tree lacks fails (`'X' is misspelled or not recognized
 //! by the system.`, exit 2), as the CLI's parser does.
 
-use crate::catalog::{FAMILIES, GENERIC_VERBS};
+use crate::catalog::FAMILIES;
 use crate::failure::AzFailure;
 
 /// Commands answered outside the generic resource families.
@@ -48,7 +48,8 @@ pub const SPECIAL_COMMANDS: &[&str] = &[
 /// Every full command path the simulator answers.
 fn commands() -> impl Iterator<Item = String> {
     let generic = FAMILIES.iter().flat_map(|family| {
-        GENERIC_VERBS
+        family
+            .generic
             .iter()
             .chain(family.extra_verbs)
             .map(move |verb| format!("{} {verb}", family.path))

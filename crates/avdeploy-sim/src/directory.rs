@@ -8,8 +8,8 @@ use crate::error::SimError;
 use crate::failure::AzFailure;
 use crate::store::Record;
 
-const GROUPS: &str = "ad group";
-const ASSIGNMENTS: &str = "role assignment";
+/// The store family of Entra ID groups.
+pub const GROUPS: &str = "ad group";
 
 /// Well-known service principals present in every tenant: (display name, app id, object id).
 const SERVICE_PRINCIPALS: &[(&str, &str, &str)] = &[
@@ -24,13 +24,24 @@ const SERVICE_PRINCIPALS: &[(&str, &str, &str)] = &[
         "5d0c3b2e-0000-4000-8000-0000000a0001",
     ),
     (
+        "Windows Cloud Login",
+        "270efc09-cd0d-444b-a71f-39af4910ec45",
+        "5d0c3b2e-0000-4000-8000-0000000a0004",
+    ),
+    (
+        "Microsoft Remote Desktop",
+        "a4a365df-50f1-4397-bc59-1a1564b8bb9c",
+        "5d0c3b2e-0000-4000-8000-0000000a0005",
+    ),
+    (
         "Microsoft.DesktopVirtualization",
         "50e95039-b200-4007-bc97-8d5790743a63",
         "5d0c3b2e-0000-4000-8000-0000000a0002",
     ),
 ];
 
-const USER_ID: &str = "3f2a1b0c-0000-4000-8000-0000000a0003";
+/// The signed-in user's object id.
+pub const USER_ID: &str = "3f2a1b0c-0000-4000-8000-0000000a0003";
 
 /// Answers `az ad …`.
 pub fn dispatch(call: &mut Call, words: &[&str]) -> Option<Outcome> {
@@ -47,7 +58,8 @@ pub fn dispatch(call: &mut Call, words: &[&str]) -> Option<Outcome> {
     })
 }
 
-fn guid(call: &mut Call, kind: &str) -> Result<String, SimError> {
+/// A new object id of `kind`.
+pub fn guid(call: &mut Call, kind: &str) -> Result<String, SimError> {
     let n = call.store.bump("object-id")?;
     let tag = kind
         .bytes()
@@ -62,6 +74,7 @@ fn create_group(call: &mut Call) -> Outcome {
     let id = guid(call, "group")?;
     let body = json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#groups/$entity",
+        "createdDateTime": crate::clock::iso_now(),
         "description": call.args.get("--description"),
         "displayName": name,
         "id": id,
@@ -73,7 +86,8 @@ fn create_group(call: &mut Call) -> Outcome {
     Ok(body)
 }
 
-fn record(family: &str, id: &str, body: Value) -> Record {
+/// A directory object stored under `family` by its id.
+pub fn record(family: &str, id: &str, body: Value) -> Record {
     Record {
         key: format!("{family}|{id}").to_lowercase(),
         family: family.to_owned(),
@@ -173,10 +187,17 @@ fn sp_body((name, app, id): (&str, &str, &str)) -> Value {
 
 fn list_sps(call: &Call) -> Value {
     let name = filtered_name(call);
+    let app = call
+        .args
+        .get("--filter")
+        .and_then(|f| f.trim().strip_prefix("appId eq '"))
+        .and_then(|f| f.strip_suffix('\''))
+        .map(str::to_owned);
     Value::Array(
         SERVICE_PRINCIPALS
             .iter()
-            .filter(|(n, _, _)| name.as_ref().is_none_or(|want| want == n))
+            .filter(|(n, _, _)| app.is_some() || name.as_ref().is_none_or(|want| want == n))
+            .filter(|(_, a, _)| app.as_ref().is_none_or(|want| want.eq_ignore_ascii_case(a)))
             .map(|sp| sp_body(*sp))
             .collect(),
     )
@@ -184,10 +205,8 @@ fn list_sps(call: &Call) -> Value {
 
 fn show_sp(call: &Call) -> Outcome {
     let id = call.args.require("--id")?;
-    SERVICE_PRINCIPALS
-        .iter()
-        .find(|(_, app, object)| *app == id || *object == id)
-        .map(|sp| sp_body(*sp))
+    find_sp(id)
+        .map(sp_body)
         .ok_or_else(|| {
             AzFailure {
                 exit: 3,
@@ -197,73 +216,15 @@ fn show_sp(call: &Call) -> Outcome {
         })
 }
 
+/// The well-known service principal with this app id or object id.
+pub fn find_sp(id: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    SERVICE_PRINCIPALS
+        .iter()
+        .find(|(_, app, object)| app.eq_ignore_ascii_case(id) || object.eq_ignore_ascii_case(id))
+        .copied()
+}
+
 fn user() -> Value {
     json!({ "displayName": "Simulated User", "id": USER_ID,
             "userPrincipalName": "simulated.user@contoso.example" })
-}
-
-/// Answers `az role assignment create|list|delete`.
-pub fn role_assignment(call: &mut Call, verb: &str) -> Outcome {
-    let assignee = call
-        .args
-        .get("--assignee-object-id")
-        .or(call.args.get("--assignee"))
-        .map(str::to_owned);
-    let role = call.args.get("--role").map(str::to_owned);
-    let scope = call.args.get("--scope").map(str::to_owned);
-    let matches = |b: &Value| {
-        assignee
-            .as_ref()
-            .is_none_or(|a| b["principalId"] == a.as_str())
-            && role
-                .as_ref()
-                .is_none_or(|r| b["roleDefinitionName"] == r.as_str())
-            && scope.as_ref().is_none_or(|s| b["scope"] == s.as_str())
-    };
-    let existing: Vec<Record> = call
-        .store
-        .list(ASSIGNMENTS, None, None)?
-        .into_iter()
-        .filter(|r| matches(&r.body))
-        .collect();
-    match verb {
-        "create" => {
-            let (Some(assignee), Some(role), Some(scope)) = (&assignee, &role, &scope) else {
-                return Err(AzFailure::usage(
-                    "the following arguments are required: --role, --scope, --assignee or --assignee-object-id",
-                )
-                .into());
-            };
-            if let Some(found) = existing.into_iter().next() {
-                return Ok(found.body);
-            }
-            let (assignee, role, scope) = (assignee.clone(), role.clone(), scope.clone());
-            let principal_type = call
-                .args
-                .get("--assignee-principal-type")
-                .unwrap_or("User")
-                .to_owned();
-            call.write(3.0, None, move |call| {
-                let id = guid(call, "role")?;
-                let body = json!({
-                    "id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{id}"),
-                    "name": id,
-                    "principalId": assignee,
-                    "principalType": principal_type,
-                    "roleDefinitionName": role,
-                    "scope": scope,
-                    "type": "Microsoft.Authorization/roleAssignments",
-                });
-                call.store.put(&record(ASSIGNMENTS, &id, body.clone()))?;
-                Ok(body)
-            })
-        }
-        "delete" => {
-            for r in existing {
-                call.store.delete(&r.key)?;
-            }
-            Ok(Value::Null)
-        }
-        _ => Ok(Value::Array(existing.into_iter().map(|r| r.body).collect())),
-    }
 }

@@ -3,16 +3,21 @@
 //! binary installs its `az` shim first on the operations' PATH.
 
 pub mod args;
+pub mod avd;
 pub mod call;
 pub mod calls;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod command_tree;
+pub mod compute;
 pub mod directory;
 pub mod error;
 pub mod failure;
 pub mod faults;
+pub mod gallery;
+pub mod graph;
+pub mod guest;
 pub mod managed_command;
 pub mod network;
 pub mod nsg_rule;
@@ -27,6 +32,8 @@ pub mod ps_walk;
 pub mod query;
 pub mod references;
 pub mod resource;
+pub mod rest;
+pub mod roles;
 pub mod runcommand;
 pub mod script_effects;
 pub mod settings;

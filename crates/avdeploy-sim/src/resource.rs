@@ -38,6 +38,11 @@ pub struct Address {
 impl Address {
     /// The address named by the command's flags.
     pub fn from_args(family: &'static Family, args: &AzArgs) -> Result<Self, AzFailure> {
+        if let Some(id) = args.get("--ids") {
+            return Self::from_id(family, id).ok_or_else(|| {
+                AzFailure::usage(&format!("argument --ids: invalid resource id '{id}'"))
+            });
+        }
         let rg = if family.path == "group" {
             String::new()
         } else {
@@ -52,6 +57,30 @@ impl Address {
             })
             .collect::<Result<_, _>>()?;
         Ok(Self { family, rg, names })
+    }
+
+    /// The address of `id` in `family`: its resource group and the names along the chain.
+    pub fn from_id(family: &'static Family, id: &str) -> Option<Self> {
+        let parts: Vec<&str> = id.trim_matches('/').split('/').collect();
+        let at = parts
+            .iter()
+            .position(|p| p.eq_ignore_ascii_case("resourceGroups"))?;
+        let rg = (*parts.get(at + 1)?).to_owned();
+        if family.path == "group" {
+            return Some(Self {
+                family,
+                rg: String::new(),
+                names: vec![rg],
+            });
+        }
+        let mut names = Vec::new();
+        for segment in family.chain {
+            let i = parts
+                .iter()
+                .position(|p| p.eq_ignore_ascii_case(segment.collection))?;
+            names.push((*parts.get(i + 1)?).to_owned());
+        }
+        Some(Self { family, rg, names })
     }
 
     /// The resource's own name.
@@ -264,16 +293,16 @@ mod tests {
 
     #[test]
     fn flags_become_properties_but_secrets_do_not() {
-        let family = by_path("vm").unwrap();
+        let family = by_path("keyvault").unwrap();
         let a = args(
-            "vm create -g rg -n vm1 --image Win11 --admin-password P@ss --tags env=dev --enable-secure-boot",
+            "keyvault create -g rg -n kv1 --sku premium --admin-password P@ss --tags env=dev --enable-rbac-authorization",
         );
         let address = Address::from_args(family, &a).unwrap();
         let body = new_body(&address, &a, "s", "eastus");
-        assert_eq!(body["image"], "Win11");
-        assert_eq!(body["enableSecureBoot"], true);
+        assert_eq!(body["sku"], "premium");
+        assert_eq!(body["enableRbacAuthorization"], true);
         assert_eq!(body["tags"]["env"], "dev");
         assert!(body.get("adminPassword").is_none());
-        assert_eq!(body["type"], "Microsoft.Compute/virtualMachines");
+        assert_eq!(body["type"], "Microsoft.KeyVault/vaults");
     }
 }

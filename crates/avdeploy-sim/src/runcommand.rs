@@ -41,6 +41,7 @@ pub fn invoke_with(call: &mut Call, forced_exit: Option<i32>) -> Outcome {
     call.write(seconds, exclusive, |call| {
         let run = script_run(&script, forced_exit);
         script_effects::apply(call, &address, &run.started)?;
+        crate::guest::after_script(call, &address, &script)?;
         let (stdout, stderr) = transcript(run);
         Ok(response(&command_id, &stdout, &stderr))
     })

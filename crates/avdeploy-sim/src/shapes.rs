@@ -8,11 +8,14 @@ use crate::catalog::by_path;
 use crate::error::SimError;
 use crate::failure::CallError;
 use crate::resource::{Address, PRIVATE, new_body, public};
-use crate::{network, nsg_rule, storage};
+use crate::{avd, compute, gallery, network, nsg_rule, storage};
 
 /// Whether a family's flags map to ARM properties by its own rules (instead of camelCase copies).
 pub fn is_shaped(path: &str) -> bool {
-    path.starts_with("network ") || path.starts_with("storage ")
+    ["network ", "storage ", "desktopvirtualization ", "sig"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+        || matches!(path, "vm" | "vm extension" | "disk")
 }
 
 /// Fills in the fields a create (`creating`) or update of this family sets in Azure, only those
@@ -31,14 +34,12 @@ pub fn after_write(
         "network nsg rule" => nsg_rule::shape(call, address, body, creating)?,
         path if path.starts_with("network ") => network::shape(call, address, body, creating)?,
         path if path.starts_with("storage ") => storage::shape(call, address, body, creating)?,
-        "vm" if body.get(PRIVATE).is_none() => {
-            body["hardwareProfile"] =
-                json!({ "vmSize": args.get("--size").unwrap_or("Standard_DS1_v2") });
-            body["osProfile"] = json!({
-                "adminUsername": args.get("--admin-username"),
-                "computerName": address.name(),
-            });
-            body[PRIVATE] = json!({ "power": "running", "generalized": false });
+        path if path.starts_with("desktopvirtualization ") => {
+            avd::shape(call, address, body, creating)?;
+        }
+        "vm" => compute::vm(call, address, body, creating)?,
+        path if path.starts_with("sig") || path == "vm extension" => {
+            gallery::shape(call, address, body, creating)?;
         }
         _ => {}
     }
@@ -120,13 +121,17 @@ pub fn view(call: &mut Call, address: &Address, body: &Value) -> Result<Value, C
         }
         "network nsg" => out["securityRules"] = children(call, "network nsg rule")?,
         "network route-table" => out["routes"] = children(call, "network route-table route")?,
+        path if path.starts_with("desktopvirtualization ") => avd::view(call, address, &mut out)?,
         _ => {}
     }
     if address.family.path == "vm" && call.args.has("--show-details") {
         out["powerState"] = json!(power_state(body));
-        out["privateIps"] = json!("10.0.0.4");
+        out["privateIps"] = body[PRIVATE]["privateIp"].clone();
         out["publicIps"] = json!("");
         out["fqdns"] = json!("");
+    }
+    if address.family.path == "vm" && call.args.has("--expand") {
+        out["instanceView"] = crate::guest::instance_view(address, body);
     }
     Ok(out)
 }
@@ -145,7 +150,7 @@ pub fn create_output(call: &mut Call, address: &Address, body: &Value) -> Result
         "location": body["location"],
         "macAddress": "00-0D-3A-00-00-01",
         "powerState": power_state(body),
-        "privateIpAddress": "10.0.0.4",
+        "privateIpAddress": body[PRIVATE]["privateIp"],
         "publicIpAddress": "",
         "resourceGroup": address.rg,
         "zones": "",

@@ -9,7 +9,7 @@ use crate::catalog::by_path;
 use crate::error::SimError;
 use crate::failure::AzFailure;
 use crate::resource::{Address, PRIVATE, public};
-use crate::{directory, managed_command, runcommand, shapes};
+use crate::{directory, managed_command, runcommand};
 
 /// Answers the command if it is one of the special ones.
 pub fn dispatch(call: &mut Call) -> Option<Outcome> {
@@ -20,7 +20,11 @@ pub fn dispatch(call: &mut Call) -> Option<Outcome> {
         ["account", "list"] => Ok(json!([account(call)])),
         ["account", "set"] => Ok(Value::Null),
         ["ad", ..] => return directory::dispatch(call, &words[1..]),
-        ["role", "assignment", verb] => directory::role_assignment(call, verb),
+        ["role", "assignment", verb] => crate::roles::assignment(call, verb),
+        ["role", "definition", "list"] => crate::roles::definitions(call),
+        ["rest"] => crate::rest::rest(call),
+        ["resource", "list"] => resource_list(call),
+        ["vm", "identity", verb @ ("assign" | "show")] => identity(call, verb),
         ["vm", "run-command", "invoke"] => runcommand::invoke(call),
         ["vm", "run-command", verb] => return managed_command::dispatch(call, verb),
         ["vm", "get-instance-view"] => instance_view(call),
@@ -65,19 +69,7 @@ fn instance_view(call: &mut Call) -> Outcome {
     call.read_delay();
     let body = call.existing(&address)?;
     let mut out = public(&body);
-    let power = body[PRIVATE]["power"].as_str().unwrap_or("running");
-    out["instanceView"] = json!({
-        "computerName": address.name(),
-        "osName": "Windows 11 Enterprise multi-session",
-        "statuses": [
-            { "code": "ProvisioningState/succeeded", "displayStatus": "Provisioning succeeded", "level": "Info" },
-            { "code": format!("PowerState/{power}"), "displayStatus": shapes::power_state(&body), "level": "Info" },
-        ],
-        "vmAgent": {
-            "statuses": [{ "code": "ProvisioningState/succeeded", "displayStatus": "Ready", "level": "Info" }],
-            "vmAgentVersion": "2.7.41491.1102",
-        },
-    });
+    out["instanceView"] = crate::guest::instance_view(&address, &body);
     Ok(out)
 }
 
@@ -119,6 +111,51 @@ fn power(call: &mut Call, verb: &str) -> Outcome {
         }
         call.store.put(&address.record(body))?;
         Ok(Value::Null)
+    })
+}
+
+/// `resource list [-g RG]`: tracked resources (those with a location), as Resource Manager lists them.
+fn resource_list(call: &mut Call) -> Outcome {
+    let rg = call.args.get("--resource-group").map(str::to_lowercase);
+    call.read_delay();
+    let items: Vec<Value> = call
+        .store
+        .all()?
+        .into_iter()
+        .filter(|r| !r.rg.is_empty() && rg.as_ref().is_none_or(|g| *g == r.rg))
+        .filter(|r| {
+            r.body.get("location").is_some_and(|l| !l.is_null()) && r.body.get("type").is_some()
+        })
+        .map(|r| {
+            let b = &r.body;
+            json!({ "id": b["id"], "identity": b.get("identity"), "kind": b.get("kind"),
+                    "location": b["location"], "managedBy": b.get("managedBy"), "name": b["name"],
+                    "resourceGroup": b["resourceGroup"], "sku": b.get("sku"), "tags": b["tags"],
+                    "type": b["type"] })
+        })
+        .collect();
+    Ok(Value::Array(items))
+}
+
+/// `vm identity assign|show`: the VM's system-assigned identity.
+fn identity(call: &mut Call, verb: &str) -> Outcome {
+    let address = vm_address(call)?;
+    let body = call.existing(&address)?;
+    if verb == "show" {
+        call.read_delay();
+        return Ok(body.get("identity").cloned().unwrap_or(Value::Null));
+    }
+    call.write(20.0, None, move |call| {
+        let mut body = call.existing(&address)?;
+        if body["identity"]["principalId"].as_str().is_none() {
+            body["identity"] = json!({
+                "principalId": crate::network::guid_of(&json!(format!("{}/identity", body["id"]))),
+                "tenantId": TENANT, "type": "SystemAssigned",
+            });
+        }
+        let principal = body["identity"]["principalId"].clone();
+        call.store.put(&address.record(body))?;
+        Ok(json!({ "systemAssignedIdentity": principal, "userAssignedIdentities": {} }))
     })
 }
 

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::call::{Call, Exclusive, Outcome};
 use crate::catalog::Family;
 use crate::clock;
+use crate::compute;
 use crate::failure::AzFailure;
 use crate::query::Query;
 use crate::resource::{Address, merge_flags, new_body};
@@ -116,7 +117,9 @@ fn update(call: &mut Call, family: &'static Family) -> Outcome {
 
 fn delete(call: &mut Call, family: &'static Family) -> Outcome {
     let address = Address::from_args(family, &call.args)?;
-    let prompts = matches!(family.path, "group" | "vm");
+    let prompts = matches!(family.path, "group" | "vm" | "disk")
+        || (family.path.starts_with("desktopvirtualization ")
+            && family.path != "desktopvirtualization sessionhost");
     if prompts && !call.args.has("--yes") {
         return Err(AzFailure::service_plain(
             "Unable to prompt for confirmation as no tty available. Use --yes.",
@@ -126,9 +129,16 @@ fn delete(call: &mut Call, family: &'static Family) -> Outcome {
     if family.path == "group" {
         call.existing(&address)?;
     }
+    compute::check_detached(call, &address)?;
     let seconds = f64::from(family.write_seconds) / 2.0;
     let exclusive = vnet_exclusive(call, family, &address);
     call.write(seconds, exclusive, |call| {
+        if let Some(record) = call.store.get(&address.key())? {
+            if family.path == "vm" {
+                compute::release_dependents(call, &record.body)?;
+            }
+            delete_children(call, &address)?;
+        }
         call.store.delete(&address.key())?;
         if family.path == "group" {
             call.store
@@ -136,6 +146,22 @@ fn delete(call: &mut Call, family: &'static Family) -> Outcome {
         }
         Ok(Value::Null)
     })
+}
+
+/// Child resources go with their parent (a VNet's subnets, a host pool's session hosts).
+fn delete_children(call: &mut Call, address: &Address) -> Result<(), crate::error::SimError> {
+    let prefix = address.names.join("/").to_lowercase();
+    let rg = address.rg.to_lowercase();
+    for record in call.store.all()? {
+        let nested = record.parent == prefix || record.parent.starts_with(&format!("{prefix}/"));
+        let below = record
+            .family
+            .starts_with(&format!("{} ", address.family.path));
+        if record.rg == rg && nested && below {
+            call.store.delete(&record.key)?;
+        }
+    }
+    Ok(())
 }
 
 fn exists(call: &mut Call, family: &'static Family) -> Outcome {
@@ -173,7 +199,12 @@ fn wait(call: &mut Call, family: &'static Family) -> Outcome {
         .max(std::time::Duration::from_millis(20));
     let deadline = std::time::Instant::now() + timeout;
     loop {
-        let body = call.store.get(&address.key())?.map(|r| r.body);
+        let mut body = call.store.get(&address.key())?.map(|r| r.body);
+        if family.path == "vm"
+            && let Some(body) = &mut body
+        {
+            body["instanceView"] = crate::guest::instance_view(&address, body);
+        }
         let done = match (&body, &custom) {
             (None, _) => call.args.has("--deleted"),
             (Some(body), Some(query)) => truthy(&query.apply(body)?),
