@@ -46,6 +46,7 @@ fn dispatch(cli: &Cli) -> Result<i32, Error> {
         Command::Run(args) => cmd::run::run(global, args),
         Command::Resume(args) => cmd::resume::run(global, args),
         Command::Status(args) => cmd::status::run(global, args),
+        Command::Report(args) => cmd::report::run(global, args),
         Command::Logs(args) => cmd::logs::run(global, args),
         Command::Script(args) => cmd::script::run(global, args),
         Command::Sim(command) => cmd::sim::run(global, command),

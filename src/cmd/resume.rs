@@ -46,11 +46,7 @@ pub fn run(global: &GlobalArgs, args: &ResumeArgs) -> Result<i32, Error> {
     if !confirmed(args.yes)? {
         return Ok(exit_code::INVALID_INPUT);
     }
-    let (module, operation) = match last.target.split_once('/') {
-        Some((module, operation)) => (module.to_owned(), Some(operation.to_owned())),
-        None => (last.target.clone(), None),
-    };
-    let plan = graph::build(&deployment, &Target::parse(&module, operation.as_deref()))?;
+    let plan = graph::build(&deployment, &Target::parse_recorded(&last.target))?;
     let options = ExecOptions {
         throttle: args.throttle.map_or(last.throttle.max(1), usize::from),
         force: false,

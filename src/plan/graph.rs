@@ -39,6 +39,16 @@ impl Target {
     }
 }
 
+impl Target {
+    /// The target as a run recorded it: `all`, a module id, or `module/operation`.
+    pub fn parse_recorded(text: &str) -> Self {
+        match text.split_once('/') {
+            Some((module, operation)) => Self::parse(module, Some(operation)),
+            None => Self::parse(text, None),
+        }
+    }
+}
+
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -2,11 +2,14 @@
 
 pub mod console;
 pub mod context;
+pub mod html;
 pub mod jsonl;
 pub mod progress;
 pub mod reporter;
+pub mod run_timeline;
 #[cfg(test)]
 mod sample;
+pub mod stage_log;
 pub mod status;
 pub mod summary;
 pub mod text;

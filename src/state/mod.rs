@@ -1,6 +1,7 @@
 //! Persistent state: the SQLite store, its schema and migrations, and the deployment lock.
 
 pub mod error;
+pub mod history;
 pub mod lock_file;
 pub mod migrate;
 pub mod query;
