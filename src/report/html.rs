@@ -32,7 +32,7 @@ th{font-weight:600;color:#3a4250}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .legend span{display:inline-block;margin-right:14px}
 .legend i{display:inline-block;width:14px;height:10px;margin-right:5px;vertical-align:middle}
-.timeline{overflow-x:auto;border-top:1px solid #d8dce3}
+.timeline{border-top:1px solid #d8dce3}
 .axis{position:sticky;top:0;background:#fff;z-index:1}
 svg text{font:12px system-ui,sans-serif;fill:#1d2430}
 .tick line,.grid{stroke:#e6e9ee}
