@@ -230,3 +230,88 @@ fn managed_mode_streams_output_reports_the_real_exit_code_and_deletes_the_run_co
     assert!(!snapshot.contains("run-command"), "{snapshot}");
     assert_eq!(files_with_secrets(&deploy), Vec::<String>::new());
 }
+
+/// An `az` that records how it was called: its own command line as the kernel shows it to every
+/// local user, the mode of the folder of every `@file` argument, and whether that file held the
+/// join key. It answers `invoke` and the managed `show` calls as Azure does.
+const RECORDING_AZ: &str = r#"#!/usr/bin/env bash
+rec="$AVD_TEST_RECORD"
+tr '\0' ' ' < /proc/$$/cmdline >> "$rec/cmdlines"
+echo >> "$rec/cmdlines"
+for arg; do
+  case $arg in
+    @*) file=${arg#@}
+        echo "$file" >> "$rec/files"
+        stat -c %a "$(dirname "$file")" >> "$rec/modes"
+        grep -c 'Join-Key-77' "$file" >> "$rec/secret_in_file" ;;
+  esac
+done
+case "$*" in
+  *"run-command invoke"*)
+    printf '%s' '{"value":[{"code":"ComponentStatus/StdOut/succeeded","message":"AVDEPLOY_EXIT_CODE=0\n"},{"code":"ComponentStatus/StdErr/succeeded","message":""}]}' ;;
+  *"instanceView.executionState"*) echo Succeeded ;;
+  *"--query instanceView.output"*) echo "[INFO] done" ;;
+  *"--query instanceView --output json"*)
+    printf '%s' '{"executionState":"Succeeded","exitCode":0,"output":"[INFO] done\n","error":""}' ;;
+esac
+"#;
+
+#[test]
+fn scripts_reach_az_as_a_file_in_a_private_folder_never_on_its_command_line() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let script = "$key = '{{VM_JOIN_KEY}}'\nWrite-Host '[INFO] joined'";
+    let plain = "Write-Host '[INFO] nothing secret'";
+    let managed = "    mode: managed\n";
+    let deploy = deployment(&[
+        ("invoke-secret", run_command_op("invoke-secret", "", script)),
+        ("invoke-plain", run_command_op("invoke-plain", "", plain)),
+        (
+            "managed-secret",
+            run_command_op("managed-secret", managed, script),
+        ),
+    ])
+    .file("bin/az", RECORDING_AZ)
+    .file("record/.keep", "");
+    let az = deploy.path().join("bin/az");
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        deploy.path().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let record = deploy.path().join("record");
+    let deploy = deploy
+        .env("PATH", &path)
+        .env("AVD_TEST_RECORD", &record.display().to_string())
+        .env("AVD_POLL_SECONDS", "0.05");
+    let out = deploy.cmd(&["run", "all"]).output().expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let read = |name: &str| std::fs::read_to_string(record.join(name)).unwrap_or_default();
+    // The setup's `vm create --admin-password` is the test's own bash, not a script sent by avdeploy.
+    let cmdlines: String = read("cmdlines")
+        .lines()
+        .filter(|line| line.contains("run-command"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(cmdlines.contains("run-command invoke"), "{cmdlines}");
+    assert!(cmdlines.contains("run-command create"), "{cmdlines}");
+    for secret in SECRETS {
+        assert!(
+            !cmdlines.contains(secret),
+            "{secret} on a command line:\n{cmdlines}"
+        );
+    }
+    let files: Vec<String> = read("files").lines().map(str::to_owned).collect();
+    assert_eq!(files.len(), 3, "one @file per script sent: {files:?}");
+    assert_eq!(read("modes").lines().collect::<Vec<_>>(), ["700"; 3]);
+    // The two scripts holding the key did carry it to az: through the file, not the command line.
+    assert_eq!(
+        read("secret_in_file").lines().collect::<Vec<_>>(),
+        ["1", "0", "1"]
+    );
+    for file in &files {
+        let folder = std::path::Path::new(file).parent().expect("a folder");
+        assert!(!folder.exists(), "{} is left behind", folder.display());
+    }
+}

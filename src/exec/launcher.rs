@@ -15,6 +15,7 @@ use crate::model::operation::{Action, Operation, PowerShell, RunCommand, RunComm
 use crate::model::variables::{Context, RenderError, Variables};
 use crate::plan::graph::PlannedOp;
 use crate::ps::spec::ScriptSpec;
+use crate::runcmd::script_file::{self, ScriptSource};
 use crate::runcmd::sentinel;
 
 /// The preamble of every bash operation: stop at the first failing command or pipeline.
@@ -98,21 +99,36 @@ impl Launcher<'_> {
                 op.duration.timeout.to_string(),
             ),
         ];
-        // A script holding a secret travels in memory (an environment variable), never on disk.
-        let scripts_arg = if on_disk == wrapped {
-            env.push(("AVD_SCRIPT_FILE".to_owned(), ps_path.display().to_string()));
-            "@$AVD_SCRIPT_FILE"
+        // A script holding a secret travels in memory (an environment variable), never on disk
+        // outside the private folder the bash writes it to for `az`.
+        let source = if on_disk == wrapped {
+            env.push((
+                script_file::SCRIPT_FILE_VAR.to_owned(),
+                ps_path.display().to_string(),
+            ));
+            ScriptSource::File
         } else {
-            env.push(("AVD_SCRIPT".to_owned(), wrapped));
-            "$AVD_SCRIPT"
+            if wrapped.len() > script_file::MAX_ENV_SCRIPT_BYTES {
+                return Err(format!(
+                    "the PowerShell script holds a secret and is {} bytes long; at most {} bytes \
+                     can be handed to `az` without writing the secret to disk",
+                    wrapped.len(),
+                    script_file::MAX_ENV_SCRIPT_BYTES
+                ));
+            }
+            env.push((script_file::SCRIPT_VAR.to_owned(), wrapped));
+            ScriptSource::Environment
         };
+        let prepare = script_file::prepare(source);
         let bash = match rc.mode {
             RunCommandMode::Invoke => format!(
-                "{BASH_PREAMBLE}az vm run-command invoke --resource-group \"$AVD_VM_RESOURCE_GROUP\" --name \"$AVD_VM_NAME\" \\\n  --command-id RunPowerShellScript --scripts \"{scripts_arg}\" --output json > \"$AVD_OUTPUT_FILE\"\n"
+                "{BASH_PREAMBLE}{prepare}az vm run-command invoke --resource-group \"$AVD_VM_RESOURCE_GROUP\" --name \"$AVD_VM_NAME\" \\\n  --command-id RunPowerShellScript --scripts \"{}\" --output json > \"$AVD_OUTPUT_FILE\"\n{}",
+                script_file::SCRIPTS_ARG,
+                script_file::REMOVE
             ),
             RunCommandMode::Managed => format!(
-                "{BASH_PREAMBLE}{}",
-                crate::runcmd::managed::polling_script(scripts_arg)
+                "{BASH_PREAMBLE}{prepare}{}",
+                crate::runcmd::managed::polling_script()
             ),
         };
         let check = Some(RunCommandCheck {

@@ -3,6 +3,7 @@
 //! bash, and the reading of the final instance view the engine judges.
 
 use crate::runcmd::response::{self, Failure};
+use crate::runcmd::script_file;
 
 /// Where a managed run command's script stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,21 +143,22 @@ pub fn judge(view: &InstanceView) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The bash that drives a managed run command: create it asynchronously, print its new output
-/// lines at every poll (`AVD_POLL_SECONDS`, default 10), write its final instance view to
-/// `$AVD_OUTPUT_FILE` and delete it. The script exits 0 once the run command has ended, whatever
-/// its exit code: the engine judges the instance view (exit codes above 255 survive that way).
-/// It exits non-zero only when the run command could not be created or followed.
-pub fn polling_script(scripts_arg: &str) -> String {
+/// The bash that drives a managed run command: create it asynchronously from the script file
+/// that [`script_file::prepare`] wrote (removed once created), print its new output lines at every
+/// poll (`AVD_POLL_SECONDS`, default 10), write its final instance view to `$AVD_OUTPUT_FILE`
+/// and delete it. The script exits 0 once the run command has ended, whatever its exit code: the
+/// engine judges the instance view (exit codes above 255 survive that way). It exits non-zero
+/// only when the run command could not be created or followed.
+pub fn polling_script() -> String {
+    let scripts_arg = script_file::SCRIPTS_ARG;
+    let remove = script_file::REMOVE;
     format!(
         r#"name="avdeploy-$AVD_OPERATION_ID"
 target=(--resource-group "$AVD_VM_RESOURCE_GROUP" --vm-name "$AVD_VM_NAME" --name "$name")
 show() {{ az vm run-command show "${{target[@]}}" --expand instanceView "$@"; }}
 az vm run-command create "${{target[@]}}" --script "{scripts_arg}" --async-execution true \
   --timeout-in-seconds "$AVD_TIMEOUT_SECONDS" --output none
-trap 'az vm run-command delete "${{target[@]}}" --yes --output none || true' EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
+{remove}trap 'az vm run-command delete "${{target[@]}}" --yes --output none || true' EXIT
 shown="" failures=0
 while :; do
   if state=$(show --query instanceView.executionState --output tsv) &&

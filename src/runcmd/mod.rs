@@ -2,5 +2,6 @@
 
 pub mod managed;
 pub mod response;
+pub mod script_file;
 pub mod sentinel;
 pub mod target;
