@@ -1,15 +1,19 @@
-//! `avdeploy status`: each operation's status, the last run, and what `resume` would do. Reads
-//! the state while a run may be writing it.
+//! `avdeploy status`: each operation's status, what it took against what it was expected to
+//! take, the last run, and what `resume` would do. Reads the state while a run may be writing it;
+//! expectations come from the deployment when it loads.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use crate::cli::{GlobalArgs, JsonArg};
+use crate::cmd::context;
 use crate::cmd::run::state_dir;
 use crate::error::Error;
 use crate::exec::event::RunOutcome;
 use crate::exec::status::OperationStatus;
 use crate::exec::unix::is_alive;
-use crate::report::{StatusJson, render_status};
+use crate::report::durations::annotate;
+use crate::report::{StatusJson, render_document};
 use crate::state::records::{OperationSummary, RunRecord};
 use crate::state::store::ENGINE_GONE;
 use crate::state::{Store, resume_plan};
@@ -31,14 +35,30 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     if let Some(run) = &mut last {
         presume_interrupted(run, &mut summaries);
     }
+    let mut doc = StatusJson::new(&summaries, last.as_ref(), resume.as_ref(), now);
+    if let (Some(store), Ok((deployment, _))) = (&store, context::load_checked(global)) {
+        // The simulator runs Azure's minutes in milliseconds: what it measured says nothing
+        // about what `duration.expected` should be.
+        let medians = if simulated(&global.dir) {
+            HashMap::new()
+        } else {
+            store.completed_medians()?
+        };
+        annotate(&mut doc, &deployment, &medians);
+        doc.durations_simulated = simulated(&global.dir);
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
-        let doc = StatusJson::new(&summaries, last.as_ref(), resume.as_ref(), now);
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
-        out.write_all(render_status(&summaries, last.as_ref(), resume.as_ref(), now).as_bytes())?;
+        out.write_all(render_document(&doc, resume.as_ref()).as_bytes())?;
     }
     Ok(crate::exit_code::SUCCESS)
+}
+
+/// Whether the folder has been run against the simulator.
+fn simulated(root: &std::path::Path) -> bool {
+    state_dir(root).join("sim").exists()
 }
 
 /// A run without an outcome whose engine process is gone (killed, crashed) is shown as

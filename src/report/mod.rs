@@ -2,6 +2,7 @@
 
 pub mod console;
 pub mod context;
+pub mod durations;
 pub mod html;
 pub mod jsonl;
 pub mod progress;
@@ -17,4 +18,4 @@ pub mod text;
 pub use console::{ConsoleState, lines};
 pub use jsonl::{JSONL_FORMAT_VERSION, JsonlRecord, JsonlWriter, daily_log_path};
 pub use reporter::{ReportError, Reporter, ReporterOptions};
-pub use status::{STATUS_FORMAT_VERSION, StatusJson, render_status};
+pub use status::{STATUS_FORMAT_VERSION, StatusJson, render_document};
