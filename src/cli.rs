@@ -122,7 +122,8 @@ pub struct PlanArgs {
 pub struct RunArgs {
     /// A module id, or `all` for every module in dependency order.
     pub module: String,
-    /// One operation of the module (its id, or its file name without .yaml).
+    /// One operation of the module (its id, or its file name without .yaml); all its
+    /// `for_each` instances run, or only one with `<id>@<item>`.
     pub operation: Option<String>,
     /// How many operations may run at once across the whole run.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
@@ -162,7 +163,8 @@ pub struct ReportArgs {
 /// `logs`.
 #[derive(Debug, Args)]
 pub struct LogsArgs {
-    /// The operation id (or file name without .yaml).
+    /// The operation id (or file name without .yaml); `<id>@<item>` for one `for_each`
+    /// instance.
     pub operation: String,
     /// List every attempt's log file instead of printing the latest.
     #[arg(long)]
@@ -172,7 +174,8 @@ pub struct LogsArgs {
 /// `script`.
 #[derive(Debug, Args)]
 pub struct ScriptArgs {
-    /// The operation id (or file name without .yaml).
+    /// The operation id (or file name without .yaml); `<id>@<item>` for one `for_each`
+    /// instance.
     pub operation: String,
 }
 

@@ -51,6 +51,10 @@ pub struct OperationJson {
     pub timeout_seconds: u64,
     /// The operation file.
     pub file: String,
+    /// The items of its `for_each` (empty without one): it runs as `<id>@<item>` instances.
+    pub items: Vec<String>,
+    /// Its `when:` as written.
+    pub when: Option<String>,
 }
 
 /// Builds the list document.
@@ -81,6 +85,12 @@ pub fn document(deployment: &Deployment) -> ListJson {
                         expected_seconds: op.duration.expected,
                         timeout_seconds: op.duration.timeout,
                         file: op.path.display().to_string(),
+                        items: op
+                            .for_each
+                            .as_ref()
+                            .and_then(|f| f.items(&deployment.variables).ok())
+                            .unwrap_or_default(),
+                        when: op.when.as_ref().map(|w| w.value.clone()),
                     })
                 })
                 .collect(),
@@ -133,6 +143,16 @@ pub fn render(doc: &ListJson) -> String {
                 crate::text::duration(std::time::Duration::from_secs(op.expected_seconds)),
                 op.name,
             ));
+            if !op.items.is_empty() {
+                out.push_str(&format!(
+                    "        {}, items: {}\n",
+                    crate::text::plural(op.items.len(), "instance"),
+                    op.items.join(" ")
+                ));
+            }
+            if let Some(when) = &op.when {
+                out.push_str(&format!("        when: {when}\n"));
+            }
         }
     }
     out

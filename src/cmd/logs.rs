@@ -10,11 +10,13 @@ use crate::error::Error;
 /// Runs `logs`.
 pub fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<i32, Error> {
     let deployment = context::load_valid(global, false)?;
-    let op = context::find_operation(&deployment, &args.operation)?;
-    let logs = attempt_logs(
-        &deployment.root.join("artifacts").join("logs"),
-        &op.id.value,
+    let (name, item) = crate::model::instances::split_instance(&args.operation);
+    let op = context::find_operation(&deployment, name)?;
+    let id = item.map_or_else(
+        || op.id.value.clone(),
+        |item| crate::model::instances::instance_id(&op.id.value, item),
     );
+    let logs = attempt_logs(&deployment.root.join("artifacts").join("logs"), &id);
     let mut out = std::io::stdout().lock();
     if args.all {
         for log in &logs {
@@ -24,7 +26,7 @@ pub fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<i32, Error> {
     }
     let Some(latest) = logs.last() else {
         return Err(Error::Usage {
-            message: format!("`{}` has no log yet: it has not run", op.id.value),
+            message: format!("`{id}` has no log yet: it has not run"),
         });
     };
     let text = std::fs::read(latest).map_err(|source| Error::Io {

@@ -72,6 +72,8 @@ pub struct OpJson {
     pub expected_seconds: u64,
     /// Exclusive locks it holds.
     pub locks: Vec<String>,
+    /// Whether its `when:` is false with the config's values: it will be skipped.
+    pub when_false: bool,
     /// Predicted start, in seconds after the plan starts; `null` when it can never start.
     pub predicted_start_seconds: Option<u64>,
     /// Predicted end, in seconds after the plan starts.
@@ -116,6 +118,7 @@ pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
                                 id: plan.ops[i].id.clone(),
                                 expected_seconds: plan.ops[i].expected.as_secs(),
                                 locks: plan.ops[i].locks.clone(),
+                                when_false: plan.ops[i].when_false,
                                 predicted_start_seconds: timeline.spans[i].map(|s| s.0.as_secs()),
                                 predicted_end_seconds: timeline.spans[i].map(|s| s.1.as_secs()),
                                 critical: on_path[i],
@@ -191,15 +194,19 @@ pub fn render(doc: &PlanJson) -> String {
                 } else {
                     format!("  locks: {}", op.locks.join(", "))
                 };
+                let expected = if op.when_false {
+                    "skipped, when: false".to_owned()
+                } else {
+                    secs(op.expected_seconds)
+                };
                 let at = match (op.predicted_start_seconds, op.predicted_end_seconds) {
                     (Some(start), Some(end)) => format!("at {}-{}", secs(start), secs(end)),
                     _ => "never starts".to_owned(),
                 };
                 let mark = if op.critical { '*' } else { '-' };
                 out.push_str(&format!(
-                    "            {mark} {} ({})  {at}{locks}\n",
-                    op.id,
-                    secs(op.expected_seconds)
+                    "            {mark} {} ({expected})  {at}{locks}\n",
+                    op.id
                 ));
             }
         }

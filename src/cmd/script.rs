@@ -11,8 +11,10 @@ use crate::model::variables::Context;
 /// Runs `script`.
 pub fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
     let deployment = context::load_valid(global, false)?;
-    let op = context::find_operation(&deployment, &args.operation)?;
-    let vars = &deployment.variables;
+    // `<id>@<item>` shows one instance of a `for_each` operation, with its `{{AVD_ITEM}}`.
+    let (name, item) = crate::model::instances::split_instance(&args.operation);
+    let op = context::find_operation(&deployment, name)?;
+    let vars = &deployment.variables.for_item(item);
     let render = |text: &str, context| {
         vars.render(text, context)
             .unwrap_or_else(|_| text.to_owned())

@@ -47,6 +47,7 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
         let origin = match row.origin {
             Origin::Config => "config".to_owned(),
             Origin::Environment => "environment".to_owned(),
+            Origin::Item => "for_each item".to_owned(),
             Origin::Output(op) => format!("output of {op}"),
             Origin::Section => "variables".to_owned(),
         };

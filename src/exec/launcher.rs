@@ -47,12 +47,13 @@ impl Launcher<'_> {
     fn environment(
         &self,
         op: &Operation,
+        id: &str,
         vars: &Variables,
         output_file: &Path,
     ) -> Vec<(String, String)> {
         let mut env = vars.environment();
         env.push(("AVD_RUN_ID".into(), self.run_id.clone()));
-        env.push(("AVD_OPERATION_ID".into(), op.id.value.clone()));
+        env.push(("AVD_OPERATION_ID".into(), id.to_owned()));
         env.push(("AVD_OUTPUT_FILE".into(), output_file.display().to_string()));
         let secret_names: Vec<&str> = vars.secrets().map(|v| v.name.as_str()).collect();
         env.push(("AVD_SECRET_NAMES".into(), secret_names.join(" ")));
@@ -68,6 +69,7 @@ impl Launcher<'_> {
     fn run_command(
         &self,
         op: &Operation,
+        id: &str,
         rc: &RunCommand,
         vars: &Variables,
         output_file: &Path,
@@ -86,10 +88,7 @@ impl Launcher<'_> {
             RunCommandMode::Managed => script,
         };
         let on_disk = crate::ps::redact_script(&wrapped, &vars.secret_values());
-        let ps_path = self
-            .artifacts()
-            .join("scripts")
-            .join(format!("{}.ps1", op.id.value));
+        let ps_path = self.artifacts().join("scripts").join(format!("{id}.ps1"));
         write(&ps_path, on_disk.as_bytes())?;
         let mut env = vec![
             ("AVD_VM_NAME".to_owned(), vm),
@@ -142,11 +141,10 @@ impl Launcher<'_> {
 impl Prepare for Launcher<'_> {
     fn prepare(&mut self, planned: &PlannedOp, vars: &Variables) -> Result<UnitSpec, String> {
         let op = &self.deployment.operations[planned.index];
-        let output_file = self
-            .artifacts()
-            .join("outputs")
-            .join(format!("{}.json", op.id.value));
-        let mut env = self.environment(op, vars, &output_file);
+        let id = planned.id.as_str();
+        let vars = &vars.for_item(planned.item.as_deref());
+        let output_file = self.artifacts().join("outputs").join(format!("{id}.json"));
+        let mut env = self.environment(op, id, vars, &output_file);
         let (script, check) = match &op.action {
             Action::Bash { command } => {
                 let rendered = vars
@@ -155,20 +153,17 @@ impl Prepare for Launcher<'_> {
                 (format!("{BASH_PREAMBLE}{rendered}\n"), None)
             }
             Action::RunCommand(rc) => {
-                let (script, extra, check) = self.run_command(op, rc, vars, &output_file)?;
+                let (script, extra, check) = self.run_command(op, id, rc, vars, &output_file)?;
                 env.extend(extra);
                 (script, check)
             }
         };
-        let script_path = self
-            .artifacts()
-            .join("scripts")
-            .join(format!("{}.sh", op.id.value));
+        let script_path = self.artifacts().join("scripts").join(format!("{id}.sh"));
         write(&script_path, script.as_bytes())?;
         Ok(UnitSpec {
             retry_time_scale: self.retry_time_scale,
             module: op.module.clone(),
-            operation: op.id.value.clone(),
+            operation: id.to_owned(),
             script: script_path,
             env,
             cwd: self.deployment.root.clone(),

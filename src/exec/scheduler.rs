@@ -15,7 +15,8 @@ use crate::exec::signal::Interrupt;
 use crate::exec::status::OperationStatus;
 use crate::exec::unit::{self, UnitOutcome, UnitRequest, UnitSpec};
 use crate::model::deployment::Deployment;
-use crate::model::variables::Variables;
+use crate::model::instances::{self, WHEN_FALSE};
+use crate::model::variables::{Context, RenderError, Variables};
 use crate::plan::graph::{Plan, PlannedOp};
 
 /// Turns a planned operation into a unit ready to spawn, at the moment it starts (so that
@@ -186,6 +187,17 @@ impl<'a> Run<'a> {
             self.ready.remove(&index);
             self.announce_stage(index, on_event);
             let op = &self.plan.ops[index];
+            match self.condition(op) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.resolve(index, OperationStatus::Skipped, Some(WHEN_FALSE), on_event);
+                    continue;
+                }
+                Err(message) => {
+                    self.resolve(index, OperationStatus::Failed, Some(&message), on_event);
+                    continue;
+                }
+            }
             if !self.settings.force && self.settings.completed_before.contains(&op.id) {
                 self.resolve(
                     index,
@@ -219,25 +231,59 @@ impl<'a> Run<'a> {
     fn next_startable(&self) -> Option<usize> {
         self.ready.iter().copied().find(|&i| {
             let op = &self.plan.ops[i];
-            let no_process =
-                !self.settings.force && self.settings.completed_before.contains(&op.id);
+            let no_process = op.when_false
+                || (!self.settings.force && self.settings.completed_before.contains(&op.id));
             no_process
                 || (self.running < self.settings.throttle
                     && op.locks.iter().all(|l| !self.held.contains(l)))
         })
     }
 
-    fn missing_requirements(&self, op: &PlannedOp) -> Vec<String> {
+    /// Whether the operation's `when:` holds, rendered with the variables it would run with.
+    fn condition(&self, op: &PlannedOp) -> Result<bool, String> {
         let operation = &self.deployment.operations[op.index];
-        operation
-            .requires
-            .iter()
-            .filter(|r| !r.optional)
-            .map(|r| r.operation.value.clone())
-            .filter(|id| {
-                !self.completed.contains(id) && !self.settings.completed_before.contains(id)
+        let Some(when) = &operation.when else {
+            return Ok(true);
+        };
+        self.vars
+            .for_item(op.item.as_deref())
+            .render(&when.value, Context::Value)
+            .map(|rendered| instances::when_holds(&rendered))
+            .map_err(|errors| {
+                let reasons: Vec<String> = errors.iter().map(RenderError::message).collect();
+                format!(
+                    "cannot render `when:` of `{}`: {}",
+                    op.id,
+                    reasons.join("; ")
+                )
             })
+    }
+
+    /// Requirements not completed in this run or an earlier one. An operation skipped by its
+    /// `when:` does not hold back the operations requiring it.
+    fn missing_requirements(&self, op: &PlannedOp) -> Vec<String> {
+        op.requires
+            .iter()
+            .filter(|id| {
+                !self.completed.contains(*id) && !self.settings.completed_before.contains(*id)
+            })
+            .filter(|id| !self.skipped_by_when(id))
+            .cloned()
             .collect()
+    }
+
+    /// Whether the operation (or instance) `id` is switched off by its `when:` now.
+    fn skipped_by_when(&self, id: &str) -> bool {
+        let (name, item) = instances::split_instance(id);
+        let Some(operation) = self.deployment.operation(name) else {
+            return false;
+        };
+        operation.when.as_ref().is_some_and(|when| {
+            self.vars
+                .for_item(item)
+                .render(&when.value, Context::Value)
+                .is_ok_and(|rendered| !instances::when_holds(&rendered))
+        })
     }
 
     fn spawn(

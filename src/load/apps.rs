@@ -2,6 +2,7 @@
 
 use crate::load::decode::{Decoder, Fields};
 use crate::load::node::{Node, NodeKind};
+use crate::load::source::FileId;
 use crate::load::span::Spanned;
 use crate::model::variables::Context;
 use crate::ps::spec::{
@@ -9,7 +10,7 @@ use crate::ps::spec::{
     Install, InstallKind, ScriptSpec, ToolStep,
 };
 
-const APPS_KEYS: &[&str] = &["download_throttle", "download_dir", "items"];
+const APPS_KEYS: &[&str] = &["download_throttle", "download_dir", "items", "items_from"];
 const ITEM_KEYS: &[&str] = &[
     "name",
     "url",
@@ -23,8 +24,21 @@ const ITEM_KEYS: &[&str] = &[
 const INSTALL_KEYS: &[&str] = &["kind", "args", "success_codes", "verify"];
 const BLOCK_KEYS: &[&str] = &["name", "parallel", "content"];
 
+/// config.yaml's tree, where `apps.items_from` finds its list.
+#[derive(Clone, Copy)]
+pub struct ConfigTree<'a> {
+    /// config.yaml's id in the sources.
+    pub file: FileId,
+    /// Its root node; `None` when it could not be parsed (already reported).
+    pub root: Option<&'a Node>,
+}
+
 /// The script spec of an operation with `apps:` or `blocks:`; `None` when it has neither.
-pub fn decode(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<ScriptSpec> {
+pub fn decode(
+    decoder: &mut Decoder<'_>,
+    fields: Fields<'_>,
+    config: ConfigTree<'_>,
+) -> Option<ScriptSpec> {
     let apps_node = fields.get("apps");
     let blocks_node = fields.get("blocks");
     if apps_node.is_none() && blocks_node.is_none() {
@@ -54,13 +68,24 @@ pub fn decode(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<ScriptSpe
         let download_dir = decoder
             .opt_string(apps, "download_dir", "operation.apps")
             .map_or_else(|| DEFAULT_DOWNLOAD_DIR.to_owned(), |d| d.value);
-        let items = apps
-            .get("items")
-            .map(|items| decoder.list(items, "apps.items"))
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|item| app_item(decoder, item))
-            .collect();
+        let items = match (apps.get("items"), apps.get("items_from")) {
+            (Some(_), Some(from)) => {
+                decoder.error(
+                    "conflicting-apps-items",
+                    from,
+                    "apps has both `items` and `items_from`",
+                    "keep one: `items_from` takes the list from config.yaml",
+                );
+                Vec::new()
+            }
+            (None, Some(from)) => items_from(decoder, from, config),
+            (items, None) => items
+                .map(|items| decoder.list(items, "apps.items"))
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|item| app_item(decoder, item))
+                .collect(),
+        };
         spec.apps = Some(AppsSpec {
             download_dir,
             items,
@@ -74,6 +99,40 @@ pub fn decode(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<ScriptSpe
             .collect();
     }
     Some(spec)
+}
+
+/// The apps items of `items_from: "a.b"`: the list at that config.yaml path, each entry decoded
+/// like an `apps.items` entry, with findings pointing into config.yaml.
+fn items_from(decoder: &mut Decoder<'_>, from: &Node, config: ConfigTree<'_>) -> Vec<AppItem> {
+    let Some(path) = decoder.string(from, "apps.items_from") else {
+        return Vec::new();
+    };
+    let Some(root) = config.root else {
+        return Vec::new();
+    };
+    let found = path
+        .value
+        .split('.')
+        .try_fold(root, |node, key| node.get(key).filter(|n| !n.is_null()));
+    let Some(list) = found else {
+        decoder.error(
+            "unknown-config-path",
+            from,
+            format!("config.yaml has no `{}`", path.value),
+            "name a config.yaml path holding a list of apps, e.g. `golden_image.apps`",
+        );
+        return Vec::new();
+    };
+    let mut in_config = Decoder {
+        file: config.file,
+        diagnostics: &mut *decoder.diagnostics,
+    };
+    let what = format!("config `{}`", path.value);
+    in_config
+        .list(list, &what)
+        .iter()
+        .filter_map(|item| app_item(&mut in_config, item))
+        .collect()
 }
 
 fn app_item(decoder: &mut Decoder<'_>, node: &Node) -> Option<AppItem> {

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::load::apps::ConfigTree;
 use crate::load::config::{self, EnvLookup};
 use crate::load::decode::Decoder;
 use crate::load::module::{self, DecodedModule};
@@ -62,20 +63,30 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
         source,
     })?;
     let config_file = add_text(&mut sources, &mut diagnostics, config, bytes);
-    let variables = match parse(&sources, config_file, &mut diagnostics) {
+    let config_root = parse(&sources, config_file, &mut diagnostics);
+    let variables = match &config_root {
         Some(config_root) => config::variables(
             &mut Decoder {
                 file: config_file,
                 diagnostics: &mut diagnostics,
             },
-            &config_root,
+            config_root,
             env,
         ),
         None => crate::model::variables::Variables::default(),
     };
+    let config_tree = ConfigTree {
+        file: config_file,
+        root: config_root.as_ref(),
+    };
     let mut found = Found::default();
     for dir in module_dirs(root, config_file, &mut diagnostics)? {
-        load_module(root, &dir, &mut sources, &mut diagnostics, &mut found)?;
+        let at = ModuleDir {
+            root,
+            dir: &dir,
+            config: config_tree,
+        };
+        load_module(&at, &mut sources, &mut diagnostics, &mut found)?;
     }
     link(&mut found, &mut diagnostics);
     let deployment = Deployment::new(
@@ -239,13 +250,20 @@ struct Found {
     unknown_listing: Vec<String>,
 }
 
+/// A module folder to load and what its operations may refer to.
+struct ModuleDir<'a> {
+    root: &'a Path,
+    dir: &'a Path,
+    config: ConfigTree<'a>,
+}
+
 fn load_module(
-    root: &Path,
-    dir: &Path,
+    at: &ModuleDir<'_>,
     sources: &mut Sources,
     diagnostics: &mut Diagnostics,
     found: &mut Found,
 ) -> Result<(), LoadError> {
+    let (root, dir) = (at.root, at.dir);
     let file = read(root, &dir.join("module.yaml"), sources, diagnostics)?;
     let decoded = parse(sources, file, diagnostics)
         .and_then(|node| module::decode(&mut Decoder { file, diagnostics }, &node, dir));
@@ -277,12 +295,14 @@ fn load_module(
                     .extend(scan_id(&sources.get(file).text, "operation"));
                 continue;
             };
-            let at = OperationFile {
+            let op_file = OperationFile {
                 module: &module.id.value,
                 path: &relative,
                 file,
+                config: at.config,
             };
-            if let Some(mut op) = operation::decode(&mut Decoder { file, diagnostics }, &node, &at)
+            if let Some(mut op) =
+                operation::decode(&mut Decoder { file, diagnostics }, &node, &op_file)
             {
                 let has_duration = node
                     .get("operation")

@@ -7,6 +7,7 @@ use crate::load::decode::{Decoder, Fields};
 use crate::load::node::{Node, NodeKind};
 use crate::load::span::Spanned;
 use crate::model::duration::{DurationKind, Durations};
+use crate::model::instances::ForEach;
 use crate::model::operation::{
     Action, Check, Operation, PowerShell, Requirement, Retry, RunCommand, RunCommandMode,
     TemplateKind,
@@ -29,6 +30,8 @@ const OPERATION_KEYS: &[&str] = &[
     "locks",
     "retry",
     "outputs",
+    "for_each",
+    "when",
 ];
 const DURATION_KEYS: &[&str] = &["expected", "timeout", "type"];
 const TEMPLATE_KEYS: &[&str] = &["type", "command", "vm", "resource_group", "mode"];
@@ -42,6 +45,8 @@ pub struct OperationFile<'a> {
     pub path: &'a Path,
     /// The file's id in the sources.
     pub file: usize,
+    /// config.yaml, for `apps.items_from`.
+    pub config: apps::ConfigTree<'a>,
 }
 
 /// Decodes one operation file; `None` when it is too broken to use (findings are recorded).
@@ -59,7 +64,7 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         .unwrap_or_default();
     // A broken template is reported; the operation is still kept so that its other fields are
     // checked and ids that require it or list it do not report it as missing.
-    let (template, action) = action(decoder, fields, node).unwrap_or_else(|| {
+    let (template, action) = action(decoder, fields, node, at.config).unwrap_or_else(|| {
         let command = Spanned::new(String::new(), node.span);
         (TemplateKind::BashScript, Action::Bash { command })
     });
@@ -86,6 +91,8 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         template,
         action,
         requires: requirements(decoder, fields),
+        for_each: for_each(decoder, fields),
+        when: decoder.opt_string(fields, "when", "operation"),
         locks: decoder.string_list(fields, "locks", "operation"),
         outputs,
         retry: retry(decoder, fields),
@@ -182,6 +189,7 @@ fn action(
     decoder: &mut Decoder<'_>,
     fields: Fields<'_>,
     node: &Node,
+    config: apps::ConfigTree<'_>,
 ) -> Option<(TemplateKind, Action)> {
     let Some(template_node) = fields.get("template") else {
         decoder.missing(fields, "template", "operation");
@@ -215,7 +223,7 @@ fn action(
         };
         return Some((kind, Action::Bash { command }));
     }
-    let run_command = run_command(decoder, fields, template, command.as_ref(), node)?;
+    let run_command = run_command(decoder, fields, template, command.as_ref(), node, config)?;
     Some((kind, Action::RunCommand(Box::new(run_command))))
 }
 
@@ -225,6 +233,7 @@ fn run_command(
     template: Fields<'_>,
     command: Option<&Spanned<String>>,
     node: &Node,
+    config: apps::ConfigTree<'_>,
 ) -> Option<RunCommand> {
     let parsed = command
         .map(crate::runcmd::target::from_command)
@@ -245,7 +254,7 @@ fn run_command(
         ],
         RunCommandMode::Invoke,
     );
-    let script = powershell(decoder, fields, node);
+    let script = powershell(decoder, fields, node, config);
     let (Some(vm), Some(resource_group)) = (vm, resource_group) else {
         decoder.push(
             Diagnostic::error(
@@ -265,8 +274,13 @@ fn run_command(
     })
 }
 
-fn powershell(decoder: &mut Decoder<'_>, fields: Fields<'_>, node: &Node) -> Option<PowerShell> {
-    let generated = apps::decode(decoder, fields);
+fn powershell(
+    decoder: &mut Decoder<'_>,
+    fields: Fields<'_>,
+    node: &Node,
+    config: apps::ConfigTree<'_>,
+) -> Option<PowerShell> {
+    let generated = apps::decode(decoder, fields, config);
     let content = fields
         .get("powershell")
         .and_then(|ps| decoder.fields(ps, "operation.powershell", &["file", "content"]))
@@ -333,6 +347,20 @@ fn requirements(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Vec<Requiremen
         }
     }
     out
+}
+
+/// `for_each:` as `{ count: "..." }` or a string of whitespace-separated items.
+fn for_each(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<ForEach> {
+    let node = fields.get("for_each")?;
+    if let NodeKind::Map(_) = node.kind {
+        let map = decoder.fields(node, "operation.for_each", &["count"])?;
+        return decoder
+            .req_string(map, "count", "operation.for_each")
+            .map(ForEach::Count);
+    }
+    decoder
+        .string(node, "operation.for_each")
+        .map(ForEach::Items)
 }
 
 fn retry(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<Retry> {

@@ -2,6 +2,7 @@
 
 pub mod deployment;
 pub mod duration;
+pub mod instances;
 pub mod module;
 pub mod operation;
 pub mod variables;

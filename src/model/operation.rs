@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::load::source::FileId;
 use crate::load::span::Spanned;
 use crate::model::duration::Durations;
+use crate::model::instances::ForEach;
 use crate::model::variables::Context;
 use crate::ps::spec::ScriptSpec;
 
@@ -160,6 +161,10 @@ pub struct Operation {
     pub action: Action,
     /// Operations that must be completed first.
     pub requires: Vec<Requirement>,
+    /// `for_each:`: one instance per item.
+    pub for_each: Option<ForEach>,
+    /// `when:`: rendered at start; a false value skips the operation.
+    pub when: Option<Spanned<String>>,
     /// Named exclusive locks (may hold `{{VARS}}`).
     pub locks: Vec<Spanned<String>>,
     /// Values the operation publishes with `[OUTPUT] NAME=value`.

@@ -42,6 +42,8 @@ pub enum Origin {
     Environment,
     /// Published by an operation with `[OUTPUT]`.
     Output(String),
+    /// The item of a `for_each` instance (`AVD_ITEM`).
+    Item,
     /// The `variables:` section.
     Section,
 }
@@ -65,6 +67,9 @@ pub struct Variable {
 #[derive(Clone, Debug, Default)]
 pub struct Variables {
     vars: BTreeMap<String, Variable>,
+    /// Outputs published by instances (`<id>@<item>`), by item: what an instance of the same
+    /// item reads in place of the value published last.
+    by_item: BTreeMap<String, BTreeMap<String, Variable>>,
 }
 
 impl Variables {
@@ -94,18 +99,51 @@ impl Variables {
     }
 
     /// Records a value published by an operation; secret when its name says so. A [`RESERVED`]
-    /// name is ignored: it would change how later operations run.
+    /// name is ignored: it would change how later operations run. A value published by an
+    /// instance (`<id>@<item>`) is also kept for the instances of that item.
     pub fn insert_output(&mut self, operation: &str, name: &str, value: &str) {
         if RESERVED.contains(&name) {
             return;
         }
-        self.insert(Variable {
+        let variable = Variable {
             name: name.to_owned(),
             value: value.to_owned(),
             secret: redact::is_secret_name(name),
             origin: Origin::Output(operation.to_owned()),
             location: None,
+        };
+        if let (_, Some(item)) = crate::model::instances::split_instance(operation) {
+            self.by_item
+                .entry(item.to_owned())
+                .or_default()
+                .insert(name.to_owned(), variable.clone());
+        }
+        self.insert(variable);
+    }
+
+    /// The variables an instance of `item` sees: its item's outputs over the others, and
+    /// `AVD_ITEM`. Without an item, the variables as they are.
+    pub fn for_item(&self, item: Option<&str>) -> Self {
+        let mut vars = self.clone();
+        let Some(item) = item else {
+            return vars;
+        };
+        for variable in self
+            .by_item
+            .get(item)
+            .into_iter()
+            .flat_map(BTreeMap::values)
+        {
+            vars.insert(variable.clone());
+        }
+        vars.insert(Variable {
+            name: crate::model::instances::ITEM_VARIABLE.to_owned(),
+            value: item.to_owned(),
+            secret: false,
+            origin: Origin::Item,
+            location: None,
         });
+        vars
     }
 
     /// The secret variables.
@@ -364,6 +402,25 @@ mod tests {
             path_name(&["session-hosts", "vm.size"]),
             "SESSION_HOSTS_VM_SIZE"
         );
+    }
+
+    #[test]
+    fn an_instance_reads_the_outputs_of_its_own_item() {
+        let mut vars = Variables::default();
+        vars.insert_output("host-create@1", "HOST_ID", "id-1");
+        vars.insert_output("host-create@2", "HOST_ID", "id-2");
+        vars.insert_output("pool", "POOL", "p");
+        let one = vars.for_item(Some("1"));
+        assert_eq!(
+            one.render("{{HOST_ID}} {{AVD_ITEM}} {{POOL}}", Context::Value)
+                .unwrap(),
+            "id-1 1 p"
+        );
+        let two = vars.for_item(Some("2"));
+        assert_eq!(two.render("{{HOST_ID}}", Context::Value).unwrap(), "id-2");
+        let plain = vars.for_item(None);
+        assert_eq!(plain.render("{{HOST_ID}}", Context::Value).unwrap(), "id-2");
+        assert!(plain.get("AVD_ITEM").is_none());
     }
 
     #[test]

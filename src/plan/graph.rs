@@ -8,6 +8,7 @@ use crate::model::deployment::Deployment;
 use crate::model::module::{Module, Schedule};
 use crate::model::operation::{Action, Operation};
 use crate::model::variables::Context;
+use crate::plan::expand;
 
 /// What to run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,6 +81,24 @@ pub enum PlanError {
         /// A close match.
         suggestion: Option<String>,
     },
+    /// The operation has no instance with that item.
+    #[error("operation `{operation}` has no instance `{item}` (its items: {items})")]
+    UnknownInstance {
+        /// The operation id.
+        operation: String,
+        /// What was asked for.
+        item: String,
+        /// The items it has, listed.
+        items: String,
+    },
+    /// The items of a `for_each` cannot be computed.
+    #[error("cannot expand `{operation}`: {message}")]
+    ForEach {
+        /// The operation id.
+        operation: String,
+        /// Why.
+        message: String,
+    },
 }
 
 fn did_you_mean(suggestion: &Option<String>) -> String {
@@ -89,13 +108,19 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-/// One operation in the plan.
+/// One operation (or one instance of a `for_each` operation) in the plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlannedOp {
     /// Index in `Deployment::operations`.
     pub index: usize,
-    /// Operation id.
+    /// Operation id, `<id>@<item>` for an instance.
     pub id: String,
+    /// The instance's item (`AVD_ITEM`), `None` without `for_each`.
+    pub item: Option<String>,
+    /// Instance ids that must be completed before it starts (non-optional `requires`).
+    pub requires: Vec<String>,
+    /// Whether its `when:` is false with the deployment's variables (it will be skipped).
+    pub when_false: bool,
     /// Module id.
     pub module: String,
     /// Stage number within its module (stages schedule), 1-based.
@@ -158,16 +183,18 @@ pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError
                     .flat_map(|d| finals.get(d.value.as_str()).cloned().unwrap_or_default())
                     .collect();
                 let start = plan.ops.len();
-                add_module(&mut plan, deployment, module, &before, None);
+                add_module(&mut plan, deployment, module, &before, None)?;
                 finals.insert(&module.id.value, sinks(&plan, start));
             }
         }
         Target::Module(name) => {
             let module = find_module(deployment, name)?;
-            add_module(&mut plan, deployment, module, &[], None);
+            add_module(&mut plan, deployment, module, &[], None)?;
         }
         Target::Operation { module, operation } => {
             let module = find_module(deployment, module)?;
+            let (operation, item) = crate::model::instances::split_instance(operation);
+            let operation = &operation.to_owned();
             let op = deployment
                 .module_operation(&module.id.value, operation)
                 .ok_or_else(|| PlanError::UnknownOperation {
@@ -181,10 +208,40 @@ pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError
                     )
                     .map(str::to_owned),
                 })?;
-            add_module(&mut plan, deployment, module, &[], Some(&op.id.value));
+            if let Some(item) = item {
+                check_instance(deployment, op, item)?;
+            }
+            add_module(
+                &mut plan,
+                deployment,
+                module,
+                &[],
+                Some((&op.id.value, item)),
+            )?;
         }
     }
     Ok(plan)
+}
+
+/// Refuses `run <module> <op>@<item>` when the operation has no such instance.
+fn check_instance(deployment: &Deployment, op: &Operation, item: &str) -> Result<(), PlanError> {
+    let found = expand::instances(deployment, op).map_err(|e| PlanError::ForEach {
+        operation: op.id.value.clone(),
+        message: e.to_string(),
+    })?;
+    if found.iter().any(|i| i.item.as_deref() == Some(item)) {
+        return Ok(());
+    }
+    let items: Vec<&str> = found.iter().filter_map(|i| i.item.as_deref()).collect();
+    Err(PlanError::UnknownInstance {
+        operation: op.id.value.clone(),
+        item: item.to_owned(),
+        items: if items.is_empty() {
+            "none, it has no `for_each`".to_owned()
+        } else {
+            items.join(", ")
+        },
+    })
 }
 
 fn find_module<'a>(deployment: &'a Deployment, name: &str) -> Result<&'a Module, PlanError> {
@@ -222,8 +279,8 @@ fn add_module(
     deployment: &Deployment,
     module: &Module,
     before: &[usize],
-    only: Option<&str>,
-) {
+    only: Option<(&str, Option<&str>)>,
+) -> Result<(), PlanError> {
     let mut stages: Vec<Stage> = Vec::new();
     let mut group_stage: HashMap<u32, usize> = HashMap::new();
     for entry in &module.entries {
@@ -231,10 +288,9 @@ fn add_module(
             continue;
         };
         let op = &deployment.operations[index];
-        if only.is_some_and(|id| id != op.id.value) {
+        if only.is_some_and(|(id, _)| id != op.id.value) {
             continue;
         }
-        let plan_index = plan.ops.len();
         let group = entry.parallel_group.as_ref().map(|g| g.value);
         let stage_index = match group.filter(|_| module.schedule == Schedule::Stages) {
             Some(g) => *group_stage.entry(g).or_insert_with(|| {
@@ -254,16 +310,35 @@ fn add_module(
                 stages.len() - 1
             }
         };
-        stages[stage_index].ops.push(plan_index);
-        plan.ops.push(PlannedOp {
-            index,
-            id: op.id.value.clone(),
-            module: module.id.value.clone(),
-            stage: Some(stages[stage_index].number),
-            predecessors: Vec::new(),
-            locks: locks(deployment, op),
-            expected: op.duration.expected(),
-        });
+        let instances = expand::instances(deployment, op).map_err(|e| PlanError::ForEach {
+            operation: op.id.value.clone(),
+            message: e.to_string(),
+        })?;
+        let when_false = expand::skipped_by_when(deployment, op);
+        for instance in instances {
+            if let Some((_, Some(item))) = only
+                && instance.item.as_deref() != Some(item)
+            {
+                continue;
+            }
+            stages[stage_index].ops.push(plan.ops.len());
+            plan.ops.push(PlannedOp {
+                index,
+                requires: expand::required_ids(deployment, op, instance.item.as_deref()),
+                locks: locks(deployment, op, instance.item.as_deref()),
+                id: instance.id,
+                item: instance.item,
+                when_false,
+                module: module.id.value.clone(),
+                stage: Some(stages[stage_index].number),
+                predecessors: Vec::new(),
+                expected: if when_false {
+                    Duration::ZERO
+                } else {
+                    op.duration.expected()
+                },
+            });
+        }
     }
     match module.schedule {
         Schedule::Stages => {
@@ -273,7 +348,7 @@ fn add_module(
                 }
             }
         }
-        Schedule::Dag => link_requirements(plan, deployment, &stages),
+        Schedule::Dag => link_requirements(plan, &stages),
     }
     // Operations that wait for nothing inside the module wait for the modules it depends on;
     // the others wait for those transitively, which keeps the graph linear in size.
@@ -287,6 +362,7 @@ fn add_module(
         schedule: module.schedule,
         stages,
     });
+    Ok(())
 }
 
 /// The operations planned from `start` on that none of them waits for: when they have completed,
@@ -306,7 +382,7 @@ fn sinks(plan: &Plan, start: usize) -> Vec<usize> {
 }
 
 /// In a DAG module an operation waits for its `requires` that are in the plan.
-fn link_requirements(plan: &mut Plan, deployment: &Deployment, stages: &[Stage]) {
+fn link_requirements(plan: &mut Plan, stages: &[Stage]) {
     let positions: HashMap<String, usize> = plan
         .ops
         .iter()
@@ -315,9 +391,8 @@ fn link_requirements(plan: &mut Plan, deployment: &Deployment, stages: &[Stage])
         .collect();
     for stage in stages {
         for &i in &stage.ops {
-            let op = &deployment.operations[plan.ops[i].index];
-            for requirement in &op.requires {
-                if let Some(&p) = positions.get(&requirement.operation.value)
+            for required in plan.ops[i].requires.clone() {
+                if let Some(&p) = positions.get(&required)
                     && p != i
                 {
                     plan.ops[i].predecessors.push(p);
@@ -328,9 +403,10 @@ fn link_requirements(plan: &mut Plan, deployment: &Deployment, stages: &[Stage])
     }
 }
 
-/// The operation's locks with variables substituted, plus `vm:<rg>/<name>` for run-commands.
-pub fn locks(deployment: &Deployment, op: &Operation) -> Vec<String> {
-    let vars = &deployment.variables;
+/// The operation's locks with variables substituted (`{{AVD_ITEM}}` as `item`), plus
+/// `vm:<rg>/<name>` for run-commands.
+pub fn locks(deployment: &Deployment, op: &Operation, item: Option<&str>) -> Vec<String> {
+    let vars = &deployment.variables.for_item(item);
     let render = |text: &str| {
         vars.render(text, Context::Value)
             .unwrap_or_else(|_| text.to_owned())

@@ -137,6 +137,9 @@ mod tests {
         PlannedOp {
             index: 0,
             id: id.into(),
+            item: None,
+            requires: Vec::new(),
+            when_false: false,
             module: "m".into(),
             stage: None,
             predecessors: predecessors.to_vec(),

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::exec::event::RunEvent;
 use crate::exec::status::OperationStatus;
+use crate::model::instances::WHEN_FALSE;
 use crate::report::summary::{RunTally, summary_lines};
 use crate::report::text::{blocked_text, heartbeat_text, human_duration, plural, retry_text};
 
@@ -86,7 +87,11 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
             parallel_group,
             operations,
             ..
-        } => stage_started(state, module, parallel_group.is_some(), operations),
+        } => {
+            // The instances of a `for_each` operation form a parallel stage without a group.
+            let parallel = parallel_group.is_some() || operations.len() > 1;
+            stage_started(state, module, parallel, operations)
+        }
         RunEvent::OperationBlocked {
             operation, missing, ..
         } => {
@@ -233,9 +238,11 @@ fn operation_finished(state: &mut ConsoleState, event: &RunEvent) -> Vec<String>
         OperationStatus::Interrupted => vec![format!("[!] Operation {operation} interrupted")],
         OperationStatus::Skipped => {
             // The reason is why it did not run, not an error of its own.
-            let reason = error
-                .as_deref()
-                .map_or_else(String::new, |e| format!(": {e}"));
+            let reason = match error.as_deref() {
+                Some(WHEN_FALSE) => format!(" ({WHEN_FALSE})"),
+                Some(e) => format!(": {e}"),
+                None => String::new(),
+            };
             vec![format!("[-] Operation {operation} skipped{reason}")]
         }
         OperationStatus::Blocked if state.blocked.contains(operation) => Vec::new(),

@@ -11,6 +11,7 @@ use crate::model::operation::{Action, Operation, PowerShell};
 use crate::model::variables::{self, Context, RenderError};
 use crate::plan::cycle::find_cycles;
 use crate::validate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::validate::instances;
 
 /// Check types the existing bash engine's files use.
 pub const KNOWN_CHECK_TYPES: &[&str] = &[
@@ -57,6 +58,7 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     split_groups(deployment, diagnostics);
     check_types(deployment, diagnostics);
     msi_in_parallel_blocks(deployment, diagnostics);
+    instances::for_each_items(deployment, diagnostics);
 }
 
 fn reserved_variables(deployment: &Deployment, diagnostics: &mut Diagnostics) {
@@ -307,6 +309,8 @@ fn placeholders(deployment: &Deployment, diagnostics: &mut Diagnostics) {
 fn texts(op: &Operation) -> Vec<(&Spanned<String>, Context)> {
     let mut texts: Vec<(&Spanned<String>, Context)> =
         op.locks.iter().map(|l| (l, Context::Value)).collect();
+    texts.extend(op.for_each.iter().map(|f| (f.text(), Context::Value)));
+    texts.extend(op.when.iter().map(|w| (w, Context::Value)));
     match &op.action {
         Action::Bash { command } => texts.push((command, Context::Script)),
         Action::RunCommand(rc) => {
@@ -351,6 +355,15 @@ impl PlaceholderCheck<'_> {
     ) {
         let vars = &self.deployment.variables;
         for placeholder in variables::placeholders(&text.value) {
+            let item = RenderError {
+                name: placeholder.name.clone(),
+                range: placeholder.range.clone(),
+                kind: variables::RenderErrorKind::Unknown,
+            };
+            let item_span = locate(&self.deployment.sources, op.file, text, &item);
+            if instances::item_placeholder(op, &placeholder, item_span, diagnostics) {
+                continue;
+            }
             if ENGINE_VARIABLES.contains(&placeholder.name.as_str())
                 || (vars.get(&placeholder.name).is_none()
                     && self.outputs.contains(placeholder.name.as_str()))

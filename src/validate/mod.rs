@@ -2,4 +2,5 @@
 
 pub mod checks;
 pub mod diagnostic;
+pub mod instances;
 pub mod render;
