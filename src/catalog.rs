@@ -63,7 +63,8 @@ mod tests {
 
     #[test]
     fn the_catalog_holds_every_file_of_the_example() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart");
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart");
         let mut on_disk = Vec::new();
         files_under(&root, &root, &mut on_disk);
         on_disk.sort();

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::simulator::Simulator;
 
 /// avdeploy runs Azure Virtual Desktop deployments described in YAML: a config.yaml plus
 /// modules of operations (bash scripts driving the az CLI, and PowerShell pushed into VMs with
@@ -24,6 +26,15 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The whole command line: [`Cli`] with the simulator's `sim` subcommand listed after `script`.
+pub fn command(simulator: &dyn Simulator) -> clap::Command {
+    let cli = Cli::command();
+    let order = cli
+        .find_subcommand("script")
+        .map_or(usize::MAX, clap::Command::get_display_order);
+    cli.subcommand(simulator.command().display_order(order))
 }
 
 /// Options every command takes.
@@ -95,9 +106,6 @@ pub enum Command {
     /// Print the script an operation runs, as rendered, with secrets as ***. For run-command
     /// operations this is the PowerShell sent to the VM, before the exit-code wrapper.
     Script(ScriptArgs),
-    /// Inspect or clear the simulated Azure subscription used by --simulate (a test double).
-    #[command(subcommand)]
-    Sim(crate::sim::cli::SimCommand),
     /// Write a working deployment folder (config.yaml and modules) from the built-in catalog.
     Init(InitArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.

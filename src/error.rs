@@ -58,9 +58,9 @@ pub enum Error {
     /// Signal handlers could not be installed.
     #[error(transparent)]
     Signal(#[from] crate::exec::signal::SignalError),
-    /// The simulator's state could not be read or cleared.
+    /// The simulator failed or has a bad setting.
     #[error(transparent)]
-    Sim(#[from] crate::sim::error::SimError),
+    Sim(#[from] crate::simulator::SimulatorError),
     /// JSON serialisation failed.
     #[error("cannot encode JSON")]
     Json(#[from] serde_json::Error),
@@ -79,9 +79,8 @@ impl Error {
             Self::Load(_) | Self::Invalid { .. } | Self::Plan(_) | Self::Usage { .. } => {
                 exit_code::INVALID_INPUT
             }
-            Self::Catalog(_) | Self::Sim(crate::sim::error::SimError::Setting { .. }) => {
-                exit_code::INVALID_INPUT
-            }
+            Self::Sim(error) if error.invalid_input => exit_code::INVALID_INPUT,
+            Self::Catalog(_) => exit_code::INVALID_INPUT,
             Self::Locked(crate::state::LockError::Held { .. }) => exit_code::LOCKED,
             Self::Io { .. }
             | Self::Output(_)

@@ -1,17 +1,21 @@
 //! Parses the command line, runs the command, and is the one place that prints a fatal error
 //! and picks the exit code.
 
-use clap::Parser;
+use clap::FromArgMatches;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, GlobalArgs};
 use crate::cmd;
 use crate::error::{self, Error};
 use crate::exit_code;
+use crate::simulator::Simulator;
 
 /// Runs avdeploy with the process's arguments and returns the exit code.
-pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+pub fn main(simulator: &dyn Simulator) -> i32 {
+    let parsed = crate::cli::command(simulator)
+        .try_get_matches()
+        .and_then(|matches| Parsed::from_matches(&matches));
+    let parsed = match parsed {
+        Ok(parsed) => parsed,
         Err(error) => {
             let code = if error.use_stderr() {
                 exit_code::INVALID_INPUT
@@ -22,7 +26,11 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match dispatch(&cli) {
+    let result = match &parsed {
+        Parsed::Engine(cli) => dispatch(cli, simulator),
+        Parsed::Sim(global, matches) => cmd::sim::run(global, matches, simulator),
+    };
+    match result {
         Ok(code) => code,
         // A reader that went away (`avdeploy list | head`) is not an error worth a message.
         Err(Error::Output(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
@@ -35,21 +43,38 @@ pub fn main() -> i32 {
     }
 }
 
-fn dispatch(cli: &Cli) -> Result<i32, Error> {
+/// A parsed command line: an engine command, or `sim` with the simulator's own arguments.
+enum Parsed {
+    Engine(Cli),
+    Sim(GlobalArgs, clap::ArgMatches),
+}
+
+impl Parsed {
+    fn from_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        match matches.subcommand() {
+            Some(("sim", sim)) => Ok(Self::Sim(
+                GlobalArgs::from_arg_matches(matches)?,
+                sim.clone(),
+            )),
+            _ => Ok(Self::Engine(Cli::from_arg_matches(matches)?)),
+        }
+    }
+}
+
+fn dispatch(cli: &Cli, simulator: &dyn Simulator) -> Result<i32, Error> {
     let global = &cli.global;
     match &cli.command {
         Command::Validate(args) => cmd::validate::run(global, args),
         Command::List(args) => cmd::list::run(global, args),
         Command::Plan(args) => cmd::plan::run(global, args),
         Command::Vars(args) => cmd::vars::run(global, args),
-        Command::Completions(args) => cmd::completions::run(args),
-        Command::Run(args) => cmd::run::run(global, args),
-        Command::Resume(args) => cmd::resume::run(global, args),
+        Command::Completions(args) => cmd::completions::run(args, simulator),
+        Command::Run(args) => cmd::run::run(global, args, simulator),
+        Command::Resume(args) => cmd::resume::run(global, args, simulator),
         Command::Status(args) => cmd::status::run(global, args),
         Command::Report(args) => cmd::report::run(global, args),
         Command::Logs(args) => cmd::logs::run(global, args),
         Command::Script(args) => cmd::script::run(global, args),
-        Command::Sim(command) => cmd::sim::run(global, command),
         Command::Init(args) => cmd::init::run(args),
     }
 }

@@ -6,7 +6,8 @@
 mod sim_az;
 
 use avdeploy::ps::{self, AppItem, AppsSpec, Block, Install, InstallKind, ScriptSpec};
-use avdeploy::runcmd::{response, sentinel};
+use avdeploy::runcmd::response;
+use avdeploy_wire::sentinel;
 use sim_az::Sim;
 
 /// Runs `spec` on a simulated VM and returns the StdOut lines before the sentinel and the exit

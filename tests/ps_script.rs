@@ -2,7 +2,7 @@
 //! MISSING node), hostile values that must stay inside their string literals, and wrapping.
 
 use avdeploy::ps::{self, AppItem, AppsSpec, Block, Install, InstallKind, ScriptSpec, ToolStep};
-use avdeploy::runcmd::sentinel;
+use avdeploy_wire::sentinel;
 
 /// Chrome (MSI) and Office (ODT download step), with VDOT and default apps in parallel and a
 /// sequential cleanup: the golden-image example of the documentation.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use sim_az::{Sim, code, stderr};
 
 fn in_progress(dir: &std::path::Path) -> usize {
-    avdeploy::sim::snapshot(dir).map_or(0, |s| s["inProgress"].as_array().map_or(0, Vec::len))
+    avdeploy_sim::snapshot(dir).map_or(0, |s| s["inProgress"].as_array().map_or(0, Vec::len))
 }
 
 /// Starts a long call (time scale 1) and waits until its operation is registered as in progress.
@@ -159,6 +159,6 @@ fn sixteen_concurrent_creates_lose_nothing() {
     }
     let names = sim.json("storage account list -g rg --query [].name");
     assert_eq!(names.as_array().unwrap().len(), 16);
-    let calls = avdeploy::sim::calls::read(&sim.dir).unwrap();
+    let calls = avdeploy_sim::calls::read(&sim.dir).unwrap();
     assert_eq!(calls.len(), 18);
 }

@@ -72,7 +72,7 @@ fn rules_from_a_file_force_a_run_command_exit_code() {
     sim.ok(
         "vm create -g rg --name vm1 --image Win11 --admin-username a --admin-password Pw-123456789",
     );
-    let script = avdeploy::runcmd::sentinel::wrap("Write-Host '[INFO] installing'\n").unwrap();
+    let script = avdeploy_wire::sentinel::wrap("Write-Host '[INFO] installing'\n").unwrap();
     let invoke = [
         "vm",
         "run-command",
@@ -87,7 +87,7 @@ fn rules_from_a_file_force_a_run_command_exit_code() {
         &script,
     ];
     let sentinel = |out: &serde_json::Value| {
-        avdeploy::runcmd::sentinel::parse(out["value"][0]["message"].as_str().unwrap())
+        avdeploy_wire::sentinel::parse(out["value"][0]["message"].as_str().unwrap())
     };
     assert_eq!(sentinel(&sim.json_args(&invoke)), Some(0));
     assert_eq!(sentinel(&sim.json_args(&invoke)), Some(1603));

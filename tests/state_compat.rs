@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use avdeploy::exec::event::RunOutcome;
-use avdeploy::exec::status::OperationStatus;
+use avdeploy::model::status::OperationStatus;
+use avdeploy::model::status::RunOutcome;
 use avdeploy::state::{DeploymentLock, Store};
 
 const V1_DUMP: &str = include_str!("fixtures/state_v1.sql");

@@ -2,12 +2,12 @@
 
 use std::io::IsTerminal;
 
+use crate::base::diagnostic::Diagnostic;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 use crate::load::deployment::{self, Loaded};
 use crate::model::deployment::Deployment;
 use crate::model::operation::Operation;
-use crate::validate::diagnostic::Diagnostic;
 use crate::validate::{checks, render};
 
 /// Loads the deployment and runs every check; returns the deployment and all findings, sorted.

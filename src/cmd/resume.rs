@@ -8,10 +8,15 @@ use crate::cmd::run::{self, ExecOptions, state_dir};
 use crate::error::Error;
 use crate::exit_code;
 use crate::plan::graph::{self, Target};
+use crate::simulator::Simulator;
 use crate::state::{DeploymentLock, resume_plan};
 
 /// Runs `resume`.
-pub fn run(global: &GlobalArgs, args: &ResumeArgs) -> Result<i32, Error> {
+pub fn run(
+    global: &GlobalArgs,
+    args: &ResumeArgs,
+    simulator: &dyn Simulator,
+) -> Result<i32, Error> {
     let deployment = context::load_valid(global, false)?;
     let dir = state_dir(&deployment.root);
     let lock = DeploymentLock::acquire(&dir)?;
@@ -50,7 +55,7 @@ pub fn run(global: &GlobalArgs, args: &ResumeArgs) -> Result<i32, Error> {
     let options = ExecOptions {
         throttle: args.throttle.map_or(last.throttle.max(1), usize::from),
         force: false,
-        simulate: args.simulate,
+        simulator: args.simulate.then_some(simulator),
         grace,
     };
     run::execute(&deployment, &plan, store, options)

@@ -10,15 +10,16 @@ use crate::cli::{GlobalArgs, RunArgs};
 use crate::cmd::context;
 use crate::error::Error;
 use crate::exec::error_catalog::ErrorCatalog;
-use crate::exec::event::RunOutcome;
 use crate::exec::launcher::Launcher;
 use crate::exec::scheduler::{self, RunSettings};
 use crate::exit_code;
 use crate::model::deployment::Deployment;
+use crate::model::status::RunOutcome;
 use crate::plan::graph::{self, Plan, Target};
-use crate::redact::MASK;
 use crate::report::{Reporter, ReporterOptions, daily_log_path};
+use crate::simulator::Simulator;
 use crate::state::{DeploymentLock, Recorder, Store};
+use avdeploy_wire::redact::MASK;
 
 /// The environment variable that sets the grace period between SIGTERM and SIGKILL.
 pub const KILL_GRACE_VAR: &str = "AVDEPLOY_KILL_GRACE_SECONDS";
@@ -27,20 +28,20 @@ pub const KILL_GRACE_VAR: &str = "AVDEPLOY_KILL_GRACE_SECONDS";
 pub const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(5);
 
 /// How a plan is executed.
-#[derive(Clone, Copy, Debug)]
-pub struct ExecOptions {
+#[derive(Clone, Copy)]
+pub struct ExecOptions<'a> {
     /// At most this many operations at once.
     pub throttle: usize,
     /// Re-run operations completed before.
     pub force: bool,
-    /// Run against the Azure simulator.
-    pub simulate: bool,
+    /// Run against this simulated Azure instead of the real az CLI.
+    pub simulator: Option<&'a dyn Simulator>,
     /// Time between SIGTERM and SIGKILL when an operation is stopped.
     pub grace: Duration,
 }
 
 /// Runs `run`.
-pub fn run(global: &GlobalArgs, args: &RunArgs) -> Result<i32, Error> {
+pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Result<i32, Error> {
     let deployment = context::load_valid(global, false)?;
     let target = Target::parse(&args.module, args.operation.as_deref());
     let plan = graph::build(&deployment, &target)?;
@@ -48,7 +49,7 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> Result<i32, Error> {
     let options = ExecOptions {
         throttle: usize::from(args.throttle),
         force: args.force || matches!(target, Target::Operation { .. }),
-        simulate: args.simulate,
+        simulator: args.simulate.then_some(simulator),
         grace: kill_grace()?,
     };
     let store = open_store(&deployment.root, &lock, options.grace)?;
@@ -66,7 +67,7 @@ pub fn execute(
     deployment: &Deployment,
     plan: &Plan,
     store: Store,
-    options: ExecOptions,
+    options: ExecOptions<'_>,
 ) -> Result<i32, Error> {
     let root = &deployment.root;
     let completed_before = store.completed_operations()?;
@@ -102,9 +103,9 @@ pub fn execute(
     let mut launcher = Launcher {
         deployment,
         run_id: new_run_id(),
-        extra_env: simulator_env(root, options.simulate)?,
+        extra_env: simulator_env(root, options.simulator)?,
         grace: options.grace,
-        retry_time_scale: retry_time_scale(options.simulate)?,
+        retry_time_scale: retry_time_scale(options.simulator)?,
     };
     let settings = RunSettings {
         run_id: launcher.run_id.clone(),
@@ -198,34 +199,31 @@ fn new_run_id() -> String {
     )
 }
 
-/// With `--simulate`: the simulator's `az` first on PATH, and where its state lives.
 /// Real seconds per Azure second for retry waits: the simulator's clock under `--simulate`.
-fn retry_time_scale(simulate: bool) -> Result<f64, Error> {
-    if !simulate {
+fn retry_time_scale(simulator: Option<&dyn Simulator>) -> Result<f64, Error> {
+    let Some(simulator) = simulator else {
         return Ok(1.0);
-    }
-    Ok(crate::sim::settings::time_scale(&|name: &str| {
-        std::env::var(name).ok()
-    })?)
+    };
+    Ok(simulator.time_scale(&|name: &str| std::env::var(name).ok())?)
 }
 
-fn simulator_env(root: &Path, simulate: bool) -> Result<Vec<(String, String)>, Error> {
-    if !simulate {
+/// With `--simulate`: the environment that makes the operations' `az` the simulator, whose
+/// state lives in `.avdeploy/sim`.
+fn simulator_env(
+    root: &Path,
+    simulator: Option<&dyn Simulator>,
+) -> Result<Vec<(String, String)>, Error> {
+    let Some(simulator) = simulator else {
         return Ok(Vec::new());
-    }
+    };
     let sim_dir = std::path::absolute(state_dir(root).join("sim")).map_err(|source| Error::Io {
         action: "resolve",
         path: root.to_path_buf(),
         source,
     })?;
-    let bin = crate::sim::install_shim(&sim_dir).map_err(|source| Error::Io {
+    simulator.environment(&sim_dir).map_err(|source| Error::Io {
         action: "create the simulator's az in",
-        path: sim_dir.clone(),
+        path: sim_dir,
         source,
-    })?;
-    let path = std::env::var("PATH").unwrap_or_default();
-    Ok(vec![
-        ("PATH".to_owned(), format!("{}:{path}", bin.display())),
-        ("AVDEPLOY_SIM_DIR".to_owned(), sim_dir.display().to_string()),
-    ])
+    })
 }

@@ -3,10 +3,14 @@
 use crate::cli::GlobalArgs;
 use crate::cmd::run::state_dir;
 use crate::error::Error;
-use crate::sim::cli::SimCommand;
+use crate::simulator::Simulator;
 
-/// Runs `sim show` or `sim reset`.
-pub fn run(global: &GlobalArgs, command: &SimCommand) -> Result<i32, Error> {
-    crate::sim::cli::execute(command, &state_dir(&global.dir).join("sim"))?;
+/// Runs the simulator's `sim` command (`show`, `reset`) on this folder's simulated subscription.
+pub fn run(
+    global: &GlobalArgs,
+    matches: &clap::ArgMatches,
+    simulator: &dyn Simulator,
+) -> Result<i32, Error> {
+    simulator.execute(matches, &state_dir(&global.dir).join("sim"))?;
     Ok(crate::exit_code::SUCCESS)
 }

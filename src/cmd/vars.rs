@@ -6,7 +6,7 @@ use crate::cli::{GlobalArgs, JsonArg};
 use crate::cmd::context;
 use crate::error::Error;
 use crate::model::variables::{Origin, Variables};
-use crate::redact::MASK;
+use avdeploy_wire::redact::MASK;
 
 /// A variable in `vars --json`.
 #[derive(Debug, serde::Serialize)]

@@ -12,9 +12,9 @@ use crate::exec::event::RunEvent;
 use crate::exec::output_sink::OutputSink;
 use crate::exec::process::{self, AttemptEnd};
 use crate::exec::run_command;
-use crate::exec::status::OperationStatus;
 use crate::exec::unit::{UnitRequest, UnitSpec};
-use crate::redact::Redactor;
+use crate::model::status::OperationStatus;
+use avdeploy_wire::redact::Redactor;
 
 /// What one attempt came to.
 #[derive(Debug)]

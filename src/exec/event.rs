@@ -4,19 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::exec::status::OperationStatus;
-
-/// How a whole run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunOutcome {
-    /// Every planned operation completed.
-    Completed,
-    /// At least one operation failed, timed out or was blocked.
-    Failed,
-    /// Ctrl-C or SIGTERM stopped the run.
-    Interrupted,
-}
+use crate::model::status::{OperationStatus, RunOutcome};
 
 /// Something that happened during a run, in the order it happened.
 #[derive(Clone, Debug, PartialEq)]

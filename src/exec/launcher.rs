@@ -16,7 +16,7 @@ use crate::model::variables::{Context, RenderError, Variables};
 use crate::plan::graph::PlannedOp;
 use crate::ps::spec::ScriptSpec;
 use crate::runcmd::script_file::{self, ScriptSource};
-use crate::runcmd::sentinel;
+use avdeploy_wire::sentinel;
 
 /// The preamble of every bash operation: stop at the first failing command or pipeline.
 const BASH_PREAMBLE: &str = "#!/usr/bin/env bash\n# Written by avdeploy; secrets come from the environment only.\nset -eo pipefail\n";

@@ -6,7 +6,6 @@ pub mod backoff;
 pub mod error_catalog;
 pub mod event;
 pub mod launcher;
-pub mod markers;
 pub mod orphans;
 mod output_sink;
 pub mod process;
@@ -15,7 +14,6 @@ pub mod retry_after;
 pub mod run_command;
 pub mod scheduler;
 pub mod signal;
-pub mod status;
 #[cfg(test)]
 mod test_support;
 pub mod unit;

@@ -5,7 +5,16 @@
 use std::time::{Duration, Instant};
 
 use crate::exec::unix::{GroupSignal, group_alive, signal_group};
-use crate::state::LeftRunning;
+
+/// An attempt a dead engine left `running`, now recorded as `interrupted`. Its process group may
+/// still be alive: each operation runs in its own group, which outlives a killed engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeftRunning {
+    /// The operation id.
+    pub operation: String,
+    /// The attempt's process id, which is also its process group id.
+    pub pid: u32,
+}
 
 /// Stops the process groups of `left` that are still alive; returns one line per group stopped.
 pub fn stop(left: &[LeftRunning], grace: Duration) -> Vec<String> {

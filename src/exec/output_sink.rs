@@ -7,8 +7,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::exec::attempt_log::{AttemptLog, Stream};
 use crate::exec::event::RunEvent;
-use crate::exec::markers::{self, Marker};
-use crate::redact::{Redactor, is_secret_name};
+use crate::model::markers::{self, Marker};
+use avdeploy_wire::redact::{Redactor, is_secret_name};
 
 /// How many recent lines are kept for classifying a failure.
 const TAIL_LINES: usize = 400;

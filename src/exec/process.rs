@@ -231,10 +231,10 @@ mod tests {
     use super::*;
     use crate::exec::error_catalog::ErrorCatalog;
     use crate::exec::event::RunEvent;
-    use crate::exec::status::OperationStatus;
     use crate::exec::test_support::{Fixture, Running, eventually, file_appears, read_pid, run};
     use crate::exec::unix::is_alive;
-    use crate::redact::Redactor;
+    use crate::model::status::OperationStatus;
+    use avdeploy_wire::redact::Redactor;
 
     #[tokio::test]
     async fn exit_codes_become_statuses() {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::exec::attempt_log::Stream;
 use crate::exec::output_sink::OutputSink;
 use crate::model::operation::RunCommandMode;
-use crate::redact::Redactor;
 use crate::runcmd::{managed, response};
+use avdeploy_wire::redact::Redactor;
 
 /// Where a run-command operation's `az ... -o json >` writes its answer, and what answer it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,9 +120,9 @@ mod tests {
 
     use super::*;
     use crate::exec::event::RunEvent;
-    use crate::exec::status::OperationStatus;
     use crate::exec::test_support::{Fixture, run};
     use crate::exec::unit::UnitOutcome;
+    use crate::model::status::OperationStatus;
 
     fn answer(stdout: &str, stderr: &str) -> String {
         serde_json::json!({"value": [

@@ -10,12 +10,13 @@ use std::time::Instant;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::exec::error_catalog::ErrorCatalog;
-use crate::exec::event::{RunEvent, RunOutcome};
+use crate::exec::event::RunEvent;
 use crate::exec::signal::Interrupt;
-use crate::exec::status::OperationStatus;
 use crate::exec::unit::{self, UnitOutcome, UnitRequest, UnitSpec};
 use crate::model::deployment::Deployment;
 use crate::model::instances::{self, WHEN_FALSE};
+use crate::model::status::OperationStatus;
+use crate::model::status::RunOutcome;
 use crate::model::variables::{Context, RenderError, Variables};
 use crate::plan::graph::{Plan, PlannedOp};
 

@@ -12,7 +12,7 @@ use crate::exec::backoff::RetryPolicy;
 use crate::exec::error_catalog::ErrorCatalog;
 use crate::exec::event::RunEvent;
 use crate::exec::unit::{UnitOutcome, UnitRequest, UnitSpec, run_unit};
-use crate::redact::Redactor;
+use avdeploy_wire::redact::Redactor;
 
 /// The longest any test waits for something that should happen quickly.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(20);

@@ -14,8 +14,8 @@ use crate::exec::error_catalog::ErrorCatalog;
 use crate::exec::event::RunEvent;
 use crate::exec::retry;
 use crate::exec::run_command::RunCommandCheck;
-use crate::exec::status::OperationStatus;
-use crate::redact::Redactor;
+use crate::model::status::OperationStatus;
+use avdeploy_wire::redact::Redactor;
 
 /// Everything needed to run one operation. No `Debug`: `env` holds secrets in clear.
 #[derive(Clone)]

@@ -1,9 +1,9 @@
 //! Decodes `apps:` and `blocks:` of a run-command operation into a [`ScriptSpec`].
 
+use crate::base::source::FileId;
+use crate::base::span::Spanned;
 use crate::load::decode::{Decoder, Fields};
 use crate::load::node::{Node, NodeKind};
-use crate::load::source::FileId;
-use crate::load::span::Spanned;
 use crate::model::variables::Context;
 use crate::ps::spec::{
     AppItem, AppsSpec, Block, DEFAULT_DOWNLOAD_DIR, DEFAULT_THROTTLE, DEFAULT_TIMEOUT_SECS,

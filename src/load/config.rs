@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::base::diagnostic::Diagnostic;
 use crate::load::decode::Decoder;
 use crate::load::node::{Node, NodeKind};
 use crate::model::variables::{self, Origin, Variable, Variables};
-use crate::redact;
-use crate::validate::diagnostic::Diagnostic;
+use avdeploy_wire::redact;
 
 /// Reads an environment variable; injected so tests and benchmarks control the environment.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;

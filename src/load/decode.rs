@@ -1,10 +1,10 @@
 //! Typed access to a spanned YAML tree that records a diagnostic for every problem (unknown key
 //! with a suggestion, wrong type, missing field) and keeps going.
 
+use crate::base::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::base::source::FileId;
+use crate::base::span::Spanned;
 use crate::load::node::{Node, NodeKind};
-use crate::load::source::FileId;
-use crate::load::span::Spanned;
-use crate::validate::diagnostic::{Diagnostic, Diagnostics, Location};
 
 /// Decodes nodes of one file, pushing findings into `diagnostics`.
 pub struct Decoder<'d> {
@@ -42,7 +42,7 @@ impl Decoder<'_> {
     }
 
     /// Where `span` is in the file being decoded.
-    pub fn at_span(&self, span: crate::load::span::Span) -> Location {
+    pub fn at_span(&self, span: crate::base::span::Span) -> Location {
         Location {
             file: self.file,
             span: Some(span),

@@ -4,19 +4,19 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::base::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::base::source::{FileId, Sources};
+use crate::base::span::{Span, Spanned};
 use crate::load::apps::ConfigTree;
 use crate::load::config::{self, EnvLookup};
 use crate::load::decode::Decoder;
 use crate::load::module::{self, DecodedModule};
 use crate::load::node::Node;
 use crate::load::operation::{self, OperationFile};
-use crate::load::source::{FileId, Sources};
-use crate::load::span::{Span, Spanned};
 use crate::load::yaml;
 use crate::model::deployment::Deployment;
 use crate::model::module::{Module, Schedule};
 use crate::model::operation::Operation;
-use crate::validate::diagnostic::{Diagnostic, Diagnostics, Location};
 
 /// A deployment folder could not be read at all.
 #[derive(Debug, thiserror::Error)]

@@ -8,6 +8,4 @@ pub mod deployment;
 pub mod module;
 pub mod node;
 pub mod operation;
-pub mod source;
-pub mod span;
 pub mod yaml;

@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
+use crate::base::diagnostic::Diagnostic;
+use crate::base::span::Spanned;
 use crate::load::decode::Decoder;
 use crate::load::node::Node;
 use crate::load::operation;
-use crate::load::span::Spanned;
 use crate::model::duration::Durations;
 use crate::model::module::{Entry, Module, Schedule};
-use crate::validate::diagnostic::Diagnostic;
 
 const MODULE_KEYS: &[&str] = &[
     "id",

@@ -1,6 +1,6 @@
 //! A YAML document as a tree whose every node knows its span.
 
-use crate::load::span::Span;
+use crate::base::span::Span;
 
 /// What a YAML node holds.
 #[derive(Clone, Debug, PartialEq)]

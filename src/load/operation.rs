@@ -2,17 +2,17 @@
 
 use std::path::Path;
 
+use crate::base::diagnostic::Diagnostic;
+use crate::base::span::Spanned;
 use crate::load::apps;
 use crate::load::decode::{Decoder, Fields};
 use crate::load::node::{Node, NodeKind};
-use crate::load::span::Spanned;
 use crate::model::duration::{DurationKind, Durations};
 use crate::model::instances::ForEach;
 use crate::model::operation::{
     Action, Check, Operation, PowerShell, Requirement, Retry, RunCommand, RunCommandMode,
     TemplateKind,
 };
-use crate::validate::diagnostic::Diagnostic;
 
 const OPERATION_KEYS: &[&str] = &[
     "id",

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
+use crate::base::source::Source;
+use crate::base::span::Span;
 use crate::load::node::{Node, NodeKind};
-use crate::load::source::Source;
-use crate::load::span::Span;
 
 /// A YAML syntax error and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::load::source::{FileId, Sources};
+use crate::base::source::{FileId, Sources};
 use crate::model::module::Module;
 use crate::model::operation::Operation;
 use crate::model::variables::Variables;

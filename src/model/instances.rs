@@ -1,7 +1,7 @@
 //! Operation instances and conditions: `for_each:` turns one operation into one instance per
 //! item (`<id>@<item>`), `when:` decides at start whether an operation runs.
 
-use crate::load::span::Spanned;
+use crate::base::span::Spanned;
 use crate::model::variables::{Context, RenderError, Variables};
 
 /// The most instances one `for_each` may make.
@@ -148,7 +148,7 @@ pub fn when_holds(rendered: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::span::Span;
+    use crate::base::span::Span;
     use crate::model::variables::{Origin, Variable};
 
     fn vars(pairs: &[(&str, &str)]) -> Variables {

@@ -3,6 +3,8 @@
 pub mod deployment;
 pub mod duration;
 pub mod instances;
+pub mod markers;
 pub mod module;
 pub mod operation;
+pub mod status;
 pub mod variables;

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use crate::load::source::FileId;
-use crate::load::span::Spanned;
+use crate::base::source::FileId;
+use crate::base::span::Spanned;
 
 /// How a module's operations are ordered (`module.schedule`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use crate::load::source::FileId;
-use crate::load::span::Spanned;
+use crate::base::source::FileId;
+use crate::base::span::Spanned;
 use crate::model::duration::Durations;
 use crate::model::instances::ForEach;
 use crate::model::variables::Context;

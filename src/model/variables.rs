@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use crate::redact::{self, Redactor};
-use crate::validate::diagnostic::Location;
+use crate::base::diagnostic::Location;
+use avdeploy_wire::redact::{self, Redactor};
 
 /// Characters that make a value unsafe to paste into a script.
 pub const UNSAFE_CHARS: &[char] = &[

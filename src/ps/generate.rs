@@ -63,7 +63,7 @@ impl Counts {
 
 /// The complete Windows PowerShell 5.1 script for `spec`. It exits 0 when everything succeeded
 /// and 1 at the first failure, after printing `[ERROR] ...`; wrap it with
-/// [`crate::runcmd::sentinel::wrap`] before sending it.
+/// [`avdeploy_wire::sentinel::wrap`] before sending it.
 pub fn generate(spec: &ScriptSpec) -> String {
     let counts = Counts::of(spec);
     let phases = counts.phases();

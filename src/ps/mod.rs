@@ -4,7 +4,8 @@ mod apps_script;
 mod blocks_script;
 mod generate;
 mod msi_conflict;
-mod quote;
+// Quoting is shared with the simulator, so it lives with the wire formats.
+use avdeploy_wire::quote;
 mod runtime;
 pub mod spec;
 mod writer;

@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::exec::event::RunEvent;
-use crate::exec::status::OperationStatus;
 use crate::model::instances::WHEN_FALSE;
+use crate::model::status::OperationStatus;
 use crate::report::summary::{RunTally, summary_lines};
 use crate::report::text::{blocked_text, heartbeat_text, human_duration, plural, retry_text};
 

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use crate::exec::event::{RunEvent, RunOutcome};
-use crate::exec::status::OperationStatus;
+use crate::exec::event::RunEvent;
+use crate::model::status::OperationStatus;
+use crate::model::status::RunOutcome;
 use crate::report::context::RunContext;
 use crate::report::reporter::ReportError;
 use crate::report::text::{blocked_text, heartbeat_text, human_duration, plural, retry_text};

@@ -165,7 +165,7 @@ mod tests {
             module: "m".into(),
             operation: "op".into(),
             attempt: 1,
-            status: crate::exec::status::OperationStatus::Completed,
+            status: crate::model::status::OperationStatus::Completed,
             exit_code: Some(0),
             duration: Duration::from_secs(1),
             class: None,

@@ -193,7 +193,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::exec::status::OperationStatus;
+    use crate::model::status::OperationStatus;
     use crate::report::sample;
     use crate::state::lock_file::DeploymentLock;
 

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::exec::event::RunOutcome;
-use crate::exec::status::OperationStatus;
+use crate::model::status::OperationStatus;
+use crate::model::status::RunOutcome;
 use crate::plan::graph::Plan;
 use crate::plan::timeline::Timeline;
 use crate::report::stage_log::StageWindow;
@@ -337,4 +337,150 @@ fn critical_path(plan: &Plan, bars: &HashMap<String, Vec<Bar>>) -> Vec<usize> {
     }
     path.reverse();
     path
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::model::module::Schedule;
+    use crate::plan::graph::{ModulePlan, PlannedOp, Stage, Target};
+    use crate::plan::timeline::predict;
+    use crate::state::records::PlannedOperation;
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap() + chrono::Duration::milliseconds(ms)
+    }
+
+    fn attempt(op: &str, n: u32, status: OperationStatus, from: i64, to: i64) -> AttemptRecord {
+        AttemptRecord {
+            module: "m".into(),
+            operation: op.into(),
+            attempt: n,
+            status,
+            started_at: Some(at(from)),
+            finished_at: Some(at(to)),
+            duration_ms: Some(u64::try_from(to - from).unwrap()),
+            exit_code: Some(i32::from(status != OperationStatus::Completed)),
+            pid: Some(1),
+            log_path: None,
+            error_class: (status == OperationStatus::Failed).then(|| "throttled".to_owned()),
+            error: None,
+        }
+    }
+
+    fn planned_op(id: &str, stage: usize, predecessors: &[usize]) -> PlannedOp {
+        PlannedOp {
+            index: 0,
+            id: id.into(),
+            item: None,
+            requires: Vec::new(),
+            when_false: false,
+            module: "m".into(),
+            stage: Some(stage),
+            predecessors: predecessors.to_vec(),
+            locks: Vec::new(),
+            expected: Duration::from_secs(1),
+        }
+    }
+
+    /// Stage 1 holds `a` and `b`, stage 2 `c`; `b` ends last in stage 1 after a retry, so the
+    /// run's critical path is `b -> c`.
+    #[test]
+    fn attempts_retries_groups_and_the_critical_path() {
+        let plan = Plan {
+            target: Target::All,
+            ops: vec![
+                planned_op("a", 1, &[]),
+                planned_op("b", 1, &[]),
+                planned_op("c", 2, &[0, 1]),
+            ],
+            modules: vec![ModulePlan {
+                id: "m".into(),
+                schedule: Schedule::Stages,
+                stages: vec![
+                    Stage {
+                        number: 1,
+                        parallel_group: Some(1),
+                        ops: vec![0, 1],
+                    },
+                    Stage {
+                        number: 2,
+                        parallel_group: None,
+                        ops: vec![2],
+                    },
+                ],
+            }],
+        };
+        let timeline = predict(&plan, 5);
+        let run = RunRecord {
+            id: "r".into(),
+            target: "all".into(),
+            started_at: at(0),
+            finished_at: Some(at(900)),
+            outcome: Some(RunOutcome::Completed),
+            duration_ms: Some(900),
+            throttle: 5,
+            pid: 1,
+            planned: ["a", "b", "c"]
+                .iter()
+                .map(|op| PlannedOperation {
+                    module: "m".into(),
+                    operation: (*op).into(),
+                })
+                .collect(),
+        };
+        let attempts = vec![
+            attempt("a", 1, OperationStatus::Completed, 10, 300),
+            attempt("b", 1, OperationStatus::Failed, 10, 100),
+            attempt("b", 2, OperationStatus::Completed, 150, 500),
+            attempt("c", 1, OperationStatus::Completed, 510, 890),
+        ];
+        let commands = vec![Some("echo a".to_owned()), None, None];
+        let built = RunTimeline::build(&Sources {
+            run: &run,
+            attempts: &attempts,
+            stages: &[],
+            plan: Some(PlanView {
+                plan: &plan,
+                timeline: &timeline,
+                commands: &commands,
+            }),
+            now: at(1000),
+        });
+        let shape: Vec<(Option<usize>, Vec<&str>)> = built
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.stage,
+                    g.rows.iter().map(|r| r.operation.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(shape, [(Some(1), vec!["a", "b"]), (Some(2), vec!["c"])]);
+        let rows: Vec<&Row> = built.groups.iter().flat_map(|g| &g.rows).collect();
+        let critical: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.critical)
+            .map(|r| r.operation.as_str())
+            .collect();
+        assert_eq!(critical, ["b", "c"]);
+        let b = &rows[1].attempts;
+        assert_eq!((b[0].retried, b[0].start_ms, b[0].end_ms), (true, 10, 100));
+        assert_eq!((b[1].retried, b[1].duration_ms()), (false, 350));
+        assert_eq!(rows[2].predicted, Some((1000, 2000)));
+        assert_eq!(rows[0].command.as_deref(), Some("echo a"));
+        assert_eq!(built.bars().count(), 4);
+        assert_eq!(
+            built.predicted,
+            Some(Predicted {
+                total_ms: 2000,
+                sequential_ms: 3000
+            })
+        );
+    }
 }

@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::exec::event::{RunEvent, RunOutcome};
-use crate::exec::status::OperationStatus;
+use crate::exec::event::RunEvent;
+use crate::model::status::OperationStatus;
+use crate::model::status::RunOutcome;
 
 const NET: &str = "01-networking";
 const STORAGE: &str = "02-storage";

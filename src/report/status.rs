@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::exec::status::OperationStatus;
+use crate::model::status::OperationStatus;
 use crate::report::durations::{ExpectedOff, render_expected_off};
 use crate::report::text::{human_duration, plural};
 use crate::state::records::{OperationSummary, RunRecord, outcome_name};

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::exec::event::RunOutcome;
-use crate::exec::status::OperationStatus;
+use crate::model::status::OperationStatus;
+use crate::model::status::RunOutcome;
 use crate::report::text::human_duration;
 
 /// How many planned operations ended in each way.

@@ -3,5 +3,4 @@
 pub mod managed;
 pub mod response;
 pub mod script_file;
-pub mod sentinel;
 pub mod target;

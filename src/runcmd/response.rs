@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use crate::exec::markers::{self, Marker};
-use crate::runcmd::sentinel;
+use crate::model::markers::{self, Marker};
+use avdeploy_wire::sentinel;
 
 /// Run command returns only the last 4,096 bytes of output; a transcript this long without its
 /// sentinel was most likely cut.

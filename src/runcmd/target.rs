@@ -1,6 +1,6 @@
 //! Finds the VM a bash-engine style `az vm run-command invoke` command targets.
 
-use crate::load::span::Spanned;
+use crate::base::span::Spanned;
 
 /// The `--resource-group` and `--name` of a run-command command line, as `{{VAR}}` templates.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use rusqlite::Row;
 
-use crate::exec::status::OperationStatus;
+use crate::model::status::OperationStatus;
 use crate::state::error::StateError;
 use crate::state::store::{Store, parse_time};
 

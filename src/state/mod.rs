@@ -16,4 +16,4 @@ pub use lock_file::{DeploymentLock, LockError};
 pub use recorder::Recorder;
 pub use records::{OperationSummary, PlannedOperation, PublishedOutput, RunRecord};
 pub use resume::{ResumePlan, resume_plan};
-pub use store::{LeftRunning, Store};
+pub use store::Store;

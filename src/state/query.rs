@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, Row};
 
-use crate::exec::status::OperationStatus;
+use crate::model::status::OperationStatus;
 use crate::state::error::StateError;
 use crate::state::records::{
     OperationSummary, PlannedOperation, PublishedOutput, RunRecord, parse_outcome,

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use crate::exec::event::RunEvent;
-use crate::exec::status::OperationStatus;
+use crate::model::status::OperationStatus;
 use crate::state::error::StateError;
 use crate::state::records::{PlannedOperation, outcome_name};
 use crate::state::store::{Store, format_time, millis};
@@ -320,7 +320,7 @@ pub(crate) mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::exec::event::RunOutcome;
+    use crate::model::status::RunOutcome;
     use crate::state::lock_file::DeploymentLock;
 
     /// A fixed instant plus `seconds`.

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::exec::event::RunOutcome;
-use crate::exec::status::OperationStatus;
+use crate::model::status::OperationStatus;
+use crate::model::status::RunOutcome;
 
 /// One operation of a run's plan.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::exec::orphans::LeftRunning;
 use crate::state::error::StateError;
 use crate::state::lock_file::DeploymentLock;
 use crate::state::migrate::{check_not_newer, migrate, schema_version};
@@ -27,16 +28,6 @@ pub struct Store {
     pub(crate) conn: Connection,
     path: PathBuf,
     recovered: Vec<LeftRunning>,
-}
-
-/// An attempt a dead engine left `running`, now recorded as `interrupted`. Its process group may
-/// still be alive: each operation runs in its own group, which outlives a killed engine.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LeftRunning {
-    /// The operation id.
-    pub operation: String,
-    /// The attempt's process id, which is also its process group id.
-    pub pid: u32,
 }
 
 impl Store {
@@ -176,8 +167,8 @@ pub(crate) fn millis(duration: Duration) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::event::RunOutcome;
-    use crate::exec::status::OperationStatus;
+    use crate::model::status::OperationStatus;
+    use crate::model::status::RunOutcome;
     use crate::state::recorder::Recorder;
     use crate::state::recorder::tests::{at, open, plan, run_started, started};
 

@@ -3,14 +3,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::load::source::Sources;
-use crate::load::span::{Span, Spanned};
+use crate::base::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::base::source::Sources;
+use crate::base::span::{Span, Spanned};
 use crate::model::deployment::Deployment;
 use crate::model::module::Schedule;
 use crate::model::operation::{Action, Operation, PowerShell};
 use crate::model::variables::{self, Context, RenderError};
-use crate::plan::cycle::find_cycles;
-use crate::validate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::validate::cycle::find_cycles;
 use crate::validate::instances;
 
 /// Check types the existing bash engine's files use.

@@ -1,12 +1,12 @@
 //! Checks of `for_each:` and `when:`: the items can be computed (a bounded count, safe and
 //! distinct names), and `{{AVD_ITEM}}` is only used where there is an item.
 
-use crate::load::span::Span;
+use crate::base::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::base::span::Span;
 use crate::model::deployment::Deployment;
 use crate::model::instances::{ForEach, ForEachError, ITEM_VARIABLE, MAX_ITEMS};
 use crate::model::operation::Operation;
 use crate::model::variables::Placeholder;
-use crate::validate::diagnostic::{Diagnostic, Diagnostics, Location};
 
 /// Every `for_each` of the deployment yields between 1 and [`MAX_ITEMS`] usable items.
 pub fn for_each_items(deployment: &Deployment, diagnostics: &mut Diagnostics) {

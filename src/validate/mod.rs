@@ -1,6 +1,6 @@
 //! Validation: every check pushes its findings and none stops at the first.
 
 pub mod checks;
-pub mod diagnostic;
+pub mod cycle;
 pub mod instances;
 pub mod render;

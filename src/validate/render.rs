@@ -3,8 +3,8 @@
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
-use crate::load::source::Sources;
-use crate::validate::diagnostic::{Diagnostic, Label, Location, Severity};
+use crate::base::diagnostic::{Diagnostic, Label, Location, Severity};
+use crate::base::source::Sources;
 
 /// Renders findings as source snippets; `color` adds ANSI styles.
 pub fn human(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> String {

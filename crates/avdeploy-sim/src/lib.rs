@@ -1,0 +1,39 @@
+//! The Azure CLI simulator: a test double for `az`, used with `avdeploy run --simulate`. It shares
+//! nothing with the deployment engine but the wire formats of `avdeploy-wire`; the `avdeploy`
+//! binary installs its `az` shim first on the operations' PATH.
+
+pub mod args;
+pub mod call;
+pub mod calls;
+pub mod catalog;
+pub mod cli;
+pub mod clock;
+pub mod command_tree;
+pub mod directory;
+pub mod error;
+pub mod failure;
+pub mod faults;
+pub mod managed_command;
+pub mod network;
+pub mod nsg_rule;
+pub mod output;
+pub mod props;
+pub mod query;
+pub mod references;
+pub mod resource;
+pub mod runcommand;
+pub mod settings;
+pub mod shapes;
+pub mod shim;
+pub mod special;
+pub mod storage;
+pub mod store;
+pub mod table;
+pub mod throttle;
+pub mod update_args;
+pub mod verbs;
+pub mod yaml;
+
+pub use cli::{SimCommand, execute, snapshot};
+pub use error::SimError;
+pub use shim::{az_main, install_shim};
