@@ -57,6 +57,23 @@ pub struct GlobalArgs {
         default_value = "config.yaml"
     )]
     pub config: PathBuf,
+    /// When to colour output: `auto` colours a terminal unless `NO_COLOR` is set.
+    #[arg(long, value_name = "WHEN", global = true, default_value = "auto")]
+    pub color: crate::report::color::ColorChoice,
+}
+
+impl GlobalArgs {
+    /// The painter for standard output.
+    pub fn stdout_painter(&self) -> crate::report::color::Painter {
+        use std::io::IsTerminal;
+        crate::report::color::Painter::new(self.color.enabled_for(std::io::stdout().is_terminal()))
+    }
+
+    /// The painter for standard error.
+    pub fn stderr_painter(&self) -> crate::report::color::Painter {
+        use std::io::IsTerminal;
+        crate::report::color::Painter::new(self.color.enabled_for(std::io::stderr().is_terminal()))
+    }
 }
 
 /// `--json` for commands that can print machine-readable output.
@@ -92,6 +109,17 @@ pub enum Command {
                       artifacts/."
     )]
     Run(RunArgs),
+    /// Take the deployment down: run every module's `teardown:` operations, modules in reverse
+    /// dependency order, then mark the deployment destroyed so the next `run` starts from nothing.
+    #[command(
+        long_about = "Take the deployment down: run every module's `teardown:` operations, modules in \
+                      reverse dependency order (a module's teardown waits for those of the modules \
+                      that depend on it), then mark the deployment destroyed in the state, so the \
+                      next `run` starts from nothing. Asks on a terminal; without one it refuses \
+                      unless --yes. `plan --destroy` shows what it would run; `resume` continues a \
+                      destroy that did not complete."
+    )]
+    Destroy(DestroyArgs),
     /// Run again what the last unfinished run did not complete (failed, timed out, interrupted,
     /// never started). Completed operations are never re-run.
     Resume(ResumeArgs),
@@ -106,7 +134,8 @@ pub enum Command {
     /// Print the script an operation runs, as rendered, with secrets as ***. For run-command
     /// operations this is the PowerShell sent to the VM, before the exit-code wrapper.
     Script(ScriptArgs),
-    /// Write a working deployment folder (config.yaml and modules) from the built-in catalog.
+    /// Write a working deployment folder (config.yaml and modules) from a built-in example:
+    /// `avd` (default, the complete Azure Virtual Desktop deployment) or `quickstart`.
     Init(InitArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions(CompletionsArgs),
@@ -116,10 +145,17 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// A module id, or `all`.
-    pub target: String,
+    #[arg(required_unless_present = "destroy", conflicts_with = "destroy")]
+    pub target: Option<String>,
+    /// Plan what `destroy` would run: every module's teardown, in reverse dependency order.
+    #[arg(long)]
+    pub destroy: bool,
     /// How many operations may run at once.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
     pub throttle: u16,
+    /// Plan `all` one module at a time, as `run all --sequential` runs it.
+    #[arg(long)]
+    pub sequential: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -139,6 +175,10 @@ pub struct RunArgs {
     /// Re-run operations that are already completed.
     #[arg(long)]
     pub force: bool,
+    /// With `all`: run one module at a time, in dependency order, instead of starting each
+    /// module as soon as the modules it depends on have completed.
+    #[arg(long)]
+    pub sequential: bool,
     /// Run against the built-in Azure simulator instead of the real az CLI (a test double).
     #[arg(long, env = "AVDEPLOY_SIMULATE", value_parser = clap::builder::FalseyValueParser::new())]
     pub simulate: bool,
@@ -168,6 +208,20 @@ pub struct ReportArgs {
     pub output: Option<std::path::PathBuf>,
 }
 
+/// `destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Proceed without asking (required when standard input is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// How many operations may run at once across the whole run.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
+    pub throttle: u16,
+    /// Run against the built-in Azure simulator instead of the real az CLI (a test double).
+    #[arg(long, env = "AVDEPLOY_SIMULATE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub simulate: bool,
+}
+
 /// `logs`.
 #[derive(Debug, Args)]
 pub struct LogsArgs {
@@ -191,7 +245,15 @@ pub struct ScriptArgs {
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The folder to create (must be empty or absent).
-    pub dir: PathBuf,
+    #[arg(required_unless_present = "list_examples")]
+    pub dir: Option<PathBuf>,
+    /// The example to write: `avd` (the complete Azure Virtual Desktop deployment) or
+    /// `quickstart` (a small demo); see --list-examples.
+    #[arg(long, default_value = crate::catalog::DEFAULT_EXAMPLE)]
+    pub example: String,
+    /// List the built-in examples and exit.
+    #[arg(long, conflicts_with = "dir")]
+    pub list_examples: bool,
 }
 
 /// `completions`.

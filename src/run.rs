@@ -71,6 +71,7 @@ fn dispatch(cli: &Cli, simulator: &dyn Simulator) -> Result<i32, Error> {
         Command::Completions(args) => cmd::completions::run(args, simulator),
         Command::Run(args) => cmd::run::run(global, args, simulator),
         Command::Resume(args) => cmd::resume::run(global, args, simulator),
+        Command::Destroy(args) => cmd::destroy::run(global, args, simulator),
         Command::Status(args) => cmd::status::run(global, args),
         Command::Report(args) => cmd::report::run(global, args),
         Command::Logs(args) => cmd::logs::run(global, args),

@@ -192,7 +192,13 @@ fn plan_all_orders_modules_by_dependencies() {
                 module_yaml("a-network", &[("vnet", None)])
             ),
         )
-        .module("z-group", &module_yaml("z-group", &[("rg", None)]))
+        .module(
+            "z-group",
+            &format!(
+                "{}  dependencies: []\n",
+                module_yaml("z-group", &[("rg", None)])
+            ),
+        )
         .operation("a-network", "01-vnet", &op("vnet", 30, ""))
         .operation("z-group", "01-rg", &op("rg", 10, ""));
     let plan = plan_json(&deploy, &["all"]);

@@ -109,9 +109,21 @@ fn a_failed_module_stops_its_dependents_only() {
     let dependent = "module:\n  id: \"after\"\n  name: \"after\"\n  dependencies: [\"broken\"]\n  operations:\n    - id: \"after-op\"\n";
     let deploy = Deploy::new()
         .config("app:\n  name: \"demo\"\n")
-        .module("broken", &module_yaml("broken", &[("boom", None)]))
+        .module(
+            "broken",
+            &format!(
+                "{}  dependencies: []\n",
+                module_yaml("broken", &[("boom", None)])
+            ),
+        )
         .module("after", dependent)
-        .module("other", &module_yaml("other", &[("other-op", None)]))
+        .module(
+            "other",
+            &format!(
+                "{}  dependencies: []\n",
+                module_yaml("other", &[("other-op", None)])
+            ),
+        )
         .operation("broken", "boom", &bash_op("boom", 30, "exit 1"))
         .operation(
             "after",

@@ -252,3 +252,31 @@ fn a_list_makes_named_instances_and_a_true_condition_runs() {
     assert!(deploy.path().join("vm-vm-b").exists());
     assert!(deploy.path().join("peered").exists());
 }
+
+#[test]
+fn an_instance_of_another_for_each_requires_every_instance() {
+    let deploy = deployment("true")
+        .module("n", &module_yaml("n", &[("share", None)]))
+        .operation(
+            "n",
+            "share",
+            &with_keys(
+                &bash_op("share", 30, "true"),
+                "  for_each: \"{{HOSTS_NAMES}}\"\n  requires: [\"host\", \"register\"]",
+            ),
+        );
+    deploy
+        .cmd(&["run", "n", "share@vm-b"])
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "[x] Operation share@vm-b blocked: requires host@1, host@2, host@3, register@1, register@2, register@3 (not completed)",
+        ));
+    deploy
+        .cmd(&["run", "m", "register@2"])
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "[x] Operation register@2 blocked: requires host@2 (not completed)",
+        ));
+}

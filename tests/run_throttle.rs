@@ -34,7 +34,9 @@ fn the_throttle_caps_concurrency_across_modules() {
             .collect();
         let entries: Vec<(&str, Option<u32>)> =
             ops.iter().map(|op| (op.as_str(), Some(1))).collect();
-        deploy = deploy.module(module, &module_yaml(module, &entries));
+        // Independent modules, so that the throttle is all that holds them back.
+        let yaml = format!("{}  dependencies: []\n", module_yaml(module, &entries));
+        deploy = deploy.module(module, &yaml);
         for op in &ops {
             let body = marked(&saturate(cap, 2 * per_module));
             deploy = deploy.operation(module, op, &bash_op(op, 30, &body));

@@ -65,7 +65,7 @@ fn run_commands_on_one_vm_never_overlap_across_groups_dag_and_modules() {
         .config(CONFIG)
         .module(
             "base",
-            "module:\n  id: \"base\"\n  operations:\n    - id: \"setup\"\n",
+            "module:\n  id: \"base\"\n  dependencies: []\n  operations:\n    - id: \"setup\"\n",
         )
         .operation("base", "01-setup", &setup)
         .module("a-staged", staged)

@@ -85,3 +85,44 @@ fn v1_state_opens_for_writing_and_recovers() {
     let names: Vec<_> = outputs.iter().map(|o| o.name.as_str()).collect();
     assert_eq!(names, ["ADMIN_PASSWORD", "NETWORKING_VNET_ID"]);
 }
+
+#[test]
+fn v1_state_migrates_and_a_destruction_hides_what_came_before() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    load_v1(dir.path());
+    let lock = DeploymentLock::acquire(dir.path()).expect("lock");
+    let store = Store::open(dir.path(), &lock).expect("open v1 state");
+    assert_eq!(store.destruction().expect("query"), None);
+    assert!(!store.completed_operations().expect("completed").is_empty());
+    let now = chrono::Utc::now();
+    store
+        .mark_destroyed("20250301-091500-3c4d", now)
+        .expect("mark destroyed");
+    let destruction = store.destruction().expect("query").expect("destroyed");
+    assert_eq!(destruction.run_id, "20250301-091500-3c4d");
+    // Run 1 came before the destroying run: its completions and outputs no longer count.
+    let completed = store.completed_operations().expect("completed");
+    assert!(
+        !completed.contains("resource-group-create"),
+        "{completed:?}"
+    );
+    let outputs = store.outputs().expect("outputs");
+    assert!(
+        outputs.iter().all(|o| o.name != "NETWORKING_VNET_ID"),
+        "{outputs:?}"
+    );
+    assert!(
+        store
+            .last_unfinished_run()
+            .expect("query")
+            .is_some_and(|r| r.id == "20250301-091500-3c4d")
+    );
+    drop(store);
+    let reopened = Store::open_read_only(dir.path())
+        .expect("open")
+        .expect("state exists");
+    assert_eq!(
+        reopened.destruction().expect("query").map(|d| d.run_id),
+        Some("20250301-091500-3c4d".to_owned())
+    );
+}

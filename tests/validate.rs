@@ -297,7 +297,11 @@ fn every_command_explains_its_options() {
     for (command, options) in [
         ("validate", &["--json", "--dir", "--config"][..]),
         ("list", &["--json"]),
-        ("plan", &["--throttle", "--json", "<TARGET>", "`all`"]),
+        (
+            "plan",
+            &["--throttle", "--json", "[TARGET]", "`all`", "--destroy"],
+        ),
+        ("destroy", &["--yes", "--simulate", "teardown:"]),
         ("vars", &["--json"]),
         ("completions", &["bash", "zsh", "fish"]),
     ] {

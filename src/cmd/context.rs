@@ -1,7 +1,5 @@
 //! What most commands start with: the deployment loaded and checked, findings printed.
 
-use std::io::IsTerminal;
-
 use crate::base::diagnostic::Diagnostic;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
@@ -31,7 +29,7 @@ pub fn load_valid(global: &GlobalArgs, show_warnings: bool) -> Result<Deployment
         .filter(|d| show_warnings || d.is_error())
         .collect();
     if !shown.is_empty() {
-        let color = std::io::stderr().is_terminal();
+        let color = global.stderr_painter().enabled();
         eprint!("{}", render::human(&deployment.sources, &shown, color));
     }
     if errors > 0 {

@@ -6,7 +6,7 @@ use crate::cli::{GlobalArgs, JsonArg};
 use crate::cmd::context;
 use crate::error::Error;
 use crate::model::deployment::Deployment;
-use crate::model::module::Schedule;
+use crate::model::module::{Entry, Schedule};
 
 /// The `list --json` document.
 #[derive(Debug, serde::Serialize)]
@@ -26,12 +26,15 @@ pub struct ModuleJson {
     pub name: String,
     /// Description.
     pub description: String,
-    /// Modules it depends on.
+    /// Modules that must complete before it: its `dependencies`, or without the key the module
+    /// before it in folder order.
     pub dependencies: Vec<String>,
     /// `stages` or `dag`.
     pub schedule: Schedule,
     /// Operations in declared order.
     pub operations: Vec<OperationJson>,
+    /// `teardown:` operations in declared order (only `destroy` runs them).
+    pub teardown: Vec<OperationJson>,
 }
 
 /// An operation in `list --json`.
@@ -66,40 +69,44 @@ pub fn document(deployment: &Deployment) -> ListJson {
             id: module.id.value.clone(),
             name: module.name.clone(),
             description: module.description.clone(),
-            dependencies: module
-                .dependencies
-                .iter()
-                .map(|d| d.value.clone())
+            dependencies: deployment
+                .module_dependencies(module)
+                .into_iter()
+                .map(str::to_owned)
                 .collect(),
             schedule: module.schedule,
-            operations: module
-                .entries
-                .iter()
-                .filter_map(|entry| {
-                    let op = &deployment.operations[entry.operation?];
-                    Some(OperationJson {
-                        id: op.id.value.clone(),
-                        name: op.name.clone(),
-                        template: op.template.as_str(),
-                        parallel_group: entry.parallel_group.as_ref().map(|g| g.value),
-                        expected_seconds: op.duration.expected,
-                        timeout_seconds: op.duration.timeout,
-                        file: op.path.display().to_string(),
-                        items: op
-                            .for_each
-                            .as_ref()
-                            .and_then(|f| f.items(&deployment.variables).ok())
-                            .unwrap_or_default(),
-                        when: op.when.as_ref().map(|w| w.value.clone()),
-                    })
-                })
-                .collect(),
+            operations: entries(deployment, &module.entries),
+            teardown: entries(deployment, &module.teardown),
         })
         .collect();
     ListJson {
         format_version: 1,
         modules,
     }
+}
+
+fn entries(deployment: &Deployment, entries: &[Entry]) -> Vec<OperationJson> {
+    entries
+        .iter()
+        .filter_map(|entry| {
+            let op = &deployment.operations[entry.operation?];
+            Some(OperationJson {
+                id: op.id.value.clone(),
+                name: op.name.clone(),
+                template: op.template.as_str(),
+                parallel_group: entry.parallel_group.as_ref().map(|g| g.value),
+                expected_seconds: op.duration.expected,
+                timeout_seconds: op.duration.timeout,
+                file: op.path.display().to_string(),
+                items: op
+                    .for_each
+                    .as_ref()
+                    .and_then(|f| f.items(&deployment.variables).ok())
+                    .unwrap_or_default(),
+                when: op.when.as_ref().map(|w| w.value.clone()),
+            })
+        })
+        .collect()
 }
 
 /// Runs `list`.
@@ -127,33 +134,42 @@ pub fn render(doc: &ListJson) -> String {
         let width = module
             .operations
             .iter()
+            .chain(&module.teardown)
             .map(|o| o.id.len())
             .max()
             .unwrap_or(0);
-        for (n, op) in module.operations.iter().enumerate() {
-            let group = op
-                .parallel_group
-                .map_or_else(|| "-".to_owned(), |g| format!("group {g}"));
-            out.push_str(&format!(
-                "  {:>2}. {:<width$}  {:<18} {:<8} {:>7}  {}\n",
-                n + 1,
-                op.id,
-                op.template,
-                group,
-                crate::text::duration(std::time::Duration::from_secs(op.expected_seconds)),
-                op.name,
-            ));
-            if !op.items.is_empty() {
-                out.push_str(&format!(
-                    "        {}, items: {}\n",
-                    crate::text::plural(op.items.len(), "instance"),
-                    op.items.join(" ")
-                ));
-            }
-            if let Some(when) = &op.when {
-                out.push_str(&format!("        when: {when}\n"));
-            }
+        render_operations(&mut out, &module.operations, width);
+        if !module.teardown.is_empty() {
+            out.push_str("  teardown (run by `destroy`):\n");
+            render_operations(&mut out, &module.teardown, width);
         }
     }
     out
+}
+
+fn render_operations(out: &mut String, operations: &[OperationJson], width: usize) {
+    for (n, op) in operations.iter().enumerate() {
+        let group = op
+            .parallel_group
+            .map_or_else(|| "-".to_owned(), |g| format!("group {g}"));
+        out.push_str(&format!(
+            "  {:>2}. {:<width$}  {:<18} {:<8} {:>7}  {}\n",
+            n + 1,
+            op.id,
+            op.template,
+            group,
+            crate::text::duration(std::time::Duration::from_secs(op.expected_seconds)),
+            op.name,
+        ));
+        if !op.items.is_empty() {
+            out.push_str(&format!(
+                "        {}, items: {}\n",
+                crate::text::plural(op.items.len(), "instance"),
+                op.items.join(" ")
+            ));
+        }
+        if let Some(when) = &op.when {
+            out.push_str(&format!("        when: {when}\n"));
+        }
+    }
 }

@@ -1,7 +1,9 @@
 //! One file per subcommand.
 
 pub mod completions;
+pub mod confirm;
 pub mod context;
+pub mod destroy;
 pub mod init;
 pub mod list;
 pub mod logs;

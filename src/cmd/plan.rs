@@ -1,6 +1,7 @@
 //! `avdeploy plan`: stages in execution order, each operation's predicted start and end under
 //! the throttle and locks, the critical path, and the saving over a sequential run.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::time::Duration;
 
@@ -8,8 +9,9 @@ use crate::cli::{GlobalArgs, PlanArgs};
 use crate::cmd::context;
 use crate::error::Error;
 use crate::model::module::Schedule;
-use crate::plan::graph::{self, Plan, Target};
+use crate::plan::graph::{self, ModuleOrder, Plan, Target};
 use crate::plan::timeline::{self, Timeline};
+use crate::report::color::{Painter, Tone};
 use crate::text;
 
 /// The `plan --json` document.
@@ -40,6 +42,11 @@ pub struct ModuleJson {
     pub id: String,
     /// `stages` or `dag`.
     pub schedule: Schedule,
+    /// The modules that must complete before it starts (under `plan all`).
+    pub after: Vec<String>,
+    /// Whether `after` is the module before it in folder order, because it has no
+    /// `dependencies` key.
+    pub follows_previous: bool,
     /// Stages in order.
     pub stages: Vec<StageJson>,
     /// Predicted wall time of the module.
@@ -101,6 +108,8 @@ pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
             ModuleJson {
                 id: module.id.clone(),
                 schedule: module.schedule,
+                after: module.after.clone(),
+                follows_previous: module.follows_previous,
                 predicted_seconds: timeline.span_of(&all).as_secs(),
                 sequential_seconds: all.iter().map(|&i| plan.ops[i].expected.as_secs()).sum(),
                 stages: module
@@ -145,7 +154,16 @@ pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
 pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     // Warnings matter here: a split parallel group changes the order the plan shows.
     let deployment = context::load_valid(global, true)?;
-    let plan = graph::build(&deployment, &Target::parse(&args.target, None))?;
+    let target = match &args.target {
+        Some(target) if !args.destroy => Target::parse(target, None),
+        _ => Target::Destroy,
+    };
+    let order = if args.sequential {
+        ModuleOrder::Sequential
+    } else {
+        ModuleOrder::Dependencies
+    };
+    let plan = graph::build_ordered(&deployment, &target, order)?;
     let throttle = usize::from(args.throttle);
     let timeline = timeline::predict(&plan, throttle);
     let doc = document(&plan, &timeline, throttle);
@@ -153,13 +171,36 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
-        out.write_all(render(&doc).as_bytes())?;
+        let text = global.stdout_painter().lines(&render(&doc), plan_line);
+        out.write_all(text.as_bytes())?;
     }
     Ok(crate::exit_code::SUCCESS)
 }
 
+/// Module headings and the totals in bold.
+fn plan_line(painter: Painter, line: &str) -> Cow<'_, str> {
+    if line.starts_with("Module ") || line.starts_with("Predicted total") {
+        painter.paint(line, Tone::Bold)
+    } else {
+        Cow::Borrowed(line)
+    }
+}
+
 fn secs(seconds: u64) -> String {
     text::duration(Duration::from_secs(seconds))
+}
+
+/// `after: a, b`: what a module of `plan all` waits for, and why when it is implicit.
+fn after_text(module: &ModuleJson) -> String {
+    if module.after.is_empty() {
+        return "after: nothing (starts at once)".to_owned();
+    }
+    let why = if module.follows_previous {
+        " (no `dependencies` key: follows the module before it)"
+    } else {
+        ""
+    };
+    format!("after: {}{why}", module.after.join(", "))
 }
 
 /// The text form of `plan`.
@@ -171,6 +212,9 @@ pub fn render(doc: &PlanJson) -> String {
             Schedule::Dag => "dag: each operation starts when its requires complete",
         };
         out.push_str(&format!("\nModule {} ({schedule})\n", module.id));
+        if doc.target == "all" {
+            out.push_str(&format!("  {}\n", after_text(module)));
+        }
         for stage in &module.stages {
             let kind = match (stage.parallel, stage.parallel_group) {
                 (true, Some(group)) => format!(

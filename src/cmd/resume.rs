@@ -1,10 +1,8 @@
 //! `avdeploy resume`: re-plan the last unfinished run and run what it did not complete.
 
-use std::io::{BufRead, IsTerminal, Write};
-
 use crate::cli::{GlobalArgs, ResumeArgs};
-use crate::cmd::context;
 use crate::cmd::run::{self, ExecOptions, state_dir};
+use crate::cmd::{confirm, context};
 use crate::error::Error;
 use crate::exit_code;
 use crate::plan::graph::{self, Target};
@@ -48,7 +46,7 @@ pub fn run(
         resume.completed.len(),
         names.join(", ")
     );
-    if !confirmed(args.yes)? {
+    if !confirm::confirmed(args.yes, "resume")? {
         return Ok(exit_code::INVALID_INPUT);
     }
     let plan = graph::build(&deployment, &Target::parse_recorded(&last.target))?;
@@ -57,22 +55,7 @@ pub fn run(
         force: false,
         simulator: args.simulate.then_some(simulator),
         grace,
+        painter: global.stdout_painter(),
     };
     run::execute(&deployment, &plan, store, options)
-}
-
-/// Asks on a terminal; without one, only `--yes` proceeds.
-fn confirmed(yes: bool) -> Result<bool, Error> {
-    if yes {
-        return Ok(true);
-    }
-    if !std::io::stdin().is_terminal() {
-        eprintln!("error: standard input is not a terminal; pass --yes to resume without asking");
-        return Ok(false);
-    }
-    print!("Proceed? [y/N] ");
-    std::io::stdout().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }

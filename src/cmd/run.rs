@@ -15,7 +15,9 @@ use crate::exec::scheduler::{self, RunSettings};
 use crate::exit_code;
 use crate::model::deployment::Deployment;
 use crate::model::status::RunOutcome;
-use crate::plan::graph::{self, Plan, Target};
+use crate::plan::graph::{self, ModuleOrder, Plan, Target};
+use crate::report::color::Painter;
+use crate::report::forecast::Forecast;
 use crate::report::{Reporter, ReporterOptions, daily_log_path};
 use crate::simulator::Simulator;
 use crate::state::{DeploymentLock, Recorder, Store};
@@ -38,19 +40,32 @@ pub struct ExecOptions<'a> {
     pub simulator: Option<&'a dyn Simulator>,
     /// Time between SIGTERM and SIGKILL when an operation is stopped.
     pub grace: Duration,
+    /// How console lines are coloured.
+    pub painter: Painter,
 }
 
 /// Runs `run`.
 pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Result<i32, Error> {
     let deployment = context::load_valid(global, false)?;
     let target = Target::parse(&args.module, args.operation.as_deref());
-    let plan = graph::build(&deployment, &target)?;
+    if args.sequential && target != Target::All {
+        return Err(Error::Usage {
+            message: "--sequential orders modules: it applies to `run all` only".to_owned(),
+        });
+    }
+    let order = if args.sequential {
+        ModuleOrder::Sequential
+    } else {
+        ModuleOrder::Dependencies
+    };
+    let plan = graph::build_ordered(&deployment, &target, order)?;
     let lock = DeploymentLock::acquire(&state_dir(&deployment.root))?;
     let options = ExecOptions {
         throttle: usize::from(args.throttle),
         force: args.force || matches!(target, Target::Operation { .. }),
         simulator: args.simulate.then_some(simulator),
         grace: kill_grace()?,
+        painter: global.stdout_painter(),
     };
     let store = open_store(&deployment.root, &lock, options.grace)?;
     execute(&deployment, &plan, store, options)
@@ -91,12 +106,15 @@ pub fn execute(
         .iter()
         .map(|op| (op.module.clone(), op.id.clone()))
         .collect();
+    let time_scale = retry_time_scale(options.simulator)?;
     let mut reporter = Reporter::new(
         ReporterOptions {
             tty: std::io::stdout().is_terminal(),
             jsonl_path: daily_log_path(&logs_dir, chrono::Local::now().date_naive()),
             logs_dir: PathBuf::from("artifacts/logs"),
             planned: planned.clone(),
+            painter: options.painter,
+            forecast: Some(Forecast::new(plan, options.throttle, time_scale)),
         },
         Some(Recorder::new(store, &planned)),
     )?;
@@ -105,7 +123,7 @@ pub fn execute(
         run_id: new_run_id(),
         extra_env: simulator_env(root, options.simulator)?,
         grace: options.grace,
-        retry_time_scale: retry_time_scale(options.simulator)?,
+        retry_time_scale: time_scale,
     };
     let settings = RunSettings {
         run_id: launcher.run_id.clone(),
@@ -142,9 +160,16 @@ pub fn execute(
             .await,
         )
     })?;
-    reporter.finish()?;
+    let store = reporter.finish()?;
     if let Some(error) = report_error {
         return Err(error.into());
+    }
+    if plan.target == Target::Destroy
+        && outcome == RunOutcome::Completed
+        && let Some(store) = store
+    {
+        store.mark_destroyed(&launcher.run_id, chrono::Utc::now())?;
+        println!("[v] Deployment destroyed: the next `avdeploy run` starts from nothing");
     }
     Ok(match outcome {
         RunOutcome::Completed => exit_code::SUCCESS,
@@ -199,7 +224,8 @@ fn new_run_id() -> String {
     )
 }
 
-/// Real seconds per Azure second for retry waits: the simulator's clock under `--simulate`.
+/// Real seconds per Azure second for retry waits and expected times: the simulator's clock
+/// under `--simulate`.
 fn retry_time_scale(simulator: Option<&dyn Simulator>) -> Result<f64, Error> {
     let Some(simulator) = simulator else {
         return Ok(1.0);

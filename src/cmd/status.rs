@@ -12,7 +12,9 @@ use crate::error::Error;
 use crate::exec::unix::is_alive;
 use crate::model::status::OperationStatus;
 use crate::model::status::RunOutcome;
+use crate::report::color::Painter;
 use crate::report::durations::annotate;
+use crate::report::status::DestroyedJson;
 use crate::report::{StatusJson, render_document};
 use crate::state::records::{OperationSummary, RunRecord};
 use crate::state::store::ENGINE_GONE;
@@ -22,20 +24,23 @@ use crate::state::{Store, resume_plan};
 pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let now = chrono::Utc::now();
     let store = Store::open_read_only(&state_dir(&global.dir))?;
-    let (mut summaries, mut last, resume) = match &store {
+    let (mut summaries, mut last, resume, destroyed) = match &store {
         Some(store) => {
             let completed = store.completed_operations()?;
             let resume = store
                 .last_unfinished_run()?
                 .map(|run| resume_plan(&run, &completed));
-            (store.operation_summaries()?, store.last_run()?, resume)
+            let destroyed = store.destruction()?.as_ref().map(DestroyedJson::new);
+            let summaries = store.operation_summaries()?;
+            (summaries, store.last_run()?, resume, destroyed)
         }
-        None => (Vec::new(), None, None),
+        None => (Vec::new(), None, None, None),
     };
     if let Some(run) = &mut last {
         presume_interrupted(run, &mut summaries);
     }
     let mut doc = StatusJson::new(&summaries, last.as_ref(), resume.as_ref(), now);
+    doc.destroyed = destroyed;
     if let (Some(store), Ok((deployment, _))) = (&store, context::load_checked(global)) {
         // The simulator runs Azure's minutes in milliseconds: what it measured says nothing
         // about what `duration.expected` should be.
@@ -51,7 +56,12 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
-        out.write_all(render_document(&doc, resume.as_ref()).as_bytes())?;
+        let text = render_document(&doc, resume.as_ref());
+        let text = global.stdout_painter().lines(&text, Painter::status_row);
+        out.write_all(text.as_bytes())?;
+        if let Some(destroyed) = &doc.destroyed {
+            out.write_all(destroyed.text().as_bytes())?;
+        }
     }
     Ok(crate::exit_code::SUCCESS)
 }

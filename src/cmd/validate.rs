@@ -1,6 +1,6 @@
 //! `avdeploy validate`: every finding at once, exit 2 when any is an error.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use crate::cli::{GlobalArgs, JsonArg};
 use crate::cmd::context;
@@ -25,7 +25,7 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
             crate::text::plural(ops, "operation"),
         )?;
     } else {
-        let color = std::io::stderr().is_terminal();
+        let color = global.stderr_painter().enabled();
         eprint!(
             "{}",
             render::human(&deployment.sources, &diagnostics, color)

@@ -231,7 +231,7 @@ mod tests {
     use super::*;
     use crate::exec::error_catalog::ErrorCatalog;
     use crate::exec::event::RunEvent;
-    use crate::exec::test_support::{Fixture, Running, eventually, file_appears, read_pid, run};
+    use crate::exec::test_support::{Fixture, Running, eventually, read_pid, run};
     use crate::exec::unix::is_alive;
     use crate::model::status::OperationStatus;
     use avdeploy_wire::redact::Redactor;
@@ -369,7 +369,12 @@ mod tests {
         let fixture = Fixture::new();
         let body = "echo $$ > \"$WORK/leader.pid\"\nwhile true; do sleep 1; done\n";
         let running = Running::start(fixture.spec("long", body), ErrorCatalog::builtin());
-        assert!(file_appears(&fixture.path("leader.pid")).await);
+        // The file exists before the pid is in it: a kill in between would leave it empty.
+        let pid_file = fixture.path("leader.pid");
+        assert!(
+            eventually(|| std::fs::read_to_string(&pid_file).is_ok_and(|t| t.ends_with('\n')))
+                .await
+        );
         running.requests.send(UnitRequest::Kill).unwrap();
         let (outcome, _) = running.finish().await;
         assert_eq!(outcome.status, OperationStatus::Interrupted);

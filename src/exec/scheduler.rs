@@ -232,8 +232,9 @@ impl<'a> Run<'a> {
     fn next_startable(&self) -> Option<usize> {
         self.ready.iter().copied().find(|&i| {
             let op = &self.plan.ops[i];
-            let no_process = op.when_false
-                || (!self.settings.force && self.settings.completed_before.contains(&op.id));
+            let no_process = (!self.settings.force
+                && self.settings.completed_before.contains(&op.id))
+                || (op.when_false && self.condition(op) == Ok(false));
             no_process
                 || (self.running < self.settings.throttle
                     && op.locks.iter().all(|l| !self.held.contains(l)))

@@ -331,9 +331,10 @@ fn stand_in_module(sources: &Sources, file: FileId, dir: &Path) -> Module {
         id: Spanned::new(id.clone(), Span::default()),
         name: id,
         description: String::new(),
-        dependencies: Vec::new(),
+        dependencies: Some(Vec::new()),
         schedule: Schedule::default(),
         entries: Vec::new(),
+        teardown: Vec::new(),
         file,
         dir: dir.to_path_buf(),
     }
@@ -358,9 +359,10 @@ fn link(found: &mut Found, diagnostics: &mut Diagnostics) {
         anywhere.entry(op.id.value.as_str()).or_insert(index);
     }
     for module in modules.iter_mut() {
-        for entry in &mut module.entries {
+        let (id, file, dir) = (&module.id, module.file, &module.dir);
+        for entry in module.entries.iter_mut().chain(module.teardown.iter_mut()) {
             let found = in_module
-                .get(&(module.id.value.as_str(), entry.id.value.as_str()))
+                .get(&(id.value.as_str(), entry.id.value.as_str()))
                 .or_else(|| anywhere.get(entry.id.value.as_str()))
                 .copied();
             match found {
@@ -373,7 +375,7 @@ fn link(found: &mut Found, diagnostics: &mut Diagnostics) {
                     Diagnostic::error(
                         "missing-operation-file",
                         Location {
-                            file: module.file,
+                            file,
                             span: Some(entry.id.span),
                         },
                         format!(
@@ -383,7 +385,7 @@ fn link(found: &mut Found, diagnostics: &mut Diagnostics) {
                     )
                     .with_help(format!(
                         "add {}/operations/<name>.yaml with `operation.id: \"{}\"`",
-                        module.dir.display(),
+                        dir.display(),
                         entry.id.value
                     )),
                 ),

@@ -19,6 +19,7 @@ const MODULE_KEYS: &[&str] = &[
     "dependencies",
     "schedule",
     "operations",
+    "teardown",
     "validation",
     "total_duration",
     "state_file",
@@ -60,14 +61,16 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, dir: &Path) -> Option<Deco
         Schedule::Stages,
     );
     let mut entry_durations = Vec::new();
-    let entries = match fields.get("operations") {
+    let mut entries_of = |key: &str| match fields.get(key) {
         Some(list) => decoder
-            .list(list, "module.operations")
+            .list(list, &format!("module.{key}"))
             .iter()
             .filter_map(|item| entry(decoder, item, &mut entry_durations))
             .collect(),
         None => Vec::new(),
     };
+    let entries = entries_of("operations");
+    let teardown = entries_of("teardown");
     let module = Module {
         name: decoder
             .opt_string(fields, "name", "module")
@@ -76,9 +79,13 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, dir: &Path) -> Option<Deco
             .opt_string(fields, "description", "module")
             .map(|d| d.value)
             .unwrap_or_default(),
-        dependencies: decoder.string_list(fields, "dependencies", "module"),
+        dependencies: fields
+            .get("dependencies")
+            .is_some()
+            .then(|| decoder.string_list(fields, "dependencies", "module")),
         schedule,
         entries,
+        teardown,
         file: decoder.file,
         dir: dir.to_path_buf(),
         id,

@@ -77,6 +77,45 @@ impl Deployment {
             })
     }
 
+    /// The modules that must complete before `module` starts: those its `dependencies` list, or,
+    /// without the key, the module before it in folder order.
+    pub fn module_dependencies<'a>(&'a self, module: &'a Module) -> Vec<&'a str> {
+        if !module.follows_previous() {
+            return module
+                .listed_dependencies()
+                .iter()
+                .map(|d| d.value.as_str())
+                .collect();
+        }
+        let position = self
+            .modules
+            .iter()
+            .position(|m| m.id.value == module.id.value);
+        position
+            .and_then(|i| i.checked_sub(1))
+            .map(|previous| vec![self.modules[previous].id.value.as_str()])
+            .unwrap_or_default()
+    }
+
+    /// The teardown operations of a module in declared order (entries without a file skipped).
+    pub fn teardown_operations<'a>(
+        &'a self,
+        module: &'a Module,
+    ) -> impl Iterator<Item = &'a Operation> + 'a {
+        module
+            .teardown
+            .iter()
+            .filter_map(|entry| entry.operation.map(|i| &self.operations[i]))
+    }
+
+    /// Whether the operation at `index` is listed under some module's `teardown:`.
+    pub fn is_teardown(&self, index: usize) -> bool {
+        self.modules
+            .iter()
+            .flat_map(|m| &m.teardown)
+            .any(|entry| entry.operation == Some(index))
+    }
+
     /// The operations of a module in declared order (entries without a file are skipped).
     pub fn module_operations<'a>(
         &'a self,

@@ -36,14 +36,30 @@ pub struct Module {
     pub name: String,
     /// Description.
     pub description: String,
-    /// Modules that must complete first.
-    pub dependencies: Vec<Spanned<String>>,
+    /// `dependencies` as written: `None` when the key is absent, in which case the module follows
+    /// the module before it in folder order (see [`Module::follows_previous`]).
+    pub dependencies: Option<Vec<Spanned<String>>>,
     /// Stages or DAG.
     pub schedule: Schedule,
     /// The operations in declared order.
     pub entries: Vec<Entry>,
+    /// `teardown:`: operations only `destroy` runs, in declared order.
+    pub teardown: Vec<Entry>,
     /// `module.yaml`.
     pub file: FileId,
     /// The module's folder, relative to the deployment folder.
     pub dir: PathBuf,
+}
+
+impl Module {
+    /// Whether the module has no `dependencies` key, so it runs after the module before it in
+    /// folder order (as the bash engine ran modules, one at a time).
+    pub fn follows_previous(&self) -> bool {
+        self.dependencies.is_none()
+    }
+
+    /// The dependencies listed in module.yaml (none when the key is absent).
+    pub fn listed_dependencies(&self) -> &[Spanned<String>] {
+        self.dependencies.as_deref().unwrap_or_default()
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::model::deployment::Deployment;
-use crate::model::module::{Module, Schedule};
+use crate::model::module::{Entry, Module, Schedule};
 use crate::model::operation::{Action, Operation};
 use crate::model::variables::Context;
 use crate::plan::expand;
@@ -15,6 +15,8 @@ use crate::plan::expand;
 pub enum Target {
     /// Every module, in dependency order.
     All,
+    /// Every module's `teardown:`, in reverse dependency order.
+    Destroy,
     /// One module.
     Module(String),
     /// One operation of one module.
@@ -41,9 +43,10 @@ impl Target {
 }
 
 impl Target {
-    /// The target as a run recorded it: `all`, a module id, or `module/operation`.
+    /// The target as a run recorded it: `all`, `destroy`, a module id, or `module/operation`.
     pub fn parse_recorded(text: &str) -> Self {
         match text.split_once('/') {
+            _ if text == DESTROY_TARGET => Self::Destroy,
             Some((module, operation)) => Self::parse(module, Some(operation)),
             None => Self::parse(text, None),
         }
@@ -54,11 +57,15 @@ impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::All => f.write_str("all"),
+            Self::Destroy => f.write_str(DESTROY_TARGET),
             Self::Module(module) => f.write_str(module),
             Self::Operation { module, operation } => write!(f, "{module}/{operation}"),
         }
     }
 }
+
+/// How a `destroy` run's target is recorded (module ids `all` and `destroy` are reserved).
+pub const DESTROY_TARGET: &str = "destroy";
 
 /// The target names nothing in the deployment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,6 +97,16 @@ pub enum PlanError {
         item: String,
         /// The items it has, listed.
         items: String,
+    },
+    /// The operation is listed under `teardown:`: only `destroy` runs it.
+    #[error(
+        "`{operation}` is a teardown operation of module `{module}`: `avdeploy destroy` runs it"
+    )]
+    Teardown {
+        /// The module.
+        module: String,
+        /// The operation id.
+        operation: String,
     },
     /// The items of a `for_each` cannot be computed.
     #[error("cannot expand `{operation}`: {message}")]
@@ -144,11 +161,26 @@ pub struct Stage {
     pub ops: Vec<usize>,
 }
 
+/// How `run all` orders modules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ModuleOrder {
+    /// A module starts once the modules it depends on have completed.
+    #[default]
+    Dependencies,
+    /// One module at a time, in dependency order (`run all --sequential`).
+    Sequential,
+}
+
 /// One module in the plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModulePlan {
     /// Module id.
     pub id: String,
+    /// The modules of the plan that must complete before this one starts.
+    pub after: Vec<String>,
+    /// Whether `after` is the module before it in folder order because it has no
+    /// `dependencies` key.
+    pub follows_previous: bool,
     /// Stages or DAG.
     pub schedule: Schedule,
     /// Stages (for a DAG module, one stage per operation in declared order).
@@ -166,8 +198,17 @@ pub struct Plan {
     pub modules: Vec<ModulePlan>,
 }
 
-/// Plans `target`.
+/// Plans `target`, modules ordered by their dependencies.
 pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError> {
+    build_ordered(deployment, target, ModuleOrder::Dependencies)
+}
+
+/// Plans `target`, with `order` deciding when each module of `all` may start.
+pub fn build_ordered(
+    deployment: &Deployment,
+    target: &Target,
+    order: ModuleOrder,
+) -> Result<Plan, PlanError> {
     let mut plan = Plan {
         target: target.clone(),
         ops: Vec::new(),
@@ -176,20 +217,44 @@ pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError
     match target {
         Target::All => {
             let mut finals: HashMap<&str, Vec<usize>> = HashMap::new();
+            let mut previous: Option<&str> = None;
             for module in ordered_modules(deployment) {
-                let before: Vec<usize> = module
-                    .dependencies
+                let after = match order {
+                    ModuleOrder::Dependencies => deployment.module_dependencies(module),
+                    ModuleOrder::Sequential => previous.into_iter().collect(),
+                };
+                let before: Vec<usize> = after
                     .iter()
-                    .flat_map(|d| finals.get(d.value.as_str()).cloned().unwrap_or_default())
+                    .flat_map(|d| finals.get(d).cloned().unwrap_or_default())
                     .collect();
                 let start = plan.ops.len();
-                add_module(&mut plan, deployment, module, &before, None)?;
-                finals.insert(&module.id.value, sinks(&plan, start));
+                add_module(
+                    &mut plan,
+                    deployment,
+                    module,
+                    &module.entries,
+                    &before,
+                    None,
+                )?;
+                let planned = plan.modules.last_mut().expect("the module was just added");
+                planned.after = after.iter().map(|&d| d.to_owned()).collect();
+                planned.follows_previous =
+                    order == ModuleOrder::Dependencies && module.follows_previous();
+                // An empty module is done when what it waits for is: pass that on, so the
+                // modules after it still wait.
+                let done = if plan.ops.len() == start {
+                    before
+                } else {
+                    sinks(&plan, start)
+                };
+                finals.insert(&module.id.value, done);
+                previous = Some(&module.id.value);
             }
         }
+        Target::Destroy => add_teardown(&mut plan, deployment)?,
         Target::Module(name) => {
             let module = find_module(deployment, name)?;
-            add_module(&mut plan, deployment, module, &[], None)?;
+            add_module(&mut plan, deployment, module, &module.entries, &[], None)?;
         }
         Target::Operation { module, operation } => {
             let module = find_module(deployment, module)?;
@@ -208,6 +273,12 @@ pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError
                     )
                     .map(str::to_owned),
                 })?;
+            if !module.entries.iter().any(|e| e.id.value == op.id.value) {
+                return Err(PlanError::Teardown {
+                    module: module.id.value.clone(),
+                    operation: op.id.value.clone(),
+                });
+            }
             if let Some(item) = item {
                 check_instance(deployment, op, item)?;
             }
@@ -215,6 +286,7 @@ pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError
                 &mut plan,
                 deployment,
                 module,
+                &module.entries,
                 &[],
                 Some((&op.id.value, item)),
             )?;
@@ -264,9 +336,9 @@ fn ordered_modules(deployment: &Deployment) -> Vec<&Module> {
     let mut remaining: Vec<&Module> = deployment.modules.iter().collect();
     while !remaining.is_empty() {
         let ready = remaining.iter().position(|m| {
-            m.dependencies.iter().all(|d| {
-                placed.iter().any(|p| p.id.value == d.value)
-                    || !deployment.modules.iter().any(|x| x.id.value == d.value)
+            deployment.module_dependencies(m).iter().all(|&d| {
+                placed.iter().any(|p| p.id.value == d)
+                    || !deployment.modules.iter().any(|x| x.id.value == d)
             })
         });
         placed.push(remaining.remove(ready.unwrap_or(0)));
@@ -274,16 +346,45 @@ fn ordered_modules(deployment: &Deployment) -> Vec<&Module> {
     placed
 }
 
+/// Every module's teardown, modules in reverse dependency order: a module's teardown waits for
+/// the teardowns of the modules that depend on it (through modules without one).
+fn add_teardown(plan: &mut Plan, deployment: &Deployment) -> Result<(), PlanError> {
+    let mut finals: HashMap<&str, Vec<usize>> = HashMap::new();
+    for module in ordered_modules(deployment).into_iter().rev() {
+        let mut before: Vec<usize> = deployment
+            .modules
+            .iter()
+            .filter(|m| {
+                deployment
+                    .module_dependencies(m)
+                    .contains(&module.id.value.as_str())
+            })
+            .flat_map(|m| finals.get(m.id.value.as_str()).cloned().unwrap_or_default())
+            .collect();
+        before.sort_unstable();
+        before.dedup();
+        if deployment.teardown_operations(module).next().is_none() {
+            finals.insert(&module.id.value, before);
+            continue;
+        }
+        let start = plan.ops.len();
+        add_module(plan, deployment, module, &module.teardown, &before, None)?;
+        finals.insert(&module.id.value, sinks(plan, start));
+    }
+    Ok(())
+}
+
 fn add_module(
     plan: &mut Plan,
     deployment: &Deployment,
     module: &Module,
+    entries: &[Entry],
     before: &[usize],
     only: Option<(&str, Option<&str>)>,
 ) -> Result<(), PlanError> {
     let mut stages: Vec<Stage> = Vec::new();
     let mut group_stage: HashMap<u32, usize> = HashMap::new();
-    for entry in &module.entries {
+    for entry in entries {
         let Some(index) = entry.operation else {
             continue;
         };
@@ -359,6 +460,8 @@ fn add_module(
     }
     plan.modules.push(ModulePlan {
         id: module.id.value.clone(),
+        after: Vec::new(),
+        follows_previous: false,
         schedule: module.schedule,
         stages,
     });

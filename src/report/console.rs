@@ -14,7 +14,8 @@ use crate::report::text::{blocked_text, heartbeat_text, human_duration, plural, 
 pub struct ConsoleState {
     logs: String,
     planned: usize,
-    module: Option<String>,
+    /// Modules whose `[*] Module X` header is printed.
+    announced: HashSet<String>,
     /// The parallel stage in progress of each module (modules run concurrently under `run all`).
     stages: HashMap<String, ParallelStage>,
     finals: HashMap<String, OperationStatus>,
@@ -42,6 +43,20 @@ impl ConsoleState {
     /// How operations ended so far, for the summary.
     pub fn tally(&self) -> RunTally {
         RunTally::from_statuses(self.planned, self.finals.values().copied())
+    }
+
+    /// `[*] Module X` the first time a module shows up, never again.
+    fn header(&mut self, module: &str) -> Option<String> {
+        self.announced
+            .insert(module.to_owned())
+            .then(|| format!("[*] Module {module}"))
+    }
+
+    /// Whether every member of `members` was skipped.
+    fn all_skipped(&self, members: &[String]) -> bool {
+        members
+            .iter()
+            .all(|m| self.finals.get(m) == Some(&OperationStatus::Skipped))
     }
 
     /// Notes that a member of a parallel stage in progress started (or never will); returns the
@@ -93,21 +108,30 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
             stage_started(state, module, parallel, operations)
         }
         RunEvent::OperationBlocked {
-            operation, missing, ..
+            module,
+            operation,
+            missing,
         } => {
             state.blocked.insert(operation.clone());
             state
                 .finals
                 .insert(operation.clone(), OperationStatus::Blocked);
-            let mut out = vec![format!(
+            let mut out: Vec<String> = state.header(module).into_iter().collect();
+            out.push(format!(
                 "[x] Operation {operation} blocked: {}",
                 blocked_text(missing)
-            )];
+            ));
             out.extend(state.account(operation, false));
             out
         }
-        RunEvent::OperationStarted { operation, pid, .. } => {
-            let mut out = vec![format!("[*] Started {operation} (PID: {pid})")];
+        RunEvent::OperationStarted {
+            module,
+            operation,
+            pid,
+            ..
+        } => {
+            let mut out: Vec<String> = state.header(module).into_iter().collect();
+            out.push(format!("[*] Started {operation} (PID: {pid})"));
             out.extend(state.account(operation, true));
             out
         }
@@ -156,9 +180,14 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
             success,
             ..
         } => {
-            state.stages.remove(module);
+            // A stage that ran nothing neither succeeded nor failed as a group.
+            let ran_nothing = state
+                .stages
+                .remove(module)
+                .is_some_and(|stage| state.all_skipped(&stage.members));
             match (parallel, success) {
                 (false, _) => Vec::new(),
+                _ if ran_nothing => Vec::new(),
                 (true, true) => vec!["[v] All parallel operations completed successfully".into()],
                 (true, false) => {
                     vec!["[x] Parallel group failed - one or more operations failed".into()]
@@ -187,11 +216,7 @@ fn stage_started(
     parallel: bool,
     operations: &[String],
 ) -> Vec<String> {
-    let mut out = Vec::new();
-    if state.module.as_deref() != Some(module) {
-        state.module = Some(module.to_owned());
-        out.push(format!("[*] Module {module}"));
-    }
+    let mut out: Vec<String> = state.header(module).into_iter().collect();
     if parallel {
         out.push(format!("Parallel Group: {} operations", operations.len()));
         out.extend(operations.iter().map(|op| format!("  - {op}")));
@@ -210,6 +235,7 @@ fn stage_started(
 
 fn operation_finished(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
     let RunEvent::OperationFinished {
+        module,
         operation,
         status,
         exit_code,
@@ -223,6 +249,7 @@ fn operation_finished(state: &mut ConsoleState, event: &RunEvent) -> Vec<String>
         return Vec::new();
     };
     state.finals.insert(operation.clone(), *status);
+    let header = state.header(module);
     let code = exit_code.map_or_else(|| "none".to_owned(), |code| code.to_string());
     let mut out: Vec<String> = match status {
         OperationStatus::Completed => {
@@ -262,7 +289,7 @@ fn operation_finished(state: &mut ConsoleState, event: &RunEvent) -> Vec<String>
         out.push(format!("    last error: {error}"));
     }
     out.extend(state.account(operation, false));
-    out
+    header.into_iter().chain(out).collect()
 }
 
 #[cfg(test)]
@@ -328,5 +355,86 @@ mod tests {
             .filter(|line| line.starts_with("[*] Waiting for 2 parallel operations"))
             .count();
         assert_eq!(waiting, 2);
+    }
+
+    fn started(module: &str, op: &str) -> RunEvent {
+        RunEvent::OperationStarted {
+            module: module.into(),
+            operation: op.into(),
+            attempt: 1,
+            pid: 1,
+            log_path: "log".into(),
+            expected: std::time::Duration::from_secs(1),
+        }
+    }
+
+    fn finished(module: &str, op: &str, status: OperationStatus) -> RunEvent {
+        RunEvent::OperationFinished {
+            module: module.into(),
+            operation: op.into(),
+            attempt: 1,
+            status,
+            exit_code: Some(0),
+            duration: std::time::Duration::ZERO,
+            class: None,
+            hint: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn each_module_header_is_printed_once_even_when_modules_interleave() {
+        let events = [
+            started("net", "vnet"),
+            started("dag", "group"),
+            finished("net", "vnet", OperationStatus::Completed),
+            started("net", "subnet"),
+            finished("dag", "group", OperationStatus::Completed),
+        ];
+        let mut state = ConsoleState::new("logs");
+        let headers: Vec<String> = events
+            .iter()
+            .flat_map(|event| lines(&mut state, event))
+            .filter(|line| line.starts_with("[*] Module"))
+            .collect();
+        assert_eq!(headers, ["[*] Module net", "[*] Module dag"]);
+    }
+
+    #[test]
+    fn a_stage_whose_members_were_all_skipped_claims_no_success() {
+        let stage = RunEvent::StageStarted {
+            module: "m".into(),
+            stage: 1,
+            parallel_group: Some(1),
+            operations: vec!["a".into(), "b".into()],
+        };
+        let done = RunEvent::StageFinished {
+            module: "m".into(),
+            stage: 1,
+            parallel: true,
+            success: true,
+        };
+        let mut state = ConsoleState::new("logs");
+        let mut text = lines(&mut state, &stage);
+        for op in ["a", "b"] {
+            text.extend(lines(
+                &mut state,
+                &finished("m", op, OperationStatus::Skipped),
+            ));
+        }
+        text.extend(lines(&mut state, &done));
+        assert!(
+            !text.iter().any(|l| l.contains("All parallel operations")),
+            "{text:?}"
+        );
+        // One member that ran is enough for the stage's verdict.
+        let mut state = ConsoleState::new("logs");
+        lines(&mut state, &stage);
+        lines(&mut state, &finished("m", "a", OperationStatus::Skipped));
+        lines(&mut state, &finished("m", "b", OperationStatus::Completed));
+        assert_eq!(
+            lines(&mut state, &done),
+            ["[v] All parallel operations completed successfully"]
+        );
     }
 }

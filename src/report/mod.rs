@@ -1,8 +1,10 @@
 //! Reporters: turn engine events into console lines, progress bars, JSONL records and state.
 
+pub mod color;
 pub mod console;
 pub mod context;
 pub mod durations;
+pub mod forecast;
 pub mod html;
 pub mod jsonl;
 pub mod progress;
@@ -13,6 +15,7 @@ mod sample;
 pub mod stage_log;
 pub mod status;
 pub mod summary;
+pub mod terminal;
 pub mod text;
 
 pub use console::{ConsoleState, lines};

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::exec::event::RunEvent;
+use crate::report::color::Painter;
 use crate::report::console::{ConsoleState, lines};
+use crate::report::forecast::Forecast;
 use crate::report::jsonl::JsonlWriter;
 use crate::report::progress::ProgressView;
 use crate::state::error::StateError;
@@ -62,17 +64,22 @@ pub struct ReporterOptions {
     pub logs_dir: PathBuf,
     /// The plan (module, operation), to name the module of every operation in the log.
     pub planned: Vec<(String, String)>,
+    /// How console lines are coloured.
+    pub painter: Painter,
+    /// Expected times on the run's clock and the time left, for the progress bars.
+    pub forecast: Option<Forecast>,
 }
 
 /// Where console lines go.
 enum Console {
     Lines(Box<dyn Write + Send>),
-    Bars(ProgressView),
+    Bars(Box<ProgressView>),
 }
 
 /// Receives every engine event and reports it everywhere.
 pub struct Reporter {
     console: Console,
+    painter: Painter,
     state: ConsoleState,
     jsonl: JsonlWriter,
     recorder: Option<Recorder>,
@@ -92,7 +99,10 @@ impl Reporter {
     /// log, and recording state when given a recorder.
     pub fn new(opts: ReporterOptions, recorder: Option<Recorder>) -> Result<Self, ReportError> {
         let console = if opts.tty {
-            Console::Bars(ProgressView::new())
+            Console::Bars(Box::new(ProgressView::new(
+                opts.forecast.clone(),
+                opts.painter,
+            )))
         } else {
             Console::Lines(Box::new(std::io::stdout()))
         };
@@ -122,6 +132,7 @@ impl Reporter {
         let logs = format!("{} (events: {})", opts.logs_dir.display(), events.display());
         Ok(Self {
             console,
+            painter: opts.painter,
             state: ConsoleState::new(logs),
             jsonl,
             recorder,
@@ -153,7 +164,7 @@ impl Reporter {
         match &mut self.console {
             Console::Lines(out) => {
                 for line in text {
-                    writeln!(out, "{line}").map_err(console_error)?;
+                    writeln!(out, "{}", self.painter.console_line(&line)).map_err(console_error)?;
                 }
                 out.flush().map_err(console_error)
             }
@@ -227,6 +238,8 @@ mod tests {
             jsonl_path: dir.path().join("artifacts/logs/deployment_20250301.jsonl"),
             logs_dir: PathBuf::from("artifacts/logs"),
             planned: sample::plan(),
+            painter: Painter::default(),
+            forecast: None,
         };
         let console = Captured::default();
         let mut reporter =

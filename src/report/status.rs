@@ -9,6 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::model::status::OperationStatus;
 use crate::report::durations::{ExpectedOff, render_expected_off};
 use crate::report::text::{human_duration, plural};
+use crate::state::Destruction;
 use crate::state::records::{OperationSummary, RunRecord, outcome_name};
 use crate::state::resume::ResumePlan;
 
@@ -33,6 +34,37 @@ pub struct StatusJson {
     /// with `duration.expected` (`expected_off` is empty).
     #[serde(default)]
     pub durations_simulated: bool,
+    /// The latest `destroy` that took the deployment down; `null` when it never was. Only
+    /// operations of that run and later ones are listed.
+    #[serde(default)]
+    pub destroyed: Option<DestroyedJson>,
+}
+
+/// A destruction in `status --json`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DestroyedJson {
+    /// The `destroy` run.
+    pub run_id: String,
+    /// RFC 3339.
+    pub destroyed_at: String,
+}
+
+impl DestroyedJson {
+    /// The JSON form of a destruction.
+    pub fn new(destruction: &Destruction) -> Self {
+        Self {
+            run_id: destruction.run_id.clone(),
+            destroyed_at: rfc3339(destruction.destroyed_at),
+        }
+    }
+
+    /// The line `status` prints about it.
+    pub fn text(&self) -> String {
+        format!(
+            "Deployment destroyed at {} by run {}: the next run starts from nothing.\n",
+            self.destroyed_at, self.run_id
+        )
+    }
 }
 
 /// A run in `status --json`.
@@ -162,6 +194,7 @@ impl StatusJson {
             }),
             expected_off: Vec::new(),
             durations_simulated: false,
+            destroyed: None,
         }
     }
 }

@@ -26,16 +26,6 @@ pub enum StateError {
         /// The newest version this build knows.
         supported: i64,
     },
-    /// The database has an older schema and was opened read-only, so it cannot be upgraded.
-    #[error(
-        "state database `{path}` has schema version {found}; run `avdeploy run` or `avdeploy resume` once to upgrade it"
-    )]
-    OlderSchema {
-        /// The database file.
-        path: PathBuf,
-        /// The version found in the file.
-        found: i64,
-    },
     /// Opening the database failed.
     #[error("failed to open state database `{path}`")]
     Open {

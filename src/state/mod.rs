@@ -1,5 +1,6 @@
 //! Persistent state: the SQLite store, its schema and migrations, and the deployment lock.
 
+pub mod destroyed;
 pub mod error;
 pub mod history;
 pub mod lock_file;
@@ -11,6 +12,7 @@ pub mod resume;
 pub mod schema;
 pub mod store;
 
+pub use destroyed::Destruction;
 pub use error::StateError;
 pub use lock_file::{DeploymentLock, LockError};
 pub use recorder::Recorder;

@@ -16,23 +16,28 @@ use crate::state::store::{Store, parse_time};
 /// Statuses of rows that record an operation which never started (not attempts).
 const NOT_STARTED: &str = "('blocked', 'skipped', 'pending')";
 
+/// The runs that count: those from the latest `destroy` run on (`?1` is [`Store::live_from`]).
+const LIVE_RUNS: &str = "(SELECT id FROM runs WHERE seq >= ?1)";
+
 const RUN_COLUMNS: &str =
     "id, target, started_at, finished_at, outcome, duration_ms, throttle, pid";
 
 impl Store {
-    /// Operations whose latest attempt, in any run, completed. Rows of operations that never
-    /// started (blocked, skipped) do not hide an earlier completion.
+    /// Operations whose latest attempt, in any run since the deployment was last destroyed,
+    /// completed. Rows of operations that never started (blocked, skipped) do not hide an
+    /// earlier completion.
     pub fn completed_operations(&self) -> Result<HashSet<String>, StateError> {
         let sql = format!(
             "SELECT a.operation FROM attempts a
-             WHERE a.status = 'completed' AND a.id = (
+             WHERE a.status = 'completed' AND a.run_id IN {LIVE_RUNS} AND a.id = (
                  SELECT MAX(b.id) FROM attempts b
                  WHERE b.operation = a.operation AND b.status NOT IN {NOT_STARTED})"
         );
         let action = "read the completed operations";
+        let live = self.live_from()?;
         let mut stmt = self.conn.prepare(&sql).map_err(StateError::sql(action))?;
         let rows = stmt
-            .query_map([], |row| row.get::<_, String>(0))
+            .query_map([live], |row| row.get::<_, String>(0))
             .map_err(StateError::sql(action))?;
         rows.collect::<Result<_, _>>()
             .map_err(StateError::sql(action))
@@ -40,21 +45,22 @@ impl Store {
 
     /// Every published output (the latest value per operation and name) whose operation completed
     /// in the run that published it, in publication order: a failed attempt's values are never
-    /// passed on.
+    /// passed on, nor those of a destroyed deployment.
     pub fn outputs(&self) -> Result<Vec<PublishedOutput>, StateError> {
         let action = "read the published outputs";
+        let live = self.live_from()?;
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT o.operation, o.name, o.value FROM outputs o
-                 WHERE EXISTS (SELECT 1 FROM attempts a
+                 WHERE o.run_id IN {LIVE_RUNS} AND EXISTS (SELECT 1 FROM attempts a
                                WHERE a.operation = o.operation AND a.run_id = o.run_id
                                  AND a.status = 'completed')
-                 ORDER BY o.published_at, o.rowid",
-            )
+                 ORDER BY o.published_at, o.rowid"
+            ))
             .map_err(StateError::sql(action))?;
         let rows = stmt
-            .query_map([], |row| {
+            .query_map([live], |row| {
                 Ok(PublishedOutput {
                     operation: row.get(0)?,
                     name: row.get(1)?,
@@ -71,10 +77,12 @@ impl Store {
         self.find_run("", "read the last run")
     }
 
-    /// The latest run whose outcome is not `completed` (failed, interrupted, or still open).
+    /// The latest run whose outcome is not `completed` (failed, interrupted, or still open),
+    /// since the deployment was last destroyed.
     pub fn last_unfinished_run(&self) -> Result<Option<RunRecord>, StateError> {
+        let live = self.live_from()?;
         self.find_run(
-            "WHERE outcome IS NULL OR outcome <> 'completed'",
+            &format!("WHERE (outcome IS NULL OR outcome <> 'completed') AND seq >= {live}"),
             "read the last unfinished run",
         )
     }
@@ -165,8 +173,9 @@ impl Store {
         let sql = format!(
             "WITH latest_real AS (
                  SELECT operation, MAX(id) AS id FROM attempts
-                 WHERE status NOT IN {NOT_STARTED} GROUP BY operation),
-             latest_any AS (SELECT operation, MAX(id) AS id FROM attempts GROUP BY operation),
+                 WHERE status NOT IN {NOT_STARTED} AND run_id IN {LIVE_RUNS} GROUP BY operation),
+             latest_any AS (SELECT operation, MAX(id) AS id FROM attempts
+                            WHERE run_id IN {LIVE_RUNS} GROUP BY operation),
              chosen AS (
                  SELECT CASE WHEN r.status = 'completed' THEN r.id ELSE l.id END AS id
                  FROM latest_any l
@@ -187,9 +196,10 @@ impl Store {
              ORDER BY a.id"
         );
         let action = "read the operation summaries";
+        let live = self.live_from()?;
         let mut stmt = self.conn.prepare(&sql).map_err(StateError::sql(action))?;
         let rows = stmt
-            .query_map([], RawSummary::from_row)
+            .query_map([live], RawSummary::from_row)
             .map_err(StateError::sql(action))?;
         let raw: Vec<RawSummary> = rows
             .collect::<Result<_, _>>()

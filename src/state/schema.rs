@@ -50,8 +50,19 @@ CREATE TABLE outputs (
 );
 ";
 
+/// Version 2: destructions. A deployment is destroyed by a completed `destroy` run; runs
+/// before it (lower `seq`) belong to what was destroyed and no longer count as done.
+pub const V2: &str = "
+CREATE TABLE destructions (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id       TEXT    NOT NULL REFERENCES runs(id),
+    run_seq      INTEGER NOT NULL,
+    destroyed_at TEXT    NOT NULL
+);
+";
+
 /// Every schema script in order; the schema version of a database is the number applied.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub fn current_version() -> i64 {

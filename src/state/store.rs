@@ -28,6 +28,8 @@ pub struct Store {
     pub(crate) conn: Connection,
     path: PathBuf,
     recovered: Vec<LeftRunning>,
+    /// The schema version of the file (older than the current one only when read-only).
+    pub(crate) version: i64,
 }
 
 impl Store {
@@ -60,6 +62,7 @@ impl Store {
             conn,
             path,
             recovered: Vec::new(),
+            version: current_version(),
         };
         store.recovered = store.recover_interrupted()?;
         Ok(store)
@@ -84,13 +87,12 @@ impl Store {
         if found == 0 {
             return Ok(None);
         }
-        if found < current_version() {
-            return Err(StateError::OlderSchema { path, found });
-        }
+        // An older file is read as it is: what later versions added is simply absent from it.
         Ok(Some(Store {
             conn,
             path,
             recovered: Vec::new(),
+            version: found,
         }))
     }
 

@@ -11,7 +11,7 @@ use crate::model::module::Schedule;
 use crate::model::operation::{Action, Operation, PowerShell};
 use crate::model::variables::{self, Context, RenderError};
 use crate::validate::cycle::find_cycles;
-use crate::validate::instances;
+use crate::validate::{instances, teardown};
 
 /// Check types the existing bash engine's files use.
 pub const KNOWN_CHECK_TYPES: &[&str] = &[
@@ -59,6 +59,7 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     check_types(deployment, diagnostics);
     msi_in_parallel_blocks(deployment, diagnostics);
     instances::for_each_items(deployment, diagnostics);
+    teardown::check(deployment, diagnostics);
 }
 
 fn reserved_variables(deployment: &Deployment, diagnostics: &mut Diagnostics) {
@@ -241,7 +242,13 @@ fn dependencies(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     let ids: Vec<&str> = modules.iter().map(|m| m.id.value.as_str()).collect();
     let mut edges = vec![Vec::new(); modules.len()];
     for (i, module) in modules.iter().enumerate() {
-        for dependency in &module.dependencies {
+        // Without a `dependencies` key a module follows the one before it, which can close a
+        // cycle as surely as a listed dependency.
+        if module.follows_previous() {
+            edges[i].extend(i.checked_sub(1));
+            continue;
+        }
+        for dependency in module.listed_dependencies() {
             match ids.iter().position(|id| *id == dependency.value) {
                 Some(target) => edges[i].push(target),
                 None => {

@@ -4,3 +4,4 @@ pub mod checks;
 pub mod cycle;
 pub mod instances;
 pub mod render;
+pub mod teardown;

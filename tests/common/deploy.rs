@@ -31,6 +31,17 @@ impl Deploy {
             })
     }
 
+    /// The complete AVD deployment (`examples/avd`, as built into the binary), written by
+    /// `avdeploy init` itself.
+    pub(crate) fn avd() -> Self {
+        let deploy = Self::new();
+        deploy
+            .cmd(&["init", &deploy.path().to_string_lossy()])
+            .assert()
+            .success();
+        deploy
+    }
+
     /// The folder.
     pub(crate) fn path(&self) -> &Path {
         self.dir.path()

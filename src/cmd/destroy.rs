@@ -1,0 +1,60 @@
+//! `avdeploy destroy`: run every module's `teardown:` in reverse dependency order, after asking,
+//! then mark the deployment destroyed in the state.
+
+use crate::cli::{DestroyArgs, GlobalArgs};
+use crate::cmd::run::{self, ExecOptions, state_dir};
+use crate::cmd::{confirm, context};
+use crate::error::Error;
+use crate::exit_code;
+use crate::plan::graph::{self, Plan, Target};
+use crate::simulator::Simulator;
+use crate::state::DeploymentLock;
+
+/// Runs `destroy`.
+pub fn run(
+    global: &GlobalArgs,
+    args: &DestroyArgs,
+    simulator: &dyn Simulator,
+) -> Result<i32, Error> {
+    let deployment = context::load_valid(global, false)?;
+    let plan = graph::build(&deployment, &Target::Destroy)?;
+    if plan.ops.is_empty() {
+        println!("Nothing to destroy: no module lists `teardown:` operations.");
+        return Ok(exit_code::SUCCESS);
+    }
+    println!("{}", announcement(&plan));
+    if !confirm::confirmed(args.yes, "destroy")? {
+        return Ok(exit_code::INVALID_INPUT);
+    }
+    let lock = DeploymentLock::acquire(&state_dir(&deployment.root))?;
+    let options = ExecOptions {
+        throttle: usize::from(args.throttle),
+        // Teardown always runs in full: what an earlier destroy removed may have been created
+        // again since. `resume` continues an unfinished destroy without repeating what it did.
+        force: true,
+        simulator: args.simulate.then_some(simulator),
+        grace: run::kill_grace()?,
+        painter: global.stdout_painter(),
+    };
+    let store = run::open_store(&deployment.root, &lock, options.grace)?;
+    run::execute(&deployment, &plan, store, options)
+}
+
+/// What destroy is about to run, module by module in the order they are taken down.
+fn announcement(plan: &Plan) -> String {
+    let mut text = format!(
+        "Destroy runs {} of {} in reverse dependency order:",
+        crate::text::plural(plan.ops.len(), "teardown operation"),
+        crate::text::plural(plan.modules.len(), "module")
+    );
+    for module in &plan.modules {
+        let ids: Vec<&str> = module
+            .stages
+            .iter()
+            .flat_map(|stage| &stage.ops)
+            .map(|&i| plan.ops[i].id.as_str())
+            .collect();
+        text.push_str(&format!("\n  {}: {}", module.id, ids.join(", ")));
+    }
+    text
+}
