@@ -400,6 +400,8 @@ mod tests {
             ],
             modules: vec![ModulePlan {
                 id: "m".into(),
+                after: Vec::new(),
+                follows_previous: false,
                 schedule: Schedule::Stages,
                 stages: vec![
                     Stage {
