@@ -3,17 +3,18 @@
 //! leaves a stale bar in the scrollback. While bars are drawn, control characters are not
 //! echoed (the interrupt itself still works); the setting is restored when the bars go.
 
-/// Keeps control characters from being echoed on standard input's terminal until dropped.
+/// Keeps control characters from being echoed on the terminal of standard output (where the
+/// bars are drawn) until dropped.
 #[derive(Debug)]
 pub struct QuietControlChars {
     saved: libc::termios,
 }
 
 impl QuietControlChars {
-    /// Turns off the echo of control characters (`ECHOCTL`) when standard input is a terminal
+    /// Turns off the echo of control characters (`ECHOCTL`) when standard output is a terminal
     /// that echoes them; `None` when there is nothing to change.
     pub fn engage() -> Option<Self> {
-        let fd = libc::STDIN_FILENO;
+        let fd = libc::STDOUT_FILENO;
         // SAFETY: isatty only inspects the descriptor.
         if unsafe { libc::isatty(fd) } != 1 {
             return None;
@@ -46,7 +47,7 @@ impl Drop for QuietControlChars {
     fn drop(&mut self) {
         // SAFETY: restores the settings read from the same descriptor.
         unsafe {
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &raw const self.saved);
+            libc::tcsetattr(libc::STDOUT_FILENO, libc::TCSANOW, &raw const self.saved);
         }
     }
 }
