@@ -126,6 +126,9 @@ pub enum Command {
     /// Show each operation's status, duration, attempts and last error, the last run, and what
     /// `resume` would do.
     Status(JsonArg),
+    /// Write the timeline of a run (the last one, or RUN_ID) as a self-contained HTML page: a bar
+    /// per attempt, the predicted bar beside it, the critical path, and a summary.
+    Report(ReportArgs),
     /// Print the log of an operation's latest attempt (or list all attempts' logs).
     Logs(LogsArgs),
     /// Print the script an operation runs, as rendered, with secrets as ***. For run-command
@@ -193,6 +196,16 @@ pub struct ResumeArgs {
     /// Run against the built-in Azure simulator instead of the real az CLI (a test double).
     #[arg(long, env = "AVDEPLOY_SIMULATE", value_parser = clap::builder::FalseyValueParser::new())]
     pub simulate: bool,
+}
+
+/// `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run to show (as `status` names it); the last run when left out.
+    pub run_id: Option<String>,
+    /// Where to write the page (default: artifacts/reports/<RUN_ID>.html).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 /// `destroy`.

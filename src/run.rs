@@ -73,6 +73,7 @@ fn dispatch(cli: &Cli, simulator: &dyn Simulator) -> Result<i32, Error> {
         Command::Resume(args) => cmd::resume::run(global, args, simulator),
         Command::Destroy(args) => cmd::destroy::run(global, args, simulator),
         Command::Status(args) => cmd::status::run(global, args),
+        Command::Report(args) => cmd::report::run(global, args),
         Command::Logs(args) => cmd::logs::run(global, args),
         Command::Script(args) => cmd::script::run(global, args),
         Command::Init(args) => cmd::init::run(args),

@@ -6,7 +6,7 @@ use crate::cmd::run::{self, ExecOptions};
 use crate::cmd::{confirm, context};
 use crate::error::Error;
 use crate::exit_code;
-use crate::plan::graph::{self, DESTROY_TARGET, Target};
+use crate::plan::graph::{self, Target};
 use crate::simulator::Simulator;
 use crate::state::{DeploymentLock, resume_plan};
 
@@ -56,12 +56,7 @@ pub fn run(
     if !confirm::confirmed(args.yes, "resume")? {
         return Ok(exit_code::INVALID_INPUT);
     }
-    let target = match last.target.split_once('/') {
-        _ if last.target == DESTROY_TARGET => Target::Destroy,
-        Some((module, operation)) => Target::parse(module, Some(operation)),
-        None => Target::parse(&last.target, None),
-    };
-    let plan = graph::build(&deployment, &target)?;
+    let plan = graph::build(&deployment, &Target::parse_recorded(&last.target))?;
     let options = ExecOptions {
         throttle: args.throttle.map_or(last.throttle.max(1), usize::from),
         force: false,

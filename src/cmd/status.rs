@@ -1,17 +1,21 @@
-//! `avdeploy status`: each operation's status, the last run, and what `resume` would do. Reads
-//! the state while a run may be writing it.
+//! `avdeploy status`: each operation's status, what it took against what it was expected to
+//! take, the last run, and what `resume` would do. Reads the state while a run may be writing it;
+//! expectations come from the deployment when it loads.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, JsonArg};
+use crate::cmd::context;
 use crate::error::Error;
 use crate::exec::unix::is_alive;
 use crate::model::status::OperationStatus;
 use crate::model::status::RunOutcome;
 use crate::report::color::Painter;
+use crate::report::durations::annotate;
 use crate::report::status::DestroyedJson;
-use crate::report::{StatusJson, render_status};
+use crate::report::{StatusJson, render_document};
 use crate::state::records::{OperationSummary, RunRecord};
 use crate::state::store::ENGINE_GONE;
 use crate::state::{Store, resume_plan};
@@ -37,20 +41,36 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     if let Some(run) = &mut last {
         presume_interrupted(run, &mut summaries);
     }
+    let mut doc = StatusJson::new(&summaries, last.as_ref(), resume.as_ref(), now);
+    doc.destroyed = destroyed;
+    if let (Some(store), Ok((deployment, _))) = (&store, context::load_checked(global)) {
+        // The simulator runs Azure's minutes in milliseconds: what it measured says nothing
+        // about what `duration.expected` should be.
+        let medians = if simulated(&global.dir) {
+            HashMap::new()
+        } else {
+            store.completed_medians()?
+        };
+        annotate(&mut doc, &deployment, &medians);
+        doc.durations_simulated = simulated(&global.dir);
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
-        let mut doc = StatusJson::new(&summaries, last.as_ref(), resume.as_ref(), now);
-        doc.destroyed = destroyed;
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
-        let text = render_status(&summaries, last.as_ref(), resume.as_ref(), now);
+        let text = render_document(&doc, resume.as_ref());
         let text = global.stdout_painter().lines(&text, Painter::status_row);
         out.write_all(text.as_bytes())?;
-        if let Some(destroyed) = &destroyed {
+        if let Some(destroyed) = &doc.destroyed {
             out.write_all(destroyed.text().as_bytes())?;
         }
     }
     Ok(crate::exit_code::SUCCESS)
+}
+
+/// Whether the folder has been run against the simulator.
+fn simulated(root: &std::path::Path) -> bool {
+    Layout::new(root).state_dir().join("sim").exists()
 }
 
 /// A run without an outcome whose engine process is gone (killed, crashed) is shown as

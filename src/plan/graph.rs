@@ -42,6 +42,17 @@ impl Target {
     }
 }
 
+impl Target {
+    /// The target as a run recorded it: `all`, `destroy`, a module id, or `module/operation`.
+    pub fn parse_recorded(text: &str) -> Self {
+        match text.split_once('/') {
+            _ if text == DESTROY_TARGET => Self::Destroy,
+            Some((module, operation)) => Self::parse(module, Some(operation)),
+            None => Self::parse(text, None),
+        }
+    }
+}
+
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

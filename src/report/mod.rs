@@ -3,12 +3,16 @@
 pub mod color;
 pub mod console;
 pub mod context;
+pub mod durations;
 pub mod forecast;
+pub mod html;
 pub mod jsonl;
 pub mod progress;
 pub mod reporter;
+pub mod run_timeline;
 #[cfg(test)]
 mod sample;
+pub mod stage_log;
 pub mod status;
 pub mod summary;
 pub mod terminal;
@@ -17,4 +21,4 @@ pub mod text;
 pub use console::{ConsoleState, lines};
 pub use jsonl::{JSONL_FORMAT_VERSION, JsonlRecord, JsonlWriter};
 pub use reporter::{ReportError, Reporter, ReporterOptions};
-pub use status::{STATUS_FORMAT_VERSION, StatusJson, render_status};
+pub use status::{STATUS_FORMAT_VERSION, StatusJson, render_document};

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::model::status::OperationStatus;
+use crate::report::durations::{ExpectedOff, render_expected_off};
 use crate::report::text::{human_duration, plural};
 use crate::state::Destruction;
 use crate::state::records::{OperationSummary, RunRecord, outcome_name};
@@ -26,6 +27,13 @@ pub struct StatusJson {
     pub operations: Vec<OperationJson>,
     /// What `resume` would do; `null` when there is nothing to resume.
     pub resume: Option<ResumeJson>,
+    /// Operations whose `duration.expected` is off by more than 50% from their measured median.
+    #[serde(default)]
+    pub expected_off: Vec<ExpectedOff>,
+    /// The folder has been run against the simulator, so measured durations are not compared
+    /// with `duration.expected` (`expected_off` is empty).
+    #[serde(default)]
+    pub durations_simulated: bool,
     /// The latest `destroy` that took the deployment down; `null` when it never was. Only
     /// operations of that run and later ones are listed.
     #[serde(default)]
@@ -111,6 +119,12 @@ pub struct OperationJson {
     pub error: Option<String>,
     /// The latest attempt's log file.
     pub log_path: Option<String>,
+    /// Its `duration.expected` in seconds; `null` when the deployment no longer names it.
+    #[serde(default)]
+    pub expected_seconds: Option<u64>,
+    /// The median duration of its latest completed attempts, in milliseconds.
+    #[serde(default)]
+    pub median_ms: Option<u64>,
 }
 
 /// What `resume` would do, in `status --json`.
@@ -183,6 +197,8 @@ impl StatusJson {
                     .map(|op| op.operation.clone())
                     .collect(),
             }),
+            expected_off: Vec::new(),
+            durations_simulated: false,
             destroyed: None,
         }
     }
@@ -205,17 +221,14 @@ fn operation_json(s: &OperationSummary, now: DateTime<Utc>) -> OperationJson {
         error_class: s.error_class.clone(),
         error: s.error.as_deref().map(last_line).map(str::to_owned),
         log_path: s.log_path.as_ref().map(|p| p.display().to_string()),
+        expected_seconds: None,
+        median_ms: None,
     }
 }
 
-/// The `status` text: the run, a table per module, and what `resume` would do.
-pub fn render_status(
-    summaries: &[OperationSummary],
-    last_run: Option<&RunRecord>,
-    resume: Option<&ResumePlan>,
-    now: DateTime<Utc>,
-) -> String {
-    let doc = StatusJson::new(summaries, last_run, resume, now);
+/// The `status` text: the run, a table per module, durations off their expectation, and what
+/// `resume` would do.
+pub fn render_document(doc: &StatusJson, resume: Option<&ResumePlan>) -> String {
     let mut out = String::new();
     match &doc.run {
         None => out.push_str("No run recorded yet.\n"),
@@ -249,20 +262,30 @@ pub fn render_status(
         .map(|op| op.operation.len())
         .max()
         .unwrap_or(0);
+    let expected = doc
+        .operations
+        .iter()
+        .any(|op| op.expected_seconds.is_some());
     let mut module: Option<&str> = None;
     for op in &doc.operations {
         if module != Some(op.module.as_str()) {
             module = Some(&op.module);
             let _ = write!(out, "\n{}\n", op.module);
         }
-        let _ = writeln!(out, "{}", operation_row(op, width).trim_end());
+        let _ = writeln!(out, "{}", operation_row(op, width, expected).trim_end());
+    }
+    out.push_str(&render_expected_off(&doc.expected_off));
+    if doc.durations_simulated && expected {
+        out.push_str(
+            "\nThis folder ran against the simulator: measured durations are not compared with duration.expected.\n",
+        );
     }
     out.push('\n');
     out.push_str(&resume_text(resume));
     out
 }
 
-fn operation_row(op: &OperationJson, width: usize) -> String {
+fn operation_row(op: &OperationJson, width: usize, expected: bool) -> String {
     let duration = op.duration_ms.map_or_else(
         || "-".to_owned(),
         |ms| human_duration(Duration::from_millis(ms)),
@@ -277,8 +300,16 @@ fn operation_row(op: &OperationJson, width: usize) -> String {
         (None, Some(error)) => error.clone(),
         (None, None) => String::new(),
     };
+    let expected = match op.expected_seconds {
+        _ if !expected => String::new(),
+        Some(seconds) => format!(
+            "  {:<15}",
+            format!("expected {}", human_duration(Duration::from_secs(seconds)))
+        ),
+        None => format!("  {:15}", ""),
+    };
     format!(
-        "  {:width$}  {:11}  {duration:>7}  {attempts:10}  {error}",
+        "  {:width$}  {:11}  {duration:>7}{expected}  {attempts:10}  {error}",
         op.operation,
         op.status.as_str()
     )
@@ -340,7 +371,10 @@ mod tests {
         let summaries = store.operation_summaries().expect("summaries");
         let now = Utc.with_ymd_and_hms(2025, 3, 1, 10, 0, 0).unwrap();
 
-        let text = render_status(&summaries, Some(&run), Some(&plan), now);
+        let text = render_document(
+            &StatusJson::new(&summaries, Some(&run), Some(&plan), now),
+            Some(&plan),
+        );
         let text = text.replace(&std::process::id().to_string(), "[pid]");
         insta::assert_snapshot!(text);
 
@@ -360,7 +394,7 @@ mod tests {
     fn status_without_runs() {
         let now = Utc.with_ymd_and_hms(2025, 3, 1, 10, 0, 0).unwrap();
         assert_eq!(
-            render_status(&[], None, None, now),
+            render_document(&StatusJson::new(&[], None, None, now), None),
             "No run recorded yet.\n\nNothing to resume.\n"
         );
     }

@@ -87,7 +87,21 @@ impl Store {
         )
     }
 
+    /// The run with this id.
+    pub fn run(&self, id: &str) -> Result<Option<RunRecord>, StateError> {
+        self.find_run_with("WHERE id = ?1", [id], "read a run")
+    }
+
     fn find_run(&self, filter: &str, action: &str) -> Result<Option<RunRecord>, StateError> {
+        self.find_run_with(filter, [], action)
+    }
+
+    fn find_run_with(
+        &self,
+        filter: &str,
+        params: impl rusqlite::Params,
+        action: &str,
+    ) -> Result<Option<RunRecord>, StateError> {
         // `events_lost` came with schema version 4.
         let columns = if self.version >= 4 {
             RUN_COLUMNS.to_owned()
@@ -97,7 +111,7 @@ impl Store {
         let sql = format!("SELECT {columns} FROM runs {filter} ORDER BY seq DESC LIMIT 1");
         let raw = self
             .conn
-            .query_row(&sql, [], RawRun::from_row)
+            .query_row(&sql, params, RawRun::from_row)
             .optional()
             .map_err(StateError::sql(action))?;
         raw.map(|raw| {
