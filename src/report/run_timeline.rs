@@ -427,6 +427,7 @@ mod tests {
             duration_ms: Some(900),
             throttle: 5,
             pid: 1,
+            events_lost: 0,
             planned: ["a", "b", "c"]
                 .iter()
                 .map(|op| PlannedOperation {
