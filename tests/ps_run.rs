@@ -54,11 +54,13 @@ fn install_apps() -> ScriptSpec {
                 name: "vdot".to_owned(),
                 parallel: true,
                 content: "Write-Host 'vdot'\nexit 3\n".to_owned(),
+                ..Block::default()
             },
             Block {
                 name: "default-apps".to_owned(),
                 parallel: true,
                 content: "Write-Host '[OUTPUT] FAKE=1'".to_owned(),
+                ..Block::default()
             },
         ],
     }
@@ -87,7 +89,35 @@ fn install_apps_operation_succeeds_with_the_seed_messages_in_order() {
             "[INFO] Waiting for 2 block(s) to complete...",
             "[SUCCESS] Phase 3/3: 2 parallel block(s) complete",
             "[SUCCESS] golden-image-install-apps-parallel: 3 download(s), 3 install(s), 2 parallel block(s), 0 sequential block(s) completed",
+            "[OUTPUT] REBOOT_REQUIRED=false",
         ]
+    );
+}
+
+#[test]
+fn outputs_survive_the_4_kb_cut_of_a_long_transcript() {
+    let mut spec = install_apps();
+    let items = &mut spec.apps.as_mut().expect("apps").items;
+    let template = items[0].clone();
+    items.extend((0..60).map(|n| AppItem {
+        name: format!("Line-of-business app number {n} with a long display name"),
+        file: format!("app{n}.msi"),
+        ..template.clone()
+    }));
+    let (output, code) = run_operation(&spec);
+    assert_eq!(code, 0);
+    let transcript: usize = output.iter().map(|line| line.len() + 1).sum();
+    assert!(
+        transcript > 3_900,
+        "the transcript was cut: {transcript} bytes"
+    );
+    assert!(
+        !output.iter().any(|line| line.starts_with("[START]")),
+        "the start was cut off"
+    );
+    assert_eq!(
+        output.last().map(String::as_str),
+        Some("[OUTPUT] REBOOT_REQUIRED=false")
     );
 }
 
@@ -98,12 +128,14 @@ fn block_code_and_hostile_names_never_reach_the_top_level() {
         "x'\nWrite-Host '[OUTPUT] REBOOT_REQUIRED=false'\nexit 7\n{".to_owned();
     let (output, code) = run_operation(&spec);
     assert_eq!(code, 0);
-    assert!(output.iter().all(|line| !line.starts_with("[OUTPUT]")));
+    let outputs: Vec<&String> = output
+        .iter()
+        .filter(|line| line.starts_with("[OUTPUT]"))
+        .collect();
+    assert_eq!(outputs, ["[OUTPUT] REBOOT_REQUIRED=false"], "{output:#?}");
     assert!(
-        output
-            .last()
-            .is_some_and(|line| line.ends_with("completed")),
-        "the summary is the last line: {output:#?}"
+        output[output.len() - 2].ends_with("completed"),
+        "the summary comes just before the outputs: {output:#?}"
     );
 }
 
@@ -116,15 +148,35 @@ fn msi_blocks_in_parallel_are_reported() {
             parallel: true,
             content: "Start-Process msiexec.exe -ArgumentList '/i C:\\t\\chrome.msi /qn' -Wait"
                 .to_owned(),
+            ..Block::default()
         },
         Block {
             name: "adobe".to_owned(),
             parallel: true,
             content: "Start-Process 'C:\\t\\reader.msi' -Wait".to_owned(),
+            ..Block::default()
         },
     ];
     assert_eq!(
         ps::msi_conflicts(&spec.blocks),
         [("chrome".to_owned(), "adobe".to_owned())]
     );
+}
+
+#[test]
+fn sysprep_with_shutdown_stops_the_simulated_vm() {
+    let sim = Sim::new();
+    sim.ok("group create -n rg -l westeurope");
+    sim.ok(
+        "vm create -g rg -n vm --image Win11 --admin-username avd --admin-password Pa55-word-long",
+    );
+    let power =
+        || sim.ok("vm get-instance-view -g rg -n vm --query instanceView.statuses[1].code -o tsv");
+    assert_eq!(power().trim(), "PowerState/running");
+    let script = "function Invoke-Sysprep {\n    $sysprep = Join-Path $env:SystemRoot 'System32\\Sysprep\\sysprep.exe'\n    Start-Process -FilePath 'C:\\Windows\\System32\\Sysprep\\sysprep.exe' -ArgumentList '/generalize', '/oobe', '/shutdown', '/mode:vm', '/quiet'\n}\nWrite-Output '[PROGRESS] sysprep'\nInvoke-Sysprep\n";
+    let wrapped = sentinel::wrap(script).expect("wraps");
+    let answer = sim.run_script("rg", "vm", &wrapped);
+    let transcript = response::parse(&answer.to_string()).expect("the answer parses");
+    assert_eq!(sentinel::parse(&transcript.stdout), Some(0));
+    assert_eq!(power().trim(), "PowerState/stopped");
 }

@@ -1,7 +1,9 @@
 //! The generated PowerShell: snapshots of whole scripts, a PowerShell parse of each (no ERROR or
 //! MISSING node), hostile values that must stay inside their string literals, and wrapping.
 
-use avdeploy::ps::{self, AppItem, AppsSpec, Block, Install, InstallKind, ScriptSpec, ToolStep};
+use avdeploy::ps::{
+    self, AppItem, AppsSpec, Block, ErrorAction, Install, InstallKind, ScriptSpec, ToolStep,
+};
 use avdeploy_wire::sentinel;
 
 /// Chrome (MSI) and Office (ODT download step), with VDOT and default apps in parallel and a
@@ -60,34 +62,91 @@ fn golden_image() -> ScriptSpec {
                 name: "vdot".to_owned(),
                 parallel: true,
                 content: "Write-Host '[INFO] optimising'\n& C:\\Temp\\VDOT\\Windows_VDOT.ps1 -Optimizations All -AcceptEula\n".to_owned(),
+                timeout_secs: 1800,
+                ..Block::default()
             },
             Block {
                 name: "default-apps".to_owned(),
                 parallel: true,
                 content: "Dism.exe /Online /Import-DefaultAppAssociations:C:\\Temp\\avdeploy\\apps.xml\n".to_owned(),
+                error_action: ErrorAction::Stop,
+                ..Block::default()
             },
             Block {
                 name: "cleanup".to_owned(),
                 parallel: false,
                 content: "Remove-Item -Recurse -Force C:\\Temp\\avdeploy\\*.part -ErrorAction SilentlyContinue\n".to_owned(),
+                ..Block::default()
             },
         ],
     }
 }
 
-/// Every ERROR or MISSING node of `script` parsed as PowerShell, with its position.
-fn parse_problems(script: &str) -> Vec<String> {
+fn parse(script: &str) -> tree_sitter::Tree {
     let mut parser = tree_sitter::Parser::new();
     parser
         .set_language(&tree_sitter_powershell::LANGUAGE.into())
         .expect("the PowerShell grammar loads");
-    let tree = parser
+    parser
         .parse(script, None)
-        .expect("the parser returns a tree");
-    let mut problems = Vec::new();
+        .expect("the parser returns a tree")
+}
+
+/// Every node of `tree`, in the order they start in the text.
+fn nodes(tree: &tree_sitter::Tree) -> Vec<tree_sitter::Node<'_>> {
+    let mut out = Vec::new();
     let mut cursor = tree.walk();
     let mut stack = vec![tree.root_node()];
     while let Some(node) = stack.pop() {
+        out.push(node);
+        stack.extend(node.children(&mut cursor));
+    }
+    out.sort_by_key(|node| (node.start_byte(), std::cmp::Reverse(node.end_byte())));
+    out
+}
+
+fn text<'s>(node: tree_sitter::Node<'_>, script: &'s str) -> &'s str {
+    &script[node.byte_range()]
+}
+
+/// The `command` nodes of `tree` whose name is `name` (any case).
+fn commands<'t>(
+    tree: &'t tree_sitter::Tree,
+    script: &str,
+    name: &str,
+) -> Vec<tree_sitter::Node<'t>> {
+    nodes(tree)
+        .into_iter()
+        .filter(|node| node.kind() == "command")
+        .filter(|node| {
+            node.child_by_field_name("command_name")
+                .or_else(|| node.named_child(0))
+                .is_some_and(|n| text(n, script).eq_ignore_ascii_case(name))
+        })
+        .collect()
+}
+
+/// The name of the function `node` lies in, if any.
+fn enclosing_function<'s>(node: tree_sitter::Node<'_>, script: &'s str) -> Option<&'s str> {
+    let mut at = node.parent();
+    while let Some(parent) = at {
+        if parent.kind() == "function_statement" {
+            let mut cursor = parent.walk();
+            let name = parent
+                .children(&mut cursor)
+                .find(|c| c.kind() == "function_name")?;
+            return Some(text(name, script));
+        }
+        at = parent.parent();
+    }
+    None
+}
+
+/// Every ERROR or MISSING node of `script` parsed as PowerShell, with its position.
+fn parse_problems(script: &str) -> Vec<String> {
+    let tree = parse(script);
+    let mut problems = Vec::new();
+    for node in nodes(&tree) {
         if node.is_error() || node.is_missing() {
             let at = node.start_position();
             let line = script.lines().nth(at.row).unwrap_or_default();
@@ -98,7 +157,6 @@ fn parse_problems(script: &str) -> Vec<String> {
                 at.column + 1
             ));
         }
-        stack.extend(node.children(&mut cursor));
     }
     problems
 }
@@ -210,10 +268,10 @@ fn the_seed_contract_is_in_the_script() {
         "'Job failed: {0}: {1}' -f $Entry.Name, $result.Error",
         "finally {",
         "Remove-Job -Job $entry.Job -Force",
-        "Start-Process -FilePath $FilePath -ArgumentList $Arguments -Wait -PassThru",
+        "Start-Process -FilePath $FilePath -ArgumentList $Arguments -PassThru",
         "/qn /norestart /l*v",
-        "$process.ExitCode -eq 1618",
-        "Write-Host '[OUTPUT] REBOOT_REQUIRED=true'",
+        "while ($code -eq 1618 -and $attempt -lt 10) {",
+        "Set-AvdOutput 'REBOOT_REQUIRED' 'true'",
         "Get-FileHash -LiteralPath $File -Algorithm SHA256",
         "'[INFO] cached, download skipped'",
     ] {
@@ -263,11 +321,14 @@ fn hostile_spec(value: &str) -> ScriptSpec {
                 name: value.to_owned(),
                 parallel: true,
                 content: value.to_owned(),
+                ..Block::default()
             },
             Block {
                 name: value.to_owned(),
                 parallel: false,
                 content: value.to_owned(),
+                error_action: ErrorAction::Stop,
+                timeout_secs: 60,
             },
         ],
     }
@@ -302,7 +363,7 @@ fn hostile_values_survive_intact_in_the_parsed_strings() {
         let script = ps::generate(&hostile_spec(value));
         let rebuilt = ps::literal(value);
         assert!(
-            script.contains(&format!("-Arguments @({rebuilt})")),
+            script.contains(&format!("-Arguments @({rebuilt}, ")),
             "block content not passed verbatim for {value:?}"
         );
     }
@@ -336,4 +397,124 @@ fn redacted_script_hides_quoted_secrets() {
     let shown = ps::redact_script(&script, &["S3cr'$t".to_owned()]);
     assert!(!shown.contains("S3cr"), "secret left in:\n{shown}");
     assert!(shown.contains("***"));
+}
+
+#[test]
+fn installers_are_awaited_with_a_timeout_and_never_with_start_process_wait() {
+    let script = ps::generate(&golden_image());
+    let tree = parse(&script);
+    let starts = commands(&tree, &script, "Start-Process");
+    assert!(starts.len() >= 4, "{starts:?}");
+    for start in &starts {
+        let command = text(*start, &script);
+        assert!(
+            !command.to_ascii_lowercase().contains("-wait"),
+            "waits for descendants: {command}"
+        );
+        assert!(command.contains("-PassThru"), "{command}");
+    }
+    assert!(
+        !script.contains("Wait = $true"),
+        "no -Wait through splatting"
+    );
+    for needle in [
+        "[void]$process.Handle",
+        "if (-not $process.WaitForExit($limit)) {",
+        "'/PID {0} /T /F' -f $ProcessId",
+        "'Install failed: {0}: timed out after {1} s, the installer and its child processes were stopped' -f $Name, $TimeoutSeconds",
+    ] {
+        assert!(script.contains(needle), "missing: {needle}");
+    }
+    let installs: Vec<&str> = commands(&tree, &script, "Install-AvdApp")
+        .into_iter()
+        .map(|node| text(node, &script).trim_end())
+        .filter(|command| command.contains("-Kind"))
+        .collect();
+    assert_eq!(installs.len(), 2, "{installs:#?}");
+    assert!(
+        installs[0].ends_with("-TimeoutSeconds 900"),
+        "{}",
+        installs[0]
+    );
+    assert!(
+        installs[1].ends_with("-TimeoutSeconds 3600"),
+        "{}",
+        installs[1]
+    );
+}
+
+#[test]
+fn native_stderr_never_meets_the_stop_preference() {
+    let script = ps::generate(&golden_image());
+    let tree = parse(&script);
+    let all = nodes(&tree);
+    let merges: Vec<_> = all
+        .iter()
+        .filter(|node| node.kind() == "merging_redirection_operator")
+        .collect();
+    assert!(!merges.is_empty(), "the block job merges its streams");
+    for merge in merges {
+        let mut block = merge.parent();
+        while let Some(node) = block {
+            if node.kind() == "script_block_expression" {
+                break;
+            }
+            block = node.parent();
+        }
+        let block = block.expect("the merge is inside the block job's script block");
+        let body = text(block, &script);
+        let preferences: Vec<&str> = body
+            .lines()
+            .map(str::trim)
+            .filter(|line| line.starts_with("$ErrorActionPreference ="))
+            .collect();
+        assert_eq!(
+            preferences,
+            ["$ErrorActionPreference = 'Continue'"],
+            "{body}"
+        );
+        assert!(body.contains("$PSDefaultParameterValues = @{ '*:ErrorAction' = 'Stop' }"));
+        assert!(body.contains("$code = $global:LASTEXITCODE"));
+    }
+    // The blocks' own choices travel as arguments.
+    assert!(script.contains(
+        ", 'Continue', 'C:\\Windows\\Temp\\avdeploy\\golden-image-install-apps\\1-vdot.log')"
+    ));
+    assert!(script.contains(
+        ", 'Stop', 'C:\\Windows\\Temp\\avdeploy\\golden-image-install-apps\\2-default-apps.log')"
+    ));
+    assert!(
+        script.contains(
+            "Start-AvdJob -Name 'vdot' -Body $AvdBlockJob -TimeoutSeconds 1800 -LogFile "
+        )
+    );
+}
+
+#[test]
+fn outputs_are_printed_only_at_the_very_end() {
+    let script = ps::generate(&golden_image());
+    let tree = parse(&script);
+    let printers: Vec<Option<&str>> = nodes(&tree)
+        .into_iter()
+        .filter(|node| node.kind() == "string_literal")
+        .filter(|node| text(*node, &script).starts_with("'[OUTPUT] "))
+        .map(|node| enclosing_function(node, &script))
+        .collect();
+    assert_eq!(printers, [Some("Write-AvdOutputs")]);
+    let tail: Vec<&str> = script.lines().rev().take(3).collect();
+    assert_eq!(tail[0], "exit 0");
+    assert_eq!(tail[1], "Write-AvdOutputs");
+    assert!(tail[2].starts_with("Write-Host '[SUCCESS] golden-image-install-apps"));
+    let wrapped = sentinel::wrap(&script).expect("wraps");
+    let last: Vec<&str> = wrapped.lines().rev().take(4).collect();
+    assert_eq!(
+        last,
+        [
+            "exit $avdCode",
+            "Write-Output ('AVDEPLOY_EXIT_CODE=' + $avdCode)",
+            "if ($null -eq $avdCode) { $avdCode = 0 }",
+            "foreach ($avdLine in $avdOutputs) { Write-Output $avdLine }",
+        ]
+    );
+    assert_parses(&wrapped);
 }

@@ -177,6 +177,10 @@ fixture_tests! {
         "modules/m/operations/02-second.yaml":2:7, "`chrome` and `adobe` both start an MSI install", "`apps:`";
     unknown_check_type_is_a_warning: "unknown-check-type", 1, "unknown-check-type", "warning",
         "modules/m/operations/02-second.yaml":8:15, "`dns_record_exists` is kept but not run", "known types";
+    unknown_error_action_of_a_block: "unknown-error-action", 1, "unknown-choice", "error",
+        "modules/m/operations/02-second.yaml":10:21, "unknown block.error_action `Halt`", "`Continue`";
+    timeout_of_an_item_out_of_range: "timeout-out-of-range", 1, "timeout-out-of-range", "error",
+        "modules/m/operations/02-second.yaml":13:18, "timeout `0` is out of range", "from 1 to 86400";
 }
 
 #[test]

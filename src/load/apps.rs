@@ -7,7 +7,7 @@ use crate::load::node::{Node, NodeKind};
 use crate::model::variables::Context;
 use crate::ps::spec::{
     AppItem, AppsSpec, Block, DEFAULT_DOWNLOAD_DIR, DEFAULT_THROTTLE, DEFAULT_TIMEOUT_SECS,
-    Install, InstallKind, ScriptSpec, ToolStep,
+    ErrorAction, Install, InstallKind, MAX_TIMEOUT_SECS, ScriptSpec, ToolStep,
 };
 
 const APPS_KEYS: &[&str] = &["download_throttle", "download_dir", "items", "items_from"];
@@ -22,7 +22,7 @@ const ITEM_KEYS: &[&str] = &[
     "install",
 ];
 const INSTALL_KEYS: &[&str] = &["kind", "args", "success_codes", "verify"];
-const BLOCK_KEYS: &[&str] = &["name", "parallel", "content"];
+const BLOCK_KEYS: &[&str] = &["name", "parallel", "content", "error_action", "timeout"];
 
 /// config.yaml's tree, where `apps.items_from` finds its list.
 #[derive(Clone, Copy)]
@@ -143,10 +143,7 @@ fn app_item(decoder: &mut Decoder<'_>, node: &Node) -> Option<AppItem> {
     let size = decoder
         .opt_number(fields, "size", what)
         .and_then(|n| u64::try_from(n.value).ok());
-    let timeout_secs = decoder
-        .opt_number(fields, "timeout", what)
-        .and_then(|n| u64::try_from(n.value).ok())
-        .unwrap_or(DEFAULT_TIMEOUT_SECS);
+    let timeout_secs = timeout(decoder, fields, what).unwrap_or(DEFAULT_TIMEOUT_SECS);
     let download_step = fields.get("download_step").and_then(|step| {
         let step = decoder.fields(step, "apps item download_step", &["command", "args"])?;
         Some(ToolStep {
@@ -215,14 +212,42 @@ fn install(decoder: &mut Decoder<'_>, node: &Node) -> Option<Install> {
 }
 
 fn block(decoder: &mut Decoder<'_>, node: &Node) -> Option<Block> {
-    let fields = decoder.fields(node, "a block", BLOCK_KEYS)?;
+    let what = "a block";
+    let fields = decoder.fields(node, what, BLOCK_KEYS)?;
+    let error_action = decoder.choice(
+        fields,
+        "error_action",
+        "block",
+        &[
+            ("Continue", ErrorAction::Continue),
+            ("Stop", ErrorAction::Stop),
+        ],
+        ErrorAction::Continue,
+    );
     Some(Block {
-        name: decoder.req_string(fields, "name", "a block")?.value,
-        parallel: decoder
-            .opt_bool(fields, "parallel", "a block")
-            .unwrap_or(false),
-        content: decoder.req_string(fields, "content", "a block")?.value,
+        name: decoder.req_string(fields, "name", what)?.value,
+        parallel: decoder.opt_bool(fields, "parallel", what).unwrap_or(false),
+        content: decoder.req_string(fields, "content", what)?.value,
+        error_action,
+        timeout_secs: timeout(decoder, fields, what).unwrap_or(0),
     })
+}
+
+/// `timeout:` in seconds, between 1 and [`MAX_TIMEOUT_SECS`]; a finding otherwise.
+fn timeout(decoder: &mut Decoder<'_>, fields: Fields<'_>, what: &str) -> Option<u64> {
+    let value = decoder.opt_number(fields, "timeout", what)?;
+    match u64::try_from(value.value) {
+        Ok(secs) if (1..=MAX_TIMEOUT_SECS).contains(&secs) => Some(secs),
+        _ => {
+            decoder.error(
+                "timeout-out-of-range",
+                fields.get("timeout").expect("timeout was read"),
+                format!("{what}'s timeout `{}` is out of range", value.value),
+                format!("give a number of seconds from 1 to {MAX_TIMEOUT_SECS}"),
+            );
+            None
+        }
+    }
 }
 
 /// Every text of `apps:` and `blocks:` where `{{VARS}}` are substituted, with its span: app

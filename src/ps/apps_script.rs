@@ -2,7 +2,7 @@
 //! strictly one at a time.
 
 use super::quote::{literal, one_line, quote_line};
-use super::spec::{AppItem, AppsSpec, DEFAULT_SUCCESS_CODES, InstallKind};
+use super::spec::{AppItem, AppsSpec, DEFAULT_SUCCESS_CODES, InstallKind, MAX_TIMEOUT_SECS};
 use super::writer::{Phase, ScriptWriter, string_array};
 
 /// How many items download a file from a URL.
@@ -85,7 +85,13 @@ fn write_download_job(w: &mut ScriptWriter, apps: &AppsSpec, item: &AppItem) {
         literal(item.sha256.as_deref().unwrap_or_default()),
         item.size.unwrap_or(0).to_string(),
     ];
-    w.start_job(&item.name, "AvdDownloadJob", item.timeout_secs, &arguments);
+    w.start_job(
+        &item.name,
+        "AvdDownloadJob",
+        item.timeout_secs,
+        &arguments,
+        None,
+    );
 }
 
 fn write_step_job(w: &mut ScriptWriter, apps: &AppsSpec, item: &AppItem) {
@@ -97,10 +103,17 @@ fn write_step_job(w: &mut ScriptWriter, apps: &AppsSpec, item: &AppItem) {
         literal(&step.args),
         literal(&apps.download_dir),
     ];
-    w.start_job(&item.name, "AvdToolJob", item.timeout_secs, &arguments);
+    w.start_job(
+        &item.name,
+        "AvdToolJob",
+        item.timeout_secs,
+        &arguments,
+        None,
+    );
 }
 
-/// Phase 2: each item installed (or only checked) in order, then the pending-reboot output.
+/// Phase 2: each item installed (or only checked) in order, then the pending-reboot value (printed
+/// with the other outputs at the end).
 pub(crate) fn write_installs(w: &mut ScriptWriter, apps: &AppsSpec, phase: Phase) {
     let total = install_count(apps);
     w.say(&format!(
@@ -110,7 +123,7 @@ pub(crate) fn write_installs(w: &mut ScriptWriter, apps: &AppsSpec, phase: Phase
     for (index, item) in installs.enumerate() {
         write_install(w, apps, item, index + 1, total);
     }
-    w.line("Write-AvdReboot");
+    w.line("Set-AvdRebootOutput");
     w.say(&format!("[SUCCESS] {phase}: {total} app(s) installed"));
     w.line("");
 }
@@ -136,12 +149,13 @@ fn write_install(
     let codes: Vec<String> = codes.iter().map(ToString::to_string).collect();
     w.say(&format!("[INFO] {doing} {name} ({number}/{total})"));
     w.line(&format!(
-        "Install-AvdApp -Name {} -Kind '{kind}' -Path {} -Arguments {} -SuccessCodes @({}) -Verify {}",
+        "Install-AvdApp -Name {} -Kind '{kind}' -Path {} -Arguments {} -SuccessCodes @({}) -Verify {} -TimeoutSeconds {}",
         quote_line(&name),
         literal(&resolve(&apps.download_dir, &item.file)),
         literal(&item.install.args),
         codes.join(", "),
         string_array(&item.install.verify),
+        item.timeout_secs.min(MAX_TIMEOUT_SECS),
     ));
     w.say(&format!("[SUCCESS] {done} {name}"));
 }

@@ -1,5 +1,6 @@
 //! The whole generated script: header, the runtime functions it needs, its phases in order
-//! (downloads, installs, parallel blocks, sequential blocks), the summary and `exit 0`.
+//! (downloads, installs, parallel blocks, sequential blocks), the summary, the collected
+//! `[OUTPUT]` values and `exit 0`.
 
 use super::apps_script::{self, download_count, install_count, step_count};
 use super::blocks_script::{self, parallel, sequential};
@@ -85,6 +86,9 @@ pub fn generate(spec: &ScriptSpec) -> String {
         "[SUCCESS] {operation}: {} completed",
         counts.describe()
     ));
+    // Run command returns only the last 4 KB of output: the values come last, just before the
+    // exit code, whatever the phases printed.
+    w.line("Write-AvdOutputs");
     w.line("exit 0");
     w.finish()
 }
@@ -103,6 +107,7 @@ fn write_header(w: &mut ScriptWriter, spec: &ScriptSpec, operation: &str) {
     w.line(&format!("$AvdThrottle = {}", spec.throttle.max(1)));
     w.line("$AvdJobs = New-Object System.Collections.ArrayList");
     w.line("$AvdRebootRequired = $false");
+    w.line("$AvdOutputs = [ordered]@{}");
     w.line("");
 }
 
@@ -129,10 +134,8 @@ fn write_phase(w: &mut ScriptWriter, spec: &ScriptSpec, kind: PhaseKind, phase: 
     match (kind, &spec.apps) {
         (PhaseKind::Downloads, Some(apps)) => apps_script::write_downloads(w, apps, phase),
         (PhaseKind::Installs, Some(apps)) => apps_script::write_installs(w, apps, phase),
-        (PhaseKind::ParallelBlocks, _) => blocks_script::write_parallel(w, &spec.blocks, phase),
-        (PhaseKind::SequentialBlocks, _) => {
-            blocks_script::write_sequential(w, &spec.blocks, phase);
-        }
+        (PhaseKind::ParallelBlocks, _) => blocks_script::write_parallel(w, spec, phase),
+        (PhaseKind::SequentialBlocks, _) => blocks_script::write_sequential(w, spec, phase),
         (PhaseKind::Downloads | PhaseKind::Installs, None) => {}
     }
 }

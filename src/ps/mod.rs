@@ -13,4 +13,4 @@ mod writer;
 pub use generate::generate;
 pub use msi_conflict::msi_conflicts;
 pub use quote::{literal, quote, redact_script, secret_forms};
-pub use spec::{AppItem, AppsSpec, Block, Install, InstallKind, ScriptSpec, ToolStep};
+pub use spec::{AppItem, AppsSpec, Block, ErrorAction, Install, InstallKind, ScriptSpec, ToolStep};

@@ -88,6 +88,7 @@ mod tests {
             name: name.to_owned(),
             parallel,
             content: content.to_owned(),
+            ..Block::default()
         }
     }
 

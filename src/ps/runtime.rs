@@ -8,12 +8,34 @@ pub(crate) const CORE: &str = r##"function Stop-AvdOperation {
     exit 1
 }
 
+function Stop-AvdProcessTree {
+    param([int]$ProcessId)
+    try {
+        $kill = Start-Process -FilePath 'taskkill.exe' -ArgumentList ('/PID {0} /T /F' -f $ProcessId) -WindowStyle Hidden -PassThru
+        [void]$kill.WaitForExit(30000)
+    } catch {
+        Write-Host ('[WARNING] cannot stop process {0}: {1}' -f $ProcessId, $_.Exception.Message)
+    }
+}
+
 function Remove-AvdJobs {
     foreach ($entry in @($script:AvdJobs)) {
+        if (-not $entry.Done -and $entry.ProcessId) { Stop-AvdProcessTree $entry.ProcessId }
         Stop-Job -Job $entry.Job -ErrorAction SilentlyContinue
         Remove-Job -Job $entry.Job -Force -ErrorAction SilentlyContinue
     }
     $script:AvdJobs = New-Object System.Collections.ArrayList
+}
+
+function Set-AvdOutput {
+    param([string]$Name, [string]$Value)
+    $script:AvdOutputs[$Name] = $Value
+}
+
+function Write-AvdOutputs {
+    foreach ($name in @($script:AvdOutputs.Keys)) {
+        Write-Host ('[OUTPUT] ' + $name + '=' + $script:AvdOutputs[$name])
+    }
 }
 
 function Write-AvdElapsed {
@@ -32,8 +54,8 @@ pub(crate) const JOBS: &str = r##"function Write-AvdLine {
     param([string]$Source, [string]$Text)
     foreach ($line in ($Text -split '\r?\n')) {
         if ($line.Trim().Length -eq 0) { continue }
-        if ($line -cmatch '^\[OUTPUT\] ') {
-            Write-Host $line
+        if ($line -cmatch '^\[OUTPUT\] ([A-Za-z_][A-Za-z0-9_]*)=(.*)$') {
+            Set-AvdOutput $Matches[1] $Matches[2]
         } elseif ($line -cmatch '^\[(START|PROGRESS|VALIDATE|SUCCESS|ERROR|WARNING|INFO)\] ?(.*)$') {
             Write-Host ('[' + $Matches[1] + '] [' + $Source + '] ' + $Matches[2])
         } else {
@@ -42,13 +64,25 @@ pub(crate) const JOBS: &str = r##"function Write-AvdLine {
     }
 }
 
+function Write-AvdJobLog {
+    param([hashtable]$Entry, [int]$Lines)
+    if (-not $Entry.LogFile -or -not (Test-Path -LiteralPath $Entry.LogFile -PathType Leaf)) { return }
+    $tail = @(Get-Content -LiteralPath $Entry.LogFile -Tail 200 -ErrorAction SilentlyContinue |
+        Where-Object { $_ -cnotmatch '^\[(START|PROGRESS|VALIDATE|SUCCESS|ERROR|WARNING|INFO|OUTPUT)\]' } |
+        Select-Object -Last $Lines)
+    Write-Host ('[INFO] [{0}] output in {1}; its last {2} line(s):' -f $Entry.Name, $Entry.LogFile, $tail.Count)
+    foreach ($line in $tail) { Write-Host ('[' + $Entry.Name + '] | ' + $line) }
+}
+
 function Receive-AvdJob {
     param([hashtable]$Entry)
     $jobErrors = @()
     $items = @(Receive-Job -Job $Entry.Job -ErrorAction SilentlyContinue -ErrorVariable jobErrors)
     foreach ($item in $items) {
         if ($null -eq $item) { continue }
-        if ($item.PSObject.Properties['AvdResult']) {
+        if ($item.PSObject.Properties['AvdProcessId']) {
+            $Entry.ProcessId = $item.AvdProcessId
+        } elseif ($item.PSObject.Properties['AvdResult']) {
             $Entry.Result = $item
         } else {
             Write-AvdLine $Entry.Name ([string]$item)
@@ -69,9 +103,14 @@ function Complete-AvdJob {
     if ($null -eq $result) {
         $message = 'the job ended without reporting a result'
         if ($null -ne $reason) { $message = $reason.Message }
+        Write-AvdJobLog $Entry 20
         Stop-AvdOperation ('Job failed: {0}: {1}' -f $Entry.Name, $message)
     }
-    if (-not $result.Success) { Stop-AvdOperation ('Job failed: {0}: {1}' -f $Entry.Name, $result.Error) }
+    if (-not $result.Success) {
+        Write-AvdJobLog $Entry 20
+        Stop-AvdOperation ('Job failed: {0}: {1}' -f $Entry.Name, $result.Error)
+    }
+    Write-AvdJobLog $Entry 5
 }
 
 function Wait-AvdJobs {
@@ -89,7 +128,8 @@ function Wait-AvdJobs {
                     continue
                 }
                 if ((Get-Date) -gt $entry.Deadline) {
-                    Stop-AvdOperation ('Job failed: {0}: timed out after {1} s' -f $entry.Name, $entry.Timeout)
+                    Write-AvdJobLog $entry 20
+                    Stop-AvdOperation ('Job failed: {0}: timed out after {1} s, its processes were stopped' -f $entry.Name, $entry.Timeout)
                 }
                 $running++
             }
@@ -103,12 +143,12 @@ function Wait-AvdJobs {
 }
 
 function Start-AvdJob {
-    param([string]$Name, [scriptblock]$Body, [object[]]$Arguments, [int]$TimeoutSeconds)
+    param([string]$Name, [scriptblock]$Body, [object[]]$Arguments, [int]$TimeoutSeconds, [string]$LogFile = '')
     Wait-AvdJobs -Limit $script:AvdThrottle
     $deadline = [datetime]::MaxValue
     if ($TimeoutSeconds -gt 0) { $deadline = (Get-Date).AddSeconds($TimeoutSeconds) }
     $job = Start-Job -ScriptBlock $Body -ArgumentList $Arguments
-    $entry = @{ Name = $Name; Job = $job; Deadline = $deadline; Timeout = $TimeoutSeconds; Done = $false; Result = $null }
+    $entry = @{ Name = $Name; Job = $job; Deadline = $deadline; Timeout = $TimeoutSeconds; Done = $false; Result = $null; ProcessId = 0; LogFile = $LogFile }
     [void]$script:AvdJobs.Add($entry)
 }
 "##;
@@ -116,6 +156,7 @@ function Start-AvdJob {
 /// The download job: cache check, retried download to a `.part` file, size and sha256 checks.
 pub(crate) const DOWNLOAD_JOB: &str = r##"$AvdDownloadJob = {
     param([string]$Url, [string]$Path, [string]$Sha256, [long]$Size)
+    [pscustomobject]@{ AvdProcessId = $PID }
     $ErrorActionPreference = 'Stop'
     $ProgressPreference = 'SilentlyContinue'
     [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
@@ -164,15 +205,23 @@ pub(crate) const DOWNLOAD_JOB: &str = r##"$AvdDownloadJob = {
 "##;
 
 /// The download-step job: runs a tool (ODT's `setup.exe /download ...`) and expects exit code 0.
+/// It waits for the tool's own process, not its descendants; the job's deadline bounds it, and
+/// the parent stops the job's process tree when it passes.
 pub(crate) const TOOL_JOB: &str = r##"$AvdToolJob = {
     param([string]$Command, [string]$Arguments, [string]$WorkingDirectory)
+    [pscustomobject]@{ AvdProcessId = $PID }
     $ErrorActionPreference = 'Stop'
     $ProgressPreference = 'SilentlyContinue'
     try {
-        $start = @{ FilePath = $Command; WorkingDirectory = $WorkingDirectory; Wait = $true; PassThru = $true }
-        if ($Arguments) { $start.ArgumentList = $Arguments }
         $started = Get-Date
-        $process = Start-Process @start
+        if ($Arguments) {
+            $process = Start-Process -FilePath $Command -ArgumentList $Arguments -WorkingDirectory $WorkingDirectory -PassThru
+        } else {
+            $process = Start-Process -FilePath $Command -WorkingDirectory $WorkingDirectory -PassThru
+        }
+        # Windows PowerShell 5.1 reports no exit code for a process whose handle was never read.
+        [void]$process.Handle
+        $process.WaitForExit()
         if ($process.ExitCode -ne 0) { throw ('{0} exited with code {1}' -f $Command, $process.ExitCode) }
         '[INFO] download step finished in {0:N0} s' -f ((Get-Date) - $started).TotalSeconds
         [pscustomobject]@{ AvdResult = $true; Success = $true; Error = '' }
@@ -182,22 +231,33 @@ pub(crate) const TOOL_JOB: &str = r##"$AvdToolJob = {
 }
 "##;
 
-/// One install at a time: `Start-Process -Wait -PassThru`, 1618 retried, success codes, verify.
-pub(crate) const INSTALL: &str = r##"function Start-AvdInstaller {
-    param([string]$Name, [string]$FilePath, [string]$Arguments)
+/// One install at a time: the installer started without `-Wait` (which would also wait for every
+/// process the installer leaves running) and awaited itself under the item's timeout, its process
+/// tree stopped when it passes; 1618 retried, success codes, verify.
+pub(crate) const INSTALL: &str = r##"function Invoke-AvdInstaller {
+    param([string]$Name, [string]$FilePath, [string]$Arguments, [int]$TimeoutSeconds)
     try {
         if ($Arguments) {
-            Start-Process -FilePath $FilePath -ArgumentList $Arguments -Wait -PassThru
+            $process = Start-Process -FilePath $FilePath -ArgumentList $Arguments -PassThru
         } else {
-            Start-Process -FilePath $FilePath -Wait -PassThru
+            $process = Start-Process -FilePath $FilePath -PassThru
         }
+        # Windows PowerShell 5.1 reports no exit code for a process whose handle was never read.
+        [void]$process.Handle
     } catch {
         Stop-AvdOperation ('Install failed: {0}: {1}' -f $Name, $_.Exception.Message)
     }
+    $limit = -1
+    if ($TimeoutSeconds -gt 0) { $limit = [int][math]::Min([double]$TimeoutSeconds * 1000, [double][int]::MaxValue) }
+    if (-not $process.WaitForExit($limit)) {
+        Stop-AvdProcessTree $process.Id
+        Stop-AvdOperation ('Install failed: {0}: timed out after {1} s, the installer and its child processes were stopped' -f $Name, $TimeoutSeconds)
+    }
+    return $process.ExitCode
 }
 
 function Install-AvdApp {
-    param([string]$Name, [string]$Kind, [string]$Path, [string]$Arguments, [int[]]$SuccessCodes, [string[]]$Verify)
+    param([string]$Name, [string]$Kind, [string]$Path, [string]$Arguments, [int[]]$SuccessCodes, [string[]]$Verify, [int]$TimeoutSeconds)
     if ($Kind -ne 'none') {
         if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { Stop-AvdOperation ('Install failed: {0}: {1} not found' -f $Name, $Path) }
         $log = $Path + '.log'
@@ -208,14 +268,13 @@ function Install-AvdApp {
             $programArguments = ('/i "{0}" /qn /norestart /l*v "{1}" {2}' -f $Path, $log, $Arguments).TrimEnd()
         }
         $attempt = 1
-        $process = Start-AvdInstaller $Name $program $programArguments
-        while ($process.ExitCode -eq 1618 -and $attempt -lt 10) {
+        $code = Invoke-AvdInstaller $Name $program $programArguments $TimeoutSeconds
+        while ($code -eq 1618 -and $attempt -lt 10) {
             Write-Host ('[WARNING] {0}: another installation is in progress (1618), retrying in 30 s ({1}/10)' -f $Name, $attempt)
             Start-Sleep -Seconds 30
             $attempt++
-            $process = Start-AvdInstaller $Name $program $programArguments
+            $code = Invoke-AvdInstaller $Name $program $programArguments $TimeoutSeconds
         }
-        $code = $process.ExitCode
         if ($SuccessCodes -notcontains $code) {
             $detail = ''
             if ($Kind -eq 'msi') { $detail = ' (log: ' + $log + ')' }
@@ -231,39 +290,67 @@ function Install-AvdApp {
     }
 }
 
-function Write-AvdReboot {
+function Set-AvdRebootOutput {
     if ($script:AvdRebootRequired) {
-        Write-Host '[OUTPUT] REBOOT_REQUIRED=true'
+        Set-AvdOutput 'REBOOT_REQUIRED' 'true'
     } else {
-        Write-Host '[OUTPUT] REBOOT_REQUIRED=false'
+        Set-AvdOutput 'REBOOT_REQUIRED' 'false'
     }
 }
 "##;
 
-/// The block job: runs the block's code with every output stream turned into lines to relay.
+/// The block job. Native commands may write to StdErr freely: the job runs with
+/// `$ErrorActionPreference = 'Continue'`, because under `Stop` Windows PowerShell 5.1 turns every
+/// StdErr line of a native command in a job into a terminating error. A block with
+/// `error_action: Stop` gets `Stop` for cmdlets and functions instead (through
+/// `$PSDefaultParameterValues`), and a non-zero `$LASTEXITCODE` at its end fails it (`Continue`:
+/// a warning). Every output line goes to the block's log file on the VM; only marker lines are
+/// relayed, so the run-command transcript stays short.
 pub(crate) const BLOCK_JOB: &str = r##"$AvdBlockJob = {
-    param([string]$Content)
-    $ErrorActionPreference = 'Stop'
+    param([string]$Content, [string]$ErrorAction, [string]$LogFile)
+    [pscustomobject]@{ AvdProcessId = $PID }
+    $ErrorActionPreference = 'Continue'
     $ProgressPreference = 'SilentlyContinue'
     [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
+    if ($ErrorAction -eq 'Stop') { $PSDefaultParameterValues = @{ '*:ErrorAction' = 'Stop' } }
+    $writer = $null
     try {
+        [void][System.IO.Directory]::CreateDirectory([System.IO.Path]::GetDirectoryName($LogFile))
+        $writer = New-Object System.IO.StreamWriter -ArgumentList $LogFile, $false, (New-Object System.Text.UTF8Encoding -ArgumentList $false)
+        $writer.AutoFlush = $true
+        $global:LASTEXITCODE = 0
         $block = [scriptblock]::Create($Content)
         & $block *>&1 | ForEach-Object {
             if ($_ -is [System.Management.Automation.ErrorRecord]) {
-                '[WARNING] ' + $_.Exception.Message
+                if ($_.FullyQualifiedErrorId -like 'NativeCommandError*') { $text = [string]$_.Exception.Message } else { $text = '[WARNING] ' + $_.Exception.Message }
             } elseif ($_ -is [System.Management.Automation.WarningRecord]) {
-                '[WARNING] ' + $_.Message
+                $text = '[WARNING] ' + $_.Message
             } elseif ($_ -is [System.Management.Automation.InformationRecord]) {
-                [string]$_.MessageData
+                $text = [string]$_.MessageData
             } elseif ($_ -is [System.Management.Automation.VerboseRecord] -or $_ -is [System.Management.Automation.DebugRecord]) {
-                $_.Message
+                $text = $_.Message
             } elseif ($null -ne $_) {
-                ($_ | Out-String).TrimEnd()
+                $text = ($_ | Out-String).TrimEnd()
+            } else {
+                $text = ''
             }
+            foreach ($line in ($text -split '\r?\n')) {
+                if ($line.Trim().Length -eq 0) { continue }
+                $writer.WriteLine($line)
+                if ($line -cmatch '^\[(START|PROGRESS|VALIDATE|SUCCESS|ERROR|WARNING|INFO|OUTPUT)\]') { $line }
+            }
+        }
+        $code = $global:LASTEXITCODE
+        if ($null -ne $code -and $code -ne 0) {
+            $message = 'the last native command exited with code {0}' -f $code
+            if ($ErrorAction -eq 'Stop') { throw $message }
+            '[WARNING] ' + $message
         }
         [pscustomobject]@{ AvdResult = $true; Success = $true; Error = '' }
     } catch {
         [pscustomobject]@{ AvdResult = $true; Success = $false; Error = $_.Exception.Message }
+    } finally {
+        if ($null -ne $writer) { $writer.Dispose() }
     }
 }
 "##;

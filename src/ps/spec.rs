@@ -10,6 +10,13 @@ pub const DEFAULT_DOWNLOAD_DIR: &str = r"C:\Temp\avdeploy";
 /// Default limit, in seconds, for one item's download or download step.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 900;
 
+/// Folder on the VM for the output of blocks, one file per block under a folder per operation.
+pub const BLOCK_LOG_DIR: &str = r"C:\Windows\Temp\avdeploy";
+
+/// The longest `timeout:` accepted for an item or a block, in seconds (a day; run command itself
+/// stops a script after 90 minutes unless it is a managed one).
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
+
 /// Installer exit codes accepted by default: success, reboot started, reboot required.
 pub const DEFAULT_SUCCESS_CODES: [i32; 3] = [0, 1641, 3010];
 
@@ -69,7 +76,7 @@ pub struct AppItem {
     pub sha256: Option<String>,
     /// Expected size of `file` in bytes.
     pub size: Option<u64>,
-    /// Limit for this item's download and download step, in seconds.
+    /// Limit for this item's download, download step and install, each, in seconds.
     pub timeout_secs: u64,
     /// A tool run after all downloads to fetch more content (ODT's `setup.exe /download`).
     pub download_step: Option<ToolStep>,
@@ -146,6 +153,32 @@ pub struct Block {
     pub parallel: bool,
     /// The PowerShell code.
     pub content: String,
+    /// What an error of a cmdlet or function in the block does.
+    pub error_action: ErrorAction,
+    /// Limit for the block, in seconds; 0 for none of its own.
+    pub timeout_secs: u64,
+}
+
+/// A block's `error_action:`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ErrorAction {
+    /// Errors are reported as warnings and the block goes on; a non-zero exit code of its last
+    /// native command is a warning.
+    #[default]
+    Continue,
+    /// The first error of a cmdlet or function fails the block, and so does a non-zero exit code
+    /// of its last native command. StdErr output of native commands is never an error.
+    Stop,
+}
+
+impl ErrorAction {
+    /// The PowerShell name of the preference.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Continue => "Continue",
+            Self::Stop => "Stop",
+        }
+    }
 }
 
 impl AppItem {

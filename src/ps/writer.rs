@@ -28,17 +28,19 @@ impl ScriptWriter {
     }
 
     /// Appends a `Start-AvdJob` call for a job named `name` running `body` with `arguments`
-    /// (already PowerShell expressions).
+    /// (already PowerShell expressions), whose output goes to `log_file` on the VM, if any.
     pub(crate) fn start_job(
         &mut self,
         name: &str,
         body: &str,
         timeout_secs: u64,
         arguments: &[String],
+        log_file: Option<&str>,
     ) {
         let timeout = timeout_secs.min(i32::MAX as u64);
+        let log = log_file.map_or_else(String::new, |file| format!(" -LogFile {}", literal(file)));
         self.line(&format!(
-            "Start-AvdJob -Name {} -Body ${body} -TimeoutSeconds {timeout} -Arguments @({})",
+            "Start-AvdJob -Name {} -Body ${body} -TimeoutSeconds {timeout}{log} -Arguments @({})",
             quote_line(name),
             arguments.join(", ")
         ));

@@ -1,28 +1,20 @@
 //! `az vm run-command invoke`: one script at a time per VM (overlaps get the Conflict error), the
-//! script simulated rather than run (its top-level literal output echoed, `exit`/`throw` obeyed),
-//! StdOut cut to its last 4,096 bytes, and the engine's exit sentinel honoured.
+//! script walked rather than run (see [`crate::ps_walk`]: what it prints where the text is
+//! known, through functions, branches, `try` and loops; `exit`/`throw` obeyed), StdOut cut to its
+//! last 4,096 bytes, and the engine's exit sentinel honoured.
 
 use serde_json::{Value, json};
 
 use crate::call::{Call, Exclusive, Outcome};
 use crate::catalog::{RUN_COMMAND_DEFAULT_SECONDS, by_path};
 use crate::failure::AzFailure;
+use crate::ps_walk::{Walked, walk};
 use crate::resource::Address;
+use crate::script_effects;
 use avdeploy_wire::sentinel;
 
 /// Azure returns only this many trailing bytes of a script's output.
 pub const OUTPUT_LIMIT: usize = 4096;
-
-/// What a simulated script produced.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ScriptRun {
-    /// Echoed output lines.
-    pub stdout: Vec<String>,
-    /// Error text (a top-level `throw`).
-    pub stderr: String,
-    /// The script's exit code.
-    pub code: i32,
-}
 
 /// The busy key of a VM's run-command slot.
 pub fn vm_key(address: &Address) -> String {
@@ -46,8 +38,10 @@ pub fn invoke_with(call: &mut Call, forced_exit: Option<i32>) -> Outcome {
         .expected_seconds
         .unwrap_or(RUN_COMMAND_DEFAULT_SECONDS);
     let exclusive = Some(Exclusive::RunCommand(vm_key(&address)));
-    call.write(seconds, exclusive, |_| {
-        let (stdout, stderr) = run_script(&script, forced_exit);
+    call.write(seconds, exclusive, |call| {
+        let run = script_run(&script, forced_exit);
+        script_effects::apply(call, &address, &run.started)?;
+        let (stdout, stderr) = transcript(run);
         Ok(response(&command_id, &stdout, &stderr))
     })
 }
@@ -69,7 +63,11 @@ pub fn read_scripts(values: &[String], flag: &str) -> Result<String, AzFailure> 
 
 /// StdOut and StdErr of `script` as the VM would return them, sentinel included when wrapped.
 pub fn run_script(script: &str, forced_exit: Option<i32>) -> (String, String) {
-    let run = script_run(script, forced_exit);
+    transcript(script_run(script, forced_exit))
+}
+
+/// StdOut (cut to its last 4,096 bytes) and StdErr of a walked script.
+fn transcript(run: Walked) -> (String, String) {
     let mut stdout = run.stdout.join("\n");
     if !stdout.is_empty() {
         stdout.push('\n');
@@ -77,11 +75,12 @@ pub fn run_script(script: &str, forced_exit: Option<i32>) -> (String, String) {
     (tail(&stdout, OUTPUT_LIMIT).to_owned(), run.stderr)
 }
 
-/// What `script` produces on the simulated VM, sentinel line included when it is wrapped;
-/// `forced_exit` (a fault) replaces its exit code.
-pub fn script_run(script: &str, forced_exit: Option<i32>) -> ScriptRun {
+/// What `script` produces on the simulated VM, sentinel line included when it is wrapped (the
+/// wrapper's `[OUTPUT]` lines just before it, as the wrapper prints them); `forced_exit` (a fault)
+/// replaces its exit code.
+pub fn script_run(script: &str, forced_exit: Option<i32>) -> Walked {
     let wrapped = sentinel::unwrap(script);
-    let mut run = simulate(wrapped.unwrap_or(script));
+    let mut run = walk(wrapped.unwrap_or(script));
     if let Some(code) = forced_exit {
         run.code = code;
         if wrapped.is_none() {
@@ -91,6 +90,11 @@ pub fn script_run(script: &str, forced_exit: Option<i32>) -> ScriptRun {
         }
     }
     if wrapped.is_some() {
+        let (outputs, others): (Vec<String>, Vec<String>) = std::mem::take(&mut run.stdout)
+            .into_iter()
+            .partition(|line| line.starts_with("[OUTPUT] "));
+        run.stdout = others;
+        run.stdout.extend(outputs);
         run.stdout.push(sentinel::line(run.code));
     }
     run
@@ -121,138 +125,94 @@ pub fn tail(text: &str, limit: usize) -> &str {
     &text[start..]
 }
 
-/// Simulates a script: top-level (brace depth 0) `Write-Host`/`Write-Output`/`echo` of a literal
-/// string are echoed in order; a top-level `exit N` stops with N; a top-level `throw '…'` stops
-/// with 1 and the message on StdErr. Nothing else runs.
-pub fn simulate(script: &str) -> ScriptRun {
-    let mut run = ScriptRun::default();
-    let mut depth: i64 = 0;
-    let mut here_string: Option<&str> = None;
-    let mut block_comment = false;
-    for raw in script.lines() {
-        let line = raw.trim();
-        if let Some(end) = here_string {
-            if line.starts_with(end) {
-                here_string = None;
-            }
-            continue;
-        }
-        if block_comment || line.starts_with("<#") {
-            block_comment = !line.contains("#>");
-            continue;
-        }
-        if depth == 0
-            && let Some(stop) = top_level(line, &mut run)
-        {
-            run.code = stop;
-            return run;
-        }
-        depth += brace_delta(line);
-        if line.ends_with("@'") {
-            here_string = Some("'@");
-        } else if line.ends_with("@\"") {
-            here_string = Some("\"@");
-        }
-    }
-    run
-}
-
-/// Handles one top-level line; `Some(code)` when the script stops.
-fn top_level(line: &str, run: &mut ScriptRun) -> Option<i32> {
-    let (command, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-    let rest = rest.trim();
-    match command.to_ascii_lowercase().as_str() {
-        "write-host" | "write-output" | "echo" => {
-            if let Some(text) = literal(rest) {
-                run.stdout.push(text);
-            }
-            None
-        }
-        "exit" => Some(
-            rest.trim_end_matches(';')
-                .trim()
-                .parse()
-                .unwrap_or(if rest.is_empty() { 0 } else { 1 }),
-        ),
-        "throw" => {
-            let message = literal(rest).unwrap_or_else(|| "ScriptHalted".to_owned());
-            run.stderr.push_str(&format!("{message}\n"));
-            Some(1)
-        }
-        _ => None,
-    }
-}
-
-/// The value of a leading literal string: `'…'` (with `''` escapes) or `"…"` without `$`.
-fn literal(text: &str) -> Option<String> {
-    let quote = text.chars().next().filter(|c| *c == '\'' || *c == '"')?;
-    let body = &text[1..];
-    let mut value = String::new();
-    let mut chars = body.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == quote {
-            if chars.peek() == Some(&quote) {
-                value.push(quote);
-                chars.next();
-                continue;
-            }
-            return (quote == '\'' || !value.contains('$')).then_some(value);
-        }
-        value.push(c);
-    }
-    None
-}
-
-/// Opening minus closing braces outside quoted strings and comments.
-fn brace_delta(line: &str) -> i64 {
-    let mut delta = 0;
-    let mut quote: Option<char> = None;
-    for c in line.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '#') => break,
-            (None, '{') => delta += 1,
-            (None, '}') => delta -= 1,
-            _ => {}
-        }
-    }
-    delta
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ps_walk::StartedProcess;
 
     #[test]
-    fn echoes_top_level_literals_only() {
+    fn reaches_output_inside_functions_branches_try_and_loops() {
         let script = "\
-Write-Host '[START] go'
-function Fail { Write-Host 'never'
-  exit 9 }
-if ($x) {
-    Write-Output \"[ERROR] branch\"
-    exit 1
+function Write-Reboot {
+    param([bool]$Required)
+    if ($Required) { Write-Host '[OUTPUT] REBOOT_REQUIRED=true' } else { Write-Host '[OUTPUT] REBOOT_REQUIRED=false' }
 }
-Write-Output \"[INFO] it''s $name\"
+Write-Host '[START] go'
+$names = @('chrome', 'reader')
+try {
+    foreach ($name in $names) { Write-Host ('[INFO] installing ' + $name) }
+    if (Test-Path 'C:\\x') { Write-Output \"[ERROR] unknown branch\"; exit 1 }
+} finally {
+    Write-Host '[INFO] cleaned up'
+}
+Write-Reboot -Required $false
+Write-Output \"[INFO] it's $name\"
 echo \"[SUCCESS] done\"
 exit 0
 Write-Host 'after'";
-        let run = simulate(script);
-        assert_eq!(run.stdout, ["[START] go", "[SUCCESS] done"]);
+        let run = walk(script);
+        assert_eq!(
+            run.stdout,
+            [
+                "[START] go",
+                "[INFO] installing chrome",
+                "[INFO] installing reader",
+                "[INFO] cleaned up",
+                "[OUTPUT] REBOOT_REQUIRED=false",
+                "[INFO] it's reader",
+                "[SUCCESS] done"
+            ]
+        );
         assert_eq!(run.code, 0);
     }
 
     #[test]
+    fn records_the_processes_a_script_starts() {
+        let script = "\
+$token = 'tok-123'
+function Install-Msi([string]$Name, [string]$Properties) {
+    $file = Join-Path 'C:\\Temp' \"$Name.msi\"
+    $process = Start-Process -FilePath 'msiexec.exe' -ArgumentList \"/i `\"$file`\" /quiet $Properties\" -PassThru
+    if (-not $process.WaitForExit(900000)) { throw 'timed out' }
+}
+if (Get-Service -Name 'RDAgentBootLoader' -ErrorAction SilentlyContinue) {
+    Write-Output '[INFO] already installed'
+} else {
+    Install-Msi -Name 'RDAgent' -Properties \"REGISTRATIONTOKEN=$token\"
+}
+& 'C:\\Temp\\setup.exe' /configure $unknown
+Start-Process -FilePath 'C:\\Windows\\System32\\Sysprep\\sysprep.exe' -ArgumentList '/generalize', '/oobe', '/shutdown'";
+        let run = walk(script);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(
+            run.started,
+            [
+                StartedProcess {
+                    program: "msiexec.exe".into(),
+                    arguments: "/i \"C:\\Temp\\RDAgent.msi\" /quiet REGISTRATIONTOKEN=tok-123"
+                        .into()
+                },
+                StartedProcess {
+                    program: "C:\\Temp\\setup.exe".into(),
+                    arguments: "/configure $unknown".into()
+                },
+                StartedProcess {
+                    program: "C:\\Windows\\System32\\Sysprep\\sysprep.exe".into(),
+                    arguments: "/generalize /oobe /shutdown".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
     fn throw_and_exit_stop_the_script() {
-        let run = simulate("Write-Host 'a'\nthrow 'boom'\nWrite-Host 'b'");
+        let run = walk("Write-Host 'a'\nthrow 'boom'\nWrite-Host 'b'");
         assert_eq!(
             (run.stdout.len(), run.code, run.stderr.as_str()),
             (1, 1, "boom\n")
         );
-        assert_eq!(simulate("exit 3010").code, 3010);
-        assert_eq!(simulate("Write-Host 'x'").code, 0);
+        assert_eq!(walk("exit 3010").code, 3010);
+        assert_eq!(walk("Write-Host 'x'").code, 0);
     }
 
     #[test]
@@ -280,8 +240,17 @@ Write-Host 'after'";
     }
 
     #[test]
-    fn here_strings_are_skipped() {
-        let run = simulate("$a = @'\n{\nWrite-Host 'in'\n'@\nWrite-Host 'out'");
-        assert_eq!(run.stdout, ["out"]);
+    fn here_strings_are_values() {
+        let run = walk("$a = @'\n{\nWrite-Host 'in'\n'@\nWrite-Host 'out'\nWrite-Host $a");
+        assert_eq!(run.stdout, ["out", "{", "Write-Host 'in'"]);
+    }
+
+    #[test]
+    fn wrapped_outputs_come_just_before_the_sentinel() {
+        let wrapped =
+            sentinel::wrap("Write-Host '[OUTPUT] A=1'\nWrite-Host '[INFO] later'\nexit 0\n")
+                .unwrap();
+        let (stdout, _) = run_script(&wrapped, None);
+        assert_eq!(stdout, "[INFO] later\n[OUTPUT] A=1\nAVDEPLOY_EXIT_CODE=0\n");
     }
 }

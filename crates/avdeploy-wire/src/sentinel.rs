@@ -1,5 +1,6 @@
 //! The exit sentinel: `az vm run-command invoke` reports no exit code, so every script the engine
-//! sends is wrapped to run in a child PowerShell and print its exit code as the last line.
+//! sends is wrapped to run in a child PowerShell and print its exit code as the last line, its
+//! `[OUTPUT]` lines just before.
 
 /// The text before the exit code on the wrapper's last output line.
 pub const PREFIX: &str = "AVDEPLOY_EXIT_CODE=";
@@ -19,7 +20,8 @@ pub enum WrapError {
 }
 
 /// Wraps `script` so that its exit code, whatever way it ends (`exit N`, `throw`, success), is
-/// printed as the last output line: `AVDEPLOY_EXIT_CODE=<n>`.
+/// printed as the last output line: `AVDEPLOY_EXIT_CODE=<n>`, and every `[OUTPUT]` line it printed
+/// comes just before it (run command returns only the last 4 KB of output).
 ///
 /// The script is embedded verbatim in a single-quoted here-string, so nothing in it is expanded by
 /// the wrapper, then written to a temporary file and run with `powershell.exe -File`.
@@ -35,15 +37,19 @@ pub fn wrap(script: &str) -> Result<String, WrapError> {
          $avdFile = Join-Path $env:TEMP ('avdeploy-' + [guid]::NewGuid().ToString() + '.ps1')\n\
          {BODY_START}{body}{BODY_END}\
          $avdCode = 1\n\
+         $avdOutputs = New-Object System.Collections.ArrayList\n\
          try {{\n\
          \x20   Set-Content -LiteralPath $avdFile -Value $avdBody -Encoding UTF8\n\
-         \x20   & powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $avdFile\n\
+         \x20   & powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $avdFile | ForEach-Object {{\n\
+         \x20       if ($_ -cmatch '^\\[OUTPUT\\] ') {{ [void]$avdOutputs.Add($_) }} else {{ $_ }}\n\
+         \x20   }}\n\
          \x20   $avdCode = $LASTEXITCODE\n\
          }} catch {{\n\
          \x20   Write-Output ('[ERROR] ' + $_.Exception.Message)\n\
          }} finally {{\n\
          \x20   Remove-Item -LiteralPath $avdFile -Force -ErrorAction SilentlyContinue\n\
          }}\n\
+         foreach ($avdLine in $avdOutputs) {{ Write-Output $avdLine }}\n\
          if ($null -eq $avdCode) {{ $avdCode = 0 }}\n\
          Write-Output ('{PREFIX}' + $avdCode)\n\
          exit $avdCode\n"
