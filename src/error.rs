@@ -43,6 +43,19 @@ pub enum Error {
     /// Another avdeploy process holds the deployment's lock.
     #[error(transparent)]
     Locked(crate::state::LockError),
+    /// An operation a dead engine left running survived SIGKILL: nothing may start beside it.
+    #[error(
+        "operation `{operation}` left running by an engine that died cannot be stopped (process group {pid} survived SIGKILL); nothing was started"
+    )]
+    OrphanAlive {
+        /// The operation id.
+        operation: String,
+        /// Its process group.
+        pid: u32,
+    },
+    /// Interrupted while stopping what a dead engine left running, before anything started.
+    #[error("interrupted before anything started")]
+    Interrupted,
     /// The state database failed.
     #[error(transparent)]
     State(#[from] crate::state::StateError),
@@ -82,10 +95,12 @@ impl Error {
             Self::Sim(error) if error.invalid_input => exit_code::INVALID_INPUT,
             Self::Catalog(_) => exit_code::INVALID_INPUT,
             Self::Locked(crate::state::LockError::Held { .. }) => exit_code::LOCKED,
+            Self::Interrupted => exit_code::INTERRUPTED,
             Self::Io { .. }
             | Self::Output(_)
             | Self::Json(_)
             | Self::Locked(_)
+            | Self::OrphanAlive { .. }
             | Self::State(_)
             | Self::Report(_)
             | Self::Runtime(_)

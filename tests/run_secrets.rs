@@ -79,3 +79,46 @@ fn secrets_appear_nowhere() {
     let log = String::from_utf8_lossy(&log.stdout);
     assert!(log.contains("pw=***") && log.contains("cfg=***"), "{log}");
 }
+
+#[test]
+fn json_escaped_secrets_and_the_output_file_are_masked() {
+    let secret = r#"Pa"ss\word/1"#;
+    let escaped = r#"Pa\"ss\\word/1"#;
+    let body = "e=${APP_ADMIN_PASSWORD//\\\\/\\\\\\\\}\ne=${e//\\\"/\\\\\\\"}\necho \"{\\\"password\\\": \\\"$e\\\"}\"\necho \"{\\\"password\\\": \\\"$e\\\", \\\"raw\\\": \\\"$APP_ADMIN_PASSWORD\\\"}\" > \"$AVD_OUTPUT_FILE\"\necho \"$e\" > escaped-seen";
+    let deploy = Deploy::new()
+        .config("app:\n  admin_password: \"placeholder\"\n")
+        .env("APP_ADMIN_PASSWORD", secret)
+        .module("m", &module_yaml("m", &[("json", None)]))
+        .operation("m", "json", &bash_op("json", 30, body));
+    let run = deploy
+        .cmd(&["run", "m"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    // The operation did write the escaped form: it was masked, not missing.
+    assert_eq!(deploy.read("escaped-seen").trim_end(), escaped);
+    let output_file = deploy.read("artifacts/outputs/json.json");
+    assert_eq!(
+        output_file.trim_end(),
+        r#"{"password": "***", "raw": "***"}"#
+    );
+    let mut scanned = 0;
+    for path in deploy.files() {
+        let relative = path.strip_prefix(deploy.path()).expect("inside");
+        if relative.starts_with("artifacts") || relative.starts_with(".avdeploy") {
+            let text = String::from_utf8_lossy(&std::fs::read(&path).expect("read")).into_owned();
+            for form in [secret, escaped] {
+                assert!(
+                    !text.contains(form),
+                    "{form} in {}:\n{text}",
+                    relative.display()
+                );
+            }
+            scanned += 1;
+        }
+    }
+    assert!(scanned >= 3, "only {scanned} files scanned");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(!stdout.contains(escaped), "{stdout}");
+}

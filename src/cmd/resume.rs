@@ -33,18 +33,24 @@ pub fn run(
         );
         return Ok(exit_code::SUCCESS);
     }
-    let names: Vec<&str> = resume
-        .to_run
-        .iter()
-        .map(|op| op.operation.as_str())
-        .collect();
+    let names = |ops: &[crate::state::PlannedOperation]| {
+        ops.iter()
+            .map(|op| op.operation.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let kept = if resume.completed.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", names(&resume.completed))
+    };
     println!(
-        "Resuming run {} ({}): {} to run, {} completed and kept: {}",
+        "Resuming run {} ({}): {} to run: {}; {} completed and kept{kept}",
         last.id,
         last.target,
         resume.to_run.len(),
+        names(&resume.to_run),
         resume.completed.len(),
-        names.join(", ")
     );
     if !confirm::confirmed(args.yes, "resume")? {
         return Ok(exit_code::INVALID_INPUT);

@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::exec::error_catalog::ErrorCatalog;
 use crate::exec::launcher::Launcher;
 use crate::exec::scheduler::{self, RunSettings};
+use crate::exec::signal::Interrupt;
 use crate::exit_code;
 use crate::model::deployment::Deployment;
 use crate::model::status::RunOutcome;
@@ -22,6 +23,7 @@ use crate::report::{Reporter, ReporterOptions, daily_log_path};
 use crate::simulator::Simulator;
 use crate::state::{DeploymentLock, Recorder, Store};
 use avdeploy_wire::redact::MASK;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// The environment variable that sets the grace period between SIGTERM and SIGKILL.
 pub const KILL_GRACE_VAR: &str = "AVDEPLOY_KILL_GRACE_SECONDS";
@@ -139,11 +141,18 @@ pub fn execute(
         .map_err(Error::Runtime)?;
     let mut report_error = None;
     let outcome = runtime.block_on(async {
-        let interrupts = crate::exec::signal::interrupts()?;
+        let (halt, interrupts) = halting(crate::exec::signal::interrupts()?);
         let mut on_event = |event| {
             if let Err(error) = reporter.handle(&event)
                 && report_error.is_none()
             {
+                // What cannot be recorded must not run: start nothing new, let the running
+                // operations finish (their ends are recorded if space allows).
+                eprintln!(
+                    "[!] {}\n[!] Starting nothing new: state and logs must be able to record what runs",
+                    crate::error::display_chain(&error)
+                );
+                let _ = halt.send(Interrupt::First);
                 report_error = Some(error);
             }
         };
@@ -178,6 +187,23 @@ pub fn execute(
     })
 }
 
+/// The scheduler's interrupts: the signals, plus a sender with which the reporting side stops
+/// new launches when it can no longer record them.
+fn halting(
+    mut signals: UnboundedReceiver<Interrupt>,
+) -> (UnboundedSender<Interrupt>, UnboundedReceiver<Interrupt>) {
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let forward = sender.clone();
+    tokio::spawn(async move {
+        while let Some(interrupt) = signals.recv().await {
+            if forward.send(interrupt).is_err() {
+                break;
+            }
+        }
+    });
+    (sender, receiver)
+}
+
 /// The time between SIGTERM and SIGKILL when an operation times out:
 /// `AVDEPLOY_KILL_GRACE_SECONDS` (fractions allowed), else [`DEFAULT_KILL_GRACE`].
 pub fn kill_grace() -> Result<Duration, Error> {
@@ -196,11 +222,27 @@ pub fn kill_grace() -> Result<Duration, Error> {
 }
 
 /// Opens the state for writing and stops what a dead engine left running, so an operation never
-/// runs twice at once.
+/// runs twice at once: a group that survives SIGKILL stays on record and nothing starts.
 pub fn open_store(root: &Path, lock: &DeploymentLock, grace: Duration) -> Result<Store, Error> {
-    let store = Store::open(&state_dir(root), lock)?;
-    for line in crate::exec::orphans::stop(store.recovered(), grace) {
+    let mut store = Store::open(&state_dir(root), lock)?;
+    for notice in store.notices() {
+        eprintln!("{notice}");
+    }
+    let interrupts = crate::exec::signal::EarlyInterrupts::install();
+    let cleanup = crate::exec::orphans::stop(store.recovered(), grace, &|| interrupts.count());
+    drop(interrupts);
+    for line in &cleanup.lines {
         eprintln!("{line}");
+    }
+    store.forget_orphans(&cleanup.gone)?;
+    if cleanup.interrupted {
+        return Err(Error::Interrupted);
+    }
+    if let Some(orphan) = cleanup.alive.first() {
+        return Err(Error::OrphanAlive {
+            operation: orphan.operation.clone(),
+            pid: orphan.pid,
+        });
     }
     Ok(store)
 }

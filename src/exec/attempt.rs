@@ -116,6 +116,7 @@ pub(crate) async fn run_attempt(
         }
     };
     let (status, exit_code, error) = judge(spec, &run, &mut sink);
+    mask_output_file(spec, &mut sink);
     sink.note(&format!(
         "attempt {attempt} ended: {status}, exit code {}, after {:.1}s",
         exit_code.map_or_else(|| "none".to_owned(), |code| code.to_string()),
@@ -143,6 +144,17 @@ pub(crate) async fn run_attempt(
         cancel_requested: run.cancel_requested,
         class: None,
         hint: None,
+    }
+}
+
+/// Masks secrets in the file `$AVD_OUTPUT_FILE` the operation may have written, as in its log.
+fn mask_output_file(spec: &UnitSpec, sink: &mut OutputSink<'_>) {
+    let Some((_, path)) = spec.env.iter().find(|(name, _)| name == "AVD_OUTPUT_FILE") else {
+        return;
+    };
+    let path = std::path::Path::new(path);
+    if let Err(err) = run_command::mask_file(path, sink.redactor()) {
+        sink.note(&format!("failed to redact `{}`: {err}", path.display()));
     }
 }
 

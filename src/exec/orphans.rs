@@ -1,42 +1,82 @@
 //! Operations a dead engine left running: each runs in its own process group, which outlives an
 //! engine killed with `kill -9`. Before a new run starts, they are stopped (SIGTERM, then SIGKILL
-//! after the grace period) so that an operation never runs twice at once.
+//! after the grace period) so that an operation never runs twice at once. A group counts as
+//! stopped only once no live process of it is left; until then it stays on record.
 
 use std::time::{Duration, Instant};
 
 use crate::exec::unix::{GroupSignal, group_alive, signal_group};
 
 /// An attempt a dead engine left `running`, now recorded as `interrupted`. Its process group may
-/// still be alive: each operation runs in its own group, which outlives a killed engine.
+/// still be alive: each operation runs in its own group, which outlives a killed engine. It stays
+/// on record until the group is proven gone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeftRunning {
+    /// The attempt's row id.
+    pub attempt: i64,
     /// The operation id.
     pub operation: String,
     /// The attempt's process id, which is also its process group id.
     pub pid: u32,
 }
 
-/// Stops the process groups of `left` that are still alive; returns one line per group stopped.
-pub fn stop(left: &[LeftRunning], grace: Duration) -> Vec<String> {
-    let alive: Vec<&LeftRunning> = left.iter().filter(|l| group_alive(l.pid)).collect();
+/// How long a group may take to vanish after SIGKILL before it counts as unstoppable.
+const AFTER_KILL: Duration = Duration::from_secs(5);
+
+/// What [`stop`] found and did.
+#[derive(Debug, Default)]
+pub struct Cleanup {
+    /// One line per group that was alive and is now gone.
+    pub lines: Vec<String>,
+    /// Groups proven gone (including those already gone before).
+    pub gone: Vec<LeftRunning>,
+    /// Groups still alive after SIGTERM, the grace period and SIGKILL.
+    pub alive: Vec<LeftRunning>,
+    /// Ctrl-C (or SIGTERM) arrived meanwhile: nothing new should start.
+    pub interrupted: bool,
+}
+
+/// Stops the process groups of `left` that are still alive: SIGTERM, up to `grace` for them to
+/// end, then SIGKILL, and waits until each group is gone. `interrupts` counts Ctrl-C meanwhile:
+/// the first cuts the grace period short (SIGKILL now), the second ends the wait for the groups
+/// to vanish.
+pub fn stop(left: &[LeftRunning], grace: Duration, interrupts: &dyn Fn() -> u32) -> Cleanup {
+    let (alive, already_gone): (Vec<&LeftRunning>, Vec<&LeftRunning>) =
+        left.iter().partition(|l| group_alive(l.pid));
     for orphan in &alive {
         signal_group(orphan.pid, GroupSignal::Terminate);
     }
-    let deadline = Instant::now() + grace;
-    while alive.iter().any(|o| group_alive(o.pid)) && Instant::now() < deadline {
+    wait_gone(&alive, Instant::now() + grace, &|| interrupts() >= 1);
+    let killed: Vec<bool> = alive
+        .iter()
+        .map(|orphan| signal_group(orphan.pid, GroupSignal::Kill))
+        .collect();
+    wait_gone(&alive, Instant::now() + AFTER_KILL, &|| interrupts() >= 2);
+    let mut cleanup = Cleanup {
+        gone: already_gone.into_iter().cloned().collect(),
+        interrupted: interrupts() >= 1,
+        ..Cleanup::default()
+    };
+    for (orphan, killed) in alive.into_iter().zip(killed) {
+        if group_alive(orphan.pid) {
+            cleanup.alive.push(orphan.clone());
+            continue;
+        }
+        let how = if killed { "killed" } else { "stopped" };
+        cleanup.lines.push(format!(
+            "[!] {} was still running from an engine that died (process group {}): {how}",
+            orphan.operation, orphan.pid
+        ));
+        cleanup.gone.push(orphan.clone());
+    }
+    cleanup
+}
+
+/// Sleeps until every group of `groups` is gone, `deadline` passes or `enough` holds.
+fn wait_gone(groups: &[&LeftRunning], deadline: Instant, enough: &dyn Fn() -> bool) {
+    while groups.iter().any(|o| group_alive(o.pid)) && Instant::now() < deadline && !enough() {
         std::thread::sleep(Duration::from_millis(50));
     }
-    alive
-        .iter()
-        .map(|orphan| {
-            let killed = signal_group(orphan.pid, GroupSignal::Kill);
-            let how = if killed { "killed" } else { "stopped" };
-            format!(
-                "[!] {} was still running from an engine that died (process group {}): {how}",
-                orphan.operation, orphan.pid
-            )
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -53,14 +93,42 @@ mod tests {
             .expect("spawn sleep");
         let pid = child.id();
         let left = [LeftRunning {
+            attempt: 1,
             operation: "op".into(),
             pid,
         }];
-        let lines = stop(&left, Duration::from_secs(2));
-        assert_eq!(lines.len(), 1, "{lines:?}");
-        assert!(lines[0].contains("op was still running"));
+        let cleanup = stop(&left, Duration::from_secs(2), &|| 0);
+        assert_eq!(cleanup.lines.len(), 1, "{cleanup:?}");
+        assert!(cleanup.lines[0].contains("op was still running"));
+        assert_eq!(cleanup.gone, left);
+        assert!(cleanup.alive.is_empty());
         let status = child.wait().expect("wait");
         assert!(!status.success());
-        assert!(stop(&left, Duration::from_secs(1)).is_empty());
+        let again = stop(&left, Duration::from_secs(1), &|| 0);
+        assert!(again.lines.is_empty());
+        assert_eq!(again.gone, left, "a group already gone is proven gone");
+    }
+
+    #[test]
+    fn an_interrupt_cuts_the_grace_period_short() {
+        let mut child = std::process::Command::new("bash")
+            .args(["-c", "trap '' TERM; sleep 300"])
+            .process_group(0)
+            .spawn()
+            .expect("spawn bash");
+        let left = [LeftRunning {
+            attempt: 1,
+            operation: "op".into(),
+            pid: child.id(),
+        }];
+        let started = Instant::now();
+        let cleanup = stop(&left, Duration::from_secs(600), &|| 1);
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "waited out the grace"
+        );
+        assert_eq!(cleanup.gone, left);
+        assert!(cleanup.lines[0].ends_with("killed"), "{:?}", cleanup.lines);
+        child.wait().expect("wait");
     }
 }

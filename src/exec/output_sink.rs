@@ -89,6 +89,15 @@ impl<'a> OutputSink<'a> {
     fn marker(&mut self, marker: Marker) {
         let operation = self.operation.to_owned();
         let event = match marker {
+            Marker::Output { name, .. } if crate::model::variables::is_reserved(&name) => {
+                RunEvent::Marker {
+                    operation,
+                    marker: "WARNING".to_owned(),
+                    message: format!(
+                        "[OUTPUT] {name} ignored: the name changes how operations run"
+                    ),
+                }
+            }
             Marker::Output { name, value } => {
                 let shown = self.redactor.redact(&value).into_owned();
                 self.outputs.retain(|(known, _)| *known != name);

@@ -103,6 +103,15 @@ fn judge_managed(text: &str, sink: &mut OutputSink<'_>) -> Result<(), Judged> {
     managed::judge(&view).map_err(Judged::Failed)
 }
 
+/// Masks the secrets in the file at `path`, if it exists (rewritten by rename, never in place).
+pub(crate) fn mask_file(path: &Path, redactor: &Redactor) -> std::io::Result<()> {
+    match std::fs::read(path) {
+        Ok(bytes) => rewrite_redacted(path, &String::from_utf8_lossy(&bytes), redactor),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
 fn rewrite_redacted(path: &Path, text: &str, redactor: &Redactor) -> std::io::Result<()> {
     let redacted = redactor.redact(text);
     if redacted == text {

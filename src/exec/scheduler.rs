@@ -93,6 +93,11 @@ pub async fn execute(
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(usize, UnitOutcome)>();
     let catalog = Arc::clone(&run.settings.catalog);
     loop {
+        // An interrupt that arrived while the last event was handled (a reporter that can no
+        // longer record asks for one) wins over the next launch.
+        while let Ok(interrupt) = interrupts.try_recv() {
+            run.interrupt(interrupt, on_event);
+        }
         if !run.interrupted {
             run.launch(prepare, &catalog, &events_tx, &done_tx, on_event);
         }

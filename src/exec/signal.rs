@@ -1,6 +1,8 @@
 //! Ctrl-C (SIGINT) and SIGTERM for the scheduler: the first asks running operations to finish,
 //! the second asks to kill them.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
@@ -56,6 +58,54 @@ pub fn interrupts() -> Result<mpsc::UnboundedReceiver<Interrupt>, SignalError> {
         }
     });
     Ok(receiver)
+}
+
+/// SIGINT and SIGTERM counted while this guard lives, for work done before the runtime's
+/// handlers exist (stopping what a dead engine left running); the previous handling of both
+/// signals comes back when it is dropped.
+pub struct EarlyInterrupts {
+    previous: [(libc::c_int, libc::sigaction); 2],
+}
+
+/// Interrupts received while an [`EarlyInterrupts`] guard lived.
+static EARLY_COUNT: AtomicU32 = AtomicU32::new(0);
+
+extern "C" fn count_early(_signal: libc::c_int) {
+    EARLY_COUNT.fetch_add(1, Ordering::SeqCst);
+}
+
+impl EarlyInterrupts {
+    /// Starts counting (from zero).
+    pub fn install() -> Self {
+        EARLY_COUNT.store(0, Ordering::SeqCst);
+        let previous = [libc::SIGINT, libc::SIGTERM].map(|signal| {
+            // SAFETY: sigaction(2) with a zeroed struct, an empty mask and a handler that only
+            // touches an atomic, which is async-signal-safe.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = count_early as *const () as libc::sighandler_t;
+                libc::sigemptyset(&mut action.sa_mask);
+                let mut old: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(signal, &action, &mut old);
+                (signal, old)
+            }
+        });
+        Self { previous }
+    }
+
+    /// How many interrupts arrived so far.
+    pub fn count(&self) -> u32 {
+        EARLY_COUNT.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for EarlyInterrupts {
+    fn drop(&mut self) {
+        for (signal, old) in &self.previous {
+            // SAFETY: restores the action saved by `install`.
+            unsafe { libc::sigaction(*signal, old, std::ptr::null_mut()) };
+        }
+    }
 }
 
 #[cfg(test)]

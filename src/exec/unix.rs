@@ -27,13 +27,37 @@ pub fn signal_group(pgid: u32, signal: GroupSignal) -> bool {
     unsafe { libc::kill(-pgid, number) == 0 }
 }
 
-/// Whether any process of group `pgid` still exists.
+/// Whether any process of group `pgid` still exists and is not a zombie: a zombie has ended
+/// and only waits for a parent (perhaps one that never reaps) to collect its exit status.
 pub fn group_alive(pgid: u32) -> bool {
-    let Ok(pgid) = libc::pid_t::try_from(pgid) else {
+    let Ok(group) = libc::pid_t::try_from(pgid) else {
         return false;
     };
     // SAFETY: signal 0 only checks for existence and permission; a negative pid is a group.
-    pgid > 1 && unsafe { libc::kill(-pgid, 0) } == 0
+    if group <= 1 || unsafe { libc::kill(-group, 0) } != 0 {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    entries.flatten().any(|entry| {
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        stat_is_live_member(&stat, group)
+    })
+}
+
+/// Whether a `/proc/<pid>/stat` line describes a process of group `pgid` that is not a zombie.
+fn stat_is_live_member(stat: &str, pgid: libc::pid_t) -> bool {
+    // After the command name in parentheses: state, ppid, pgrp, ...
+    let Some((_, rest)) = stat.rsplit_once(") ") else {
+        return false;
+    };
+    let mut fields = rest.split(' ');
+    let state = fields.next().unwrap_or("Z");
+    let group = fields
+        .nth(1)
+        .and_then(|field| field.parse::<libc::pid_t>().ok());
+    state != "Z" && state != "X" && group == Some(pgid)
 }
 
 /// Whether a process with this id exists and is not a zombie.
@@ -61,6 +85,15 @@ mod tests {
         assert!(!signal_group(0, GroupSignal::Kill));
         assert!(!signal_group(1, GroupSignal::Kill));
         assert!(!signal_group(u32::MAX, GroupSignal::Terminate));
+    }
+
+    #[test]
+    fn a_zombie_is_no_live_member_of_its_group() {
+        assert!(stat_is_live_member("42 (sleep) S 1 42 42 0 -1", 42));
+        assert!(stat_is_live_member("43 (a) b) R 1 42 42 0 -1", 42));
+        assert!(!stat_is_live_member("42 (sleep) Z 1 42 42 0 -1", 42));
+        assert!(!stat_is_live_member("44 (sleep) S 1 7 7 0 -1", 42));
+        assert!(!stat_is_live_member("garbage", 42));
     }
 
     #[test]

@@ -56,11 +56,11 @@ pub fn decode(
     {
         if let Some(throttle) = decoder.opt_number(apps, "download_throttle", "operation.apps") {
             match u32::try_from(throttle.value) {
-                Ok(value @ 1..) => spec.throttle = value,
+                Ok(value @ 1..=64) => spec.throttle = value,
                 _ => decoder.error(
                     "invalid-throttle",
                     node,
-                    "apps.download_throttle must be at least 1",
+                    "apps.download_throttle must be 1 to 64",
                     "use 3 to 5 concurrent downloads on Azure VMs",
                 ),
             }

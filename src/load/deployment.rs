@@ -58,7 +58,7 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
     let config_path = root.join(config);
-    let bytes = std::fs::read(&config_path).map_err(|source| LoadError::Config {
+    let bytes = read_bounded(&config_path).map_err(|source| LoadError::Config {
         path: config_path.clone(),
         source,
     })?;
@@ -80,7 +80,7 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
         root: config_root.as_ref(),
     };
     let mut found = Found::default();
-    for dir in module_dirs(root, config_file, &mut diagnostics)? {
+    for dir in module_dirs(root, config_file, &mut sources, &mut diagnostics)? {
         let at = ModuleDir {
             root,
             dir: &dir,
@@ -141,10 +141,13 @@ fn scan_id(text: &str, top: &str) -> Option<String> {
         .filter(|id| !id.is_empty())
 }
 
-/// Module folders (relative to `root`) holding a module.yaml, sorted by name.
+/// Module folders (relative to `root`) holding a readable module.yaml, sorted by name. Every
+/// folder under `modules/` is a module (dot folders aside): one whose module.yaml is missing, is
+/// no file, or cannot be read is an error naming the path, never silently left out.
 fn module_dirs(
     root: &Path,
     config_file: FileId,
+    sources: &mut Sources,
     diagnostics: &mut Diagnostics,
 ) -> Result<Vec<PathBuf>, LoadError> {
     let modules = root.join("modules");
@@ -164,13 +167,88 @@ fn module_dirs(
         );
         return Ok(Vec::new());
     }
-    let mut dirs: Vec<PathBuf> = sorted_entries(&modules)?
-        .into_iter()
-        .filter(|path| path.join("module.yaml").is_file())
-        .filter_map(|path| path.strip_prefix(root).ok().map(Path::to_path_buf))
-        .collect();
+    let mut dirs = Vec::new();
+    for path in sorted_entries(&modules)? {
+        let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        if path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with('.'))
+        {
+            continue;
+        }
+        match std::fs::metadata(&path) {
+            Ok(meta) if !meta.is_dir() => continue,
+            Ok(_) => {}
+            Err(error) => {
+                unreadable_file(sources, diagnostics, &relative, &error);
+                continue;
+            }
+        }
+        let module_file = relative.join("module.yaml");
+        match std::fs::metadata(root.join(&module_file)) {
+            Ok(meta) if meta.is_file() => dirs.push(relative),
+            Ok(_) => unreadable_file(sources, diagnostics, &module_file, &not_a_file()),
+            Err(error) => unreadable_file(sources, diagnostics, &module_file, &error),
+        }
+    }
     dirs.sort();
     Ok(dirs)
+}
+
+/// The largest YAML file avdeploy reads: far above any deployment's files, small enough that
+/// every value fits an operation's environment.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The bytes of the regular file `path`, refused past [`MAX_FILE_BYTES`].
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_a_file());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "the file is {:.1} MiB; YAML files may hold at most {} MiB",
+                meta.len().max(bytes.len() as u64) as f64 / 1_048_576.0,
+                MAX_FILE_BYTES / 1_048_576
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+fn not_a_file() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file")
+}
+
+/// Records that `relative` could not be read: an error at that path, which is added as an
+/// empty source so the finding can name it.
+fn unreadable_file(
+    sources: &mut Sources,
+    diagnostics: &mut Diagnostics,
+    relative: &Path,
+    error: &std::io::Error,
+) {
+    let file = sources.add(relative, String::new());
+    let what = match error.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+        _ => format!("cannot be read: {error}"),
+    };
+    diagnostics.push(
+        Diagnostic::error(
+            "unreadable-file",
+            Location { file, span: None },
+            format!("`{}` {what}", relative.display()),
+        )
+        .with_help(
+            "every folder under modules/ is a module and needs a readable module.yaml of at most 8 MiB; rename folders that are not modules to start with `.`",
+        ),
+    );
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
@@ -186,17 +264,21 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(paths)
 }
 
+/// Reads a module or operation file; a file that cannot be read (or is too large) is an error
+/// naming it, and `None`.
 fn read(
     root: &Path,
     relative: &Path,
     sources: &mut Sources,
     diagnostics: &mut Diagnostics,
-) -> Result<FileId, LoadError> {
-    let bytes = std::fs::read(root.join(relative)).map_err(|source| LoadError::Read {
-        path: relative.to_path_buf(),
-        source,
-    })?;
-    Ok(add_text(sources, diagnostics, relative, bytes))
+) -> Option<FileId> {
+    match read_bounded(&root.join(relative)) {
+        Ok(bytes) => Some(add_text(sources, diagnostics, relative, bytes)),
+        Err(error) => {
+            unreadable_file(sources, diagnostics, relative, &error);
+            None
+        }
+    }
 }
 
 /// Adds a file's text; bytes that are not UTF-8 are a finding at the first of them, and are
@@ -264,7 +346,9 @@ fn load_module(
     found: &mut Found,
 ) -> Result<(), LoadError> {
     let (root, dir) = (at.root, at.dir);
-    let file = read(root, &dir.join("module.yaml"), sources, diagnostics)?;
+    let Some(file) = read(root, &dir.join("module.yaml"), sources, diagnostics) else {
+        return Ok(());
+    };
     let decoded = parse(sources, file, diagnostics)
         .and_then(|node| module::decode(&mut Decoder { file, diagnostics }, &node, dir));
     let (module, entry_durations) = match decoded {
@@ -288,7 +372,9 @@ fn load_module(
                 continue;
             }
             let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            let file = read(root, &relative, sources, diagnostics)?;
+            let Some(file) = read(root, &relative, sources, diagnostics) else {
+                continue;
+            };
             let Some(node) = parse(sources, file, diagnostics) else {
                 found
                     .unreadable

@@ -166,8 +166,26 @@ pub fn duration_kind(
     parsed
 }
 
+/// The longest duration an operation may declare: a week. Longer values are typos (or hostile)
+/// and would only overflow timers.
+pub const MAX_DURATION_SECONDS: i64 = 7 * 24 * 3600;
+
 fn positive(decoder: &mut Decoder<'_>, node: &Node, what: &str) -> Option<u64> {
     let value = decoder.number(node, what)?;
+    if value.value > MAX_DURATION_SECONDS {
+        decoder.push(
+            Diagnostic::error(
+                "duration-too-long",
+                decoder.at(node),
+                format!(
+                    "{what} is {} seconds; at most {MAX_DURATION_SECONDS} (7 days) is allowed",
+                    value.value
+                ),
+            )
+            .with_help("durations are whole seconds, e.g. 3600 for an hour"),
+        );
+        return None;
+    }
     if value.value <= 0 {
         decoder.push(
             Diagnostic::error(
@@ -372,11 +390,11 @@ fn retry(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Option<Retry> {
     let backoff = decoder
         .opt_number(retry, "backoff", "operation.retry")
         .map_or(5, |n| n.value);
-    if !(1..=100).contains(&max_attempts) || backoff < 0 {
+    if !(1..=100).contains(&max_attempts) || !(0..=3600).contains(&backoff) {
         decoder.error(
             "invalid-retry",
             node,
-            "retry.max_attempts must be 1 to 100 and backoff at least 0",
+            "retry.max_attempts must be 1 to 100 and backoff 0 to 3600 seconds",
             "e.g. `retry: { max_attempts: 3, backoff: 10 }`",
         );
         return None;

@@ -17,12 +17,24 @@ pub struct SyntaxError {
     pub span: Span,
 }
 
-/// Parses the first document of `source`; an empty file is a null node.
+/// The most nodes aliases may add to a document by repeating anchored ones: far above what a
+/// deployment needs, far below what exhausts memory (a "billion laughs" document expands to
+/// 10^9 nodes from a few hundred bytes).
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// The deepest nesting of lists and mappings a document may have.
+pub const MAX_DEPTH: usize = 128;
+
+/// Parses the first document of `source`; an empty file is a null node. Aliases may add at most
+/// [`MAX_ALIAS_NODES`] nodes and nesting may go [`MAX_DEPTH`] levels deep.
 pub fn parse(source: &Source) -> Result<Node, SyntaxError> {
     let mut builder = Builder {
         source,
         parser: Parser::new_from_str(&source.text),
         anchors: HashMap::new(),
+        nodes: 0,
+        alias_nodes: 0,
+        depth: 0,
     };
     builder.document()
 }
@@ -30,7 +42,14 @@ pub fn parse(source: &Source) -> Result<Node, SyntaxError> {
 struct Builder<'a> {
     source: &'a Source,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchored node, with the number of nodes it holds.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes built so far, aliases counted with every node they repeat.
+    nodes: usize,
+    /// Nodes added by aliases so far.
+    alias_nodes: usize,
+    /// Lists and mappings open around the current event.
+    depth: usize,
 }
 
 impl<'a> Builder<'a> {
@@ -51,17 +70,13 @@ impl<'a> Builder<'a> {
     }
 
     fn node(&mut self, event: Event<'a>, span: Span) -> Result<Node, SyntaxError> {
+        let before = self.nodes;
+        self.nodes += 1;
         let (node, anchor) = match event {
             Event::Scalar(text, style, anchor, _) => (self.scalar(&text, style, span), anchor),
-            Event::SequenceStart(anchor, _) => (self.sequence(span)?, anchor),
-            Event::MappingStart(anchor, _) => (self.mapping(span)?, anchor),
-            Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().ok_or_else(|| SyntaxError {
-                    message: "alias refers to an unknown anchor".into(),
-                    span,
-                })?;
-                return Ok(Node { span, ..node });
-            }
+            Event::SequenceStart(anchor, _) => (self.nested(span, Self::sequence)?, anchor),
+            Event::MappingStart(anchor, _) => (self.nested(span, Self::mapping)?, anchor),
+            Event::Alias(id) => return self.alias(id, span),
             other => {
                 return Err(SyntaxError {
                     message: format!("unexpected YAML event {other:?}"),
@@ -70,9 +85,51 @@ impl<'a> Builder<'a> {
             }
         };
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors
+                .insert(anchor, (node.clone(), self.nodes - before));
         }
         Ok(node)
+    }
+
+    /// A copy of the anchored node `id`, unless the copies would pass [`MAX_ALIAS_NODES`].
+    fn alias(&mut self, id: usize, span: Span) -> Result<Node, SyntaxError> {
+        let (node, weight) = self.anchors.get(&id).ok_or_else(|| SyntaxError {
+            message: "alias refers to an unknown anchor".into(),
+            span,
+        })?;
+        self.alias_nodes = self.alias_nodes.saturating_add(*weight);
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err(SyntaxError {
+                message: format!(
+                    "aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?); repeat fewer or smaller anchored values"
+                ),
+                span,
+            });
+        }
+        // The alias event itself was counted as one node; the copy holds `weight`.
+        self.nodes = self.nodes - 1 + weight;
+        Ok(Node {
+            span,
+            ..node.clone()
+        })
+    }
+
+    /// Builds a list or mapping one level deeper, refusing to pass [`MAX_DEPTH`].
+    fn nested(
+        &mut self,
+        span: Span,
+        build: fn(&mut Self, Span) -> Result<Node, SyntaxError>,
+    ) -> Result<Node, SyntaxError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(SyntaxError {
+                message: format!("lists and mappings nest deeper than {MAX_DEPTH} levels"),
+                span,
+            });
+        }
+        self.depth += 1;
+        let node = build(self, span);
+        self.depth -= 1;
+        node
     }
 
     fn scalar(&self, text: &str, style: ScalarStyle, span: Span) -> Node {
@@ -184,6 +241,49 @@ mod tests {
     fn reports_syntax_errors_with_a_position() {
         let err = parse_str("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.span.start.line >= 2, "{err:?}");
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_at_the_alias_that_passes_the_bound() {
+        let mut text = String::from(
+            "a: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n",
+        );
+        for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+        {
+            let refs = vec![format!("*{prev}"); 9].join(", ");
+            text.push_str(&format!("{name}: &{name} [{refs}]\n"));
+        }
+        let err = parse_str(&text).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{err:?}");
+        assert!(err.span.start.line >= 5, "{err:?}");
+    }
+
+    #[test]
+    fn aliases_within_the_bound_still_resolve() {
+        let mut text = String::from("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n");
+        for index in 0..1000 {
+            text.push_str(&format!("k{index}: *a\n"));
+        }
+        let node = parse_str(&text).unwrap();
+        let NodeKind::Seq(items) = &node.get("k999").unwrap().kind else {
+            panic!("not a list")
+        };
+        assert_eq!(items.len(), 9);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_exhausting_the_stack() {
+        let nested = |depth: usize| -> String {
+            (0..depth)
+                .map(|level| format!("{}k{level}:\n", " ".repeat(level)))
+                .chain([format!("{}v: 1\n", " ".repeat(depth))])
+                .collect()
+        };
+        let err = parse_str(&nested(20_000)).unwrap_err();
+        assert!(err.message.contains("nest deeper than 128"), "{err:?}");
+        assert!(parse_str(&nested(100)).is_ok());
     }
 
     #[test]

@@ -14,23 +14,41 @@ pub const UNSAFE_CHARS: &[char] = &[
 
 /// Environment names a variable must not take: every variable is exported to bash operations,
 /// and these change how bash or the loader runs (`BASH_ENV` is sourced, `LD_PRELOAD` is loaded,
-/// `PATH` picks the `az` that runs), so a config value could otherwise execute code.
+/// `PATH` picks the `az` that runs), so a config value could otherwise execute code. Whole
+/// families are refused by [`RESERVED_PREFIXES`]; see [`is_reserved`].
 pub const RESERVED: &[&str] = &[
-    "BASH_ENV",
-    "BASHOPTS",
+    "AZURE_CONFIG_DIR",
     "CDPATH",
     "ENV",
+    "GCONV_PATH",
+    "GLIBC_TUNABLES",
     "GLOBIGNORE",
     "HOME",
+    "HOSTALIASES",
     "IFS",
-    "LD_LIBRARY_PATH",
-    "LD_PRELOAD",
+    "LOCPATH",
+    "NLSPATH",
     "PATH",
     "PROMPT_COMMAND",
     "PS4",
     "SHELL",
     "SHELLOPTS",
 ];
+
+/// Families of environment names a variable must not take: the dynamic loader's (`LD_AUDIT`,
+/// `LD_LIBRARY_PATH`, ...), bash's own (`BASH_ENV`, `BASH_XTRACEFD`, exported functions
+/// `BASH_FUNC_*`), Python's (`az` is Python: `PYTHONPATH`, `PYTHONHOME`, ...), and avdeploy's
+/// (`AVDEPLOY_*` settings, such as the simulator's fault injection).
+pub const RESERVED_PREFIXES: &[&str] = &["AVDEPLOY_", "BASH", "LD_", "PYTHON"];
+
+/// Whether `name` is an environment name that changes how operations run: one of [`RESERVED`]
+/// or of a [`RESERVED_PREFIXES`] family.
+pub fn is_reserved(name: &str) -> bool {
+    RESERVED.contains(&name)
+        || RESERVED_PREFIXES
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+}
 
 /// Where a variable's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -98,11 +116,11 @@ impl Variables {
         self.vars.keys().map(String::as_str)
     }
 
-    /// Records a value published by an operation; secret when its name says so. A [`RESERVED`]
-    /// name is ignored: it would change how later operations run. A value published by an
-    /// instance (`<id>@<item>`) is also kept for the instances of that item.
+    /// Records a value published by an operation; secret when its name says so. A reserved name
+    /// (see [`is_reserved`]) is ignored: it would change how later operations run. A value
+    /// published by an instance (`<id>@<item>`) is also kept for the instances of that item.
     pub fn insert_output(&mut self, operation: &str, name: &str, value: &str) {
-        if RESERVED.contains(&name) {
+        if is_reserved(name) {
             return;
         }
         let variable = Variable {
@@ -405,6 +423,33 @@ mod tests {
     }
 
     #[test]
+    fn whole_families_of_names_are_reserved() {
+        for name in [
+            "LD_AUDIT",
+            "LD_LIBRARY_PATH",
+            "PYTHONPATH",
+            "PYTHONHOME",
+            "GCONV_PATH",
+            "BASH_XTRACEFD",
+            "BASH_FUNC_az%%",
+            "BASH_ENV",
+            "AVDEPLOY_SIM_FAULTS",
+            "PATH",
+        ] {
+            assert!(is_reserved(name), "{name}");
+        }
+        for name in [
+            "AZURE_RESOURCE_GROUP",
+            "LDAP_SERVER",
+            "PYTHON",
+            "APP_PATH",
+            "AVD_X",
+        ] {
+            assert_eq!(is_reserved(name), name == "PYTHON", "{name}");
+        }
+    }
+
+    #[test]
     fn an_instance_reads_the_outputs_of_its_own_item() {
         let mut vars = Variables::default();
         vars.insert_output("host-create@1", "HOST_ID", "id-1");
@@ -427,8 +472,10 @@ mod tests {
     fn outputs_with_reserved_names_are_ignored() {
         let mut vars = Variables::default();
         vars.insert_output("op", "PATH", "/tmp/evil");
+        vars.insert_output("op", "LD_AUDIT", "/tmp/evil.so");
         vars.insert_output("op", "VNET_ID", "/subscriptions/x");
         assert!(vars.get("PATH").is_none());
+        assert!(vars.get("LD_AUDIT").is_none());
         assert_eq!(
             vars.get("VNET_ID").map(|v| v.value.as_str()),
             Some("/subscriptions/x")

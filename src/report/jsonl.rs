@@ -348,6 +348,8 @@ pub struct JsonlWriter {
     file: File,
     path: PathBuf,
     context: RunContext,
+    /// The length of the file up to its last complete line.
+    len: u64,
 }
 
 impl JsonlWriter {
@@ -362,13 +364,19 @@ impl JsonlWriter {
         }
         let file = OpenOptions::new()
             .create(true)
+            .read(true)
             .append(true)
             .open(path)
             .map_err(io_error)?;
+        let len = complete_length(&file).map_err(io_error)?;
+        if file.metadata().map_err(io_error)?.len() != len {
+            file.set_len(len).map_err(io_error)?;
+        }
         Ok(Self {
             file,
             path: path.to_owned(),
             context: RunContext::with_plan(planned),
+            len,
         })
     }
 
@@ -378,6 +386,8 @@ impl JsonlWriter {
     }
 
     /// Writes the record of `event` at `now` as one line, in a single write, and flushes it.
+    /// A line that cannot be written whole (a full disk) is cut off again, so the log never
+    /// ends in a torn line; the error says the record is missing.
     pub fn write(&mut self, event: &RunEvent, now: DateTime<Utc>) -> Result<(), ReportError> {
         self.context.observe(event);
         let record = JsonlRecord::new(&self.context, event, now);
@@ -390,9 +400,33 @@ impl JsonlWriter {
             path: self.path.clone(),
             source,
         };
-        self.file.write_all(line.as_bytes()).map_err(io_error)?;
+        if let Err(error) = self.file.write_all(line.as_bytes()) {
+            // Appends go to the end of the file, so later lines follow the last whole one.
+            let _ = self.file.set_len(self.len);
+            return Err(io_error(error));
+        }
+        self.len += line.len() as u64;
         self.file.flush().map_err(io_error)
     }
+}
+
+/// The length of `file` up to and including its last newline: what an earlier writer that
+/// stopped halfway through a line (a full disk, a crash) left complete.
+fn complete_length(file: &File) -> std::io::Result<u64> {
+    use std::os::unix::fs::FileExt;
+    const CHUNK: u64 = 64 * 1024;
+    let mut end = file.metadata()?.len();
+    let mut buffer = vec![0u8; CHUNK as usize];
+    while end > 0 {
+        let start = end.saturating_sub(CHUNK);
+        let chunk = &mut buffer[..usize::try_from(end - start).unwrap_or(0)];
+        file.read_exact_at(chunk, start)?;
+        if let Some(newline) = chunk.iter().rposition(|&byte| byte == b'\n') {
+            return Ok(start + newline as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
 }
 
 #[cfg(test)]
@@ -447,6 +481,26 @@ mod tests {
             assert_eq!(record.format_version, JSONL_FORMAT_VERSION);
             assert!(DateTime::parse_from_rfc3339(&record.timestamp).is_ok());
         }
+    }
+
+    #[test]
+    fn a_torn_last_line_left_by_an_earlier_writer_is_cut_off() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("deployment_20250301.jsonl");
+        std::fs::write(&path, "{\"a\":1}\n{\"torn\":").expect("write");
+        let mut writer = JsonlWriter::open(&path, &sample::plan()).expect("open");
+        let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
+        writer.write(&sample::events()[0], now).expect("write");
+        let text = std::fs::read_to_string(&path).expect("read log");
+        assert!(text.ends_with('\n'), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        for line in lines {
+            serde_json::from_str::<Value>(line).expect("every line parses");
+        }
+        std::fs::write(&path, "no newline at all").expect("write");
+        drop(JsonlWriter::open(&path, &sample::plan()).expect("open"));
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "");
     }
 
     #[test]

@@ -154,6 +154,12 @@ impl Reporter {
             None => Ok(()),
         };
         let logged = self.jsonl.write(event, now);
+        if logged.is_err()
+            && let Some(recorder) = &self.recorder
+        {
+            // A log with a gap is recorded as incomplete, if state can still be written.
+            let _ = recorder.record_events_lost(1);
+        }
         let shown = self.show(event);
         recorded.and(logged).and(shown)
     }

@@ -80,6 +80,10 @@ pub struct RunJson {
     pub pid: u32,
     /// How many operations the plan holds.
     pub operations: usize,
+    /// Events that could not be written to the JSONL event log (a full disk); 0 when the log
+    /// of the run is complete.
+    #[serde(default)]
+    pub events_lost: u64,
 }
 
 /// An operation in `status --json`.
@@ -166,6 +170,7 @@ impl StatusJson {
                 throttle: run.throttle,
                 pid: run.pid,
                 operations: run.planned.len(),
+                events_lost: run.events_lost,
             }),
             operations: summaries.iter().map(|s| operation_json(s, now)).collect(),
             resume: resume.map(|plan| ResumeJson {
@@ -226,6 +231,16 @@ pub fn render_status(
                 "Run {} ({}): {how}, started {}",
                 run.id, run.target, run.started_at
             );
+            if run.events_lost > 0 {
+                let _ = writeln!(
+                    out,
+                    "The event log of this run is incomplete: {} could not be written.",
+                    crate::text::plural(
+                        usize::try_from(run.events_lost).unwrap_or(usize::MAX),
+                        "event"
+                    )
+                );
+            }
         }
     }
     let width = doc

@@ -26,6 +26,23 @@ pub enum StateError {
         /// The newest version this build knows.
         supported: i64,
     },
+    /// The database path is not a regular file (a folder, for example).
+    #[error("state database `{path}` is not a file; move it away to start from scratch")]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The database file could not be inspected or set aside.
+    #[error("cannot {action} state database `{path}`")]
+    File {
+        /// What was being done.
+        action: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Opening the database failed.
     #[error("failed to open state database `{path}`")]
     Open {
@@ -42,6 +59,18 @@ pub enum StateError {
         what: &'static str,
         /// The stored text.
         value: String,
+    },
+    /// The disk holding the database is full. The write that hit it was recorded in the space
+    /// the store keeps in reserve for this moment, so state still tells the truth.
+    #[error(
+        "the disk holding state database `{path}` is full (the last event was recorded in reserved space)"
+    )]
+    DiskFull {
+        /// The database file.
+        path: PathBuf,
+        /// The SQLite error of the first try.
+        #[source]
+        source: rusqlite::Error,
     },
     /// A query or write failed.
     #[error("failed to {action} in the state database")]

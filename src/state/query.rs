@@ -20,7 +20,7 @@ const NOT_STARTED: &str = "('blocked', 'skipped', 'pending')";
 const LIVE_RUNS: &str = "(SELECT id FROM runs WHERE seq >= ?1)";
 
 const RUN_COLUMNS: &str =
-    "id, target, started_at, finished_at, outcome, duration_ms, throttle, pid";
+    "id, target, started_at, finished_at, outcome, duration_ms, throttle, pid, events_lost";
 
 impl Store {
     /// Operations whose latest attempt, in any run since the deployment was last destroyed,
@@ -88,7 +88,13 @@ impl Store {
     }
 
     fn find_run(&self, filter: &str, action: &str) -> Result<Option<RunRecord>, StateError> {
-        let sql = format!("SELECT {RUN_COLUMNS} FROM runs {filter} ORDER BY seq DESC LIMIT 1");
+        // `events_lost` came with schema version 4.
+        let columns = if self.version >= 4 {
+            RUN_COLUMNS.to_owned()
+        } else {
+            RUN_COLUMNS.replace("events_lost", "0 AS events_lost")
+        };
+        let sql = format!("SELECT {columns} FROM runs {filter} ORDER BY seq DESC LIMIT 1");
         let raw = self
             .conn
             .query_row(&sql, [], RawRun::from_row)
@@ -220,6 +226,7 @@ struct RawRun {
     duration_ms: Option<i64>,
     throttle: i64,
     pid: i64,
+    events_lost: i64,
 }
 
 impl RawRun {
@@ -233,6 +240,7 @@ impl RawRun {
             duration_ms: row.get(5)?,
             throttle: row.get(6)?,
             pid: row.get(7)?,
+            events_lost: row.get(8)?,
         })
     }
 
@@ -253,6 +261,7 @@ impl RawRun {
             duration_ms: self.duration_ms.and_then(|ms| u64::try_from(ms).ok()),
             throttle: usize::try_from(self.throttle).unwrap_or(0),
             pid: u32::try_from(self.pid).unwrap_or(0),
+            events_lost: u64::try_from(self.events_lost).unwrap_or(0),
             id: self.id,
             target: self.target,
             planned,

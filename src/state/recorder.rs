@@ -255,11 +255,44 @@ impl Recorder {
         })
     }
 
-    /// Runs `write` in one transaction against the current run.
+    /// Records that `count` more events of the run could not be written to the event log.
+    pub fn record_events_lost(&self, count: u64) -> Result<(), StateError> {
+        let count = i64::try_from(count).unwrap_or(i64::MAX);
+        self.write("record events missing from the event log", |tx, run_id| {
+            tx.execute(
+                "UPDATE runs SET events_lost = events_lost + ?2 WHERE id = ?1",
+                params![run_id, count],
+            )
+            .map(drop)
+        })
+    }
+
+    /// Runs `write` in one transaction against the current run. When the disk is full, frees
+    /// the store's reserve and tries once more: the write is then recorded, and
+    /// [`StateError::DiskFull`] tells the caller to start nothing new.
     fn write(
         &self,
         action: &str,
-        write: impl FnOnce(&Transaction<'_>, &str) -> rusqlite::Result<()>,
+        write: impl Fn(&Transaction<'_>, &str) -> rusqlite::Result<()>,
+    ) -> Result<(), StateError> {
+        match self.try_write(action, &write) {
+            Err(StateError::Sql { source, .. })
+                if is_disk_full(&source) && self.store.release_reserve() =>
+            {
+                self.try_write(action, &write)?;
+                Err(StateError::DiskFull {
+                    path: self.store.path().to_owned(),
+                    source,
+                })
+            }
+            other => other,
+        }
+    }
+
+    fn try_write(
+        &self,
+        action: &str,
+        write: &dyn Fn(&Transaction<'_>, &str) -> rusqlite::Result<()>,
     ) -> Result<(), StateError> {
         let run_id = self.run_id.as_deref().unwrap_or_default();
         let tx = self
@@ -271,6 +304,14 @@ impl Recorder {
             .and_then(|()| tx.commit())
             .map_err(StateError::sql(action))
     }
+}
+
+/// Whether SQLite failed for want of space (or a failing write underneath it).
+fn is_disk_full(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure)
+    )
 }
 
 fn insert_run(

@@ -35,6 +35,8 @@ pub struct RunRecord {
     pub throttle: usize,
     /// The engine's pid.
     pub pid: u32,
+    /// Events that could not be written to the JSONL event log (0 when it is complete).
+    pub events_lost: u64,
     /// The plan, in order.
     pub planned: Vec<PlannedOperation>,
 }

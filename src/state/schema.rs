@@ -61,8 +61,24 @@ CREATE TABLE destructions (
 );
 ";
 
+/// Version 3: process groups of attempts a dead engine left running, kept until each group is
+/// proven gone, so that no later run starts an operation while its previous attempt still runs.
+pub const V3: &str = "
+CREATE TABLE orphans (
+    attempt_id INTEGER PRIMARY KEY REFERENCES attempts(id),
+    operation  TEXT    NOT NULL,
+    pid        INTEGER NOT NULL
+);
+";
+
+/// Version 4: how many events of a run could not be written to the JSONL event log (a full
+/// disk), so that a log with gaps is known to be incomplete.
+pub const V4: &str = "
+ALTER TABLE runs ADD COLUMN events_lost INTEGER NOT NULL DEFAULT 0;
+";
+
 /// Every schema script in order; the schema version of a database is the number applied.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub fn current_version() -> i64 {

@@ -19,6 +19,12 @@ pub const STATE_DB: &str = "state.db";
 /// How long a reader waits for the writer's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The file beside the database that keeps space free for the moment the disk fills up.
+pub const RESERVE_FILE: &str = "reserve";
+
+/// How much space the reserve keeps: room for the state writes of a few hundred events.
+const RESERVE_BYTES: usize = 1 << 20;
+
 /// What an attempt left `running` by a dead engine says as its error.
 pub const ENGINE_GONE: &str = "the engine stopped while the operation was running";
 
@@ -28,6 +34,7 @@ pub struct Store {
     pub(crate) conn: Connection,
     path: PathBuf,
     recovered: Vec<LeftRunning>,
+    notices: Vec<String>,
     /// The schema version of the file (older than the current one only when read-only).
     pub(crate) version: i64,
 }
@@ -43,6 +50,7 @@ impl Store {
             source,
         })?;
         let path = state_dir.join(STATE_DB);
+        let notices = fresh_start(&path)?;
         let open_error = |source| StateError::Open {
             path: path.clone(),
             source,
@@ -62,18 +70,44 @@ impl Store {
             conn,
             path,
             recovered: Vec::new(),
+            notices,
             version: current_version(),
         };
         store.recovered = store.recover_interrupted()?;
+        store.keep_reserve();
         Ok(store)
     }
 
+    /// Makes sure the reserve file exists, best effort: on a disk already too full for it, the
+    /// store works without one.
+    fn keep_reserve(&self) {
+        let reserve = self.path.with_file_name(RESERVE_FILE);
+        if std::fs::metadata(&reserve).is_ok_and(|meta| meta.len() == RESERVE_BYTES as u64) {
+            return;
+        }
+        let temporary = self.path.with_file_name(format!("{RESERVE_FILE}.tmp"));
+        let written = std::fs::write(&temporary, vec![0u8; RESERVE_BYTES])
+            .and_then(|()| std::fs::rename(&temporary, &reserve));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+    }
+
+    /// Frees the reserve so that the writes which follow a full disk can still be recorded;
+    /// returns whether there was one to free.
+    pub(crate) fn release_reserve(&self) -> bool {
+        std::fs::remove_file(self.path.with_file_name(RESERVE_FILE)).is_ok()
+    }
+
     /// Opens the state database for reading only, for `status` while a run may be writing.
-    /// `None` when the deployment has no state yet. Never modifies the file.
+    /// `None` when the deployment has no state yet. Never modifies the file: an older schema is
+    /// read as it is.
     pub fn open_read_only(state_dir: &Path) -> Result<Option<Store>, StateError> {
         let path = state_dir.join(STATE_DB);
-        if !path.is_file() {
-            return Ok(None);
+        match std::fs::metadata(&path) {
+            Ok(meta) if !meta.is_file() => return Err(StateError::NotAFile { path }),
+            Ok(meta) if meta.len() > 0 => {}
+            _ => return Ok(None),
         }
         let open_error = |source| StateError::Open {
             path: path.clone(),
@@ -92,6 +126,7 @@ impl Store {
             conn,
             path,
             recovered: Vec::new(),
+            notices: Vec::new(),
             version: found,
         }))
     }
@@ -101,49 +136,166 @@ impl Store {
         &self.path
     }
 
+    /// What [`Store::open`] has to tell about the database it found: a missing or empty one
+    /// where earlier runs left traces, and where the old file was kept.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
     /// The attempts [`Store::open`] found left `running` by a dead engine.
     pub fn recovered(&self) -> &[LeftRunning] {
         &self.recovered
     }
 
     /// Turns what a dead engine left behind into `interrupted`, in one transaction, and returns
-    /// the attempts it changed.
+    /// every process group that may still run an attempt: those it just changed, and those an
+    /// earlier open found but never saw end (see [`Store::forget_orphans`]).
     fn recover_interrupted(&self) -> Result<Vec<LeftRunning>, StateError> {
         let action = "mark operations left running as interrupted";
         let tx = self
             .conn
             .unchecked_transaction()
             .map_err(StateError::sql(action))?;
-        let left = {
-            let mut statement = tx
-                .prepare("SELECT operation, pid FROM attempts WHERE status = 'running' AND pid IS NOT NULL")
-                .map_err(StateError::sql(action))?;
-            let rows = statement
-                .query_map([], |row| {
-                    Ok(LeftRunning {
-                        operation: row.get(0)?,
-                        pid: row.get(1)?,
-                    })
-                })
-                .map_err(StateError::sql(action))?;
-            rows.collect::<Result<Vec<_>, _>>()
-                .map_err(StateError::sql(action))?
-        };
         tx.execute(
-            "UPDATE attempts SET status = 'interrupted', error = COALESCE(error, ?1)
-             WHERE status = 'running'",
-            [ENGINE_GONE],
+            "INSERT OR IGNORE INTO orphans (attempt_id, operation, pid)
+             SELECT id, operation, pid FROM attempts WHERE status = 'running' AND pid IS NOT NULL",
+            [],
         )
+        .and_then(|_| {
+            tx.execute(
+                "UPDATE attempts SET status = 'interrupted', error = COALESCE(error, ?1)
+                 WHERE status = 'running'",
+                [ENGINE_GONE],
+            )
+        })
         .and_then(|_| {
             tx.execute(
                 "UPDATE runs SET outcome = 'interrupted' WHERE outcome IS NULL",
                 [],
             )
         })
-        .and_then(|_| tx.commit())
         .map_err(StateError::sql(action))?;
+        let left = {
+            let mut statement = tx
+                .prepare("SELECT attempt_id, operation, pid FROM orphans ORDER BY attempt_id")
+                .map_err(StateError::sql(action))?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok(LeftRunning {
+                        attempt: row.get(0)?,
+                        operation: row.get(1)?,
+                        pid: row.get(2)?,
+                    })
+                })
+                .map_err(StateError::sql(action))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(StateError::sql(action))?
+        };
+        tx.commit().map_err(StateError::sql(action))?;
         Ok(left)
     }
+
+    /// Records that the process groups of `gone` have ended: their attempts are over, and no
+    /// later open reports them again.
+    pub fn forget_orphans(&mut self, gone: &[LeftRunning]) -> Result<(), StateError> {
+        let action = "record that operations left running have ended";
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(StateError::sql(action))?;
+        for orphan in gone {
+            tx.execute(
+                "DELETE FROM orphans WHERE attempt_id = ?1",
+                [orphan.attempt],
+            )
+            .map_err(StateError::sql(action))?;
+        }
+        tx.commit().map_err(StateError::sql(action))?;
+        self.recovered.retain(|left| !gone.contains(left));
+        Ok(())
+    }
+}
+
+/// Checks the database file before it is opened for writing. A folder is an error. An empty
+/// file, or a missing one beside a leftover write-ahead log, is set aside (renamed with a
+/// timestamp) and state starts from scratch; so does a missing one where earlier runs left
+/// event logs. Each case returns a notice, so that a lost state is never silent.
+fn fresh_start(path: &Path) -> Result<Vec<String>, StateError> {
+    let file_error = |action| {
+        move |source| StateError::File {
+            action,
+            path: path.to_owned(),
+            source,
+        }
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => Some(meta),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => return Err(file_error("inspect")(error)),
+    };
+    let stamp = Utc::now().format("%Y%m%d-%H%M%S");
+    let mut notices = Vec::new();
+    let mut set_aside = |from: &Path| -> Result<(), StateError> {
+        let mut aside = from.as_os_str().to_owned();
+        aside.push(format!(".{stamp}.old"));
+        std::fs::rename(from, &aside).map_err(file_error("set aside"))?;
+        notices.push(format!(
+            "[!] kept `{}` aside as `{}`",
+            from.display(),
+            Path::new(&aside).display()
+        ));
+        Ok(())
+    };
+    match meta {
+        Some(meta) if !meta.is_file() => Err(StateError::NotAFile {
+            path: path.to_owned(),
+        }),
+        Some(meta) if meta.len() > 0 => Ok(notices),
+        Some(_) => {
+            set_aside(path)?;
+            notices.insert(
+                0,
+                format!(
+                    "[!] state database `{}` was empty: starting from scratch, so every operation counts as never run",
+                    path.display()
+                ),
+            );
+            Ok(notices)
+        }
+        None => {
+            let wal = path.with_file_name(format!("{STATE_DB}-wal"));
+            let traces = wal.exists() || earlier_event_logs(path);
+            if wal.exists() {
+                set_aside(&wal)?;
+            }
+            let shm = path.with_file_name(format!("{STATE_DB}-shm"));
+            if shm.exists() {
+                let _ = std::fs::remove_file(&shm);
+            }
+            if traces {
+                notices.insert(
+                    0,
+                    format!(
+                        "[!] state database `{}` is missing although earlier runs left logs: starting from scratch, so every operation counts as never run",
+                        path.display()
+                    ),
+                );
+            }
+            Ok(notices)
+        }
+    }
+}
+
+/// Whether the deployment folder (the state folder's parent) holds JSONL event logs.
+fn earlier_event_logs(db: &Path) -> bool {
+    let Some(root) = db.parent().and_then(Path::parent) else {
+        return false;
+    };
+    std::fs::read_dir(root.join("artifacts").join("logs")).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|entry| entry.path().extension().is_some_and(|ext| ext == "jsonl"))
+    })
 }
 
 /// How timestamps are stored: RFC 3339, UTC, milliseconds.

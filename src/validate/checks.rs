@@ -49,6 +49,7 @@ pub const ENGINE_VARIABLES: &[&str] = &[
 pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     id_characters(deployment, diagnostics);
     reserved_variables(deployment, diagnostics);
+    environment_size(deployment, diagnostics);
     duplicate_operations(deployment, diagnostics);
     duplicate_modules(deployment, diagnostics);
     requirements(deployment, diagnostics);
@@ -63,8 +64,32 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
 }
 
 fn reserved_variables(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    for op in &deployment.operations {
+        for name in op
+            .outputs
+            .iter()
+            .filter(|name| variables::is_reserved(name))
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    "reserved-output",
+                    Location {
+                        file: op.file,
+                        span: Some(op.id.span),
+                    },
+                    format!(
+                        "operation `{}` publishes `{name}`, a name that changes how operations run",
+                        op.id.value
+                    ),
+                )
+                .with_help(
+                    "rename the output: PATH, LD_*, BASH*, PYTHON*, AVDEPLOY_* and similar names are reserved",
+                ),
+            );
+        }
+    }
     for variable in deployment.variables.iter() {
-        if !variables::RESERVED.contains(&variable.name.as_str()) {
+        if !variables::is_reserved(&variable.name) {
             continue;
         }
         let location = variable.location.unwrap_or(Location {
@@ -81,6 +106,59 @@ fn reserved_variables(deployment: &Deployment, diagnostics: &mut Diagnostics) {
                 ),
             )
             .with_help("rename the config key (every variable is exported to bash operations)"),
+        );
+    }
+}
+
+/// The longest `NAME=value` entry Linux passes to a new process (`MAX_ARG_STRLEN`).
+pub const MAX_ENV_ENTRY: usize = 128 * 1024;
+
+/// The most bytes all variables together may take in an operation's environment: half of the
+/// usual 2 MiB `ARG_MAX`, the rest left to the inherited environment and the arguments.
+pub const MAX_ENV_TOTAL: usize = 1024 * 1024;
+
+/// Every variable is exported to bash operations: values too large for a process environment
+/// would only fail at run time (`Argument list too long`), so they are refused here.
+fn environment_size(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    let mut total = 0usize;
+    for variable in deployment.variables.iter() {
+        let entry = variable.name.len() + variable.value.len() + 2;
+        total = total.saturating_add(entry);
+        if entry <= MAX_ENV_ENTRY {
+            continue;
+        }
+        diagnostics.push(
+            Diagnostic::error(
+                "value-too-large",
+                variable.location.unwrap_or(Location {
+                    file: deployment.config_file,
+                    span: None,
+                }),
+                format!(
+                    "variable `{}` holds {} KiB; a process environment entry may hold at most {} KiB",
+                    variable.name,
+                    variable.value.len() / 1024,
+                    MAX_ENV_ENTRY / 1024
+                ),
+            )
+            .with_help("keep large data in a file and pass its path in the variable"),
+        );
+    }
+    if total > MAX_ENV_TOTAL {
+        diagnostics.push(
+            Diagnostic::error(
+                "environment-too-large",
+                Location {
+                    file: deployment.config_file,
+                    span: None,
+                },
+                format!(
+                    "the variables take {} KiB together; operations can be given at most {} KiB",
+                    total / 1024,
+                    MAX_ENV_TOTAL / 1024
+                ),
+            )
+            .with_help("keep large data in files and pass their paths in variables"),
         );
     }
 }

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Chaos campaign: a simulated `run all` of the built-in deployment is interrupted at random
+# moments (kill -9, SIGTERM, or two SIGINTs), then resumed, interrupted again, and resumed until
+# done, for each seed. After each seed it checks:
+#   - every operation completed, and exactly once (one completed attempt in state);
+#   - the simulator's call log holds every write call of an uninterrupted reference run
+#     (nothing lost), and the simulated subscription ends with the same resources;
+#   - PRAGMA integrity_check of state.db is ok;
+#   - every line of every JSONL event log parses, and no log ends in a torn line;
+#   - no process of the run is left (none has its working directory in the deployment).
+#
+# Usage: scripts/chaos.sh [SEEDS] [MAX_INTERRUPTIONS_PER_SEED]
+# Needs jq and sqlite3. EXAMPLE=avd deploys the AVD catalog instead of the quickstart;
+# BIN=path/to/avdeploy uses that binary instead of building the release one.
+set -euo pipefail
+
+seeds=${1:-20}
+max_chaos=${2:-3}
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ -z "${BIN:-}" ]]; then
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+  BIN="$root/target/release/avdeploy"
+fi
+# The built-in example deployed: quickstart (default) or avd, the complete AVD catalog, once the
+# simulator deploys all of it (EXAMPLE=avd).
+example=${EXAMPLE:-quickstart}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export AVDEPLOY_SIM_TIME_SCALE=${AVDEPLOY_SIM_TIME_SCALE:-0.005}
+export AVDEPLOY_KILL_GRACE_SECONDS=${AVDEPLOY_KILL_GRACE_SECONDS:-0.5}
+
+# Successful calls that change the simulated subscription, one per line, sorted; script files
+# (`@path`) differ between folders and are written as `@FILE`.
+writes() {
+  jq -r 'select(.exit == 0) | .argv | select(.[0:4] | map(select(test("^(create|update|delete|set|add|invoke|assign)$"))) | length > 0) | map(sub("^@.*"; "@FILE")) | join(" ")' \
+    "$1/.avdeploy/sim/calls.jsonl" | sort
+}
+
+resources() {
+  "$BIN" -C "$1" sim show --json | jq -c '[.resources[].id] | sort'
+}
+
+fail() {
+  echo "seed $seed: FAILED: $*" >&2
+  echo "  folder kept: $1" >&2
+  trap - EXIT
+  exit 1
+}
+
+# The reference: one uninterrupted run.
+"$BIN" init --example "$example" "$work/ref" > /dev/null
+"$BIN" -C "$work/ref" run all --simulate > "$work/ref.log" 2>&1
+writes "$work/ref" > "$work/ref.writes"
+resources "$work/ref" > "$work/ref.resources"
+ops=$("$BIN" -C "$work/ref" status --json | jq '.operations | length')
+
+total_kills=0 total_terms=0 total_ints=0 total_rounds=0 total_surplus=0
+started=$(date +%s)
+for ((seed = 1; seed <= seeds; seed++)); do
+  RANDOM=$seed
+  dir="$work/seed-$seed"
+  "$BIN" init --example "$example" "$dir" > /dev/null
+  chaos=0 round=0 done=0
+  args=(run all --simulate)
+  while ((done == 0)); do
+    round=$((round + 1))
+    if ((round > 30)); then fail "$dir" "not done after 30 rounds"; fi
+    "$BIN" -C "$dir" "${args[@]}" >> "$dir/console.log" 2>&1 &
+    pid=$!
+    if ((chaos < max_chaos)); then
+      # A random moment within the first 4 s (the whole run takes a few seconds).
+      sleep "$(printf '0.%03d' $((RANDOM % 1000)))"
+      sleep $((RANDOM % 4))
+      if kill -0 "$pid" 2> /dev/null; then
+        chaos=$((chaos + 1))
+        case $((RANDOM % 3)) in
+          0) kill -KILL "$pid" 2> /dev/null || true; total_kills=$((total_kills + 1)) ;;
+          1) kill -TERM "$pid" 2> /dev/null || true; total_terms=$((total_terms + 1)) ;;
+          2)
+            kill -INT "$pid" 2> /dev/null || true
+            sleep "0.$((RANDOM % 5))"
+            kill -INT "$pid" 2> /dev/null || true
+            total_ints=$((total_ints + 1))
+            ;;
+        esac
+      fi
+    fi
+    code=0
+    wait "$pid" || code=$?
+    if ((code == 1)); then fail "$dir" "an operation failed (exit 1); see $dir/console.log"; fi
+    # What next: resume the unfinished run; or, when the engine died before it recorded a run,
+    # start it again; or stop, every operation being completed.
+    doc=$("$BIN" -C "$dir" status --json)
+    if [[ $(jq '.resume != null' <<< "$doc") == true ]]; then
+      args=(resume --yes --simulate)
+    elif [[ $(jq --argjson ops "$ops" '[.operations[] | select(.status == "completed")] | length == $ops' <<< "$doc") == true ]]; then
+      done=1
+    else
+      args=(run all --simulate)
+    fi
+  done
+  total_rounds=$((total_rounds + round))
+
+  doc=$("$BIN" -C "$dir" status --json)
+  [[ $(jq '.operations | length' <<< "$doc") == "$ops" ]] || fail "$dir" "not every operation is in state"
+  [[ $(jq '.resume' <<< "$doc") == "null" ]] || fail "$dir" "status still offers a resume"
+  twice=$(sqlite3 "$dir/.avdeploy/state.db" "SELECT operation FROM attempts GROUP BY operation HAVING SUM(status = 'completed') <> 1")
+  [[ -z "$twice" ]] || fail "$dir" "operations not completed exactly once: $twice"
+  running=$(sqlite3 "$dir/.avdeploy/state.db" "SELECT COUNT(*) FROM attempts WHERE status = 'running'")
+  [[ "$running" == 0 ]] || fail "$dir" "$running attempts still recorded running"
+  [[ $(sqlite3 "$dir/.avdeploy/state.db" "PRAGMA integrity_check") == ok ]] || fail "$dir" "integrity_check"
+  for log in "$dir"/artifacts/logs/*.jsonl; do
+    jq -R -e 'fromjson' "$log" > /dev/null || fail "$dir" "a line of $log does not parse"
+    [[ -z "$(tail -c1 "$log")" ]] || fail "$dir" "$log ends in a torn line"
+  done
+  writes "$dir" > "$dir/writes"
+  missing=$(comm -23 "$work/ref.writes" "$dir/writes")
+  [[ -z "$missing" ]] || fail "$dir" "write calls of the reference never made: $missing"
+  surplus=$(($(wc -l < "$dir/writes") - $(wc -l < "$work/ref.writes")))
+  total_surplus=$((total_surplus + surplus))
+  [[ $(resources "$dir") == "$(cat "$work/ref.resources")" ]] || fail "$dir" "the subscription differs from the reference"
+  sleep 0.2
+  for proc in /proc/[0-9]*; do
+    if [[ "$(readlink "$proc/cwd" 2> /dev/null)" == "$dir"* ]]; then
+      fail "$dir" "process ${proc#/proc/} of the run is still alive"
+    fi
+  done
+  echo "seed $seed: ok ($chaos interruptions, $round rounds, $surplus repeated write calls of interrupted attempts)"
+  rm -rf "$dir"
+done
+elapsed=$(($(date +%s) - started))
+echo "chaos: $seeds seeds ok in ${elapsed}s: $total_kills kill -9, $total_terms SIGTERM, $total_ints double SIGINT, $total_rounds runs and resumes, $total_surplus repeated write calls (interrupted attempts run again), $ops operations each completed exactly once"
