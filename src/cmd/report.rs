@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
+use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, ReportArgs};
 use crate::cmd::context;
-use crate::base::layout::Layout;
 use crate::error::Error;
 use crate::model::deployment::Deployment;
 use crate::model::operation::Action;
@@ -21,9 +21,10 @@ use crate::text::plural;
 /// Runs `report`.
 pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<i32, Error> {
     let root = &global.dir;
-    let store = Store::open_read_only(&Layout::new(root).state_dir())?.ok_or_else(|| Error::Usage {
-        message: format!("no run recorded in `{}` yet", root.display()),
-    })?;
+    let store =
+        Store::open_read_only(&Layout::new(root).state_dir())?.ok_or_else(|| Error::Usage {
+            message: format!("no run recorded in `{}` yet", root.display()),
+        })?;
     let run = match &args.run_id {
         Some(id) => store.run(id)?.ok_or_else(|| Error::Usage {
             message: match store.last_run().ok().flatten() {

@@ -47,8 +47,7 @@ pub struct Cleanup {
 /// the first cuts the grace period short (SIGKILL now), the second ends the wait for the groups
 /// to vanish.
 pub fn stop(left: &[LeftRunning], grace: Duration, interrupts: &dyn Fn() -> u32) -> Cleanup {
-    let (alive, already_gone): (Vec<&LeftRunning>, Vec<&LeftRunning>) =
-        left
+    let (alive, already_gone): (Vec<&LeftRunning>, Vec<&LeftRunning>) = left
         .iter()
         .partition(|l| group_alive(l.pid) && is_the_attempts(l));
     for orphan in &alive {
