@@ -2,7 +2,10 @@
 //! (console, progress bars, JSONL, state recorder) consume these.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::model::fingerprint::Fingerprint;
 
 use crate::model::status::{OperationStatus, RunOutcome};
 
@@ -54,6 +57,11 @@ pub enum RunEvent {
         log_path: PathBuf,
         /// `duration.expected`.
         expected: Duration,
+        /// The inputs that differ from the operation's last completed attempt, when it runs
+        /// again because they changed (empty otherwise).
+        changed: Vec<String>,
+        /// What the attempt runs, as keyed hashes (recorded in state, never printed).
+        fingerprint: Option<Arc<Fingerprint>>,
     },
     /// A running operation is still running (FAST every 10 s, WAIT every 60 s).
     Heartbeat {

@@ -75,6 +75,8 @@ async fn execute_all(
         completed_before: HashSet::new(),
         force: false,
         catalog: Arc::new(ErrorCatalog::builtin()),
+        fingerprints: std::collections::HashMap::new(),
+        fingerprinter: None,
     };
     let (_interrupts_tx, interrupts) = mpsc::unbounded_channel();
     let mut events = Vec::new();

@@ -7,7 +7,9 @@ use crate::exec::event::RunEvent;
 use crate::model::instances::WHEN_FALSE;
 use crate::model::status::OperationStatus;
 use crate::report::summary::{RunTally, summary_lines};
-use crate::report::text::{blocked_text, heartbeat_text, human_duration, plural, retry_text};
+use crate::report::text::{
+    blocked_text, changed_reason, heartbeat_text, human_duration, plural, retry_text,
+};
 
 /// What the console remembers between events.
 #[derive(Clone, Debug, Default)]
@@ -127,10 +129,15 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
         RunEvent::OperationStarted {
             module,
             operation,
+            attempt,
             pid,
+            changed,
             ..
         } => {
             let mut out: Vec<String> = state.header(module).into_iter().collect();
+            if *attempt == 1 && !changed.is_empty() {
+                out.push(format!("[*] {operation} {}", changed_reason(changed)));
+            }
             out.push(format!("[*] Started {operation} (PID: {pid})"));
             out.extend(state.account(operation, true));
             out
@@ -339,6 +346,8 @@ mod tests {
             pid: 1,
             log_path: "log".into(),
             expected: std::time::Duration::from_secs(1),
+            changed: Vec::new(),
+            fingerprint: None,
         };
         let events = [
             stage("m1"),
@@ -365,6 +374,8 @@ mod tests {
             pid: 1,
             log_path: "log".into(),
             expected: std::time::Duration::from_secs(1),
+            changed: Vec::new(),
+            fingerprint: None,
         }
     }
 

@@ -13,7 +13,9 @@ use crate::model::status::OperationStatus;
 use crate::model::status::RunOutcome;
 use crate::report::context::RunContext;
 use crate::report::reporter::ReportError;
-use crate::report::text::{blocked_text, heartbeat_text, human_duration, plural, retry_text};
+use crate::report::text::{
+    blocked_text, changed_reason, heartbeat_text, human_duration, plural, retry_text,
+};
 use crate::state::records::outcome_name;
 
 /// The version of the record layout; bumped on any incompatible change.
@@ -167,15 +169,22 @@ fn fill(r: &mut JsonlRecord, event: &RunEvent) {
             pid,
             log_path,
             expected,
+            changed,
+            ..
         } => {
             r.module = Some(module.clone());
             r.operation = Some(operation.clone());
             r.attempt = Some(*attempt);
             r.pid = Some(*pid);
+            let mut extra = json!({ "log_path": log_path, "expected_ms": ms(*expected) });
+            if !changed.is_empty() {
+                extra["changed"] = json!(changed);
+                extra["reason"] = json!(changed_reason(changed));
+            }
             (
                 "operation_started",
                 format!("started (PID: {pid}, attempt {attempt})"),
-                json!({ "log_path": log_path, "expected_ms": ms(*expected) }),
+                extra,
             )
         }
         RunEvent::Heartbeat {

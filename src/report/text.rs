@@ -32,6 +32,11 @@ pub fn retry_text(failed_attempt: u32, max_attempts: u32, delay: Duration, class
     )
 }
 
+/// Why an operation completed before runs again: `changed: AZURE_RESOURCE_GROUP, script`.
+pub fn changed_reason(changed: &[String]) -> String {
+    format!("changed: {}", changed.join(", "))
+}
+
 /// `requires a, b (not completed)`.
 pub fn blocked_text(missing: &[String]) -> String {
     format!("requires {} (not completed)", missing.join(", "))

@@ -2,6 +2,7 @@
 
 pub mod destroyed;
 pub mod error;
+pub mod fingerprints;
 pub mod history;
 pub mod lock_file;
 pub mod migrate;

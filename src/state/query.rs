@@ -197,9 +197,16 @@ impl Store {
                     a.error, a.log_path,
                     (SELECT COUNT(*) FROM attempts c
                      WHERE c.run_id = a.run_id AND c.operation = a.operation
-                       AND c.status NOT IN {NOT_STARTED})
+                       AND c.status NOT IN {NOT_STARTED}),
+                    {changed}
              FROM chosen JOIN attempts a ON a.id = chosen.id
-             ORDER BY a.id"
+             ORDER BY a.id",
+            // `changed` came with schema version 5.
+            changed = if self.version >= 5 {
+                "a.changed"
+            } else {
+                "NULL"
+            }
         );
         let action = "read the operation summaries";
         let live = self.live_from()?;
@@ -227,6 +234,7 @@ fn pending(planned: PlannedOperation) -> OperationSummary {
         error_class: None,
         error: None,
         log_path: None,
+        changed: Vec::new(),
     }
 }
 
@@ -296,6 +304,7 @@ struct RawSummary {
     error: Option<String>,
     log_path: Option<String>,
     attempts: i64,
+    changed: Option<String>,
 }
 
 impl RawSummary {
@@ -312,6 +321,7 @@ impl RawSummary {
             error: row.get(8)?,
             log_path: row.get(9)?,
             attempts: row.get(10)?,
+            changed: row.get(11)?,
         })
     }
 
@@ -335,6 +345,11 @@ impl RawSummary {
             error_class: self.error_class,
             error: self.error,
             log_path: self.log_path.map(PathBuf::from),
+            changed: self
+                .changed
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok())
+                .unwrap_or_default(),
         })
     }
 }
