@@ -1,6 +1,6 @@
 //! Decodes config.yaml into variables: every scalar leaf by its UPPER_SNAKE path, the
-//! `variables:` section (with `{{...}}` references, cycles reported), `secrets:`, and
-//! environment overrides.
+//! `variables:` section (with `{{...}}` references, cycles reported), `secrets:`, environment
+//! overrides, and the engine's own settings under `avdeploy:` (never variables).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -14,6 +14,41 @@ use avdeploy_wire::redact;
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 const KEY_HELP: &str = "keys name variables, so they are plain words such as `resource_group`";
+
+/// The prefix of the environment variables that override a config value: the value of
+/// `AZURE_LOCATION` comes from `AVDEPLOY_VAR_AZURE_LOCATION` when that is set.
+pub const OVERRIDE_PREFIX: &str = "AVDEPLOY_VAR_";
+
+/// The top-level section of engine settings.
+pub const SETTINGS_SECTION: &str = "avdeploy";
+
+/// The keys of the `avdeploy:` section.
+const SETTINGS_KEYS: &[&str] = &["env_overrides"];
+
+/// Top-level keys that hold no variables.
+const NOT_VARIABLES: &[&str] = &["variables", "secrets", SETTINGS_SECTION];
+
+/// Which environment variables may override which variables.
+struct Overrides<'a> {
+    env: EnvLookup<'a>,
+    /// Variables the environment may override by their own name (`avdeploy.env_overrides`).
+    by_name: HashSet<String>,
+    /// Secret names (`secrets:`): they come from the environment by their own name too.
+    secrets: &'a HashSet<String>,
+}
+
+impl Overrides<'_> {
+    /// The environment's value for variable `name`: `AVDEPLOY_VAR_<NAME>`, else `<NAME>` itself
+    /// when `name` is a secret or listed in `avdeploy.env_overrides`.
+    fn value(&self, name: &str) -> Option<String> {
+        (self.env)(&format!("{OVERRIDE_PREFIX}{name}")).or_else(|| {
+            let by_name = self.by_name.contains(name)
+                || self.secrets.contains(name)
+                || redact::is_secret_name(name);
+            by_name.then(|| (self.env)(name)).flatten()
+        })
+    }
+}
 
 /// Builds the variables of a deployment from its config.yaml tree.
 pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> Variables {
@@ -30,9 +65,14 @@ pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> 
         return vars;
     };
     let secrets = secret_names(decoder, root);
+    let overrides = Overrides {
+        env,
+        by_name: env_overrides(decoder, root),
+        secrets: &secrets,
+    };
     for (key, value) in entries {
         match key.as_str() {
-            Some("variables" | "secrets") => {}
+            Some(name) if NOT_VARIABLES.contains(&name) => {}
             Some(name) => flatten(decoder, &mut vars, &mut vec![name.to_owned()], value),
             None => decoder.error(
                 "wrong-type",
@@ -44,11 +84,12 @@ pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> 
     }
     // Config leaves are overridden before the section is resolved, so that section values
     // built from them see the override; then the section's own names may be overridden too.
-    override_from_environment(&mut vars, env);
+    override_from_environment(&mut vars, &overrides);
     if let Some(section) = root.get("variables").filter(|n| !n.is_null()) {
         section_variables(decoder, &mut vars, section);
     }
-    override_from_environment(&mut vars, env);
+    override_from_environment(&mut vars, &overrides);
+    check_env_overrides(decoder, root, &vars);
     for name in collect_names(&vars) {
         let var = vars.get_mut(&name).expect("name comes from the map");
         var.secret = redact::is_secret_name(&name) || secrets.contains(&name);
@@ -56,15 +97,59 @@ pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> 
     vars
 }
 
-/// Replaces each variable's value with the environment variable of the same name, if set.
-fn override_from_environment(vars: &mut Variables, env: EnvLookup<'_>) {
+/// Replaces each variable's value with the environment's (see [`Overrides::value`]).
+fn override_from_environment(vars: &mut Variables, overrides: &Overrides<'_>) {
     for name in collect_names(vars) {
-        if let Some(value) = env(&name)
+        if let Some(value) = overrides.value(&name)
             && let Some(var) = vars.get_mut(&name)
         {
             var.value = value;
             var.origin = Origin::Environment;
         }
+    }
+}
+
+/// The names listed under `avdeploy.env_overrides`; reports unknown keys of `avdeploy:`.
+fn env_overrides(decoder: &mut Decoder<'_>, root: &Node) -> HashSet<String> {
+    let Some(section) = root.get(SETTINGS_SECTION).filter(|n| !n.is_null()) else {
+        return HashSet::new();
+    };
+    let Some(fields) = decoder.fields(section, "avdeploy", SETTINGS_KEYS) else {
+        return HashSet::new();
+    };
+    decoder
+        .string_list(fields, "env_overrides", "avdeploy")
+        .into_iter()
+        .map(|name| name.value)
+        .collect()
+}
+
+/// Each name of `avdeploy.env_overrides` must be a variable of the deployment.
+fn check_env_overrides(decoder: &mut Decoder<'_>, root: &Node, vars: &Variables) {
+    let Some(list) = root
+        .get(SETTINGS_SECTION)
+        .and_then(|section| section.get("env_overrides"))
+    else {
+        return;
+    };
+    let NodeKind::Seq(items) = &list.kind else {
+        return;
+    };
+    for item in items {
+        let Some(name) = item.as_str() else { continue };
+        if vars.get(name).is_some() {
+            continue;
+        }
+        let help = match crate::text::closest(name, vars.names()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => "list names of config.yaml's variables, such as `AZURE_LOCATION`".to_owned(),
+        };
+        decoder.error(
+            "unknown-variable",
+            item,
+            format!("`{name}` in avdeploy.env_overrides is not a variable of this deployment"),
+            help,
+        );
     }
 }
 
