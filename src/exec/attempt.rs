@@ -13,7 +13,7 @@ use crate::exec::output_sink::OutputSink;
 use crate::exec::process::{self, AttemptEnd};
 use crate::exec::run_command;
 use crate::exec::unit::{UnitRequest, UnitSpec};
-use crate::model::status::OperationStatus;
+use crate::model::outcome::OperationStatus;
 use avdeploy_wire::redact::Redactor;
 
 /// What one attempt came to.

@@ -233,7 +233,7 @@ mod tests {
     use crate::exec::event::RunEvent;
     use crate::exec::test_support::{Fixture, Running, eventually, read_pid, run};
     use crate::exec::unix::is_alive;
-    use crate::model::status::OperationStatus;
+    use crate::model::outcome::OperationStatus;
     use avdeploy_wire::redact::Redactor;
 
     #[tokio::test]

@@ -16,9 +16,9 @@ use crate::exec::unit::{self, UnitOutcome, UnitRequest, UnitSpec};
 use crate::exec::units::Units;
 use crate::model::deployment::Deployment;
 use crate::model::instances::{self, WHEN_FALSE};
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
-use crate::model::variables::{Context, RenderError, Variables};
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
+use crate::model::variables::{Destination, RenderError, Variables};
 use crate::plan::graph::{Plan, PlannedOp};
 
 /// Turns a planned operation into a unit ready to spawn, at the moment it starts (so that
@@ -258,7 +258,7 @@ impl<'a> Run<'a> {
         };
         self.vars
             .for_item(op.item.as_deref())
-            .render(&when.value, Context::Value)
+            .render(&when.value, Destination::Value)
             .map(|rendered| instances::when_holds(&rendered))
             .map_err(|errors| {
                 let reasons: Vec<String> = errors.iter().map(RenderError::message).collect();
@@ -292,7 +292,7 @@ impl<'a> Run<'a> {
         operation.when.as_ref().is_some_and(|when| {
             self.vars
                 .for_item(item)
-                .render(&when.value, Context::Value)
+                .render(&when.value, Destination::Value)
                 .is_ok_and(|rendered| !instances::when_holds(&rendered))
         })
     }

@@ -6,7 +6,7 @@ use crate::base::source::FileId;
 use crate::base::span::Spanned;
 use crate::model::duration::Durations;
 use crate::model::instances::ForEach;
-use crate::model::variables::Context;
+use crate::model::variables::Destination;
 use crate::ps::spec::ScriptSpec;
 
 /// How an operation's command runs (`template.type`).
@@ -175,5 +175,5 @@ pub struct Operation {
     pub checks: Vec<Check>,
     /// The texts of `apps:` and `blocks:` as written, with where each is substituted into, so
     /// their `{{VARS}}` are checked like the other texts.
-    pub script_texts: Vec<(Spanned<String>, Context)>,
+    pub script_texts: Vec<(Spanned<String>, Destination)>,
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::model::deployment::Deployment;
 use crate::model::module::{Entry, Module, Schedule};
 use crate::model::operation::{Action, Operation};
-use crate::model::variables::Context;
+use crate::model::variables::Destination;
 use crate::plan::expand;
 
 /// What to run.
@@ -265,7 +265,7 @@ pub fn build_ordered(
                 .ok_or_else(|| PlanError::UnknownOperation {
                     module: module.id.value.clone(),
                     name: operation.clone(),
-                    suggestion: crate::text::closest(
+                    suggestion: crate::base::text::closest(
                         operation,
                         deployment
                             .module_operations(module)
@@ -321,7 +321,7 @@ fn find_module<'a>(deployment: &'a Deployment, name: &str) -> Result<&'a Module,
         .module(name)
         .ok_or_else(|| PlanError::UnknownModule {
             name: name.to_owned(),
-            suggestion: crate::text::closest(
+            suggestion: crate::base::text::closest(
                 name,
                 deployment.modules.iter().map(|m| m.id.value.as_str()),
             )
@@ -511,7 +511,7 @@ fn link_requirements(plan: &mut Plan, stages: &[Stage]) {
 pub fn locks(deployment: &Deployment, op: &Operation, item: Option<&str>) -> Vec<String> {
     let vars = &deployment.variables.for_item(item);
     let render = |text: &str| {
-        vars.render(text, Context::Value)
+        vars.render(text, Destination::Value)
             .unwrap_or_else(|_| text.to_owned())
     };
     let mut locks: Vec<String> = op.locks.iter().map(|l| render(l)).collect();

@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use crate::exec::event::RunEvent;
 use crate::model::instances::WHEN_FALSE;
-use crate::model::status::OperationStatus;
+use crate::model::outcome::OperationStatus;
+use crate::report::messages::{blocked_text, heartbeat_text, human_duration, plural, retry_text};
 use crate::report::summary::{RunTally, summary_lines};
-use crate::report::text::{blocked_text, heartbeat_text, human_duration, plural, retry_text};
 
 /// What the console remembers between events.
 #[derive(Clone, Debug, Default)]

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::model::deployment::Deployment;
-use crate::report::status::StatusJson;
-use crate::report::text::human_duration;
+use crate::report::messages::human_duration;
+use crate::report::status_view::StatusJson;
 
 /// An operation whose `duration.expected` is off by more than 50% from what it measures.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -63,7 +63,7 @@ pub fn render_expected_off(off: &[ExpectedOff]) -> String {
     }
     let mut out = format!(
         "\nduration.expected is off by more than 50% from the median of completed attempts for {}:\n",
-        crate::report::text::plural(off.len(), "operation")
+        crate::report::messages::plural(off.len(), "operation")
     );
     for op in off {
         let _ = writeln!(

@@ -13,8 +13,8 @@ use indicatif::{
 use crate::exec::event::RunEvent;
 use crate::report::color::{Painter, Tone};
 use crate::report::forecast::Forecast;
+use crate::report::messages::human_duration;
 use crate::report::terminal::QuietControlChars;
-use crate::report::text::human_duration;
 
 /// How often the bars redraw.
 const TICK: Duration = Duration::from_millis(200);
@@ -321,7 +321,7 @@ mod tests {
             module: "m".into(),
             operation: "op".into(),
             attempt: 1,
-            status: crate::model::status::OperationStatus::Completed,
+            status: crate::model::outcome::OperationStatus::Completed,
             exit_code: Some(0),
             duration: Duration::from_secs(1),
             class: None,

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
 use crate::plan::graph::Plan;
 use crate::plan::timeline::Timeline;
 use crate::report::stage_log::StageWindow;

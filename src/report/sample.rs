@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::exec::event::RunEvent;
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
 
 const NET: &str = "01-networking";
 const STORAGE: &str = "02-storage";

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
-use crate::report::text::human_duration;
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
+use crate::report::messages::human_duration;
 
 /// How many planned operations ended in each way.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]

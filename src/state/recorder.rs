@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use crate::exec::event::RunEvent;
-use crate::model::status::OperationStatus;
+use crate::model::outcome::OperationStatus;
+use crate::state::db::{StateDb, format_time, millis};
 use crate::state::error::StateError;
 use crate::state::records::{PlannedOperation, outcome_name};
-use crate::state::store::{Store, format_time, millis};
 
 /// Longest error excerpt kept in a state row, in characters.
 const ERROR_EXCERPT_CHARS: usize = 500;
@@ -19,7 +19,7 @@ const ERROR_EXCERPT_CHARS: usize = 500;
 /// Writes a run's events into the state database.
 #[derive(Debug)]
 pub struct Recorder {
-    store: Store,
+    store: StateDb,
     planned: Vec<PlannedOperation>,
     modules: HashMap<String, String>,
     run_id: Option<String>,
@@ -39,7 +39,7 @@ struct AttemptEnd<'a> {
 
 impl Recorder {
     /// A recorder for a run whose plan is `planned` (module, operation), in order.
-    pub fn new(store: Store, planned: &[(String, String)]) -> Self {
+    pub fn new(store: StateDb, planned: &[(String, String)]) -> Self {
         let planned: Vec<PlannedOperation> = planned
             .iter()
             .map(|(module, operation)| PlannedOperation {
@@ -60,12 +60,12 @@ impl Recorder {
     }
 
     /// The store, for queries during or after the run.
-    pub fn store(&self) -> &Store {
+    pub fn store(&self) -> &StateDb {
         &self.store
     }
 
     /// Gives the store back once the run is over.
-    pub fn into_store(self) -> Store {
+    pub fn into_store(self) -> StateDb {
         self.store
     }
 
@@ -361,7 +361,7 @@ pub(crate) mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::model::status::RunOutcome;
+    use crate::model::outcome::RunOutcome;
     use crate::state::lock_file::DeploymentLock;
 
     /// A fixed instant plus `seconds`.
@@ -419,9 +419,9 @@ pub(crate) mod tests {
             .collect()
     }
 
-    pub(crate) fn open(dir: &Path) -> (DeploymentLock, Store) {
+    pub(crate) fn open(dir: &Path) -> (DeploymentLock, StateDb) {
         let lock = DeploymentLock::acquire(dir).expect("lock");
-        let store = Store::open(dir, &lock).expect("open store");
+        let store = StateDb::open(dir, &lock).expect("open store");
         (lock, store)
     }
 

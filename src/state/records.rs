@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
 
 /// One operation of a run's plan.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

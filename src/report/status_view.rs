@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::model::status::OperationStatus;
+use crate::model::outcome::OperationStatus;
 use crate::report::durations::{ExpectedOff, render_expected_off};
-use crate::report::text::{human_duration, plural};
+use crate::report::messages::{human_duration, plural};
 use crate::state::Destruction;
 use crate::state::records::{OperationSummary, RunRecord, outcome_name};
 use crate::state::resume::ResumePlan;
@@ -248,7 +248,7 @@ pub fn render_document(doc: &StatusJson, resume: Option<&ResumePlan>) -> String 
                 let _ = writeln!(
                     out,
                     "The event log of this run is incomplete: {} could not be written.",
-                    crate::text::plural(
+                    crate::base::text::plural(
                         usize::try_from(run.events_lost).unwrap_or(usize::MAX),
                         "event"
                     )
@@ -343,14 +343,14 @@ mod tests {
 
     use super::*;
     use crate::report::sample;
+    use crate::state::db::StateDb;
     use crate::state::lock_file::DeploymentLock;
     use crate::state::recorder::Recorder;
     use crate::state::resume::resume_plan;
-    use crate::state::store::Store;
 
-    fn sample_store(dir: &std::path::Path) -> (DeploymentLock, Store) {
+    fn sample_store(dir: &std::path::Path) -> (DeploymentLock, StateDb) {
         let lock = DeploymentLock::acquire(dir).expect("lock");
-        let store = Store::open(dir, &lock).expect("store");
+        let store = StateDb::open(dir, &lock).expect("store");
         let mut recorder = Recorder::new(store, &sample::plan());
         let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         for (second, event) in (0..).zip(sample::events()) {

@@ -8,13 +8,13 @@ use crate::exec::event::RunEvent;
 
 /// The facts of the current run, learnt from its events.
 #[derive(Clone, Debug, Default)]
-pub struct RunContext {
+pub struct RunFacts {
     run_id: Option<String>,
     modules: HashMap<String, String>,
     expected: HashMap<String, Duration>,
 }
 
-impl RunContext {
+impl RunFacts {
     /// A context that already knows the plan's modules (module, operation).
     pub fn with_plan(planned: &[(String, String)]) -> Self {
         let modules = planned
