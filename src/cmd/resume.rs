@@ -34,7 +34,7 @@ pub fn run(
         );
         return Ok(exit_code::SUCCESS);
     }
-    let names = |ops: &[crate::state::PlannedOperation]| {
+    let names = |ops: &[crate::model::operation::OperationKey]| {
         ops.iter()
             .map(|op| op.operation.as_str())
             .collect::<Vec<_>>()

@@ -16,8 +16,9 @@ use crate::exec::scheduler::{self, RunSettings};
 use crate::exec::signal::Interrupt;
 use crate::exit_code;
 use crate::model::deployment::Deployment;
+use crate::model::operation::OperationKey;
 use crate::model::outcome::RunOutcome;
-use crate::plan::graph::{self, ModuleOrder, Plan, Target};
+use crate::plan::graph::{self, ModuleOrder, Plan, PlannedOperation, Target};
 use crate::report::color::Painter;
 use crate::report::forecast::Forecast;
 use crate::report::{Reporter, ReporterOptions};
@@ -98,11 +99,7 @@ pub fn execute(
             source,
         })?;
     }
-    let planned: Vec<(String, String)> = plan
-        .ops
-        .iter()
-        .map(|op| (op.module.clone(), op.id.clone()))
-        .collect();
+    let planned: Vec<OperationKey> = plan.ops.iter().map(PlannedOperation::key).collect();
     let time_scale = retry_time_scale(options.simulator)?;
     let mut reporter = Reporter::new(
         ReporterOptions {

@@ -15,7 +15,7 @@ use crate::exec::unit::UnitSpec;
 use crate::model::deployment::Deployment;
 use crate::model::operation::{Action, Operation, PowerShell, RunCommand, RunCommandMode};
 use crate::model::variables::{Destination, RenderError, Variables};
-use crate::plan::graph::PlannedOp;
+use crate::plan::graph::PlannedOperation;
 use crate::ps::spec::ScriptSpec;
 use crate::runcmd::script_file::{self, ScriptSource};
 use avdeploy_wire::sentinel;
@@ -141,7 +141,11 @@ impl Launcher<'_> {
 }
 
 impl Prepare for Launcher<'_> {
-    fn prepare(&mut self, planned: &PlannedOp, vars: &Variables) -> Result<UnitSpec, String> {
+    fn prepare(
+        &mut self,
+        planned: &PlannedOperation,
+        vars: &Variables,
+    ) -> Result<UnitSpec, String> {
         let op = &self.deployment.operations[planned.index];
         let id = planned.id.as_str();
         let vars = &vars.for_item(planned.item.as_deref());

@@ -57,6 +57,25 @@ impl TemplateKind {
     }
 }
 
+/// Which operation, by module and operation id: how a run's plan names its operations.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct OperationKey {
+    /// The module id.
+    pub module: String,
+    /// The operation id (`<id>@<item>` for an instance).
+    pub operation: String,
+}
+
+impl OperationKey {
+    /// The key of `operation` in `module`.
+    pub fn new(module: impl Into<String>, operation: impl Into<String>) -> Self {
+        Self {
+            module: module.into(),
+            operation: operation.into(),
+        }
+    }
+}
+
 /// One entry of `requires`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Requirement {

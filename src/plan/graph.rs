@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::model::deployment::Deployment;
 use crate::model::module::{Entry, Module, Schedule};
-use crate::model::operation::{Action, Operation};
+use crate::model::operation::{Action, Operation, OperationKey};
 use crate::model::variables::Destination;
 use crate::plan::expand;
 
@@ -127,7 +127,7 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
 
 /// One operation (or one instance of a `for_each` operation) in the plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlannedOp {
+pub struct PlannedOperation {
     /// Index in `Deployment::operations`.
     pub index: usize,
     /// Operation id, `<id>@<item>` for an instance.
@@ -148,6 +148,13 @@ pub struct PlannedOp {
     pub locks: Vec<String>,
     /// Expected duration.
     pub expected: Duration,
+}
+
+impl PlannedOperation {
+    /// Its module and id, as the run's plan names it.
+    pub fn key(&self) -> OperationKey {
+        OperationKey::new(&self.module, &self.id)
+    }
 }
 
 /// A stage of a stages-scheduled module.
@@ -193,7 +200,7 @@ pub struct Plan {
     /// What was asked for.
     pub target: Target,
     /// Every planned operation.
-    pub ops: Vec<PlannedOp>,
+    pub ops: Vec<PlannedOperation>,
     /// Modules in execution order.
     pub modules: Vec<ModulePlan>,
 }
@@ -423,7 +430,7 @@ fn add_module(
                 continue;
             }
             stages[stage_index].ops.push(plan.ops.len());
-            plan.ops.push(PlannedOp {
+            plan.ops.push(PlannedOperation {
                 index,
                 requires: expand::required_ids(deployment, op, instance.item.as_deref()),
                 locks: locks(deployment, op, instance.item.as_deref()),

@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
+use crate::base::text::{self, plural};
 use crate::exec::event::RunEvent;
+use crate::model::operation::OperationKey;
 use crate::model::outcome::OperationStatus;
 use crate::model::outcome::RunOutcome;
-use crate::report::messages::{blocked_text, heartbeat_text, human_duration, plural, retry_text};
+use crate::report::messages::{blocked_text, heartbeat_text, retry_text};
 use crate::report::reporter::ReportError;
 use crate::report::run_facts::RunFacts;
 use crate::state::records::outcome_name;
@@ -309,7 +311,7 @@ fn fill(r: &mut JsonlRecord, event: &RunEvent) {
                 format!(
                     "run {run_id} {} after {}",
                     outcome_name(*outcome),
-                    human_duration(*duration)
+                    text::duration(*duration)
                 ),
                 json!({ "outcome": outcome }),
             )
@@ -331,7 +333,7 @@ fn finished_message(
         OperationStatus::Failed => format!("failed (exit code: {code})"),
         OperationStatus::TimedOut => format!(
             "timed out after {} (exit code: {code})",
-            human_duration(duration)
+            text::duration(duration)
         ),
         other => other.as_str().to_owned(),
     }
@@ -349,7 +351,7 @@ pub struct JsonlWriter {
 
 impl JsonlWriter {
     /// Opens `path` for appending (creating it and its folder), knowing the plan's modules.
-    pub fn open(path: &Path, planned: &[(String, String)]) -> Result<Self, ReportError> {
+    pub fn open(path: &Path, planned: &[OperationKey]) -> Result<Self, ReportError> {
         let io_error = |source| ReportError::Log {
             path: path.to_owned(),
             source,

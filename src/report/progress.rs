@@ -10,10 +10,10 @@ use indicatif::{
     MultiProgress, ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressState, ProgressStyle,
 };
 
+use crate::base::text;
 use crate::exec::event::RunEvent;
 use crate::report::color::{Painter, Tone};
 use crate::report::forecast::Forecast;
-use crate::report::messages::human_duration;
 use crate::report::terminal::QuietControlChars;
 
 /// How often the bars redraw.
@@ -31,8 +31,8 @@ pub fn bar_label(elapsed: Duration, expected: Duration) -> String {
     };
     format!(
         "{} / {}{over}",
-        human_duration(elapsed),
-        human_duration(expected)
+        text::duration(elapsed),
+        text::duration(expected)
     )
 }
 
@@ -54,11 +54,11 @@ pub fn gauge(elapsed: Duration, expected: Duration, width: usize) -> String {
 /// estimate exists.
 pub fn overall_text(done: usize, total: usize, elapsed: Duration, eta: Option<Duration>) -> String {
     let eta = eta.map_or_else(String::new, |left| {
-        format!(", ETA ~{}", human_duration(left))
+        format!(", ETA ~{}", text::duration(left))
     });
     format!(
         "[{done}/{total} done] {} elapsed{eta}",
-        human_duration(elapsed)
+        text::duration(elapsed)
     )
 }
 

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::exec::event::RunEvent;
+use crate::model::operation::OperationKey;
 use crate::report::color::Painter;
 use crate::report::console::{ConsoleState, lines};
 use crate::report::forecast::Forecast;
@@ -62,8 +63,8 @@ pub struct ReporterOptions {
     pub jsonl_path: PathBuf,
     /// Where the summary says the logs are (for example `artifacts/logs`).
     pub logs_dir: PathBuf,
-    /// The plan (module, operation), to name the module of every operation in the log.
-    pub planned: Vec<(String, String)>,
+    /// The plan, to name the module of every operation in the log.
+    pub planned: Vec<OperationKey>,
     /// How console lines are coloured.
     pub painter: Painter,
     /// Expected times on the run's clock and the time left, for the progress bars.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::exec::event::RunEvent;
+use crate::model::operation::OperationKey;
 
 /// The facts of the current run, learnt from its events.
 #[derive(Clone, Debug, Default)]
@@ -15,11 +16,11 @@ pub struct RunFacts {
 }
 
 impl RunFacts {
-    /// A context that already knows the plan's modules (module, operation).
-    pub fn with_plan(planned: &[(String, String)]) -> Self {
+    /// Facts that already know the plan's modules.
+    pub fn with_plan(planned: &[OperationKey]) -> Self {
         let modules = planned
             .iter()
-            .map(|(module, op)| (op.clone(), module.clone()))
+            .map(|key| (key.operation.clone(), key.module.clone()))
             .collect();
         Self {
             modules,

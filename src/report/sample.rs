@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::exec::event::RunEvent;
+use crate::model::operation::OperationKey;
 use crate::model::outcome::OperationStatus;
 use crate::model::outcome::RunOutcome;
 
@@ -80,8 +81,8 @@ fn done(module: &str, op: &str, attempt: u32, status: OperationStatus) -> RunEve
     }
 }
 
-/// The plan of [`events`]: (module, operation).
-pub(crate) fn plan() -> Vec<(String, String)> {
+/// The plan of [`events`].
+pub(crate) fn plan() -> Vec<OperationKey> {
     [
         (NET, "vnet"),
         (NET, "nsg-a"),
@@ -93,7 +94,7 @@ pub(crate) fn plan() -> Vec<(String, String)> {
         (STORAGE, "private-endpoint"),
     ]
     .iter()
-    .map(|(m, op)| ((*m).to_owned(), (*op).to_owned()))
+    .map(|(m, op)| OperationKey::new(*m, *op))
     .collect()
 }
 

@@ -17,5 +17,5 @@ pub use destroyed::Destruction;
 pub use error::StateError;
 pub use lock_file::{DeploymentLock, LockError};
 pub use recorder::Recorder;
-pub use records::{OperationSummary, PlannedOperation, PublishedOutput, RunRecord};
+pub use records::{OperationSummary, PublishedOutput, RunRecord};
 pub use resume::{ResumePlan, resume_plan};

@@ -6,12 +6,11 @@ use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, Row};
 
+use crate::model::operation::OperationKey;
 use crate::model::outcome::OperationStatus;
 use crate::state::db::{StateDb, parse_time};
 use crate::state::error::StateError;
-use crate::state::records::{
-    OperationSummary, PlannedOperation, PublishedOutput, RunRecord, parse_outcome,
-};
+use crate::state::records::{OperationSummary, PublishedOutput, RunRecord, parse_outcome};
 
 /// Statuses of rows that record an operation which never started (not attempts).
 const NOT_STARTED: &str = "('blocked', 'skipped', 'pending')";
@@ -121,7 +120,7 @@ impl StateDb {
         .transpose()
     }
 
-    fn planned(&self, run_id: &str) -> Result<Vec<PlannedOperation>, StateError> {
+    fn planned(&self, run_id: &str) -> Result<Vec<OperationKey>, StateError> {
         let action = format!("read the plan of run `{run_id}`");
         let mut stmt = self
             .conn
@@ -131,7 +130,7 @@ impl StateDb {
             .map_err(StateError::sql(&*action))?;
         let rows = stmt
             .query_map([run_id], |row| {
-                Ok(PlannedOperation {
+                Ok(OperationKey {
                     module: row.get(0)?,
                     operation: row.get(1)?,
                 })
@@ -214,7 +213,7 @@ impl StateDb {
     }
 }
 
-fn pending(planned: PlannedOperation) -> OperationSummary {
+fn pending(planned: OperationKey) -> OperationSummary {
     OperationSummary {
         module: planned.module,
         operation: planned.operation,
@@ -258,7 +257,7 @@ impl RawRun {
         })
     }
 
-    fn into_record(self, planned: Vec<PlannedOperation>) -> Result<RunRecord, StateError> {
+    fn into_record(self, planned: Vec<OperationKey>) -> Result<RunRecord, StateError> {
         let outcome = self
             .outcome
             .map(|name| {

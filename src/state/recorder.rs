@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use crate::exec::event::RunEvent;
+use crate::model::operation::OperationKey;
 use crate::model::outcome::OperationStatus;
 use crate::state::db::{StateDb, format_time, millis};
 use crate::state::error::StateError;
-use crate::state::records::{PlannedOperation, outcome_name};
+use crate::state::records::outcome_name;
 
 /// Longest error excerpt kept in a state row, in characters.
 const ERROR_EXCERPT_CHARS: usize = 500;
@@ -20,13 +21,13 @@ const ERROR_EXCERPT_CHARS: usize = 500;
 #[derive(Debug)]
 pub struct Recorder {
     store: StateDb,
-    planned: Vec<PlannedOperation>,
+    planned: Vec<OperationKey>,
     modules: HashMap<String, String>,
     run_id: Option<String>,
 }
 
 /// The final fields of an attempt row.
-struct AttemptEnd<'a> {
+struct FinishedAttempt<'a> {
     module: &'a str,
     operation: &'a str,
     attempt: u32,
@@ -38,15 +39,9 @@ struct AttemptEnd<'a> {
 }
 
 impl Recorder {
-    /// A recorder for a run whose plan is `planned` (module, operation), in order.
-    pub fn new(store: StateDb, planned: &[(String, String)]) -> Self {
-        let planned: Vec<PlannedOperation> = planned
-            .iter()
-            .map(|(module, operation)| PlannedOperation {
-                module: module.clone(),
-                operation: operation.clone(),
-            })
-            .collect();
+    /// A recorder for a run whose plan is `planned`, in order.
+    pub fn new(store: StateDb, planned: &[OperationKey]) -> Self {
+        let planned = planned.to_vec();
         let modules = planned
             .iter()
             .map(|p| (p.operation.clone(), p.module.clone()))
@@ -124,7 +119,7 @@ impl Recorder {
                 duration,
                 ..
             } => self.end_attempt(
-                &AttemptEnd {
+                &FinishedAttempt {
                     module,
                     operation,
                     attempt: *attempt,
@@ -152,7 +147,7 @@ impl Recorder {
                     OperationStatus::Blocked | OperationStatus::Skipped
                 );
                 self.end_attempt(
-                    &AttemptEnd {
+                    &FinishedAttempt {
                         module,
                         operation,
                         attempt: if started { *attempt } else { 0 },
@@ -172,7 +167,7 @@ impl Recorder {
             } => {
                 let error = format!("requires {} (not completed)", missing.join(", "));
                 self.end_attempt(
-                    &AttemptEnd {
+                    &FinishedAttempt {
                         module,
                         operation,
                         attempt: 0,
@@ -227,7 +222,7 @@ impl Recorder {
         }
     }
 
-    fn end_attempt(&self, end: &AttemptEnd<'_>, now: DateTime<Utc>) -> Result<(), StateError> {
+    fn end_attempt(&self, end: &FinishedAttempt<'_>, now: DateTime<Utc>) -> Result<(), StateError> {
         let action = format!("record the end of operation `{}`", end.operation);
         let error = end.error.map(excerpt);
         self.write(&action, |tx, run_id| {
@@ -320,7 +315,7 @@ fn insert_run(
     target: &str,
     throttle: usize,
     now: DateTime<Utc>,
-    planned: &[PlannedOperation],
+    planned: &[OperationKey],
 ) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO runs (id, target, started_at, throttle, pid) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -412,10 +407,10 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn plan() -> Vec<(String, String)> {
+    pub(crate) fn plan() -> Vec<OperationKey> {
         ["vnet", "nsg", "peering"]
             .iter()
-            .map(|op| ("01-networking".to_owned(), (*op).to_owned()))
+            .map(|op| OperationKey::new("01-networking", *op))
             .collect()
     }
 
