@@ -7,6 +7,7 @@ use chrono::Local;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 
+use crate::base::text;
 use crate::exec::attempt_log::AttemptLog;
 use crate::exec::event::RunEvent;
 use crate::exec::output_sink::OutputSink;
@@ -174,9 +175,9 @@ fn judge(
             OperationStatus::TimedOut,
             run.exit_code,
             Some(format!(
-                "timed out after {}s (expected {}s)",
-                spec.timeout.as_secs(),
-                spec.expected.as_secs()
+                "timed out after {} (expected {})",
+                text::duration(spec.timeout),
+                text::duration(spec.expected)
             )),
         ),
         ProcessEnd::Exited if run.exit_code != Some(0) => {

@@ -276,8 +276,8 @@ mod tests {
     #[test]
     fn label_and_gauge_track_the_expected_duration() {
         let secs = Duration::from_secs;
-        assert_eq!(bar_label(secs(70), secs(120)), "1m10s / 2m");
-        assert_eq!(bar_label(secs(180), secs(120)), "3m / 2m (over)");
+        assert_eq!(bar_label(secs(70), secs(120)), "1m10s / 2m00s");
+        assert_eq!(bar_label(secs(180), secs(120)), "3m00s / 2m00s (over)");
         assert_eq!(gauge(secs(30), secs(120), 8), "[##------]");
         assert_eq!(gauge(secs(500), secs(120), 4), "[####]");
         assert_eq!(gauge(secs(0), secs(0), 2), "[##]");
@@ -288,7 +288,7 @@ mod tests {
         let secs = Duration::from_secs;
         assert_eq!(
             overall_text(3, 12, secs(70), Some(secs(125))),
-            "[3/12 done] 1m10s elapsed, ETA ~2m5s"
+            "[3/12 done] 1m10s elapsed, ETA ~2m05s"
         );
         assert_eq!(overall_text(0, 1, secs(0), None), "[0/1 done] 0s elapsed");
         let made_at = Instant::now();

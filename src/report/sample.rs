@@ -52,7 +52,7 @@ fn done(module: &str, op: &str, attempt: u32, status: OperationStatus) -> RunEve
             Some(124),
             Some("Timeout"),
             Some("raise duration.timeout if the operation is slow but healthy"),
-            Some("killed after 2m (duration.timeout)"),
+            Some("killed after 2m00s (duration.timeout)"),
         ),
         OperationStatus::Failed => (
             Some(1),
