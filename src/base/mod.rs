@@ -7,3 +7,4 @@ pub mod fingerprint_key;
 pub mod layout;
 pub mod source;
 pub mod span;
+pub mod text;

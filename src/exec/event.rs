@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::model::fingerprint::Fingerprint;
-
-use crate::model::status::{OperationStatus, RunOutcome};
+use crate::model::outcome::{OperationStatus, RunOutcome};
 
 /// Something that happened during a run, in the order it happened.
 #[derive(Clone, Debug, PartialEq)]

@@ -10,8 +10,8 @@ use crate::base::fingerprint_key::FingerprintKey;
 use crate::exec::launcher::powershell;
 use crate::model::fingerprint::Fingerprint;
 use crate::model::operation::{Action, Operation, RunCommandMode};
-use crate::model::variables::{self, Context, Origin, Variables};
-use crate::plan::graph::PlannedOp;
+use crate::model::variables::{self, Destination, Origin, Variables};
+use crate::plan::graph::PlannedOperation;
 
 /// Files larger than this are fingerprinted by size and modification time, not content.
 const MAX_HASHED_FILE_BYTES: u64 = 16 << 20;
@@ -44,21 +44,21 @@ impl Fingerprinter {
     pub fn fingerprint(
         &self,
         op: &Operation,
-        planned: &PlannedOp,
+        planned: &PlannedOperation,
         vars: &Variables,
     ) -> Fingerprint {
         let vars = vars.for_item(planned.item.as_deref());
         let (script, files) = match &op.action {
             Action::Bash { command } => {
                 let rendered = vars
-                    .render(command, Context::Script)
+                    .render(command, Destination::Script)
                     .unwrap_or_else(|_| command.value.clone());
                 let files = self.sent_files(&rendered);
                 (self.key.hash(&[b"bash", rendered.as_bytes()]), files)
             }
             Action::RunCommand(rc) => {
                 let value = |text: &str| {
-                    vars.render(text, Context::Value)
+                    vars.render(text, Destination::Value)
                         .unwrap_or_else(|_| text.to_owned())
                 };
                 let script = powershell(&rc.script, &vars).unwrap_or_default();

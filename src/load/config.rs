@@ -140,7 +140,7 @@ fn check_env_overrides(decoder: &mut Decoder<'_>, root: &Node, vars: &Variables)
         if vars.get(name).is_some() {
             continue;
         }
-        let help = match crate::text::closest(name, vars.names()) {
+        let help = match crate::base::text::closest(name, vars.names()) {
             Some(best) => format!("did you mean `{best}`?"),
             None => "list names of config.yaml's variables, such as `AZURE_LOCATION`".to_owned(),
         };
@@ -342,8 +342,10 @@ impl Resolver<'_, '_> {
                         .names()
                         .chain(self.raw.keys().map(String::as_str))
                         .collect();
-                    let help = match crate::text::closest(&placeholder.name, known.iter().copied())
-                    {
+                    let help = match crate::base::text::closest(
+                        &placeholder.name,
+                        known.iter().copied(),
+                    ) {
                         Some(best) => format!("did you mean `{best}`?"),
                         None => "define it in config.yaml or its `variables:` section".to_owned(),
                     };

@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use rusqlite::params;
 
 use crate::model::fingerprint::Fingerprint;
+use crate::state::db::StateDb;
 use crate::state::error::StateError;
-use crate::state::store::Store;
 
 /// The schema version that brought fingerprints.
 const FINGERPRINT_VERSION: i64 = 5;
 
 /// The latest attempt of each operation that started, in the runs that count; `?1` is
-/// [`Store::live_from`].
+/// [`StateDb::live_from`].
 const LATEST_COMPLETED: &str = "
     SELECT a.id, a.operation, a.fingerprint FROM attempts a
     WHERE a.status = 'completed'
@@ -22,8 +22,8 @@ const LATEST_COMPLETED: &str = "
                   WHERE b.operation = a.operation
                     AND b.status NOT IN ('blocked', 'skipped', 'pending'))";
 
-impl Store {
-    /// Every completed operation (see [`Store::completed_operations`]) with the fingerprint of
+impl StateDb {
+    /// Every completed operation (see [`StateDb::completed_operations`]) with the fingerprint of
     /// its latest completed attempt; `None` for attempts recorded before fingerprints existed.
     pub fn completed_fingerprints(
         &self,
