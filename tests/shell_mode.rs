@@ -74,7 +74,11 @@ fn engine_settings_are_not_variables() {
     let deploy = Deploy::new()
         .config("avdeploy:\n  shell: plain\n")
         .module("m", &module("m", None))
-        .operation("m", "probe", &bash_op("m-probe", 30, "echo {{AVDEPLOY_SHELL}}"));
+        .operation(
+            "m",
+            "probe",
+            &bash_op("m-probe", 30, "echo {{AVDEPLOY_SHELL}}"),
+        );
     deploy
         .cmd(&["validate"])
         .assert()

@@ -95,11 +95,11 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
         sources,
         config_file,
         variables,
-        settings,
         found.modules,
         found.operations,
         found.unreadable,
-    );
+    )
+    .with_settings(settings);
     Ok(Loaded {
         deployment,
         diagnostics,

@@ -40,7 +40,6 @@ impl Deployment {
         sources: Sources,
         config_file: FileId,
         variables: Variables,
-        settings: Settings,
         modules: Vec<Module>,
         operations: Vec<Operation>,
         unreadable: Vec<String>,
@@ -54,7 +53,7 @@ impl Deployment {
             sources,
             config_file,
             variables,
-            settings,
+            settings: Settings::default(),
             modules,
             operations,
             unreadable,
@@ -65,6 +64,13 @@ impl Deployment {
     /// The module with this id.
     pub fn module(&self, id: &str) -> Option<&Module> {
         self.modules.iter().find(|m| m.id.value == id)
+    }
+
+    /// The deployment with these engine settings.
+    #[must_use]
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
     }
 
     /// The shell mode of `module`'s bash operations: the module's `shell:`, else the

@@ -15,7 +15,8 @@ pub enum ShellMode {
 
 impl ShellMode {
     /// The names accepted in YAML, with their modes.
-    pub const CHOICES: [(&'static str, Self); 2] = [("strict", Self::Strict), ("plain", Self::Plain)];
+    pub const CHOICES: [(&'static str, Self); 2] =
+        [("strict", Self::Strict), ("plain", Self::Plain)];
 
     /// The first lines of a rendered bash script in this mode.
     pub const fn preamble(self) -> &'static str {
