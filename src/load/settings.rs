@@ -51,7 +51,7 @@ fn unknown_key(decoder: &mut Decoder<'_>, key: &Node, name: &str) {
         key,
         format!("unknown key `{name}` in {SECTION}"),
         format!(
-            "{closest}keys of `{SECTION}:` are engine settings, never variables: this one does not define `{variable}`"
+            "{closest}keys of `{SECTION}:` are engine settings, never variables: this key does not define variable `{variable}`"
         ),
     );
 }
