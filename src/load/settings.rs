@@ -41,9 +41,9 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node) -> Settings {
 /// An unknown key of the section: the closest known key, and a reminder that the section's keys
 /// are never variables (an `AVDEPLOY_*` engine variable is read from the environment only).
 fn unknown_key(decoder: &mut Decoder<'_>, key: &Node, name: &str) {
-    let closest = match crate::text::closest(name, KEYS.iter().copied()) {
+    let closest = match crate::base::text::closest(name, KEYS.iter().copied()) {
         Some(best) => format!("did you mean `{best}`? "),
-        None => format!("known keys: {}; ", crate::text::code_list(KEYS)),
+        None => format!("known keys: {}; ", crate::base::text::code_list(KEYS)),
     };
     let variable = variables::path_name(&[SECTION, name]);
     decoder.error(
