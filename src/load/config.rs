@@ -1,12 +1,14 @@
 //! Decodes config.yaml into variables: every scalar leaf by its UPPER_SNAKE path, the
-//! `variables:` section (with `{{...}}` references, cycles reported), `secrets:`, environment
-//! overrides, and the engine's own settings under `avdeploy:` (never variables).
+//! `variables:` section (with `{{...}}` references, cycles reported), `secrets:`, and
+//! environment overrides (`AVDEPLOY_VAR_<NAME>`, and `avdeploy.env_overrides`). The `avdeploy:`
+//! section holds engine settings, not variables (see [`crate::load::settings`]).
 
 use std::collections::{BTreeMap, HashSet};
 
 use crate::base::diagnostic::Diagnostic;
 use crate::load::decode::Decoder;
 use crate::load::node::{Node, NodeKind};
+use crate::load::settings;
 use crate::model::variables::{self, Origin, Variable, Variables};
 use avdeploy_wire::redact;
 
@@ -18,15 +20,6 @@ const KEY_HELP: &str = "keys name variables, so they are plain words such as `re
 /// The prefix of the environment variables that override a config value: the value of
 /// `AZURE_LOCATION` comes from `AVDEPLOY_VAR_AZURE_LOCATION` when that is set.
 pub const OVERRIDE_PREFIX: &str = "AVDEPLOY_VAR_";
-
-/// The top-level section of engine settings.
-pub const SETTINGS_SECTION: &str = "avdeploy";
-
-/// The keys of the `avdeploy:` section.
-const SETTINGS_KEYS: &[&str] = &["env_overrides"];
-
-/// Top-level keys that hold no variables.
-const NOT_VARIABLES: &[&str] = &["variables", "secrets", SETTINGS_SECTION];
 
 /// Which environment variables may override which variables.
 struct Overrides<'a> {
@@ -72,7 +65,7 @@ pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> 
     };
     for (key, value) in entries {
         match key.as_str() {
-            Some(name) if NOT_VARIABLES.contains(&name) => {}
+            Some("variables" | "secrets" | settings::SECTION) => {}
             Some(name) => flatten(decoder, &mut vars, &mut vec![name.to_owned()], value),
             None => decoder.error(
                 "wrong-type",
@@ -109,17 +102,21 @@ fn override_from_environment(vars: &mut Variables, overrides: &Overrides<'_>) {
     }
 }
 
-/// The names listed under `avdeploy.env_overrides`; reports unknown keys of `avdeploy:`.
+/// The names listed under `avdeploy.env_overrides`. They are read here, not with the other
+/// settings, because they decide the variables' values; `settings` knows the key.
 fn env_overrides(decoder: &mut Decoder<'_>, root: &Node) -> HashSet<String> {
-    let Some(section) = root.get(SETTINGS_SECTION).filter(|n| !n.is_null()) else {
+    let Some(node) = root
+        .get(settings::SECTION)
+        .and_then(|section| section.get(settings::ENV_OVERRIDES))
+        .filter(|n| !n.is_null())
+    else {
         return HashSet::new();
     };
-    let Some(fields) = decoder.fields(section, "avdeploy", SETTINGS_KEYS) else {
-        return HashSet::new();
-    };
+    let what = format!("{}.{}", settings::SECTION, settings::ENV_OVERRIDES);
     decoder
-        .string_list(fields, "env_overrides", "avdeploy")
-        .into_iter()
+        .list(node, &what)
+        .iter()
+        .filter_map(|item| decoder.string(item, &what))
         .map(|name| name.value)
         .collect()
 }
@@ -127,8 +124,8 @@ fn env_overrides(decoder: &mut Decoder<'_>, root: &Node) -> HashSet<String> {
 /// Each name of `avdeploy.env_overrides` must be a variable of the deployment.
 fn check_env_overrides(decoder: &mut Decoder<'_>, root: &Node, vars: &Variables) {
     let Some(list) = root
-        .get(SETTINGS_SECTION)
-        .and_then(|section| section.get("env_overrides"))
+        .get(settings::SECTION)
+        .and_then(|section| section.get(settings::ENV_OVERRIDES))
     else {
         return;
     };
