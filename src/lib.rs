@@ -2,6 +2,7 @@
 
 pub mod atomic_file;
 pub mod base;
+pub mod azure_cli;
 pub mod catalog;
 pub mod cli;
 pub mod cmd;
