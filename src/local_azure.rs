@@ -31,7 +31,8 @@ impl LocalAzure {
         let emulator = Emulator::start(config).map_err(emu_error)?;
         let cloud = LocalCloud {
             name: CLOUD_NAME.to_owned(),
-            resource_manager: emulator.endpoints().resource_manager,
+            // `az cloud register` appends `/metadata/endpoints` to this: no trailing slash.
+            resource_manager: emulator.base_url(),
             ca_bundle: emulator.ca_bundle().to_path_buf(),
             tenant_id,
         };

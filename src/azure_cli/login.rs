@@ -28,8 +28,8 @@ const CONFIG: &str = "[core]\ninstance_discovery = false\ncollect_telemetry = fa
 pub struct LocalCloud {
     /// The name `az cloud register` gives it.
     pub name: String,
-    /// Its Resource Manager endpoint (`https://127.0.0.1:<port>/`); the other endpoints come
-    /// from its metadata endpoint.
+    /// Its Resource Manager endpoint (`https://127.0.0.1:<port>`, no trailing slash: az appends
+    /// `/metadata/endpoints` and reads the other endpoints there).
     pub resource_manager: String,
     /// The PEM bundle of the certificate authority its HTTPS certificate is signed by.
     pub ca_bundle: PathBuf,
