@@ -1,8 +1,8 @@
 //! avdeploy: a deployment engine for Azure Virtual Desktop.
 
 pub mod atomic_file;
-pub mod base;
 pub mod azure_cli;
+pub mod base;
 pub mod catalog;
 pub mod cli;
 pub mod cmd;

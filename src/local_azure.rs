@@ -93,16 +93,20 @@ pub(crate) fn execute(matches: &clap::ArgMatches, dir: &Path) -> Result<(), Simu
                     });
                 }
             }
-            println!("Local Azure of --simulate=azure-cli in {} reset.", dir.display());
+            println!(
+                "Local Azure of --simulate=azure-cli in {} reset.",
+                dir.display()
+            );
             Ok(())
         }
         Some(("show", sub)) => {
             let by_type = avdeploy_emu::show(dir).map_err(emu_error)?;
             if sub.get_flag("json") {
-                let text = serde_json::to_string_pretty(&by_type).map_err(|error| SimulatorError {
-                    invalid_input: false,
-                    error: Box::new(error),
-                })?;
+                let text =
+                    serde_json::to_string_pretty(&by_type).map_err(|error| SimulatorError {
+                        invalid_input: false,
+                        error: Box::new(error),
+                    })?;
                 println!("{text}");
                 return Ok(());
             }
@@ -132,7 +136,11 @@ fn summary(by_type: &std::collections::BTreeMap<String, Vec<serde_json::Value>>)
                     .unwrap_or("?")
             })
             .collect();
-        text.push_str(&format!("  {kind} ({}): {}\n", items.len(), names.join(", ")));
+        text.push_str(&format!(
+            "  {kind} ({}): {}\n",
+            items.len(),
+            names.join(", ")
+        ));
     }
     text
 }

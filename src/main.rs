@@ -70,7 +70,11 @@ impl ShimSession {
     fn install(dir: &Path) -> Result<Self, SimulatorError> {
         let bin = avdeploy_sim::install_shim(dir).map_err(|error| SimulatorError {
             invalid_input: false,
-            error: format!("cannot create the simulator's az in {}: {error}", dir.display()).into(),
+            error: format!(
+                "cannot create the simulator's az in {}: {error}",
+                dir.display()
+            )
+            .into(),
         })?;
         let path = std::env::var("PATH").unwrap_or_default();
         Ok(Self {

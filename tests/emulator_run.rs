@@ -71,10 +71,19 @@ fn the_real_az_creates_resources_once_and_a_second_run_creates_nothing() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("3 completed"), "{out}");
     let first = requests(&deploy);
-    let created: Vec<&str> = writes(&first).iter().map(|(_, path)| path.as_str()).collect();
-    for name in ["resourcegroups/rg-emu", "virtualNetworks/vnet1", "networkSecurityGroups/nsg1"] {
+    let created: Vec<&str> = writes(&first)
+        .iter()
+        .map(|(_, path)| path.as_str())
+        .collect();
+    for name in [
+        "resourcegroups/rg-emu",
+        "virtualNetworks/vnet1",
+        "networkSecurityGroups/nsg1",
+    ] {
         assert!(
-            created.iter().any(|path| path.to_ascii_lowercase().ends_with(&name.to_ascii_lowercase())),
+            created.iter().any(|path| path
+                .to_ascii_lowercase()
+                .ends_with(&name.to_ascii_lowercase())),
             "no write of {name} in {created:#?}"
         );
     }
@@ -128,9 +137,15 @@ fn without_an_azure_cli_the_run_refuses_with_exit_2_and_starts_nothing() {
     );
     assert!(!deploy.path().join(".avdeploy/sim/requests.jsonl").exists());
     let named = deploy.env("AVDEPLOY_AZ", "/nonexistent/az");
-    let out = named.cmd(&["run", "all", "--simulate=azure-cli"]).output().unwrap();
+    let out = named
+        .cmd(&["run", "all", "--simulate=azure-cli"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("AVDEPLOY_AZ=/nonexistent/az is not an executable file"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("AVDEPLOY_AZ=/nonexistent/az is not an executable file")
+    );
 }
 
 #[test]
@@ -141,5 +156,8 @@ fn an_unknown_backend_is_refused_with_the_two_choices() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("`azure` is not a simulator backend"), "{stderr}");
+    assert!(
+        stderr.contains("`azure` is not a simulator backend"),
+        "{stderr}"
+    );
 }

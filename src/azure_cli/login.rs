@@ -49,7 +49,13 @@ impl Login {
     /// logs in and fetches the tokens operations will use.
     pub fn prepare(az: &Path, cloud: &LocalCloud, parent: &Path) -> Result<Self, AzCliError> {
         let dir = ConfigDir::create(parent)?;
-        let io = |action, path: PathBuf| move |source| AzCliError::Io { action, path, source };
+        let io = |action, path: PathBuf| {
+            move |source| AzCliError::Io {
+                action,
+                path,
+                source,
+            }
+        };
         let config = dir.path().join("config");
         std::fs::write(&config, CONFIG).map_err(io("write", config.clone()))?;
         let bin = dir.path().join("bin");
@@ -61,7 +67,13 @@ impl Login {
             ca_bundle: cloud.ca_bundle.clone(),
         };
         let register = ["cloud", "register", "--name", &cloud.name];
-        login.step(&[&register[..], &["--endpoint-resource-manager", &cloud.resource_manager]].concat())?;
+        login.step(
+            &[
+                &register[..],
+                &["--endpoint-resource-manager", &cloud.resource_manager],
+            ]
+            .concat(),
+        )?;
         login.step(&["cloud", "set", "--name", &cloud.name])?;
         login.step(&[
             "login",
@@ -76,7 +88,14 @@ impl Login {
             "none",
         ])?;
         login.step(&["account", "get-access-token", "--output", "none"])?;
-        login.step(&["account", "get-access-token", "--resource-type", "ms-graph", "--output", "none"])?;
+        login.step(&[
+            "account",
+            "get-access-token",
+            "--resource-type",
+            "ms-graph",
+            "--output",
+            "none",
+        ])?;
         Ok(login)
     }
 
@@ -90,10 +109,22 @@ impl Login {
     pub fn environment(&self, path: Option<&str>) -> Vec<(String, String)> {
         let bin = self.dir.path().join("bin").display().to_string();
         vec![
-            ("PATH".to_owned(), path.map_or(bin.clone(), |path| format!("{bin}:{path}"))),
-            ("AZURE_CONFIG_DIR".to_owned(), self.dir.path().display().to_string()),
-            ("REQUESTS_CA_BUNDLE".to_owned(), self.ca_bundle.display().to_string()),
-            ("AZURE_CORE_COLLECT_TELEMETRY".to_owned(), "false".to_owned()),
+            (
+                "PATH".to_owned(),
+                path.map_or(bin.clone(), |path| format!("{bin}:{path}")),
+            ),
+            (
+                "AZURE_CONFIG_DIR".to_owned(),
+                self.dir.path().display().to_string(),
+            ),
+            (
+                "REQUESTS_CA_BUNDLE".to_owned(),
+                self.ca_bundle.display().to_string(),
+            ),
+            (
+                "AZURE_CORE_COLLECT_TELEMETRY".to_owned(),
+                "false".to_owned(),
+            ),
         ]
     }
 
@@ -122,8 +153,14 @@ impl Login {
             source,
         })?;
         let readers = [
-            child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
-            child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
         ]
         .into_iter()
         .flatten()
@@ -152,11 +189,17 @@ impl Login {
             .filter_map(|reader| reader.join().ok())
             .collect();
         let Some(status) = status else {
-            return Err(failed(-1, format!("no answer within {}s", STEP_TIMEOUT.as_secs())));
+            return Err(failed(
+                -1,
+                format!("no answer within {}s", STEP_TIMEOUT.as_secs()),
+            ));
         };
         if status.success() {
             return Ok(());
         }
-        Err(failed(status.code().unwrap_or(-1), output.trim_end().to_owned()))
+        Err(failed(
+            status.code().unwrap_or(-1),
+            output.trim_end().to_owned(),
+        ))
     }
 }

@@ -63,7 +63,10 @@ impl AzCliError {
 
 /// The `az` to run: `AVDEPLOY_AZ` when set (it must be an executable file), else the first
 /// executable `az` on `path` (the `PATH` value).
-pub fn find_az(var: &dyn Fn(&str) -> Option<String>, path: Option<&str>) -> Result<PathBuf, AzCliError> {
+pub fn find_az(
+    var: &dyn Fn(&str) -> Option<String>,
+    path: Option<&str>,
+) -> Result<PathBuf, AzCliError> {
     if let Some(named) = var(AZ_VAR).filter(|value| !value.trim().is_empty()) {
         let named = PathBuf::from(named.trim());
         return if is_executable(&named) {
@@ -90,8 +93,13 @@ pub const PUBLIC_HOSTS: [&str; 2] = ["graph.microsoft.com", "management.azure.co
 /// Why a bash script cannot run against the local cloud: it calls a command group that comes
 /// from a CLI extension, or addresses a public Azure endpoint by name.
 pub fn uncovered(script: &str) -> Option<String> {
-    if let Some(group) = EXTENSION_GROUPS.iter().find(|group| calls_group(script, group)) {
-        return Some(format!("needs the az extension `{group}`, which is not installed"));
+    if let Some(group) = EXTENSION_GROUPS
+        .iter()
+        .find(|group| calls_group(script, group))
+    {
+        return Some(format!(
+            "needs the az extension `{group}`, which is not installed"
+        ));
     }
     PUBLIC_HOSTS
         .iter()
@@ -105,12 +113,15 @@ fn calls_group(script: &str, group: &str) -> bool {
         .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ';' | '|' | '&' | '`' | '"'))
         .filter(|word| !word.is_empty())
         .collect();
-    words.windows(2).any(|pair| pair[0] == "az" && pair[1] == group)
+    words
+        .windows(2)
+        .any(|pair| pair[0] == "az" && pair[1] == group)
 }
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    std::fs::metadata(path)
+        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(test)]
@@ -151,6 +162,10 @@ mod tests {
         assert_eq!(uncovered("az group show -n desktopvirtualization"), None);
         assert_eq!(uncovered("echo az-desktopvirtualization"), None);
         let rest = "az rest --method get --url \"https://graph.microsoft.com/v1.0/me\"";
-        assert!(uncovered(rest).unwrap().contains("https://graph.microsoft.com/"));
+        assert!(
+            uncovered(rest)
+                .unwrap()
+                .contains("https://graph.microsoft.com/")
+        );
     }
 }

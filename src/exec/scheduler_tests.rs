@@ -135,7 +135,8 @@ async fn operations_not_covered_are_skipped_with_their_reason_and_never_started(
         ("a".to_owned(), reason.to_owned()),
         ("c".to_owned(), reason.to_owned()),
     ]);
-    let (outcome, events) = execute_covered(&fixture, |_| "true\n".to_owned(), 5, not_covered).await;
+    let (outcome, events) =
+        execute_covered(&fixture, |_| "true\n".to_owned(), 5, not_covered).await;
     assert_eq!(outcome, RunOutcome::Completed);
     assert_eq!(
         finished(&events),

@@ -31,8 +31,9 @@ pub fn not_covered(
                 continue;
             }
             let missing = op.requires.iter().find(|required| {
-                out.keys()
-                    .any(|id| id == *required || instances::split_instance(id).0 == required.as_str())
+                out.keys().any(|id| {
+                    id == *required || instances::split_instance(id).0 == required.as_str()
+                })
             });
             if let Some(required) = missing {
                 let reason = format!("requires {required}, which this mode does not cover");
@@ -70,10 +71,22 @@ mod tests {
                  - id: \"after\"\n    - id: \"later\"\n"
                     .to_owned(),
             ),
-            ("modules/m/operations/ext.yaml", operation("ext", "", "az ext show")),
-            ("modules/m/operations/other.yaml", operation("other", "", "true")),
-            ("modules/m/operations/after.yaml", operation("after", "\\\"ext\\\"", "true")),
-            ("modules/m/operations/later.yaml", operation("later", "\\\"after\\\"", "true")),
+            (
+                "modules/m/operations/ext.yaml",
+                operation("ext", "", "az ext show"),
+            ),
+            (
+                "modules/m/operations/other.yaml",
+                operation("other", "", "true"),
+            ),
+            (
+                "modules/m/operations/after.yaml",
+                operation("after", "\\\"ext\\\"", "true"),
+            ),
+            (
+                "modules/m/operations/later.yaml",
+                operation("later", "\\\"after\\\"", "true"),
+            ),
         ];
         for (path, text) in files {
             let path = dir.join(path);
@@ -98,9 +111,15 @@ mod tests {
         assert_eq!(
             out.into_iter().collect::<Vec<_>>(),
             [
-                ("after".to_owned(), "requires ext, which this mode does not cover".to_owned()),
+                (
+                    "after".to_owned(),
+                    "requires ext, which this mode does not cover".to_owned()
+                ),
                 ("ext".to_owned(), "needs ext".to_owned()),
-                ("later".to_owned(), "requires after, which this mode does not cover".to_owned()),
+                (
+                    "later".to_owned(),
+                    "requires after, which this mode does not cover".to_owned()
+                ),
             ]
         );
     }

@@ -51,9 +51,10 @@ pub(crate) fn respond(
                 None => no_route(request),
             }
         }
-        ("microsoft.storage/storageaccounts", "listkeys") => {
-            Response::json(200, json!({"keys": [key(resource, "key1"), key(resource, "key2")]}))
-        }
+        ("microsoft.storage/storageaccounts", "listkeys") => Response::json(
+            200,
+            json!({"keys": [key(resource, "key1"), key(resource, "key2")]}),
+        ),
         ("microsoft.desktopvirtualization/hostpools", "retrieveregistrationtoken") => {
             let info = &stored["properties"]["registrationInfo"];
             Response::json(

@@ -201,9 +201,10 @@ mod tests {
             ..Request::default()
         };
         request.headers.insert("commandname".into(), command.into());
-        request
-            .headers
-            .insert("parametersetname".into(), "--resource-group --name --scripts".into());
+        request.headers.insert(
+            "parametersetname".into(),
+            "--resource-group --name --scripts".into(),
+        );
         request
     }
 
@@ -239,9 +240,17 @@ mod tests {
         let mut faults = injector("vm create => throttle 20", None);
         let read = request("GET", "vm create", "/subscriptions/sub/resourceGroups/rg");
         assert_eq!(faults.decide(&read), None);
-        let poll = request("GET", "vm create", "/subscriptions/sub/providers/Microsoft.Resources/locations/x/operations/1");
+        let poll = request(
+            "GET",
+            "vm create",
+            "/subscriptions/sub/providers/Microsoft.Resources/locations/x/operations/1",
+        );
         assert_eq!(faults.decide(&poll), None);
-        let write = request("PUT", "vm create", "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Resources/deployments/d");
+        let write = request(
+            "PUT",
+            "vm create",
+            "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Resources/deployments/d",
+        );
         let Some(Injected::Throttle(wait, message)) = faults.decide(&write) else {
             panic!()
         };
@@ -249,7 +258,10 @@ mod tests {
         assert!(message.contains("Please try again after '20' seconds"));
         let mut login = injector("group show => login", None);
         let show = request("GET", "group show", "/subscriptions/sub/resourceGroups/rg");
-        assert!(matches!(login.decide(&show), Some(Injected::Refuse(401, ..))));
+        assert!(matches!(
+            login.decide(&show),
+            Some(Injected::Refuse(401, ..))
+        ));
     }
 
     #[test]

@@ -5,9 +5,7 @@ use serde_json::{Value, json};
 
 /// Aliases of the Windows and Linux images the catalog's VMs may name.
 pub(crate) fn alias_document() -> Value {
-    let image = |publisher: &str, offer: &str, sku: &str| {
-        json!({"publisher": publisher, "offer": offer, "sku": sku, "version": "latest", "architecture": "x64"})
-    };
+    let image = |publisher: &str, offer: &str, sku: &str| json!({"publisher": publisher, "offer": offer, "sku": sku, "version": "latest", "architecture": "x64"});
     json!({
         "$schema": "http://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json",
         "contentVersion": "1.0.0.0",

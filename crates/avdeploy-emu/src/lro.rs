@@ -149,7 +149,10 @@ pub(crate) struct OperationUrls {
 
 impl OperationUrls {
     fn status(&self, id: &str) -> String {
-        format!("{}/operations/{id}?api-version={}", self.prefix, self.api_version)
+        format!(
+            "{}/operations/{id}?api-version={}",
+            self.prefix, self.api_version
+        )
     }
 
     fn result(&self, id: &str) -> String {
@@ -183,15 +186,34 @@ mod tests {
     #[test]
     fn polls_until_done_then_reports_the_outcome() {
         let mut ops = Operations::default();
-        let id = ops.start(Duration::from_millis(80), Outcome::Succeeded(Some(json!({"a": 1}))));
+        let id = ops.start(
+            Duration::from_millis(80),
+            Outcome::Succeeded(Some(json!({"a": 1}))),
+        );
         let accepted = ops.accepted(Response::empty(201), &id, &urls(), Polling::AsyncOperation);
-        assert!(accepted.header("Azure-AsyncOperation").unwrap().contains(&format!("/operations/{id}?api-version=2024-05-01")));
-        assert!(accepted.header("Location").unwrap().contains("/operationResults/"));
-        assert_eq!(ops.status(&id).unwrap().body.unwrap()["status"], "InProgress");
+        assert!(
+            accepted
+                .header("Azure-AsyncOperation")
+                .unwrap()
+                .contains(&format!("/operations/{id}?api-version=2024-05-01"))
+        );
+        assert!(
+            accepted
+                .header("Location")
+                .unwrap()
+                .contains("/operationResults/")
+        );
+        assert_eq!(
+            ops.status(&id).unwrap().body.unwrap()["status"],
+            "InProgress"
+        );
         assert_eq!(ops.result(&id).unwrap().status, 202);
         assert!(ops.running(&id));
         std::thread::sleep(Duration::from_millis(100));
-        assert_eq!(ops.status(&id).unwrap().body.unwrap()["status"], "Succeeded");
+        assert_eq!(
+            ops.status(&id).unwrap().body.unwrap()["status"],
+            "Succeeded"
+        );
         assert_eq!(ops.result(&id).unwrap().body, Some(json!({"a": 1})));
         assert!(ops.status("nope").is_none());
     }

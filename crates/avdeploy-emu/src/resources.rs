@@ -186,7 +186,9 @@ fn write(
         Polling::AsyncOperation => Response::json(status, view(world, &next)),
         Polling::Location => Response::empty(202),
     };
-    world.operations.accepted(answer, &op, &urls, timing.polling)
+    world
+        .operations
+        .accepted(answer, &op, &urls, timing.polling)
 }
 
 fn delete(
@@ -238,7 +240,11 @@ pub(crate) fn operation_urls(
     request: &Request,
     resource: &ResourceRef,
 ) -> OperationUrls {
-    let namespace = resource.type_name.split('/').next().unwrap_or("Microsoft.Resources");
+    let namespace = resource
+        .type_name
+        .split('/')
+        .next()
+        .unwrap_or("Microsoft.Resources");
     let location = world
         .store
         .get(&resource.id)
@@ -388,7 +394,10 @@ fn store_inline(world: &mut World, parent: &ResourceRef, inline: Option<(&str, V
         .store
         .resources()
         .filter_map(|r| r["id"].as_str())
-        .filter(|id| id.to_ascii_lowercase().starts_with(&prefix.to_ascii_lowercase()))
+        .filter(|id| {
+            id.to_ascii_lowercase()
+                .starts_with(&prefix.to_ascii_lowercase())
+        })
         .map(str::to_owned)
         .collect();
     let mut kept = Vec::new();
@@ -400,7 +409,10 @@ fn store_inline(world: &mut World, parent: &ResourceRef, inline: Option<(&str, V
         let mut child = Map::new();
         child.insert("id".into(), json!(id));
         child.insert("name".into(), json!(name));
-        child.insert("type".into(), json!(format!("{}/{property}", parent.type_name)));
+        child.insert(
+            "type".into(),
+            json!(format!("{}/{property}", parent.type_name)),
+        );
         let mut properties = item["properties"].clone();
         if !properties.is_object() {
             properties = json!({});

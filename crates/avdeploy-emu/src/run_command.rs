@@ -42,7 +42,11 @@ pub(crate) fn invoke(
     }
     let key = resource.id.to_ascii_lowercase();
     let now = clock::now_ms();
-    if world.run_commands.get(&key).is_some_and(|until| now < *until) {
+    if world
+        .run_commands
+        .get(&key)
+        .is_some_and(|until| now < *until)
+    {
         return run_command_conflict();
     }
     let script = body["script"]
