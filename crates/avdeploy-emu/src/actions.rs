@@ -51,9 +51,10 @@ pub(crate) fn respond(
                 None => no_route(request),
             }
         }
-        ("microsoft.storage/storageaccounts", "listkeys") => {
-            Response::json(200, json!({"keys": [key(resource, "key1"), key(resource, "key2")]}))
-        }
+        ("microsoft.storage/storageaccounts", "listkeys") => Response::json(
+            200,
+            json!({"keys": [key(resource, "key1"), key(resource, "key2")]}),
+        ),
         ("microsoft.desktopvirtualization/hostpools", "retrieveregistrationtoken") => {
             let info = &stored["properties"]["registrationInfo"];
             Response::json(
@@ -66,6 +67,20 @@ pub(crate) fn respond(
             )
         }
         _ => no_route(request),
+    }
+}
+
+/// Adds `properties.instanceView` to a VM or managed run command read with
+/// `$expand=instanceView`.
+pub(crate) fn expand_instance_view(world: &World, resource: &ResourceRef, body: &mut Value) {
+    let Some(stored) = world.store.get(&resource.id) else {
+        return;
+    };
+    let kind = resource.type_name.to_ascii_lowercase();
+    if kind == "microsoft.compute/virtualmachines" {
+        body["properties"]["instanceView"] = instance_view(stored);
+    } else if kind == "microsoft.compute/virtualmachines/runcommands" {
+        body["properties"]["instanceView"] = crate::run_command::managed_view(stored);
     }
 }
 
@@ -96,10 +111,10 @@ pub(crate) fn instance_view(vm: &Value) -> Value {
             {"code": format!("PowerState/{power}"), "level": "Info", "displayStatus": display},
         ],
     });
-    if vm[PRIVATE]["generalized"] == json!(true) {
-        view["statuses"]
-            .as_array_mut()
-            .map(|s| s.push(json!({"code": "OSState/generalized", "level": "Info", "displayStatus": "VM generalized"})));
+    if vm[PRIVATE]["generalized"] == json!(true)
+        && let Some(statuses) = view["statuses"].as_array_mut()
+    {
+        statuses.push(json!({"code": "OSState/generalized", "level": "Info", "displayStatus": "VM generalized"}));
     }
     view
 }

@@ -109,7 +109,10 @@ pub(crate) fn parse(path: &str) -> Option<Target> {
         return None;
     }
     let subscription = segs[1].to_owned();
-    if let Some(p) = segs.iter().rposition(|s| s.eq_ignore_ascii_case("providers")) {
+    if let Some(p) = segs
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"))
+    {
         return provider_target(&segs, p, subscription);
     }
     match segs.len() {
@@ -245,9 +248,14 @@ mod tests {
         assert_eq!(r.group.as_deref(), Some("rg1"));
         assert_eq!(
             r.parent.as_deref(),
-            Some("/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v1")
+            Some(
+                "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v1"
+            )
         );
-        assert_eq!(r.typed_name(), "Microsoft.Network/virtualNetworks/v1/subnets/s");
+        assert_eq!(
+            r.typed_name(),
+            "Microsoft.Network/virtualNetworks/v1/subnets/s"
+        );
     }
 
     #[test]

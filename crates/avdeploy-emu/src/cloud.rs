@@ -111,7 +111,10 @@ mod tests {
         assert_eq!(args[0], "--endpoint-resource-manager");
         assert_eq!(args.len(), 14);
         let doc = e.metadata_document();
-        assert_eq!(doc["authentication"]["audiences"][0], "https://127.0.0.1:9/");
+        assert_eq!(
+            doc["authentication"]["audiences"][0],
+            "https://127.0.0.1:9/"
+        );
         assert_eq!(doc["microsoftGraphResourceId"], "https://127.0.0.1:9/");
     }
 }

@@ -39,7 +39,10 @@ pub(crate) fn write(type_name: &str, created: bool, time_scale: f64) -> Option<T
     }
     let seconds = f64::from(write_seconds(type_name)?);
     let seconds = if created { seconds } else { seconds / 2.0 };
-    let polling = if LOCATION_POLLED.iter().any(|t| type_name.eq_ignore_ascii_case(t)) {
+    let polling = if LOCATION_POLLED
+        .iter()
+        .any(|t| type_name.eq_ignore_ascii_case(t))
+    {
         Polling::Location
     } else {
         Polling::AsyncOperation
@@ -77,7 +80,11 @@ mod tests {
         assert_eq!(account.polling, Polling::Location);
         assert_eq!(write("Microsoft.Resources/resourceGroups", true, 1.0), None);
         assert_eq!(
-            write("Microsoft.Storage/storageAccounts/fileServices/shares", true, 1.0),
+            write(
+                "Microsoft.Storage/storageAccounts/fileServices/shares",
+                true,
+                1.0
+            ),
             None
         );
         assert_eq!(write("Microsoft.Unknown/things", true, 1.0), None);

@@ -28,12 +28,11 @@ pub(crate) fn respond(world: &mut World, request: &Request) -> Response {
         ("DELETE", ["groups", id]) => delete_group(world, id),
         ("GET", ["groups", id, "members"]) => members(world, id),
         ("POST", ["groups", id, "members", "$ref"]) => add_member(world, request, id),
-        ("DELETE", ["groups", id, "members", member, "$ref"]) => {
-            remove_member(world, id, member)
-        }
+        ("DELETE", ["groups", id, "members", member, "$ref"]) => remove_member(world, id, member),
         ("POST", ["directoryObjects", member, "checkMemberGroups"]) => {
             check_member_groups(world, request, member)
         }
+        ("POST", ["directoryObjects", "getByIds"]) => by_ids(world, request),
         ("GET", ["servicePrincipals"]) => list(world, request, SP_TYPE),
         ("GET", ["servicePrincipals", id]) => object(world, id, SP_TYPE),
         ("GET", ["directoryObjects", id]) => match find(world, id) {
@@ -43,7 +42,10 @@ pub(crate) fn respond(world: &mut World, request: &Request) -> Response {
         _ => graph_error(
             400,
             "BadRequest",
-            &format!("Resource not found for the segment '{}'.", segs.last().unwrap_or(&"")),
+            &format!(
+                "Resource not found for the segment '{}'.",
+                segs.last().unwrap_or(&"")
+            ),
         ),
     }
 }
@@ -54,10 +56,18 @@ fn create_group(world: &mut World, request: &Request) -> Response {
         Err(refused) => return refused,
     };
     let Some(name) = body["displayName"].as_str().filter(|n| !n.is_empty()) else {
-        return graph_error(400, "Request_BadRequest", "Invalid value specified for property 'displayName' of resource 'Group'.");
+        return graph_error(
+            400,
+            "Request_BadRequest",
+            "Invalid value specified for property 'displayName' of resource 'Group'.",
+        );
     };
     let Some(nickname) = body["mailNickname"].as_str().filter(|n| !n.is_empty()) else {
-        return graph_error(400, "Request_BadRequest", "Invalid value specified for property 'mailNickname' of resource 'Group'.");
+        return graph_error(
+            400,
+            "Request_BadRequest",
+            "Invalid value specified for property 'mailNickname' of resource 'Group'.",
+        );
     };
     let group = json!({
         "@odata.type": GROUP_TYPE,
@@ -99,7 +109,11 @@ fn members(world: &World, id: &str) -> Response {
         .store
         .members(id)
         .iter()
-        .map(|m| find(world, m).unwrap_or_else(|| json!({"@odata.type": "#microsoft.graph.directoryObject", "id": m})))
+        .map(|m| {
+            find(world, m).unwrap_or_else(
+                || json!({"@odata.type": "#microsoft.graph.directoryObject", "id": m}),
+            )
+        })
         .collect();
     Response::json(200, json!({"value": value}))
 }
@@ -163,6 +177,19 @@ fn check_member_groups(world: &World, request: &Request, member: &str) -> Respon
     Response::json(200, json!({"value": value}))
 }
 
+fn by_ids(world: &World, request: &Request) -> Response {
+    let body = request.json().unwrap_or(Value::Null);
+    let value: Vec<Value> = body["ids"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter_map(|id| find(world, id))
+        .collect();
+    Response::json(200, json!({"value": value}))
+}
+
 fn object(world: &World, id: &str, kind: &str) -> Response {
     match find(world, id).filter(|o| o["@odata.type"] == kind) {
         Some(found) => Response::json(200, found),
@@ -183,7 +210,11 @@ fn list(world: &World, request: &Request, kind: &str) -> Response {
 /// Stored objects and the tenant's well-known service principals.
 fn everything(world: &World) -> Vec<Value> {
     let mut all: Vec<Value> = world.store.objects().cloned().collect();
-    all.extend(SERVICE_PRINCIPALS.iter().map(|(name, app, id)| sp(name, app, id)));
+    all.extend(
+        SERVICE_PRINCIPALS
+            .iter()
+            .map(|(name, app, id)| sp(name, app, id)),
+    );
     all
 }
 
@@ -223,9 +254,11 @@ fn odata_matches(object: &Value, filter: &str) -> bool {
         if let Some((field, rest)) = clause.split_once("/any(") {
             let value = rest.rsplit(" eq ").next().unwrap_or_default();
             let value = value.trim_end_matches(')').trim().trim_matches('\'');
-            return object[field]
-                .as_array()
-                .is_some_and(|items| items.iter().any(|i| i.as_str().is_some_and(|s| s.eq_ignore_ascii_case(value))));
+            return object[field].as_array().is_some_and(|items| {
+                items
+                    .iter()
+                    .any(|i| i.as_str().is_some_and(|s| s.eq_ignore_ascii_case(value)))
+            });
         }
         let Some((field, value)) = clause.split_once(" eq ") else {
             return true;
@@ -250,7 +283,9 @@ fn not_found(id: &str) -> Response {
     graph_error(
         404,
         "Request_ResourceNotFound",
-        &format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
+        &format!(
+            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+        ),
     )
 }
 

@@ -17,11 +17,11 @@ pub(crate) fn respond(request: &Request, base_url: &str, tenant: &str) -> Option
         ["common", "discovery", "instance"] => Some(discovery(base_url, tenant)),
         [t, "v2.0", ".well-known", "openid-configuration"]
         | [t, ".well-known", "openid-configuration"] => {
-            Some(known_tenant(t, tenant).map_or_else(|| openid(base_url, tenant), |e| e))
+            Some(known_tenant(t, tenant).unwrap_or_else(|| openid(base_url, tenant)))
         }
-        [t, "oauth2", "v2.0", "token"] | [t, "oauth2", "token"] => Some(
-            known_tenant(t, tenant).map_or_else(|| token(request, base_url, tenant), |e| e),
-        ),
+        [t, "oauth2", "v2.0", "token"] | [t, "oauth2", "token"] => {
+            Some(known_tenant(t, tenant).unwrap_or_else(|| token(request, base_url, tenant)))
+        }
         _ => None,
     }
 }
@@ -122,10 +122,20 @@ fn token(request: &Request, base_url: &str, tenant: &str) -> Response {
     let client = match grant {
         "client_credentials" => {
             let Some(client) = field("client_id") else {
-                return aad_error(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
+                return aad_error(
+                    400,
+                    "invalid_request",
+                    900144,
+                    "The request body must contain the following parameter: 'client_id'.",
+                );
             };
             if field("client_secret").is_none() && field("client_assertion").is_none() {
-                return aad_error(401, "invalid_client", 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+                return aad_error(
+                    401,
+                    "invalid_client",
+                    7000216,
+                    "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+                );
             }
             client
         }
@@ -133,7 +143,12 @@ fn token(request: &Request, base_url: &str, tenant: &str) -> Response {
             field("client_id").unwrap_or("04b07795-8ddb-461a-bbee-02f9e1bf7b46")
         }
         _ => {
-            return aad_error(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.");
+            return aad_error(
+                400,
+                "unsupported_grant_type",
+                70003,
+                "The app requested an unsupported grant type.",
+            );
         }
     };
     let scope = field("scope").unwrap_or_default();
@@ -236,7 +251,10 @@ mod tests {
     #[test]
     fn base64url_round_trips() {
         for text in ["", "a", "ab", "abc", "{\"oid\":\"é\"}"] {
-            assert_eq!(base64url_decode(&base64url(text.as_bytes())).unwrap(), text.as_bytes());
+            assert_eq!(
+                base64url_decode(&base64url(text.as_bytes())).unwrap(),
+                text.as_bytes()
+            );
         }
         assert_eq!(base64url(b"\xfb\xff"), "-_8");
     }
@@ -250,7 +268,11 @@ mod tests {
         let response = respond(&request, BASE, TENANT).unwrap();
         assert_eq!(response.status, 200);
         let body = response.body.unwrap();
-        let claims = claims(&format!("Bearer {}", body["access_token"].as_str().unwrap())).unwrap();
+        let claims = claims(&format!(
+            "Bearer {}",
+            body["access_token"].as_str().unwrap()
+        ))
+        .unwrap();
         assert_eq!(claims["appid"], "app1");
         assert_eq!(claims["tid"], TENANT);
         assert_eq!(claims["aud"], "https://127.0.0.1:1");
@@ -259,7 +281,10 @@ mod tests {
 
     #[test]
     fn refuses_missing_secrets_and_unknown_tenants() {
-        let no_secret = post("/t1/oauth2/v2.0/token", "grant_type=client_credentials&client_id=a");
+        let no_secret = post(
+            "/t1/oauth2/v2.0/token",
+            "grant_type=client_credentials&client_id=a",
+        );
         let response = respond(&no_secret, BASE, TENANT).unwrap();
         assert_eq!(response.status, 401);
         assert_eq!(response.body.unwrap()["error"], "invalid_client");
@@ -274,6 +299,9 @@ mod tests {
             ..other
         };
         let config = respond(&ours, BASE, TENANT).unwrap().body.unwrap();
-        assert_eq!(config["token_endpoint"], "https://127.0.0.1:1/t1/oauth2/v2.0/token");
+        assert_eq!(
+            config["token_endpoint"],
+            "https://127.0.0.1:1/t1/oauth2/v2.0/token"
+        );
     }
 }

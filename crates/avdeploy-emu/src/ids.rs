@@ -39,7 +39,10 @@ mod tests {
         let b = super::guid();
         assert_ne!(a, b);
         assert_eq!(a.len(), 36);
-        assert_eq!(a.split('-').map(str::len).collect::<Vec<_>>(), [8, 4, 4, 4, 12]);
+        assert_eq!(
+            a.split('-').map(str::len).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
         assert_eq!(&a[14..15], "4");
     }
 }

@@ -22,8 +22,14 @@ pub(crate) fn groups(world: &World, request: &Request) -> Response {
 /// `GET /subscriptions/{s}[/resourceGroups/{g}]/resources`.
 pub(crate) fn resources(world: &World, request: &Request, group: Option<&str>) -> Response {
     let prefix = match group {
-        Some(g) => format!("{}/", arm_id::group_ref(&world.config.subscription_id, g).id),
-        None => format!("/subscriptions/{}/resourcegroups/", world.config.subscription_id),
+        Some(g) => format!(
+            "{}/",
+            arm_id::group_ref(&world.config.subscription_id, g).id
+        ),
+        None => format!(
+            "/subscriptions/{}/resourcegroups/",
+            world.config.subscription_id
+        ),
     };
     if let Some(g) = group {
         let group_ref = arm_id::group_ref(&world.config.subscription_id, g);
@@ -37,7 +43,7 @@ pub(crate) fn resources(world: &World, request: &Request, group: Option<&str>) -
         .filter(|r| !type_is(r, GROUP_TYPE) && top_level(r))
         .filter(|r| id_under(r, &prefix))
         .filter(|r| filter_matches(r, request.query("$filter")))
-        .map(|r| summary(r))
+        .map(summary)
         .collect();
     list(found)
 }
@@ -103,7 +109,17 @@ fn list(values: Vec<Value>) -> Response {
 /// The generic `resources` list shows the common fields only.
 fn summary(resource: &Value) -> Value {
     let mut shown = json!({});
-    for key in ["id", "name", "type", "location", "tags", "kind", "sku", "identity", "managedBy"] {
+    for key in [
+        "id",
+        "name",
+        "type",
+        "location",
+        "tags",
+        "kind",
+        "sku",
+        "identity",
+        "managedBy",
+    ] {
         if let Some(v) = resource.get(key) {
             shown[key] = v.clone();
         }
@@ -161,7 +177,12 @@ pub(crate) fn filter_matches(resource: &Value, filter: Option<&str>) -> bool {
 fn split_and(filter: &str) -> Vec<String> {
     filter
         .split(" and ")
-        .map(|c| c.trim().trim_start_matches('(').trim_end_matches(')').to_owned())
+        .map(|c| {
+            c.trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .to_owned()
+        })
         .collect()
 }
 
@@ -174,11 +195,26 @@ mod tests {
         let r = json!({"type": "Microsoft.Network/virtualNetworks", "name": "v",
             "tags": {"env": "dev"}, "properties": {"principalId": "P1"}});
         assert!(filter_matches(&r, None));
-        assert!(filter_matches(&r, Some("resourceType eq 'microsoft.network/virtualnetworks'")));
-        assert!(!filter_matches(&r, Some("resourceType eq 'Microsoft.Compute/disks'")));
-        assert!(filter_matches(&r, Some("tagName eq 'env' and tagValue eq 'dev'")));
-        assert!(!filter_matches(&r, Some("tagName eq 'env' and tagValue eq 'prod'")));
-        assert!(filter_matches(&r, Some("atScope() and principalId eq 'p1'")));
+        assert!(filter_matches(
+            &r,
+            Some("resourceType eq 'microsoft.network/virtualnetworks'")
+        ));
+        assert!(!filter_matches(
+            &r,
+            Some("resourceType eq 'Microsoft.Compute/disks'")
+        ));
+        assert!(filter_matches(
+            &r,
+            Some("tagName eq 'env' and tagValue eq 'dev'")
+        ));
+        assert!(!filter_matches(
+            &r,
+            Some("tagName eq 'env' and tagValue eq 'prod'")
+        ));
+        assert!(filter_matches(
+            &r,
+            Some("atScope() and principalId eq 'p1'")
+        ));
         assert!(!filter_matches(&r, Some("principalId eq 'p2'")));
     }
 }

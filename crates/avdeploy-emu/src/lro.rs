@@ -149,7 +149,10 @@ pub(crate) struct OperationUrls {
 
 impl OperationUrls {
     fn status(&self, id: &str) -> String {
-        format!("{}/operations/{id}?api-version={}", self.prefix, self.api_version)
+        format!(
+            "{}/operations/{id}?api-version={}",
+            self.prefix, self.api_version
+        )
     }
 
     fn result(&self, id: &str) -> String {
@@ -160,10 +163,15 @@ impl OperationUrls {
     }
 }
 
-/// A `Retry-After` value in real seconds: whole when it is, else to the millisecond.
+/// The shortest wait a `Retry-After` asks for: azure-core treats `0` as absent and then
+/// sleeps its 30-second default.
+const MIN_WAIT: Duration = Duration::from_millis(50);
+
+/// A `Retry-After` value in real seconds (at least [`MIN_WAIT`]): whole when it is, else to the
+/// millisecond.
 pub(crate) fn seconds(wait: Duration) -> String {
-    let ms = wait.as_millis();
-    if ms % 1000 == 0 {
+    let ms = wait.max(MIN_WAIT).as_millis();
+    if ms.is_multiple_of(1000) {
         return (ms / 1000).to_string();
     }
     format!("{}.{:03}", ms / 1000, ms % 1000)
@@ -183,15 +191,34 @@ mod tests {
     #[test]
     fn polls_until_done_then_reports_the_outcome() {
         let mut ops = Operations::default();
-        let id = ops.start(Duration::from_millis(80), Outcome::Succeeded(Some(json!({"a": 1}))));
+        let id = ops.start(
+            Duration::from_millis(80),
+            Outcome::Succeeded(Some(json!({"a": 1}))),
+        );
         let accepted = ops.accepted(Response::empty(201), &id, &urls(), Polling::AsyncOperation);
-        assert!(accepted.header("Azure-AsyncOperation").unwrap().contains(&format!("/operations/{id}?api-version=2024-05-01")));
-        assert!(accepted.header("Location").unwrap().contains("/operationResults/"));
-        assert_eq!(ops.status(&id).unwrap().body.unwrap()["status"], "InProgress");
+        assert!(
+            accepted
+                .header("Azure-AsyncOperation")
+                .unwrap()
+                .contains(&format!("/operations/{id}?api-version=2024-05-01"))
+        );
+        assert!(
+            accepted
+                .header("Location")
+                .unwrap()
+                .contains("/operationResults/")
+        );
+        assert_eq!(
+            ops.status(&id).unwrap().body.unwrap()["status"],
+            "InProgress"
+        );
         assert_eq!(ops.result(&id).unwrap().status, 202);
         assert!(ops.running(&id));
         std::thread::sleep(Duration::from_millis(100));
-        assert_eq!(ops.status(&id).unwrap().body.unwrap()["status"], "Succeeded");
+        assert_eq!(
+            ops.status(&id).unwrap().body.unwrap()["status"],
+            "Succeeded"
+        );
         assert_eq!(ops.result(&id).unwrap().body, Some(json!({"a": 1})));
         assert!(ops.status("nope").is_none());
     }
@@ -217,6 +244,6 @@ mod tests {
     fn retry_after_is_in_real_seconds() {
         assert_eq!(seconds(Duration::from_secs(3)), "3");
         assert_eq!(seconds(Duration::from_millis(50)), "0.050");
-        assert_eq!(seconds(Duration::ZERO), "0");
+        assert_eq!(seconds(Duration::ZERO), "0.050");
     }
 }

@@ -26,7 +26,17 @@ pub(crate) fn respond(
     fault: Option<Injected>,
 ) -> Response {
     match request.method.as_str() {
-        "GET" => get(world, resource),
+        "GET" => {
+            let mut answer = get(world, resource);
+            let expand = request.query("$expand").unwrap_or_default();
+            if expand.eq_ignore_ascii_case("instanceView")
+                && let Some(body) = answer.body.as_mut()
+                && answer.status == 200
+            {
+                crate::actions::expand_instance_view(world, resource, body);
+            }
+            answer
+        }
         "HEAD" => match world.store.get(&resource.id) {
             Some(_) => Response::empty(204),
             None => Response::empty(404),
@@ -72,7 +82,7 @@ pub(crate) fn view(world: &World, stored: &Value) -> Value {
     let kind = stored["type"].as_str().unwrap_or_default();
     for (parent, property) in INLINE {
         if kind.eq_ignore_ascii_case(parent) {
-            let prefix = format!("{}/{property}/", id.to_ascii_lowercase());
+            let prefix = format!("{id}/{property}/").to_ascii_lowercase();
             let children: Vec<Value> = world
                 .store
                 .resources()
@@ -141,7 +151,13 @@ fn write(
         _ => Value::Object(body),
     };
     normalise(&mut next, resource, existing.as_ref());
-    if let Err(refused) = crate::shapes::complete(world, resource, &mut next, existing.as_ref()) {
+    if let Err(refused) = crate::shapes::complete(
+        world,
+        resource,
+        &mut next,
+        existing.as_ref(),
+        fault.as_ref(),
+    ) {
         return refused;
     }
     if let Some(refused) = check_references(world, resource, &next) {
@@ -172,7 +188,9 @@ fn write(
     let status = if created { 201 } else { 200 };
     let shown = view(world, &next);
     let Some(timing) = timing.filter(|t| !t.duration.is_zero()) else {
-        return Response::json(status, shown);
+        // Location-polled types answer 200 or 202, never 201.
+        let location_polled = timing.is_some_and(|t| t.polling == Polling::Location);
+        return Response::json(if location_polled { 200 } else { status }, shown);
     };
     let op = world
         .operations
@@ -186,7 +204,9 @@ fn write(
         Polling::AsyncOperation => Response::json(status, view(world, &next)),
         Polling::Location => Response::empty(202),
     };
-    world.operations.accepted(answer, &op, &urls, timing.polling)
+    world
+        .operations
+        .accepted(answer, &op, &urls, timing.polling)
 }
 
 fn delete(
@@ -209,6 +229,7 @@ fn delete(
         return refused;
     }
     world.store.remove_tree(&resource.id);
+    free_run_command(world, resource);
     if let Err(refused) = world.save() {
         return refused;
     }
@@ -232,13 +253,30 @@ fn delete(
         .accepted(Response::empty(202), &op, &urls, polling)
 }
 
+/// Deleting a VM or one of its managed run commands frees the VM's run-command slot.
+fn free_run_command(world: &mut World, resource: &ResourceRef) {
+    let kind = resource.type_name.to_ascii_lowercase();
+    let vm = match kind.as_str() {
+        "microsoft.compute/virtualmachines" => Some(resource.id.clone()),
+        "microsoft.compute/virtualmachines/runcommands" => resource.parent.clone(),
+        _ => None,
+    };
+    if let Some(vm) = vm {
+        world.run_commands.remove(&vm.to_ascii_lowercase());
+    }
+}
+
 /// Where the operations of `resource`'s namespace are polled, in its location.
 pub(crate) fn operation_urls(
     world: &World,
     request: &Request,
     resource: &ResourceRef,
 ) -> OperationUrls {
-    let namespace = resource.type_name.split('/').next().unwrap_or("Microsoft.Resources");
+    let namespace = resource
+        .type_name
+        .split('/')
+        .next()
+        .unwrap_or("Microsoft.Resources");
     let location = world
         .store
         .get(&resource.id)
@@ -388,7 +426,10 @@ fn store_inline(world: &mut World, parent: &ResourceRef, inline: Option<(&str, V
         .store
         .resources()
         .filter_map(|r| r["id"].as_str())
-        .filter(|id| id.to_ascii_lowercase().starts_with(&prefix.to_ascii_lowercase()))
+        .filter(|id| {
+            id.to_ascii_lowercase()
+                .starts_with(&prefix.to_ascii_lowercase())
+        })
         .map(str::to_owned)
         .collect();
     let mut kept = Vec::new();
@@ -400,7 +441,10 @@ fn store_inline(world: &mut World, parent: &ResourceRef, inline: Option<(&str, V
         let mut child = Map::new();
         child.insert("id".into(), json!(id));
         child.insert("name".into(), json!(name));
-        child.insert("type".into(), json!(format!("{}/{property}", parent.type_name)));
+        child.insert(
+            "type".into(),
+            json!(format!("{}/{property}", parent.type_name)),
+        );
         let mut properties = item["properties"].clone();
         if !properties.is_object() {
             properties = json!({});

@@ -43,7 +43,10 @@ pub(crate) fn complete_assignment(
     if !ROLES.iter().any(|(_, g)| g.eq_ignore_ascii_case(role_guid)) {
         return Err(role_missing(role_guid));
     }
-    let principal = properties["principalId"].as_str().unwrap_or_default().to_owned();
+    let principal = properties["principalId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let typed = properties["principalType"].as_str().is_some();
     check_principal(world, &principal, typed)?;
     let duplicate = world.store.resources().find(|r| {

@@ -158,16 +158,28 @@ async fn serve(
     }
 }
 
-async fn answer(shared: &Shared, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+async fn answer(
+    shared: &Shared,
+    request: hyper::Request<Incoming>,
+) -> hyper::Response<Full<Bytes>> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, BODY_LIMIT).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
-        Err(_) => return encode(Response::error(413, "RequestEntityTooLarge", "The request is too large.")),
+        Err(_) => {
+            return encode(Response::error(
+                413,
+                "RequestEntityTooLarge",
+                "The request is too large.",
+            ));
+        }
     };
     let request = decode(&parts, body);
     let response = {
-        let mut world = shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut world = shared
+            .world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         world.respond(&request)
     };
     if !response.delay.is_zero() {

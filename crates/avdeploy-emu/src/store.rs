@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::error::EmuError;
 
@@ -79,7 +79,10 @@ impl Store {
 
     /// Stores a resource under its `id`.
     pub(crate) fn put(&mut self, resource: Value) {
-        let key = resource["id"].as_str().unwrap_or_default().to_ascii_lowercase();
+        let key = resource["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         self.resources.insert(key, resource);
     }
 
@@ -112,7 +115,10 @@ impl Store {
 
     /// Stores a directory object under its `id`.
     pub(crate) fn put_object(&mut self, object: Value) {
-        let key = object["id"].as_str().unwrap_or_default().to_ascii_lowercase();
+        let key = object["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         self.directory.insert(key, object);
     }
 
@@ -192,7 +198,7 @@ pub fn show(state_dir: &Path) -> Result<BTreeMap<String, Vec<Value>>, EmuError> 
 fn object(value: &Value) -> BTreeMap<String, Value> {
     value
         .as_object()
-        .map(Map::clone)
+        .cloned()
         .unwrap_or_default()
         .into_iter()
         .collect()
@@ -201,7 +207,12 @@ fn object(value: &Value) -> BTreeMap<String, Value> {
 fn strings(value: &Value) -> Vec<String> {
     value
         .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -227,7 +238,12 @@ mod tests {
         assert_eq!(shown["Microsoft.Network/virtualNetworks"].len(), 1);
         assert_eq!(shown["Microsoft.Graph/groups"][0]["members"], json!(["u1"]));
 
-        assert_eq!(again.remove_tree("/subscriptions/s/resourcegroups/rg").len(), 2);
+        assert_eq!(
+            again
+                .remove_tree("/subscriptions/s/resourcegroups/rg")
+                .len(),
+            2
+        );
         assert_eq!(again.resources().count(), 0);
         assert!(again.remove_object("g1").is_some());
         assert!(again.members("g1").is_empty());

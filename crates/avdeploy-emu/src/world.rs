@@ -89,7 +89,11 @@ impl World {
             }
             Some(Injected::Throttle(wait, message)) => return throttled(wait, &message),
             Some(Injected::Hang) => {
-                let mut response = Response::error(504, "GatewayTimeout", "The gateway did not receive a response within the specified time period.");
+                let mut response = Response::error(
+                    504,
+                    "GatewayTimeout",
+                    "The gateway did not receive a response within the specified time period.",
+                );
                 response.delay = std::time::Duration::from_secs(24 * 3600);
                 return response;
             }
@@ -114,7 +118,11 @@ impl World {
     /// Persists the store; a failure becomes a 500 in ARM's format.
     pub(crate) fn save(&self) -> Result<(), Response> {
         self.store.save().map_err(|e| {
-            Response::error(500, "InternalServerError", &format!("{e}: {:?}", e.to_string()))
+            Response::error(
+                500,
+                "InternalServerError",
+                &format!("{e}: {:?}", e.to_string()),
+            )
         })
     }
 }
@@ -125,6 +133,6 @@ pub(crate) fn throttled(wait: std::time::Duration, message: &str) -> Response {
         429,
         json!({"error": {"code": "SubscriptionRequestsThrottled", "message": message}}),
     )
-    .with_header("Retry-After", crate::lro::seconds(wait.max(std::time::Duration::from_millis(1))))
+    .with_header("Retry-After", crate::lro::seconds(wait))
     .with_header("x-ms-ratelimit-remaining-subscription-writes", "0")
 }
