@@ -23,7 +23,7 @@ pub(crate) fn respond(
         match world.faults.spend_write() {
             Ok(_) => {}
             Err(Injected::Throttle(wait, message)) => {
-                return crate::world::throttled(wait, &message);
+                return crate::faults::throttled(wait, &message);
             }
             Err(_) => {}
         }

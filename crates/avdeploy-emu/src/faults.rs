@@ -11,7 +11,8 @@ use avdeploy_sim::faults::Fault;
 use avdeploy_sim::throttle::Bucket;
 
 use crate::config::FaultConfig;
-use crate::exchange::Request;
+use crate::exchange::{Request, Response};
+use serde_json::json;
 
 /// How often azure-core's retry policy repeats a throttled request: a throttle fault keeps
 /// answering 429 to those retries, as a throttled subscription does, so the client gives up.
@@ -206,6 +207,16 @@ fn parts(failure: &AzFailure) -> (String, String) {
             .to_owned()
     };
     (line("Code: "), line("Message: "))
+}
+
+/// A 429 with `Retry-After` in real seconds and the ARM throttling headers.
+pub(crate) fn throttled(wait: std::time::Duration, message: &str) -> Response {
+    Response::json(
+        429,
+        json!({"error": {"code": "SubscriptionRequestsThrottled", "message": message}}),
+    )
+    .with_header("Retry-After", crate::lro::seconds(wait))
+    .with_header("x-ms-ratelimit-remaining-subscription-writes", "0")
 }
 
 #[cfg(test)]

@@ -6,12 +6,12 @@ use avdeploy_sim::clock;
 use avdeploy_sim::runcommand::run_script;
 use serde_json::{Value, json};
 
-use crate::actions::{RUN_COMMAND_SECONDS, power_state, run_command_conflict};
 use crate::arm_id::ResourceRef;
 use crate::exchange::{Request, Response};
 use crate::faults::Injected;
 use crate::lro::{Outcome, Polling};
-use crate::resources::operation_urls;
+use crate::views::operation_urls;
+use crate::vm::{RUN_COMMAND_SECONDS, power_state, run_command_conflict};
 use crate::world::World;
 
 /// Starts a run command on `vm`.
@@ -160,7 +160,7 @@ pub(crate) fn complete_managed(
         .redact(&script)
         .into_owned();
     props["source"]["script"] = json!(masked);
-    next[crate::shapes::PRIVATE] = json!({
+    next[crate::store::PRIVATE] = json!({
         "started": now,
         "ends": ends,
         "timedOut": timeout.is_some_and(|t| RUN_COMMAND_SECONDS > t),
@@ -170,11 +170,4 @@ pub(crate) fn complete_managed(
     });
     world.run_commands.insert(key, ends);
     Ok(())
-}
-
-/// The instance view of a stored managed run command (execution state, exit code, output).
-pub(crate) fn managed_view(stored: &Value) -> Value {
-    let private = &stored[crate::shapes::PRIVATE];
-    let wrapped = json!({ avdeploy_sim::resource::PRIVATE: private });
-    avdeploy_sim::managed_command::view(&wrapped, true, clock::now_ms())["instanceView"].clone()
 }

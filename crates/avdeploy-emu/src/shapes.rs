@@ -7,10 +7,8 @@ use serde_json::{Value, json};
 use crate::arm_id::ResourceRef;
 use crate::exchange::Response;
 use crate::faults::Injected;
+use crate::store::PRIVATE;
 use crate::world::World;
-
-/// The key of the emulator's own bookkeeping inside a stored resource (never shown).
-pub(crate) const PRIVATE: &str = "_emulator";
 
 /// Completes `next` (about to replace `existing`) as Azure would, or refuses the write.
 pub(crate) fn complete(

@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 use crate::error::EmuError;
 
+/// The key of the emulator's own bookkeeping inside a stored resource (never shown).
+pub(crate) const PRIVATE: &str = "_emulator";
+
 /// The store's file name inside the state directory.
 pub const STORE_FILE: &str = "emulator.json";
 

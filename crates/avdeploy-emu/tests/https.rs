@@ -449,7 +449,11 @@ fn shapes_the_cli_reads_are_azures() {
         ),
         None,
     );
-    assert_eq!(shown.body["properties"]["securityRules"][0]["name"], "r1", "{}", shown.body);
+    assert_eq!(
+        shown.body["properties"]["securityRules"][0]["name"], "r1",
+        "{}",
+        shown.body
+    );
     assert_eq!(
         shown.body["properties"]["defaultSecurityRules"]
             .as_array()
