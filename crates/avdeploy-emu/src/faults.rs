@@ -243,7 +243,7 @@ mod tests {
             seed: 0,
             rules: FaultRule::parse_all(rules).unwrap(),
             write_burst: burst,
-            write_refill: 1.0,
+            write_refill: 0.001,
         };
         Injector::new(config, 0.01, "sub".into())
     }

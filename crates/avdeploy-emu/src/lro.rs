@@ -192,7 +192,7 @@ mod tests {
     fn polls_until_done_then_reports_the_outcome() {
         let mut ops = Operations::default();
         let id = ops.start(
-            Duration::from_millis(80),
+            Duration::from_millis(500),
             Outcome::Succeeded(Some(json!({"a": 1}))),
         );
         let accepted = ops.accepted(Response::empty(201), &id, &urls(), Polling::AsyncOperation);
@@ -214,7 +214,7 @@ mod tests {
         );
         assert_eq!(ops.result(&id).unwrap().status, 202);
         assert!(ops.running(&id));
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(600));
         assert_eq!(
             ops.status(&id).unwrap().body.unwrap()["status"],
             "Succeeded"

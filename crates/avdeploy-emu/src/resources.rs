@@ -131,7 +131,12 @@ fn write(
         .insert(resource.id.to_ascii_lowercase(), (op.clone(), state));
     let urls = operation_urls(world, request, resource);
     let answer = match timing.polling {
-        Polling::AsyncOperation => Response::json(status, view(world, &next)),
+        Polling::AsyncOperation => {
+            // The accepted answer always reads as started, however fast the operation is.
+            let mut started = view(world, &next);
+            started["properties"]["provisioningState"] = json!(state);
+            Response::json(status, started)
+        }
         Polling::Location => Response::empty(202),
     };
     world

@@ -147,9 +147,9 @@ impl Client {
     }
 }
 
-fn config(dir: &std::path::Path, rules: &str) -> EmulatorConfig {
+fn config(dir: &std::path::Path, rules: &str, time_scale: f64) -> EmulatorConfig {
     let mut config = EmulatorConfig::for_dir(dir.to_owned());
-    config.time_scale = 0.002;
+    config.time_scale = time_scale;
     config.faults = FaultConfig {
         seed: 1,
         rules: FaultRule::parse_all(rules).unwrap(),
@@ -166,7 +166,7 @@ fn rg(path: &str) -> String {
 #[test]
 fn resources_live_through_long_running_operations_and_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let emulator = Emulator::start(config(dir.path(), "")).unwrap();
+    let emulator = Emulator::start(config(dir.path(), "", 0.002)).unwrap();
     let mode = std::fs::metadata(emulator.ca_bundle())
         .unwrap()
         .permissions()
@@ -243,7 +243,7 @@ fn resources_live_through_long_running_operations_and_runs() {
     drop(client);
     emulator.shutdown();
 
-    let again = Emulator::start(config(dir.path(), "")).unwrap();
+    let again = Emulator::start(config(dir.path(), "", 0.002)).unwrap();
     let client = Client::new(&again);
     let vnet = client.call("GET", &vnet_path, None);
     assert_eq!(
@@ -274,8 +274,12 @@ fn resources_live_through_long_running_operations_and_runs() {
 #[test]
 fn run_commands_conflict_and_faults_answer_in_azures_format() {
     let dir = tempfile::tempdir().unwrap();
-    let emulator =
-        Emulator::start(config(dir.path(), "group create call=1 => throttle 30")).unwrap();
+    let emulator = Emulator::start(config(
+        dir.path(),
+        "group create call=1 => throttle 30",
+        0.02,
+    ))
+    .unwrap();
     let mut client = Client::new(&emulator);
     client.command = Some("group create".to_owned());
     let group_path = format!("/subscriptions/{SUB}/resourcegroups/rg1?api-version=2022-09-01");
@@ -285,7 +289,7 @@ fn run_commands_conflict_and_faults_answer_in_azures_format() {
         throttled.body["error"]["code"],
         "SubscriptionRequestsThrottled"
     );
-    assert_eq!(throttled.headers["retry-after"], "0.060");
+    assert_eq!(throttled.headers["retry-after"], "0.600");
     for _ in 0..3 {
         let retried = client.call("PUT", &group_path, Some(json!({"location": "eastus"})));
         assert_eq!(
@@ -383,7 +387,7 @@ fn run_commands_conflict_and_faults_answer_in_azures_format() {
 #[test]
 fn shapes_the_cli_reads_are_azures() {
     let dir = tempfile::tempdir().unwrap();
-    let emulator = Emulator::start(config(dir.path(), "")).unwrap();
+    let emulator = Emulator::start(config(dir.path(), "", 0.02)).unwrap();
     let client = Client::new(&emulator);
     let group = format!("/subscriptions/{SUB}/resourcegroups/rg1?api-version=2024-11-01");
     assert_eq!(
