@@ -4,4 +4,5 @@ pub mod checks;
 pub mod cycle;
 pub mod instances;
 pub mod render;
+pub mod shell_vars;
 pub mod teardown;
