@@ -257,8 +257,10 @@ impl Resolver<'_, '_> {
                         .names()
                         .chain(self.raw.keys().map(String::as_str))
                         .collect();
-                    let help = match crate::text::closest(&placeholder.name, known.iter().copied())
-                    {
+                    let help = match crate::base::text::closest(
+                        &placeholder.name,
+                        known.iter().copied(),
+                    ) {
                         Some(best) => format!("did you mean `{best}`?"),
                         None => "define it in config.yaml or its `variables:` section".to_owned(),
                     };

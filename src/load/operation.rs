@@ -216,11 +216,11 @@ fn action(
     let template = decoder.fields(template_node, "operation.template", TEMPLATE_KEYS)?;
     let kind_name = decoder.req_string(template, "type", "operation.template")?;
     let Some(kind) = TemplateKind::parse(&kind_name) else {
-        let help = match crate::text::closest(&kind_name, TemplateKind::NAMES) {
+        let help = match crate::base::text::closest(&kind_name, TemplateKind::NAMES) {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!(
                 "use one of {}",
-                crate::text::code_list(&TemplateKind::NAMES)
+                crate::base::text::code_list(&TemplateKind::NAMES)
             ),
         };
         decoder.push(

@@ -6,5 +6,5 @@ pub mod instances;
 pub mod markers;
 pub mod module;
 pub mod operation;
-pub mod status;
+pub mod outcome;
 pub mod variables;

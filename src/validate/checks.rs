@@ -9,7 +9,7 @@ use crate::base::span::{Span, Spanned};
 use crate::model::deployment::Deployment;
 use crate::model::module::Schedule;
 use crate::model::operation::{Action, Operation, PowerShell};
-use crate::model::variables::{self, Context, RenderError};
+use crate::model::variables::{self, Destination, RenderError};
 use crate::validate::cycle::find_cycles;
 use crate::validate::{instances, shell_check, teardown};
 
@@ -305,7 +305,7 @@ fn unknown_requirement(
         "`{}` requires unknown operation `{}`",
         op.id.value, name.value
     );
-    let help = match crate::text::closest(&name.value, ids.iter().copied()) {
+    let help = match crate::base::text::closest(&name.value, ids.iter().copied()) {
         Some(best) => format!("did you mean `{best}`?"),
         None => "requirements name an `operation.id`".to_owned(),
     };
@@ -332,10 +332,13 @@ fn dependencies(deployment: &Deployment, diagnostics: &mut Diagnostics) {
             match ids.iter().position(|id| *id == dependency.value) {
                 Some(target) => edges[i].push(target),
                 None => {
-                    let help = match crate::text::closest(&dependency.value, ids.iter().copied()) {
-                        Some(best) => format!("did you mean `{best}`?"),
-                        None => format!("known modules: {}", crate::text::code_list(&ids)),
-                    };
+                    let help =
+                        match crate::base::text::closest(&dependency.value, ids.iter().copied()) {
+                            Some(best) => format!("did you mean `{best}`?"),
+                            None => {
+                                format!("known modules: {}", crate::base::text::code_list(&ids))
+                            }
+                        };
                     diagnostics.push(
                         Diagnostic::error(
                             "unknown-dependency",
@@ -393,18 +396,18 @@ fn placeholders(deployment: &Deployment, diagnostics: &mut Diagnostics) {
 }
 
 /// The texts of an operation where placeholders are substituted, with how they are used.
-fn texts(op: &Operation) -> Vec<(&Spanned<String>, Context)> {
-    let mut texts: Vec<(&Spanned<String>, Context)> =
-        op.locks.iter().map(|l| (l, Context::Value)).collect();
-    texts.extend(op.for_each.iter().map(|f| (f.text(), Context::Value)));
-    texts.extend(op.when.iter().map(|w| (w, Context::Value)));
+fn texts(op: &Operation) -> Vec<(&Spanned<String>, Destination)> {
+    let mut texts: Vec<(&Spanned<String>, Destination)> =
+        op.locks.iter().map(|l| (l, Destination::Value)).collect();
+    texts.extend(op.for_each.iter().map(|f| (f.text(), Destination::Value)));
+    texts.extend(op.when.iter().map(|w| (w, Destination::Value)));
     match &op.action {
-        Action::Bash { command } => texts.push((command, Context::Script)),
+        Action::Bash { command } => texts.push((command, Destination::Script)),
         Action::RunCommand(rc) => {
-            texts.push((&rc.vm, Context::Value));
-            texts.push((&rc.resource_group, Context::Value));
+            texts.push((&rc.vm, Destination::Value));
+            texts.push((&rc.resource_group, Destination::Value));
             if let PowerShell::Content { content, .. } = &rc.script {
-                texts.push((content, Context::PowerShell));
+                texts.push((content, Destination::PowerShell));
             }
         }
     }
@@ -416,9 +419,9 @@ fn texts(op: &Operation) -> Vec<(&Spanned<String>, Context)> {
     for check in &op.checks {
         for (name, value) in &check.fields {
             let context = if name == "command" {
-                Context::Script
+                Destination::Script
             } else {
-                Context::Value
+                Destination::Value
             };
             texts.push((value, context));
         }
@@ -437,7 +440,7 @@ impl PlaceholderCheck<'_> {
         &self,
         op: &Operation,
         text: &Spanned<String>,
-        context: Context,
+        context: Destination,
         diagnostics: &mut Diagnostics,
     ) {
         let vars = &self.deployment.variables;
@@ -513,10 +516,10 @@ fn same_vm_in_group(deployment: &Deployment, diagnostics: &mut Diagnostics) {
             let op = &deployment.operations[index];
             if let Action::RunCommand(rc) = &op.action {
                 let vm = vars
-                    .render(&rc.vm, Context::Value)
+                    .render(&rc.vm, Destination::Value)
                     .unwrap_or_else(|_| rc.vm.value.clone());
                 let rg = vars
-                    .render(&rc.resource_group, Context::Value)
+                    .render(&rc.resource_group, Destination::Value)
                     .unwrap_or_else(|_| rc.resource_group.value.clone());
                 groups.entry(group.value).or_default().push((
                     op,
