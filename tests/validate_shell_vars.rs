@@ -18,7 +18,11 @@ fn deployment(ops: &[(&str, &str)]) -> Deploy {
             .config(CONFIG)
             .module("m", &module_yaml("m", &entries)),
         |deploy, (i, (id, command))| {
-            deploy.operation("m", &format!("{:02}-{id}", i + 1), &bash_op(id, 60, command))
+            deploy.operation(
+                "m",
+                &format!("{:02}-{id}", i + 1),
+                &bash_op(id, 60, command),
+            )
         },
     )
 }
@@ -85,7 +89,10 @@ fn the_human_rendering_shows_the_snippet_and_the_suggestion() {
 
 #[test]
 fn an_unknown_name_without_a_close_match_is_a_warning() {
-    let deploy = deployment(&[("op", "echo \"$SOMETHING_ELSE_ENTIRELY\" $SOMETHING_ELSE_ENTIRELY\n")]);
+    let deploy = deployment(&[(
+        "op",
+        "echo \"$SOMETHING_ELSE_ENTIRELY\" $SOMETHING_ELSE_ENTIRELY\n",
+    )]);
     let (code, items) = findings(&deploy);
     assert_eq!(code, 0, "{items:#?}");
     assert_eq!(items.len(), 1, "one finding per name: {items:#?}");
@@ -163,7 +170,10 @@ echo $UNQUOTED "$DOUBLE_QUOTED" '$SINGLE_QUOTED_IS_LITERAL'
         ]
     );
     let lines: Vec<u64> = items.iter().map(|d| d["line"].as_u64().unwrap()).collect();
-    assert!(lines.contains(&8), "the heredoc read is on file line 8: {lines:?}");
+    assert!(
+        lines.contains(&8),
+        "the heredoc read is on file line 8: {lines:?}"
+    );
 }
 
 #[test]
@@ -184,7 +194,8 @@ fn outputs_printed_by_other_operations_and_engine_variables_are_known() {
 
 #[test]
 fn teardown_operations_are_checked_too() {
-    let module = "module:\n  id: \"m\"\n  operations:\n    - id: \"up\"\n  teardown:\n    - id: \"down\"\n";
+    let module =
+        "module:\n  id: \"m\"\n  operations:\n    - id: \"up\"\n  teardown:\n    - id: \"down\"\n";
     let deploy = Deploy::new()
         .config(CONFIG)
         .module("m", module)
@@ -192,7 +203,11 @@ fn teardown_operations_are_checked_too() {
         .operation(
             "m",
             "02-down",
-            &bash_op("down", 60, "az group delete -n \"$AZURE_RESOURCE_GRUOP\" --yes\n"),
+            &bash_op(
+                "down",
+                60,
+                "az group delete -n \"$AZURE_RESOURCE_GRUOP\" --yes\n",
+            ),
         );
     let (code, items) = findings(&deploy);
     assert_eq!(code, 2, "{items:#?}");

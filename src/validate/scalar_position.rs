@@ -26,7 +26,9 @@ pub fn span_in_file(
 }
 
 fn line_end(value: &str, offset: usize) -> usize {
-    value[offset..].find('\n').map_or(value.len(), |i| offset + i)
+    value[offset..]
+        .find('\n')
+        .map_or(value.len(), |i| offset + i)
 }
 
 /// The file position of byte `offset` of the value.

@@ -117,15 +117,15 @@ fn check_script(
     diagnostics: &mut Diagnostics,
 ) {
     let vars = shell_vars::analyze(&command.value);
-    let unknown = |read: &&Read| {
-        !read.guarded
-            && !known.contains(read.name.as_str())
-            && !vars.bound.contains(&read.name)
-            && !is_environment_variable(&read.name)
-            && !(read.name == ITEM_VARIABLE && op.for_each.is_some())
+    let provided = |read: &&Read| {
+        read.guarded
+            || known.contains(read.name.as_str())
+            || vars.bound.contains(&read.name)
+            || is_environment_variable(&read.name)
+            || (read.name == ITEM_VARIABLE && op.for_each.is_some())
     };
     let mut reported = BTreeSet::new();
-    let reads: Vec<&Read> = vars.reads.iter().filter(unknown).collect();
+    let reads: Vec<&Read> = vars.reads.iter().filter(|r| !provided(r)).collect();
     for read in &reads {
         if !reported.insert(read.name.as_str()) {
             continue;
@@ -194,7 +194,11 @@ mod tests {
 
     #[test]
     fn suggests_names_a_typo_away() {
-        let known = ["STORAGE_SHARE_NAME", "STORAGE_ACCOUNT_NAME", "AZURE_LOCATION"];
+        let known = [
+            "STORAGE_SHARE_NAME",
+            "STORAGE_ACCOUNT_NAME",
+            "AZURE_LOCATION",
+        ];
         assert_eq!(
             closest_name("STORAGE_SHARE_NAM", known.into_iter()),
             Some("STORAGE_SHARE_NAME")

@@ -17,7 +17,11 @@ fn reads_quoted_and_unquoted_expansions() {
     let script = "echo $A \"${B}\" pre${C}post \"x $D y\"\n";
     let vars = analyze(script);
     assert_eq!(names(&vars.referenced), ["A", "B", "C", "D"]);
-    let ranges: Vec<&str> = vars.reads.iter().map(|r| &script[r.range.clone()]).collect();
+    let ranges: Vec<&str> = vars
+        .reads
+        .iter()
+        .map(|r| &script[r.range.clone()])
+        .collect();
     assert_eq!(ranges, ["$A", "${B}", "${C}", "$D"]);
 }
 
@@ -100,7 +104,10 @@ for (( i = 0; i < LIMIT; i++ )); do echo STATIC; done
 ";
     let vars = analyze(script);
     assert_eq!(names(&vars.bound), ["M", "N", "TOTAL"]);
-    assert_eq!(unguarded(&vars), ["COUNT", "COUNT", "ARR", "IDX", "WIDTH", "LIMIT"]);
+    assert_eq!(
+        unguarded(&vars),
+        ["COUNT", "COUNT", "ARR", "IDX", "WIDTH", "LIMIT"]
+    );
 }
 
 #[test]
