@@ -279,7 +279,7 @@ pub struct InitArgs {
     pub dir: Option<PathBuf>,
     /// The example to write: `avd` (the complete Azure Virtual Desktop deployment) or
     /// `quickstart` (a small demo); see --list-examples.
-    #[arg(long, default_value = crate::catalog::DEFAULT_EXAMPLE)]
+    #[arg(long, default_value = crate::examples::DEFAULT_EXAMPLE)]
     pub example: String,
     /// List the built-in examples and exit.
     #[arg(long, conflicts_with = "dir")]

@@ -3,10 +3,10 @@
 pub mod atomic_file;
 pub mod azure_cli;
 pub mod base;
-pub mod catalog;
 pub mod cli;
 pub mod cmd;
 pub mod error;
+pub mod examples;
 pub mod exec;
 pub mod exit_code;
 pub mod load;
@@ -18,7 +18,6 @@ pub mod run;
 pub mod runcmd;
 pub mod simulator;
 pub mod state;
-pub mod text;
 pub mod validate;
 
 /// Runs the command line with `simulator` behind `--simulate` and `avdeploy sim`; returns the

@@ -1,7 +1,8 @@
 //! A full disk under the deployment folder: the engine starts nothing it cannot record, says
 //! so, and leaves state telling the truth, so that `resume` runs what did not run and nothing
 //! twice; the JSONL event log never ends in a torn line. Runs on a small tmpfs, which needs the
-//! right to mount one (root, as in CI containers); elsewhere the test says so and passes.
+//! right to mount one (root, as in CI containers). Where it cannot mount, the test fails under CI
+//! (`CI=true`), which must prove this, and elsewhere says why it was skipped.
 
 #[path = "common/deploy.rs"]
 mod deploy;
@@ -18,14 +19,23 @@ struct Tmpfs {
 }
 
 impl Tmpfs {
-    fn mount(size: &str) -> Option<Self> {
+    /// Mounts a tmpfs of `size`; the reason when it cannot.
+    fn mount(size: &str) -> Result<Self, String> {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mounted = Command::new("mount")
+        let output = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
             .arg(dir.path())
             .output()
-            .is_ok_and(|output| output.status.success());
-        mounted.then_some(Self { dir })
+            .map_err(|e| format!("cannot run `mount`: {e}"))?;
+        if output.status.success() {
+            Ok(Self { dir })
+        } else {
+            Err(format!(
+                "`mount -t tmpfs` failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+        }
     }
 
     fn path(&self) -> &Path {
@@ -40,6 +50,11 @@ impl Drop for Tmpfs {
             .arg(self.dir.path())
             .status();
     }
+}
+
+/// Whether this runs under CI (`CI` set to `true` or `1`, as CI services set it).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
 }
 
 const OPS: [&str; 6] = ["a1", "a2", "a3", "a4", "a5", "a6"];
@@ -82,9 +97,13 @@ fn jsonl_files(root: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn a_full_disk_stops_new_launches_and_resume_runs_nothing_twice() {
-    let Some(tmpfs) = Tmpfs::mount("12m") else {
-        eprintln!("cannot mount a tmpfs here: the disk-full test needs that right and is skipped");
-        return;
+    let tmpfs = match Tmpfs::mount("12m") {
+        Ok(tmpfs) => tmpfs,
+        Err(reason) if in_ci() => panic!("CI must run the disk-full test, but {reason}"),
+        Err(reason) => {
+            eprintln!("disk-full test skipped: it needs to mount a tmpfs, and {reason}");
+            return;
+        }
     };
     let root = tmpfs.path();
     let outside = tempfile::tempdir().expect("temp dir");

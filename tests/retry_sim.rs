@@ -206,10 +206,18 @@ fn a_login_error_fails_at_once_with_the_hint_even_when_the_operation_allows_retr
 
 #[test]
 fn unknown_failures_are_retried_only_when_the_operation_asks() {
-    let flaky = |id: &str| bash_op(id, 60, "az group show -n \"$AZURE_RESOURCE_GROUP\" -o none");
+    // Each operation reads its own property, so that each one's first call fails whichever
+    // starts first: the fault rules count calls per rule, not per operation.
+    let flaky = |id: &str, property: &str| {
+        bash_op(
+            id,
+            60,
+            &format!("az group show -n \"$AZURE_RESOURCE_GROUP\" --query {property} -o none"),
+        )
+    };
     let asks = format!(
         "{}  retry: {{ max_attempts: 2, backoff: 0 }}\n",
-        flaky("asks")
+        flaky("asks", "name")
     );
     let deploy = Deploy::new()
         .config(CONFIG)
@@ -222,16 +230,23 @@ fn unknown_failures_are_retried_only_when_the_operation_asks() {
         )
         .operation("m", "00-setup", &setup_op())
         .operation("m", "01-asks", &asks)
-        .operation("m", "02-plain", &flaky("plain"))
-        .env("AVDEPLOY_SIM_FAULTS", "group show call=1-2 => exit 7");
+        .operation("m", "02-plain", &flaky("plain", "location"))
+        .env(
+            "AVDEPLOY_SIM_FAULTS",
+            "group show --query name call=1 => exit 7; group show --query location call=1 => exit 7",
+        );
     let (code, stdout) = run_all(&deploy);
     assert_eq!(code, Some(1), "{stdout}");
     assert!(
         stdout.contains("asks: retry 2/2 in 0s: unclassified"),
         "{stdout}"
     );
-    assert_eq!(attempt_rows(&deploy, "asks").len(), 2);
-    assert_eq!(attempt_rows(&deploy, "plain").len(), 1);
+    let asks = attempt_rows(&deploy, "asks");
+    let statuses: Vec<(i64, &str)> = asks.iter().map(|r| (r.0, r.1.as_str())).collect();
+    assert_eq!(statuses, [(1, "failed"), (2, "completed")], "{asks:?}");
+    let plain = attempt_rows(&deploy, "plain");
+    assert_eq!(plain.len(), 1, "{plain:?}");
+    assert_eq!(plain[0].1, "failed", "{plain:?}");
     assert!(
         stdout.contains("[x] Operation plain failed (exit code: 7)"),
         "{stdout}"

@@ -4,7 +4,7 @@
 #[path = "common/sim_az.rs"]
 mod sim_az;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sim_az::{Sim, code, stderr};
 
@@ -79,29 +79,48 @@ fn a_running_run_command_holds_the_vm_until_it_ends_or_is_deleted() {
 
 #[test]
 fn output_is_revealed_while_the_script_runs() {
-    let sim = with_vm(Sim::new())
+    let sim = with_vm(Sim::new());
+    // The script runs for 20 times what one look at it costs here (at least 1 s), so that on a
+    // loaded machine, too, several looks fall inside the run.
+    let look = Instant::now();
+    view_all(&sim);
+    let length = (look.elapsed() * 20).clamp(Duration::from_secs(1), Duration::from_secs(30));
+    let expected_seconds = (length.as_secs_f64() / 0.01).ceil().to_string();
+    let sim = sim
         .with_env("AVDEPLOY_SIM_TIME_SCALE", "0.01")
-        .with_env("AVD_EXPECTED_SECONDS", "100");
+        .with_env("AVD_EXPECTED_SECONDS", &expected_seconds);
     let script: String = (1..=10)
         .map(|i| format!("Write-Host 'line {i}'\n"))
         .collect();
     assert_eq!(code(&create(&sim, "rc", &script)), 0);
     let mut seen = Vec::new();
-    let finished = sim.wait_until(Duration::from_secs(20), |_| {
+    let finished = sim.wait_until(length + Duration::from_secs(60), |_| {
         let instance = view(&sim, "rc");
-        seen.push(
-            instance["output"]
-                .as_str()
-                .unwrap_or_default()
-                .lines()
-                .count(),
-        );
-        instance["executionState"] == "Succeeded"
+        let state = instance["executionState"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let lines = instance["output"]
+            .as_str()
+            .unwrap_or_default()
+            .lines()
+            .count();
+        seen.push((state.clone(), lines));
+        state == "Succeeded"
     });
     assert!(finished, "the run command never finished: {seen:?}");
-    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
-    assert_eq!(seen.last(), Some(&10));
-    assert!(seen.iter().any(|n| *n < 10), "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1), "{seen:?}");
+    assert_eq!(seen.last().map(|s| s.1), Some(10));
+    assert!(
+        seen.iter()
+            .any(|(state, lines)| state == "Running" && *lines < 10),
+        "no look saw the run command running with part of its output: {seen:?}"
+    );
+}
+
+/// Every run command of `vm1` (a look as costly as `view`).
+fn view_all(sim: &Sim) -> serde_json::Value {
+    sim.json(&format!("vm run-command list {TARGET}"))
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use crate::base::layout::Layout;
 use crate::cli::{DestroyArgs, GlobalArgs, Simulate};
 use crate::cmd::run::{self, ExecOptions};
-use crate::cmd::{confirm, context};
+use crate::cmd::{checked, confirm};
 use crate::error::Error;
 use crate::exit_code;
 use crate::plan::graph::{self, Plan, Target};
@@ -17,7 +17,7 @@ pub fn run(
     args: &DestroyArgs,
     simulator: &dyn Simulator,
 ) -> Result<i32, Error> {
-    let deployment = context::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false)?;
     let plan = graph::build(&deployment, &Target::Destroy)?;
     if plan.ops.is_empty() {
         println!("Nothing to destroy: no module lists `teardown:` operations.");
@@ -45,8 +45,8 @@ pub fn run(
 fn announcement(plan: &Plan) -> String {
     let mut text = format!(
         "Destroy runs {} of {} in reverse dependency order:",
-        crate::text::plural(plan.ops.len(), "teardown operation"),
-        crate::text::plural(plan.modules.len(), "module")
+        crate::base::text::plural(plan.ops.len(), "teardown operation"),
+        crate::base::text::plural(plan.modules.len(), "module")
     );
     for module in &plan.modules {
         let ids: Vec<&str> = module

@@ -1,8 +1,8 @@
 //! One file per subcommand.
 
+pub mod checked;
 pub mod completions;
 pub mod confirm;
-pub mod context;
 pub mod destroy;
 pub mod init;
 pub mod list;

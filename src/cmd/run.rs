@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::base::layout::{LOGS_DIR, Layout};
 use crate::cli::{GlobalArgs, RunArgs, Simulate};
-use crate::cmd::context;
+use crate::cmd::checked;
 use crate::error::Error;
 use crate::exec::error_catalog::ErrorCatalog;
 use crate::exec::launcher::Launcher;
@@ -16,14 +16,15 @@ use crate::exec::scheduler::{self, RunSettings};
 use crate::exec::signal::Interrupt;
 use crate::exit_code;
 use crate::model::deployment::Deployment;
-use crate::model::status::RunOutcome;
+use crate::model::operation::OperationKey;
+use crate::model::outcome::RunOutcome;
 use crate::plan::coverage;
-use crate::plan::graph::{self, ModuleOrder, Plan, Target};
+use crate::plan::graph::{self, ModuleOrder, Plan, PlannedOperation, Target};
 use crate::report::color::Painter;
 use crate::report::forecast::Forecast;
 use crate::report::{Reporter, ReporterOptions};
 use crate::simulator::{Backend, Session, Simulator};
-use crate::state::{DeploymentLock, Recorder, Store};
+use crate::state::{DeploymentLock, Recorder, StateDb};
 use avdeploy_wire::redact::MASK;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
@@ -50,7 +51,7 @@ pub struct ExecOptions<'a> {
 
 /// Runs `run`.
 pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Result<i32, Error> {
-    let deployment = context::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false)?;
     let target = Target::parse(&args.module, args.operation.as_deref());
     if args.sequential && target != Target::All {
         return Err(Error::Usage {
@@ -80,7 +81,7 @@ pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Re
 pub fn execute(
     deployment: &Deployment,
     plan: &Plan,
-    store: Store,
+    store: StateDb,
     options: ExecOptions<'_>,
 ) -> Result<i32, Error> {
     let root = &deployment.root;
@@ -99,11 +100,7 @@ pub fn execute(
             source,
         })?;
     }
-    let planned: Vec<(String, String)> = plan
-        .ops
-        .iter()
-        .map(|op| (op.module.clone(), op.id.clone()))
-        .collect();
+    let planned: Vec<OperationKey> = plan.ops.iter().map(PlannedOperation::key).collect();
     let time_scale = retry_time_scale(options.simulator)?;
     // The simulated Azure lives until the run ends (dropped after the scheduler returns).
     let session = start_session(root, options.simulator)?;
@@ -229,8 +226,8 @@ pub fn kill_grace() -> Result<Duration, Error> {
 
 /// Opens the state for writing and stops what a dead engine left running, so an operation never
 /// runs twice at once: a group that survives SIGKILL stays on record and nothing starts.
-pub fn open_store(root: &Path, lock: &DeploymentLock, grace: Duration) -> Result<Store, Error> {
-    let mut store = Store::open(&Layout::new(root).state_dir(), lock)?;
+pub fn open_store(root: &Path, lock: &DeploymentLock, grace: Duration) -> Result<StateDb, Error> {
+    let mut store = StateDb::open(&Layout::new(root).state_dir(), lock)?;
     for notice in store.notices() {
         eprintln!("{notice}");
     }
@@ -314,7 +311,7 @@ fn announce_not_covered(
     println!(
         "[!] Not covered by --simulate={}: {} skipped",
         backend.name(),
-        crate::text::plural(not_covered.len(), "operation")
+        crate::base::text::plural(not_covered.len(), "operation")
     );
     for module in &plan.modules {
         let ids: Vec<String> = module

@@ -16,17 +16,17 @@ use crate::exec::unit::{self, UnitOutcome, UnitRequest, UnitSpec};
 use crate::exec::units::Units;
 use crate::model::deployment::Deployment;
 use crate::model::instances::{self, WHEN_FALSE};
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
-use crate::model::variables::{Context, RenderError, Variables};
-use crate::plan::graph::{Plan, PlannedOp};
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
+use crate::model::variables::{Destination, RenderError, Variables};
+use crate::plan::graph::{Plan, PlannedOperation};
 
 /// Turns a planned operation into a unit ready to spawn, at the moment it starts (so that
 /// outputs published by earlier operations can be substituted).
 pub trait Prepare {
     /// Renders the operation's script and environment; an `Err` fails the operation with
     /// that message.
-    fn prepare(&mut self, op: &PlannedOp, vars: &Variables) -> Result<UnitSpec, String>;
+    fn prepare(&mut self, op: &PlannedOperation, vars: &Variables) -> Result<UnitSpec, String>;
 }
 
 /// What the scheduler needs besides the plan.
@@ -258,14 +258,14 @@ impl<'a> Run<'a> {
     }
 
     /// Whether the operation's `when:` holds, rendered with the variables it would run with.
-    fn condition(&self, op: &PlannedOp) -> Result<bool, String> {
+    fn condition(&self, op: &PlannedOperation) -> Result<bool, String> {
         let operation = &self.deployment.operations[op.index];
         let Some(when) = &operation.when else {
             return Ok(true);
         };
         self.vars
             .for_item(op.item.as_deref())
-            .render(&when.value, Context::Value)
+            .render(&when.value, Destination::Value)
             .map(|rendered| instances::when_holds(&rendered))
             .map_err(|errors| {
                 let reasons: Vec<String> = errors.iter().map(RenderError::message).collect();
@@ -279,7 +279,7 @@ impl<'a> Run<'a> {
 
     /// Requirements not completed in this run or an earlier one. An operation skipped by its
     /// `when:` does not hold back the operations requiring it.
-    fn missing_requirements(&self, op: &PlannedOp) -> Vec<String> {
+    fn missing_requirements(&self, op: &PlannedOperation) -> Vec<String> {
         op.requires
             .iter()
             .filter(|id| {
@@ -299,7 +299,7 @@ impl<'a> Run<'a> {
         operation.when.as_ref().is_some_and(|when| {
             self.vars
                 .for_item(item)
-                .render(&when.value, Context::Value)
+                .render(&when.value, Destination::Value)
                 .is_ok_and(|rendered| !instances::when_holds(&rendered))
         })
     }

@@ -57,7 +57,7 @@ struct Scripts<'a> {
 }
 
 impl Prepare for Scripts<'_> {
-    fn prepare(&mut self, op: &PlannedOp, _vars: &Variables) -> Result<UnitSpec, String> {
+    fn prepare(&mut self, op: &PlannedOperation, _vars: &Variables) -> Result<UnitSpec, String> {
         Ok(self.fixture.spec(&op.id, &(self.body)(&op.id)))
     }
 }

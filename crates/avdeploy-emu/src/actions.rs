@@ -1,17 +1,16 @@
 //! POST actions on resources: VM power actions, generalize and instance view, run commands,
 //! storage account keys and host pool registration tokens.
 
-use avdeploy_sim::catalog::RUN_COMMAND_DEFAULT_SECONDS;
 use avdeploy_sim::clock;
-use avdeploy_sim::failure::RUN_COMMAND_CONFLICT;
 use serde_json::{Value, json};
 
 use crate::arm_id::ResourceRef;
 use crate::exchange::{Request, Response};
 use crate::faults::Injected;
 use crate::lro::{Outcome, Polling};
-use crate::resources::{missing, operation_urls};
-use crate::shapes::PRIVATE;
+use crate::store::PRIVATE;
+use crate::views::{missing, operation_urls};
+use crate::vm::{instance_view, power_state};
 use crate::world::World;
 
 /// VM actions: (action, Azure seconds, power state after).
@@ -68,41 +67,6 @@ pub(crate) fn respond(
         }
         _ => no_route(request),
     }
-}
-
-/// The power state of a stored VM (`running`, `deallocated`, `stopped`).
-pub(crate) fn power_state(vm: &Value) -> &str {
-    vm[PRIVATE]["powerState"].as_str().unwrap_or("running")
-}
-
-/// The VM's instance view: provisioning and power states, agent ready.
-pub(crate) fn instance_view(vm: &Value) -> Value {
-    let power = power_state(vm);
-    let display = match power {
-        "deallocated" => "VM deallocated",
-        "stopped" => "VM stopped",
-        _ => "VM running",
-    };
-    let now = clock::iso_now();
-    let mut view = json!({
-        "computerName": vm["properties"]["osProfile"]["computerName"],
-        "osName": "Windows 11 Enterprise multi-session",
-        "vmAgent": {
-            "vmAgentVersion": "2.7.41491.1102",
-            "statuses": [{"code": "ProvisioningState/succeeded", "level": "Info",
-                "displayStatus": "Ready", "message": "GuestAgent is running and processing the extensions.", "time": now}],
-        },
-        "statuses": [
-            {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded", "time": now},
-            {"code": format!("PowerState/{power}"), "level": "Info", "displayStatus": display},
-        ],
-    });
-    if vm[PRIVATE]["generalized"] == json!(true) {
-        view["statuses"]
-            .as_array_mut()
-            .map(|s| s.push(json!({"code": "OSState/generalized", "level": "Info", "displayStatus": "VM generalized"})));
-    }
-    view
 }
 
 fn power_action(
@@ -181,11 +145,3 @@ fn no_route(request: &Request) -> Response {
         ),
     )
 }
-
-/// The run-command overlap answer (HTTP 409, code `Conflict`).
-pub(crate) fn run_command_conflict() -> Response {
-    Response::error(409, "Conflict", RUN_COMMAND_CONFLICT)
-}
-
-/// The Azure seconds a run command takes here.
-pub(crate) const RUN_COMMAND_SECONDS: f64 = RUN_COMMAND_DEFAULT_SECONDS;

@@ -23,12 +23,20 @@ pub(crate) fn respond(
         match world.faults.spend_write() {
             Ok(_) => {}
             Err(Injected::Throttle(wait, message)) => {
-                return crate::world::throttled(wait, &message);
+                return crate::faults::throttled(wait, &message);
             }
             Err(_) => {}
         }
     }
+    if crate::images::is_marketplace(&request.path) {
+        return crate::images::respond(request);
+    }
     match (request.method.as_str(), target) {
+        ("POST", Target::Collection { type_name, .. })
+            if type_name.eq_ignore_ascii_case("Microsoft.Storage/checkNameAvailability") =>
+        {
+            storage_name(world, request)
+        }
         ("GET", Target::Subscriptions) => {
             Response::json(200, json!({"value": [subscription(world)]}))
         }
@@ -84,6 +92,42 @@ pub(crate) fn respond(
             &format!("The requested resource does not support http method '{method}'."),
         ),
     }
+}
+
+/// `checkNameAvailability` for storage accounts, whose names are global.
+fn storage_name(world: &World, request: &Request) -> Response {
+    let body = match request.json() {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let name = body["name"].as_str().unwrap_or_default();
+    let valid = (3..=24).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !valid {
+        return Response::json(
+            200,
+            json!({"nameAvailable": false, "reason": "AccountNameInvalid",
+            "message": format!("{name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.")}),
+        );
+    }
+    let taken = world.store.resources().any(|r| {
+        r["type"]
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Storage/storageAccounts"))
+            && r["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    });
+    if taken {
+        return Response::json(
+            200,
+            json!({"nameAvailable": false, "reason": "AlreadyExists",
+            "message": format!("The storage account named {name} is already taken.")}),
+        );
+    }
+    Response::json(200, json!({"nameAvailable": true}))
 }
 
 fn check_subscription(world: &World, target: &Target) -> Option<Response> {

@@ -9,7 +9,7 @@ use avdeploy_sim::settings::{self, Settings};
 use crate::error::EmuError;
 
 /// The emulated tenant (the shim's, so both backends answer alike).
-pub const DEFAULT_TENANT: &str = avdeploy_sim::special::TENANT;
+pub const DEFAULT_TENANT: &str = avdeploy_sim::directory::TENANT;
 /// The emulated subscription's display name.
 pub const DEFAULT_SUBSCRIPTION_NAME: &str = "avdeploy emulated subscription";
 

@@ -11,7 +11,12 @@ use avdeploy_sim::faults::Fault;
 use avdeploy_sim::throttle::Bucket;
 
 use crate::config::FaultConfig;
-use crate::exchange::Request;
+use crate::exchange::{Request, Response};
+use serde_json::json;
+
+/// How often azure-core's retry policy repeats a throttled request: a throttle fault keeps
+/// answering 429 to those retries, as a throttled subscription does, so the client gives up.
+const CLIENT_RETRIES: u32 = 3;
 
 /// What a fault does to one request, decided before the request is served.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +40,7 @@ pub(crate) struct Injector {
     time_scale: f64,
     subscription: String,
     calls: HashMap<usize, u64>,
+    repeats: HashMap<String, (u32, Injected)>,
     tokens: f64,
     tokens_at_ms: i64,
 }
@@ -47,6 +53,7 @@ impl Injector {
             time_scale,
             subscription,
             calls: HashMap::new(),
+            repeats: HashMap::new(),
             tokens: 0.0,
             tokens_at_ms: i64::MIN,
         }
@@ -56,6 +63,15 @@ impl Injector {
     pub(crate) fn decide(&mut self, request: &Request) -> Option<Injected> {
         if !is_primary(request) {
             return None;
+        }
+        let key = format!("{} {}", request.method, request.path.to_ascii_lowercase());
+        if let Some((left, injected)) = self.repeats.get_mut(&key) {
+            let again = injected.clone();
+            *left -= 1;
+            if *left == 0 {
+                self.repeats.remove(&key);
+            }
+            return Some(again);
         }
         let argv = argv(request);
         let mut chosen = None;
@@ -69,7 +85,11 @@ impl Injector {
                 chosen = Some(rule.fault);
             }
         }
-        chosen.map(|fault| self.injected(fault, request))
+        let injected = chosen.map(|fault| self.injected(fault, request))?;
+        if matches!(injected, Injected::Throttle(..)) {
+            self.repeats.insert(key, (CLIENT_RETRIES, injected.clone()));
+        }
+        Some(injected)
     }
 
     /// Spends a write token: `Err` with the 429 to answer when the bucket is empty.
@@ -189,6 +209,16 @@ fn parts(failure: &AzFailure) -> (String, String) {
     (line("Code: "), line("Message: "))
 }
 
+/// A 429 with `Retry-After` in real seconds and the ARM throttling headers.
+pub(crate) fn throttled(wait: std::time::Duration, message: &str) -> Response {
+    Response::json(
+        429,
+        json!({"error": {"code": "SubscriptionRequestsThrottled", "message": message}}),
+    )
+    .with_header("Retry-After", crate::lro::seconds(wait))
+    .with_header("x-ms-ratelimit-remaining-subscription-writes", "0")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,7 +243,7 @@ mod tests {
             seed: 0,
             rules: FaultRule::parse_all(rules).unwrap(),
             write_burst: burst,
-            write_refill: 1.0,
+            write_refill: 0.001,
         };
         Injector::new(config, 0.01, "sub".into())
     }
@@ -237,7 +267,7 @@ mod tests {
 
     #[test]
     fn only_the_commands_own_request_counts() {
-        let mut faults = injector("vm create => throttle 20", None);
+        let mut faults = injector("vm create call=1 => throttle 20", None);
         let read = request("GET", "vm create", "/subscriptions/sub/resourceGroups/rg");
         assert_eq!(faults.decide(&read), None);
         let poll = request(
@@ -256,6 +286,17 @@ mod tests {
         };
         assert_eq!(wait, Duration::from_millis(200));
         assert!(message.contains("Please try again after '20' seconds"));
+        for _ in 0..CLIENT_RETRIES {
+            assert!(matches!(
+                faults.decide(&write),
+                Some(Injected::Throttle(..))
+            ));
+        }
+        assert_eq!(
+            faults.decide(&write),
+            None,
+            "the rule fired once: call 1 only"
+        );
         let mut login = injector("group show => login", None);
         let show = request("GET", "group show", "/subscriptions/sub/resourceGroups/rg");
         assert!(matches!(

@@ -32,6 +32,7 @@ pub(crate) fn respond(world: &mut World, request: &Request) -> Response {
         ("POST", ["directoryObjects", member, "checkMemberGroups"]) => {
             check_member_groups(world, request, member)
         }
+        ("POST", ["directoryObjects", "getByIds"]) => by_ids(world, request),
         ("GET", ["servicePrincipals"]) => list(world, request, SP_TYPE),
         ("GET", ["servicePrincipals", id]) => object(world, id, SP_TYPE),
         ("GET", ["directoryObjects", id]) => match find(world, id) {
@@ -172,6 +173,19 @@ fn check_member_groups(world: &World, request: &Request, member: &str) -> Respon
                 .any(|m| m.eq_ignore_ascii_case(member))
         })
         .map(|g| json!(g))
+        .collect();
+    Response::json(200, json!({"value": value}))
+}
+
+fn by_ids(world: &World, request: &Request) -> Response {
+    let body = request.json().unwrap_or(Value::Null);
+    let value: Vec<Value> = body["ids"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter_map(|id| find(world, id))
         .collect();
     Response::json(200, json!({"value": value}))
 }

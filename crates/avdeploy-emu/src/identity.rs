@@ -17,10 +17,10 @@ pub(crate) fn respond(request: &Request, base_url: &str, tenant: &str) -> Option
         ["common", "discovery", "instance"] => Some(discovery(base_url, tenant)),
         [t, "v2.0", ".well-known", "openid-configuration"]
         | [t, ".well-known", "openid-configuration"] => {
-            Some(known_tenant(t, tenant).map_or_else(|| openid(base_url, tenant), |e| e))
+            Some(known_tenant(t, tenant).unwrap_or_else(|| openid(base_url, tenant)))
         }
         [t, "oauth2", "v2.0", "token"] | [t, "oauth2", "token"] => {
-            Some(known_tenant(t, tenant).map_or_else(|| token(request, base_url, tenant), |e| e))
+            Some(known_tenant(t, tenant).unwrap_or_else(|| token(request, base_url, tenant)))
         }
         _ => None,
     }

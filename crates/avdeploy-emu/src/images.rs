@@ -26,3 +26,60 @@ pub(crate) fn alias_document() -> Value {
         }}},
     })
 }
+
+/// The version every marketplace image offers here.
+const MARKETPLACE_VERSION: &str = "26100.4061.250510";
+
+/// Whether the path reads the marketplace (`…/artifacttypes/vmimage/…`).
+pub(crate) fn is_marketplace(path: &str) -> bool {
+    path.to_ascii_lowercase()
+        .contains("/artifacttypes/vmimage/")
+}
+
+/// Marketplace image versions: the list (a bare array, as Azure answers) and one version, for
+/// any publisher, offer and SKU.
+pub(crate) fn respond(request: &crate::exchange::Request) -> crate::exchange::Response {
+    use crate::exchange::Response;
+    let segs = request.segments();
+    let at = |word: &str| {
+        segs.iter()
+            .position(|s| s.eq_ignore_ascii_case(word))
+            .and_then(|i| segs.get(i + 1))
+            .copied()
+            .unwrap_or_default()
+    };
+    let location = at("locations");
+    let sku = at("skus");
+    let versions_at = segs.iter().position(|s| s.eq_ignore_ascii_case("versions"));
+    let Some(versions_at) = versions_at.filter(|_| request.method == "GET") else {
+        return Response::error(404, "NotFound", "The image was not found.");
+    };
+    let base = format!("/{}", segs[..=versions_at].join("/"));
+    let summary = |version: &str| json!({"location": location, "name": version, "id": format!("{base}/{version}")});
+    match segs.get(versions_at + 1) {
+        None => Response::json(200, json!([summary(MARKETPLACE_VERSION)])),
+        Some(version) => {
+            let generation = if sku.to_ascii_lowercase().contains("gen1") {
+                "V1"
+            } else {
+                "V2"
+            };
+            let mut image = summary(version);
+            image["properties"] = json!({
+                "hyperVGeneration": generation,
+                "architecture": "x64",
+                "osDiskImage": {"operatingSystem": "Windows", "sizeInGb": 127},
+                "dataDiskImages": [],
+                "automaticOSUpgradeProperties": {"automaticOSUpgradeSupported": false},
+                "imageDeprecationStatus": {"imageState": "Active"},
+                "features": [
+                    {"name": "SecurityType", "value": "TrustedLaunchAndConfidentialVmSupported"},
+                    {"name": "IsAcceleratedNetworkSupported", "value": "True"},
+                    {"name": "DiskControllerTypes", "value": "SCSI, NVMe"},
+                    {"name": "IsHibernateSupported", "value": "True"},
+                ],
+            });
+            Response::json(200, image)
+        }
+    }
+}

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::arm_id::{self, GROUP_TYPE, ResourceRef};
 use crate::exchange::{Request, Response};
+use crate::filter::{filter_matches, type_is};
 use crate::world::World;
 
 /// `GET /subscriptions/{s}/resourcegroups`.
@@ -14,7 +15,7 @@ pub(crate) fn groups(world: &World, request: &Request) -> Response {
         .resources()
         .filter(|r| type_is(r, GROUP_TYPE))
         .filter(|r| filter_matches(r, request.query("$filter")))
-        .map(|r| crate::resources::view(world, r))
+        .map(|r| crate::views::view(world, r))
         .collect();
     list(found)
 }
@@ -34,7 +35,7 @@ pub(crate) fn resources(world: &World, request: &Request, group: Option<&str>) -
     if let Some(g) = group {
         let group_ref = arm_id::group_ref(&world.config.subscription_id, g);
         if world.store.get(&group_ref.id).is_none() {
-            return crate::resources::missing(world, &group_ref);
+            return crate::views::missing(world, &group_ref);
         }
     }
     let found = world
@@ -43,7 +44,7 @@ pub(crate) fn resources(world: &World, request: &Request, group: Option<&str>) -
         .filter(|r| !type_is(r, GROUP_TYPE) && top_level(r))
         .filter(|r| id_under(r, &prefix))
         .filter(|r| filter_matches(r, request.query("$filter")))
-        .map(|r| summary(r))
+        .map(summary)
         .collect();
     list(found)
 }
@@ -62,7 +63,7 @@ pub(crate) fn collection(
     if let Some(scope_ref) = arm_id::resource(scope)
         && world.store.get(&scope_ref.id).is_none()
     {
-        return crate::resources::missing(world, &scope_ref);
+        return crate::views::missing(world, &scope_ref);
     }
     let prefix = format!("{scope}/");
     let found = world
@@ -70,7 +71,7 @@ pub(crate) fn collection(
         .resources()
         .filter(|r| type_is(r, type_name) && id_under(r, &prefix))
         .filter(|r| filter_matches(r, request.query("$filter")))
-        .map(|r| crate::resources::view(world, r))
+        .map(|r| crate::views::view(world, r))
         .collect();
     list(found)
 }
@@ -83,7 +84,7 @@ pub(crate) fn children(
     segment: &str,
 ) -> Response {
     if world.store.get(&parent.id).is_none() {
-        return crate::resources::missing(world, parent);
+        return crate::views::missing(world, parent);
     }
     let prefix = format!("{}/{segment}/", parent.id);
     let depth = prefix.matches('/').count();
@@ -97,7 +98,7 @@ pub(crate) fn children(
                 && id_under(r, &prefix)
         })
         .filter(|r| filter_matches(r, request.query("$filter")))
-        .map(|r| crate::resources::view(world, r))
+        .map(|r| crate::views::view(world, r))
         .collect();
     list(found)
 }
@@ -127,12 +128,6 @@ fn summary(resource: &Value) -> Value {
     shown
 }
 
-fn type_is(resource: &Value, type_name: &str) -> bool {
-    resource["type"]
-        .as_str()
-        .is_some_and(|t| t.eq_ignore_ascii_case(type_name))
-}
-
 fn id_under(resource: &Value, prefix: &str) -> bool {
     resource["id"].as_str().is_some_and(|id| {
         id.len() > prefix.len() && id[..prefix.len()].eq_ignore_ascii_case(prefix)
@@ -144,46 +139,6 @@ fn top_level(resource: &Value) -> bool {
     resource["type"]
         .as_str()
         .is_some_and(|t| t.matches('/').count() == 1)
-}
-
-/// OData `$filter` of `field eq 'value'` clauses joined by `and` (`resourceType`, `name`,
-/// `tagName`/`tagValue`, `principalId`, any property); other clauses (`atScope()`) pass.
-pub(crate) fn filter_matches(resource: &Value, filter: Option<&str>) -> bool {
-    let Some(filter) = filter else {
-        return true;
-    };
-    let clauses: Vec<(String, String)> = split_and(filter)
-        .iter()
-        .filter_map(|clause| {
-            let (field, value) = clause.split_once(" eq ")?;
-            let value = value.trim().trim_matches('\'');
-            Some((field.trim().to_owned(), value.to_owned()))
-        })
-        .collect();
-    let tag_name = clauses.iter().find(|(f, _)| f == "tagName").map(|(_, v)| v);
-    clauses.iter().all(|(field, value)| match field.as_str() {
-        "resourceType" => type_is(resource, value),
-        "tagName" => resource["tags"].get(value).is_some(),
-        "tagValue" => tag_name.is_some_and(|name| resource["tags"][name] == json!(value)),
-        "name" | "location" => resource[field]
-            .as_str()
-            .is_some_and(|v| v.eq_ignore_ascii_case(value)),
-        other => resource["properties"][other]
-            .as_str()
-            .is_none_or(|v| v.eq_ignore_ascii_case(value)),
-    })
-}
-
-fn split_and(filter: &str) -> Vec<String> {
-    filter
-        .split(" and ")
-        .map(|c| {
-            c.trim()
-                .trim_start_matches('(')
-                .trim_end_matches(')')
-                .to_owned()
-        })
-        .collect()
 }
 
 #[cfg(test)]

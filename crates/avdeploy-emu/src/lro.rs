@@ -163,10 +163,15 @@ impl OperationUrls {
     }
 }
 
-/// A `Retry-After` value in real seconds: whole when it is, else to the millisecond.
+/// The shortest wait a `Retry-After` asks for: azure-core treats `0` as absent and then
+/// sleeps its 30-second default.
+const MIN_WAIT: Duration = Duration::from_millis(50);
+
+/// A `Retry-After` value in real seconds (at least [`MIN_WAIT`]): whole when it is, else to the
+/// millisecond.
 pub(crate) fn seconds(wait: Duration) -> String {
-    let ms = wait.as_millis();
-    if ms % 1000 == 0 {
+    let ms = wait.max(MIN_WAIT).as_millis();
+    if ms.is_multiple_of(1000) {
         return (ms / 1000).to_string();
     }
     format!("{}.{:03}", ms / 1000, ms % 1000)
@@ -187,7 +192,7 @@ mod tests {
     fn polls_until_done_then_reports_the_outcome() {
         let mut ops = Operations::default();
         let id = ops.start(
-            Duration::from_millis(80),
+            Duration::from_millis(500),
             Outcome::Succeeded(Some(json!({"a": 1}))),
         );
         let accepted = ops.accepted(Response::empty(201), &id, &urls(), Polling::AsyncOperation);
@@ -209,7 +214,7 @@ mod tests {
         );
         assert_eq!(ops.result(&id).unwrap().status, 202);
         assert!(ops.running(&id));
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(600));
         assert_eq!(
             ops.status(&id).unwrap().body.unwrap()["status"],
             "Succeeded"
@@ -239,6 +244,6 @@ mod tests {
     fn retry_after_is_in_real_seconds() {
         assert_eq!(seconds(Duration::from_secs(3)), "3");
         assert_eq!(seconds(Duration::from_millis(50)), "0.050");
-        assert_eq!(seconds(Duration::ZERO), "0");
+        assert_eq!(seconds(Duration::ZERO), "0.050");
     }
 }

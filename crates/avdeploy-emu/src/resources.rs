@@ -8,15 +8,9 @@ use crate::arm_id::{self, ResourceRef};
 use crate::durations;
 use crate::exchange::{Request, Response};
 use crate::faults::Injected;
-use crate::lro::{OperationUrls, Outcome, Polling};
+use crate::lro::{Outcome, Polling};
+use crate::views::{INLINE, get, missing, operation_urls, view};
 use crate::world::World;
-
-/// Child collections Azure also shows inline in their parent's properties.
-const INLINE: &[(&str, &str)] = &[
-    ("Microsoft.Network/virtualNetworks", "subnets"),
-    ("Microsoft.Network/networkSecurityGroups", "securityRules"),
-    ("Microsoft.Network/routeTables", "routes"),
-];
 
 /// Answers a request on one resource.
 pub(crate) fn respond(
@@ -26,7 +20,17 @@ pub(crate) fn respond(
     fault: Option<Injected>,
 ) -> Response {
     match request.method.as_str() {
-        "GET" => get(world, resource),
+        "GET" => {
+            let mut answer = get(world, resource);
+            let expand = request.query("$expand").unwrap_or_default();
+            if expand.eq_ignore_ascii_case("instanceView")
+                && let Some(body) = answer.body.as_mut()
+                && answer.status == 200
+            {
+                crate::vm::expand_instance_view(world, resource, body);
+            }
+            answer
+        }
         "HEAD" => match world.store.get(&resource.id) {
             Some(_) => Response::empty(204),
             None => Response::empty(404),
@@ -46,70 +50,6 @@ pub(crate) fn respond(
             &format!("The requested resource does not support http method '{method}'."),
         ),
     }
-}
-
-/// The stored resource as a client reads it, or ARM's not-found answer.
-pub(crate) fn get(world: &World, resource: &ResourceRef) -> Response {
-    match world.store.get(&resource.id) {
-        Some(stored) => Response::json(200, view(world, stored)),
-        None => missing(world, resource),
-    }
-}
-
-/// The resource as a client sees it: its provisioning state while an operation runs and its
-/// inline children.
-pub(crate) fn view(world: &World, stored: &Value) -> Value {
-    let mut shown = stored.clone();
-    if let Some(map) = shown.as_object_mut() {
-        map.remove(crate::shapes::PRIVATE);
-    }
-    let id = stored["id"].as_str().unwrap_or_default();
-    if let Some((op, state)) = world.pending.get(&id.to_ascii_lowercase())
-        && world.operations.running(op)
-    {
-        shown["properties"]["provisioningState"] = json!(state);
-    }
-    let kind = stored["type"].as_str().unwrap_or_default();
-    for (parent, property) in INLINE {
-        if kind.eq_ignore_ascii_case(parent) {
-            let prefix = format!("{}/{property}/", id.to_ascii_lowercase());
-            let children: Vec<Value> = world
-                .store
-                .resources()
-                .filter(|r| {
-                    r["id"]
-                        .as_str()
-                        .is_some_and(|c| c.to_ascii_lowercase().starts_with(&prefix))
-                })
-                .map(|child| view(world, child))
-                .collect();
-            shown["properties"][*property] = json!(children);
-        }
-    }
-    shown
-}
-
-/// ARM's answer for a resource that does not exist (or whose group does not).
-pub(crate) fn missing(world: &World, resource: &ResourceRef) -> Response {
-    if let Some(group) = &resource.group {
-        let group_id = arm_id::group_ref(&resource.subscription, group).id;
-        if world.store.get(&group_id).is_none() {
-            return Response::error(
-                404,
-                "ResourceGroupNotFound",
-                &format!("Resource group '{group}' could not be found."),
-            );
-        }
-    }
-    Response::error(
-        404,
-        "ResourceNotFound",
-        &format!(
-            "The Resource '{}' under resource group '{}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
-            resource.typed_name(),
-            resource.group.as_deref().unwrap_or_default()
-        ),
-    )
 }
 
 fn write(
@@ -141,7 +81,13 @@ fn write(
         _ => Value::Object(body),
     };
     normalise(&mut next, resource, existing.as_ref());
-    if let Err(refused) = crate::shapes::complete(world, resource, &mut next, existing.as_ref()) {
+    if let Err(refused) = crate::shapes::complete(
+        world,
+        resource,
+        &mut next,
+        existing.as_ref(),
+        fault.as_ref(),
+    ) {
         return refused;
     }
     if let Some(refused) = check_references(world, resource, &next) {
@@ -172,7 +118,9 @@ fn write(
     let status = if created { 201 } else { 200 };
     let shown = view(world, &next);
     let Some(timing) = timing.filter(|t| !t.duration.is_zero()) else {
-        return Response::json(status, shown);
+        // Location-polled types answer 200 or 202, never 201.
+        let location_polled = timing.is_some_and(|t| t.polling == Polling::Location);
+        return Response::json(if location_polled { 200 } else { status }, shown);
     };
     let op = world
         .operations
@@ -183,7 +131,12 @@ fn write(
         .insert(resource.id.to_ascii_lowercase(), (op.clone(), state));
     let urls = operation_urls(world, request, resource);
     let answer = match timing.polling {
-        Polling::AsyncOperation => Response::json(status, view(world, &next)),
+        Polling::AsyncOperation => {
+            // The accepted answer always reads as started, however fast the operation is.
+            let mut started = view(world, &next);
+            started["properties"]["provisioningState"] = json!(state);
+            Response::json(status, started)
+        }
         Polling::Location => Response::empty(202),
     };
     world
@@ -211,6 +164,7 @@ fn delete(
         return refused;
     }
     world.store.remove_tree(&resource.id);
+    free_run_command(world, resource);
     if let Err(refused) = world.save() {
         return refused;
     }
@@ -234,35 +188,16 @@ fn delete(
         .accepted(Response::empty(202), &op, &urls, polling)
 }
 
-/// Where the operations of `resource`'s namespace are polled, in its location.
-pub(crate) fn operation_urls(
-    world: &World,
-    request: &Request,
-    resource: &ResourceRef,
-) -> OperationUrls {
-    let namespace = resource
-        .type_name
-        .split('/')
-        .next()
-        .unwrap_or("Microsoft.Resources");
-    let location = world
-        .store
-        .get(&resource.id)
-        .or_else(|| {
-            let group = resource.group.as_deref()?;
-            world
-                .store
-                .get(&arm_id::group_ref(&resource.subscription, group).id)
-        })
-        .and_then(|r| r["location"].as_str())
-        .unwrap_or("eastus")
-        .to_owned();
-    OperationUrls {
-        prefix: format!(
-            "{}/subscriptions/{}/providers/{namespace}/locations/{location}",
-            world.base_url, resource.subscription
-        ),
-        api_version: request.api_version().unwrap_or("2022-09-01").to_owned(),
+/// Deleting a VM or one of its managed run commands frees the VM's run-command slot.
+fn free_run_command(world: &mut World, resource: &ResourceRef) {
+    let kind = resource.type_name.to_ascii_lowercase();
+    let vm = match kind.as_str() {
+        "microsoft.compute/virtualmachines" => Some(resource.id.clone()),
+        "microsoft.compute/virtualmachines/runcommands" => resource.parent.clone(),
+        _ => None,
+    };
+    if let Some(vm) = vm {
+        world.run_commands.remove(&vm.to_ascii_lowercase());
     }
 }
 

@@ -14,7 +14,7 @@ pub(crate) fn definitions(world: &World, request: &Request, scope: &str) -> Resp
     let found: Vec<Value> = ROLES
         .iter()
         .map(|(name, guid)| definition(world, scope, name, guid))
-        .filter(|d| crate::lists::filter_matches(d, request.query("$filter")))
+        .filter(|d| crate::filter::filter_matches(d, request.query("$filter")))
         .collect();
     Response::json(200, json!({"value": found}))
 }

@@ -180,7 +180,7 @@ async fn answer(
             .world
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        world.respond(&request)
+        crate::router::respond(&mut world, &request)
     };
     if !response.delay.is_zero() {
         tokio::time::sleep(response.delay).await;

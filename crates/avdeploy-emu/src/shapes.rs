@@ -6,21 +6,25 @@ use serde_json::{Value, json};
 
 use crate::arm_id::ResourceRef;
 use crate::exchange::Response;
+use crate::faults::Injected;
+use crate::store::PRIVATE;
 use crate::world::World;
-
-/// The key of the emulator's own bookkeeping inside a stored resource (never shown).
-pub(crate) const PRIVATE: &str = "_emulator";
 
 /// Completes `next` (about to replace `existing`) as Azure would, or refuses the write.
 pub(crate) fn complete(
-    world: &World,
+    world: &mut World,
     resource: &ResourceRef,
     next: &mut Value,
     existing: Option<&Value>,
+    fault: Option<&Injected>,
 ) -> Result<(), Response> {
     let kind = resource.type_name.to_ascii_lowercase();
     keep_private(next, existing);
     match kind.as_str() {
+        "microsoft.compute/virtualmachines/runcommands" => {
+            crate::run_command::complete_managed(world, resource, next, fault)?;
+        }
+        "microsoft.network/networksecuritygroups" => default_rules(resource, next),
         "microsoft.authorization/roleassignments" => {
             crate::roles::complete_assignment(world, resource, next, existing)?;
         }
@@ -70,6 +74,64 @@ pub(crate) fn check_delete(world: &World, resource: &ResourceRef) -> Option<Resp
             user["id"].as_str().unwrap_or_default()
         ),
     ))
+}
+
+/// The six rules Azure puts in every network security group.
+fn default_rules(resource: &ResourceRef, next: &mut Value) {
+    let rules = [
+        (
+            "AllowVnetInBound",
+            65000,
+            "Inbound",
+            "Allow",
+            "VirtualNetwork",
+            "VirtualNetwork",
+        ),
+        (
+            "AllowAzureLoadBalancerInBound",
+            65001,
+            "Inbound",
+            "Allow",
+            "AzureLoadBalancer",
+            "*",
+        ),
+        ("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*"),
+        (
+            "AllowVnetOutBound",
+            65000,
+            "Outbound",
+            "Allow",
+            "VirtualNetwork",
+            "VirtualNetwork",
+        ),
+        (
+            "AllowInternetOutBound",
+            65001,
+            "Outbound",
+            "Allow",
+            "*",
+            "Internet",
+        ),
+        ("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*"),
+    ];
+    let shown: Vec<Value> = rules
+        .iter()
+        .map(|(name, priority, direction, access, source, destination)| {
+            json!({
+                "id": format!("{}/defaultSecurityRules/{name}", resource.id),
+                "name": name,
+                "type": "Microsoft.Network/networkSecurityGroups/defaultSecurityRules",
+                "properties": {
+                    "provisioningState": "Succeeded",
+                    "description": format!("Default rule {name}"),
+                    "protocol": "*", "sourcePortRange": "*", "destinationPortRange": "*",
+                    "sourceAddressPrefix": source, "destinationAddressPrefix": destination,
+                    "access": access, "priority": priority, "direction": direction,
+                },
+            })
+        })
+        .collect();
+    next["properties"]["defaultSecurityRules"] = json!(shown);
 }
 
 fn keep_private(next: &mut Value, existing: Option<&Value>) {

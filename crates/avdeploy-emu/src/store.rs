@@ -5,9 +5,12 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::error::EmuError;
+
+/// The key of the emulator's own bookkeeping inside a stored resource (never shown).
+pub(crate) const PRIVATE: &str = "_emulator";
 
 /// The store's file name inside the state directory.
 pub const STORE_FILE: &str = "emulator.json";
@@ -198,7 +201,7 @@ pub fn show(state_dir: &Path) -> Result<BTreeMap<String, Vec<Value>>, EmuError> 
 fn object(value: &Value) -> BTreeMap<String, Value> {
     value
         .as_object()
-        .map(Map::clone)
+        .cloned()
         .unwrap_or_default()
         .into_iter()
         .collect()

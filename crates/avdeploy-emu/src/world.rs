@@ -1,15 +1,12 @@
 //! The emulator's state behind the server: the store, the running operations, the fault
-//! counters, and the dispatch of each request to identity, Resource Manager or Graph.
+//! counters and the run-command slots.
 
 use std::collections::HashMap;
 
-use serde_json::json;
-
-use crate::cloud::CloudEndpoints;
 use crate::config::EmulatorConfig;
 use crate::error::EmuError;
-use crate::exchange::{Request, Response};
-use crate::faults::{Injected, Injector};
+use crate::exchange::Response;
+use crate::faults::Injector;
 use crate::lro::Operations;
 use crate::store::Store;
 
@@ -53,68 +50,6 @@ impl World {
         })
     }
 
-    /// Answers one request.
-    pub(crate) fn respond(&mut self, request: &Request) -> Response {
-        let path = request.path.to_ascii_lowercase();
-        if path == "/metadata/endpoints" {
-            let endpoints = CloudEndpoints::for_base(&self.base_url);
-            return Response::json(200, endpoints.metadata_document());
-        }
-        if path == "/metadata/vm-image-aliases" {
-            return Response::json(200, crate::images::alias_document());
-        }
-        if let Some(response) =
-            crate::identity::respond(request, &self.base_url, &self.config.tenant_id)
-        {
-            return response;
-        }
-        let Some(authorization) = request.header("Authorization") else {
-            return Response::error(
-                401,
-                "AuthenticationFailed",
-                "Authentication failed. The 'Authorization' header is missing.",
-            );
-        };
-        if crate::identity::claims(authorization).is_none() {
-            return Response::error(
-                401,
-                "InvalidAuthenticationToken",
-                "The access token is invalid.",
-            );
-        }
-        let fault = self.faults.decide(request);
-        let fault = match fault {
-            Some(Injected::Refuse(status, code, message)) => {
-                return Response::error(status, &code, &message);
-            }
-            Some(Injected::Throttle(wait, message)) => return throttled(wait, &message),
-            Some(Injected::Hang) => {
-                let mut response = Response::error(
-                    504,
-                    "GatewayTimeout",
-                    "The gateway did not receive a response within the specified time period.",
-                );
-                response.delay = std::time::Duration::from_secs(24 * 3600);
-                return response;
-            }
-            other => other,
-        };
-        if crate::graph::is_graph(&request.path) {
-            return crate::graph::respond(self, request);
-        }
-        match crate::arm_id::parse(&request.path) {
-            Some(target) => crate::arm::respond(self, request, target, fault),
-            None => Response::error(
-                404,
-                "NotFound",
-                &format!(
-                    "The emulator does not serve {} {}.",
-                    request.method, request.path
-                ),
-            ),
-        }
-    }
-
     /// Persists the store; a failure becomes a 500 in ARM's format.
     pub(crate) fn save(&self) -> Result<(), Response> {
         self.store.save().map_err(|e| {
@@ -125,17 +60,4 @@ impl World {
             )
         })
     }
-}
-
-/// A 429 with `Retry-After` in real seconds and the ARM throttling headers.
-pub(crate) fn throttled(wait: std::time::Duration, message: &str) -> Response {
-    Response::json(
-        429,
-        json!({"error": {"code": "SubscriptionRequestsThrottled", "message": message}}),
-    )
-    .with_header(
-        "Retry-After",
-        crate::lro::seconds(wait.max(std::time::Duration::from_millis(1))),
-    )
-    .with_header("x-ms-ratelimit-remaining-subscription-writes", "0")
 }

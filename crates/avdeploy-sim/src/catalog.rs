@@ -340,6 +340,14 @@ pub fn by_path(path: &str) -> Option<&'static Family> {
     FAMILIES.iter().find(|family| family.path == path)
 }
 
+/// Whether a family's flags map to ARM properties by its own rules (instead of camelCase copies).
+pub fn is_shaped(path: &str) -> bool {
+    ["network ", "storage ", "desktopvirtualization ", "sig"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+        || matches!(path, "vm" | "vm extension" | "disk")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,7 +88,7 @@ pub fn vm(
     if call.args.has("--assign-identity") {
         body["identity"] = json!({
             "principalId": guid_of(&json!(format!("{}/identity", body["id"]))),
-            "tenantId": crate::special::TENANT, "type": "SystemAssigned",
+            "tenantId": crate::directory::TENANT, "type": "SystemAssigned",
         });
     }
     body["priority"] = json!("Regular");

@@ -8,6 +8,9 @@ use crate::error::SimError;
 use crate::failure::AzFailure;
 use crate::store::Record;
 
+/// The simulated tenant id.
+pub const TENANT: &str = "72f988bf-0000-4000-8000-00000000a2de";
+
 /// The store family of Entra ID groups.
 pub const GROUPS: &str = "ad group";
 

@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use serde_json::json;
+
 use crate::error::SimError;
 
 /// The text Azure returns when a run command overlaps another on the same VM.
@@ -112,6 +114,12 @@ impl From<SimError> for CallError {
     fn from(error: SimError) -> Self {
         Self::Sim(error)
     }
+}
+
+/// The failure `az rest` prints for an HTTP error answer.
+pub fn http_error(status: &str, code: &str, message: &str) -> AzFailure {
+    let body = json!({ "error": { "code": code, "message": message } });
+    AzFailure::service_plain(&format!("{status}({body})"))
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use crate::call::Call;
 use crate::directory::{self, GROUPS};
+use crate::failure::http_error;
 use crate::failure::{AzFailure, CallError};
-use crate::rest::http_error;
 
 const CONFIGURATIONS: &str = "graph remoteDesktopSecurityConfiguration";
 

@@ -176,7 +176,7 @@ pub fn new_body(address: &Address, args: &AzArgs, subscription: &str, location: 
         );
     }
     let mut body = Value::Object(body);
-    if !crate::shapes::is_shaped(address.family.path) {
+    if !crate::catalog::is_shaped(address.family.path) {
         merge_flags(&mut body, address, args);
     }
     body

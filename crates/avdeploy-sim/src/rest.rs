@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::call::Call;
 use crate::catalog::{FAMILIES, Family};
-use crate::failure::{AzFailure, CallError};
+use crate::failure::{AzFailure, CallError, http_error};
 use crate::resource::{Address, new_body, public};
 use crate::shapes;
 
@@ -63,12 +63,6 @@ fn parse_body(raw: &str) -> Result<Value, AzFailure> {
     };
     serde_json::from_str(&text)
         .map_err(|_| AzFailure::service_plain(&format!("Failed to parse --body as JSON: {text}")))
-}
-
-/// The failure `az rest` prints for an HTTP error answer.
-pub fn http_error(status: &str, code: &str, message: &str) -> AzFailure {
-    let body = json!({ "error": { "code": code, "message": message } });
-    AzFailure::service_plain(&format!("{status}({body})"))
 }
 
 fn arm(call: &mut Call, method: &str, path: &str, body: Option<Value>) -> Result<Value, CallError> {

@@ -251,7 +251,7 @@ fn check_principal(call: &mut Call, id: &str) -> Result<(), CallError> {
          related to a replication delay. In this case, set the role assignment principalType property to \
          a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
         id.replace('-', ""),
-        crate::special::TENANT
+        crate::directory::TENANT
     );
     Err(AzFailure::service("PrincipalNotFound", &message, 1).into())
 }

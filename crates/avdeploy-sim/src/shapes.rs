@@ -4,19 +4,11 @@
 use serde_json::{Value, json};
 
 use crate::call::Call;
-use crate::catalog::by_path;
+use crate::catalog::{by_path, is_shaped};
 use crate::error::SimError;
 use crate::failure::CallError;
 use crate::resource::{Address, PRIVATE, new_body, public};
 use crate::{avd, compute, gallery, network, nsg_rule, storage};
-
-/// Whether a family's flags map to ARM properties by its own rules (instead of camelCase copies).
-pub fn is_shaped(path: &str) -> bool {
-    ["network ", "storage ", "desktopvirtualization ", "sig"]
-        .iter()
-        .any(|prefix| path.starts_with(prefix))
-        || matches!(path, "vm" | "vm extension" | "disk")
-}
 
 /// Fills in the fields a create (`creating`) or update of this family sets in Azure, only those
 /// its flags name on an update, and stores side resources (a VNet's first subnet).

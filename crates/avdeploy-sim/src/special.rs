@@ -45,19 +45,16 @@ pub fn dispatch(call: &mut Call) -> Option<Outcome> {
 fn account(call: &Call) -> Value {
     json!({
         "environmentName": "AzureCloud",
-        "homeTenantId": TENANT,
+        "homeTenantId": directory::TENANT,
         "id": call.settings.subscription,
         "isDefault": true,
         "managedByTenants": [],
         "name": "avdeploy simulated subscription",
         "state": "Enabled",
-        "tenantId": TENANT,
+        "tenantId": directory::TENANT,
         "user": { "name": "simulated.user@contoso.example", "type": "user" },
     })
 }
-
-/// The simulated tenant id.
-pub const TENANT: &str = "72f988bf-0000-4000-8000-00000000a2de";
 
 fn vm_address(call: &Call) -> Result<Address, AzFailure> {
     let family = by_path("vm").ok_or_else(|| AzFailure::usage("vm is not simulated"))?;
@@ -150,7 +147,7 @@ fn identity(call: &mut Call, verb: &str) -> Outcome {
         if body["identity"]["principalId"].as_str().is_none() {
             body["identity"] = json!({
                 "principalId": crate::network::guid_of(&json!(format!("{}/identity", body["id"]))),
-                "tenantId": TENANT, "type": "SystemAssigned",
+                "tenantId": directory::TENANT, "type": "SystemAssigned",
             });
         }
         let principal = body["identity"]["principalId"].clone();

@@ -46,7 +46,7 @@ fn create(call: &mut Call, family: &'static Family) -> Outcome {
         let (mut body, creating) = match call.store.get(&address.key())? {
             Some(record) => {
                 let mut body = record.body;
-                if !shapes::is_shaped(family.path) {
+                if !crate::catalog::is_shaped(family.path) {
                     merge_flags(&mut body, &address, &call.args);
                 }
                 (body, false)
@@ -104,7 +104,7 @@ fn update(call: &mut Call, family: &'static Family) -> Outcome {
     let exclusive = vnet_exclusive(call, family, &address);
     call.write(seconds, exclusive, |call| {
         let mut body = call.existing(&address)?;
-        if !shapes::is_shaped(family.path) {
+        if !crate::catalog::is_shaped(family.path) {
             merge_flags(&mut body, &address, &call.args);
         }
         shapes::after_write(call, &address, &mut body, false)?;
