@@ -161,3 +161,53 @@ fn an_unknown_backend_is_refused_with_the_two_choices() {
         "{stderr}"
     );
 }
+
+#[test]
+fn eight_operations_at_once_share_one_login_without_cache_or_config_errors() {
+    let ids: Vec<String> = (1..=8).map(|n| format!("read{n}")).collect();
+    let entries: Vec<(&str, Option<u32>)> = ids.iter().map(|id| (id.as_str(), Some(1))).collect();
+    let mut deploy = Deploy::new()
+        .config(CONFIG)
+        .module("par", &module_yaml("par", &entries));
+    for id in &ids {
+        deploy = deploy.operation(
+            "par",
+            id,
+            &bash_op(
+                id,
+                300,
+                "az account show --query id -o tsv\n\
+                 az group list --query \"length(@)\" -o tsv\n\
+                 az ad group list --filter \"displayName eq 'nobody'\" --query \"length(@)\" -o tsv 2>&1",
+            ),
+        );
+    }
+    let deploy = with_az(deploy);
+    let (code, out) = run(&deploy, &["all", "--throttle", "8"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("8 completed"), "{out}");
+    let mut checked = 0;
+    for file in deploy.files() {
+        let name = file.to_string_lossy().into_owned();
+        if !(name.contains("artifacts/logs/read") && name.ends_with(".log")) {
+            continue;
+        }
+        checked += 1;
+        let log = std::fs::read_to_string(&file).unwrap();
+        for bad in [
+            "Failed to load",
+            "JSONDecodeError",
+            "az login",
+            "Traceback",
+            "WARNING",
+        ] {
+            assert!(!log.contains(bad), "{name} has `{bad}`:\n{log}");
+        }
+        // `az account show` printed the local subscription: the shared login worked.
+        assert!(
+            log.contains("5e1d0c0a-0000-4000-8000-00000000a2de"),
+            "{log}"
+        );
+    }
+    assert_eq!(checked, 8, "one attempt log per operation");
+}
