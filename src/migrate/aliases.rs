@@ -84,9 +84,12 @@ fn walk(node: &Node, path: &mut Vec<String>, out: &mut Vec<Leaf>) {
     }
 }
 
+/// A naming rule: the leaves that could be the source of a name.
+type Rule = fn(&str, &[Leaf]) -> Vec<usize>;
+
 /// The source of `name` among `leaves`, by the bash engine's naming rules.
 pub fn source(name: &str, leaves: &[Leaf]) -> Source {
-    let rules: [fn(&str, &[Leaf]) -> Vec<usize>; 3] = [entra_group, subnet_field, shortened];
+    let rules: [Rule; 3] = [entra_group, subnet_field, shortened];
     for rule in rules {
         match rule(name, leaves).as_slice() {
             [] => {}
@@ -98,7 +101,9 @@ pub fn source(name: &str, leaves: &[Leaf]) -> Source {
                     path: dotted(&leaf.path),
                 });
             }
-            many => return Source::Ambiguous(many.iter().map(|&i| dotted(&leaves[i].path)).collect()),
+            many => {
+                return Source::Ambiguous(many.iter().map(|&i| dotted(&leaves[i].path)).collect());
+            }
         }
     }
     Source::Unknown
@@ -122,11 +127,16 @@ pub fn dotted(path: &[String]) -> String {
 
 /// `ENTRA_<REST>` for `entra_id.<rest>`: the bash engine drops the `_ID`.
 fn entra_group(name: &str, leaves: &[Leaf]) -> Vec<usize> {
-    let Some(rest) = name.strip_prefix("ENTRA_").filter(|r| !r.starts_with("ID_")) else {
+    let Some(rest) = name
+        .strip_prefix("ENTRA_")
+        .filter(|r| !r.starts_with("ID_"))
+    else {
         return Vec::new();
     };
     let wanted = format!("ENTRA_ID_{rest}");
-    positions(leaves, |leaf| leaf.name == wanted && leaf.path[0] == "entra_id")
+    positions(leaves, |leaf| {
+        leaf.name == wanted && leaf.path[0] == "entra_id"
+    })
 }
 
 /// `NETWORKING_<NAME>_SUBNET_<FIELD>`: `<field>` of the entry of `networking.subnets[]` whose
@@ -222,7 +232,10 @@ mod tests {
     fn entra_groups_drop_the_id() {
         assert_eq!(
             found("ENTRA_GROUP_USERS_STANDARD"),
-            ("ENTRA_ID_GROUP_USERS_STANDARD".into(), "entra_id.group_users_standard".into())
+            (
+                "ENTRA_ID_GROUP_USERS_STANDARD".into(),
+                "entra_id.group_users_standard".into()
+            )
         );
         assert_eq!(
             found("ENTRA_GROUP_USERS_STANDARD_DESCRIPTION").0,
@@ -234,10 +247,19 @@ mod tests {
     fn subnets_are_found_by_name() {
         assert_eq!(
             found("NETWORKING_SESSION_HOST_SUBNET_NAME"),
-            ("NETWORKING_SUBNETS_0_NAME".into(), "networking.subnets[0].name".into())
+            (
+                "NETWORKING_SUBNETS_0_NAME".into(),
+                "networking.subnets[0].name".into()
+            )
         );
-        assert_eq!(found("NETWORKING_PRIVATE_ENDPOINT_SUBNET_NAME").0, "NETWORKING_SUBNETS_1_NAME");
-        assert_eq!(found("NETWORKING_MANAGEMENT_SUBNET_NAME").0, "NETWORKING_SUBNETS_2_NAME");
+        assert_eq!(
+            found("NETWORKING_PRIVATE_ENDPOINT_SUBNET_NAME").0,
+            "NETWORKING_SUBNETS_1_NAME"
+        );
+        assert_eq!(
+            found("NETWORKING_MANAGEMENT_SUBNET_NAME").0,
+            "NETWORKING_SUBNETS_2_NAME"
+        );
         assert_eq!(
             found("NETWORKING_SESSION_HOST_SUBNET_ADDRESS_PREFIX").0,
             "NETWORKING_SUBNETS_0_ADDRESS_PREFIX"
@@ -248,7 +270,10 @@ mod tests {
     fn shortened_names_need_one_fitting_path() {
         assert_eq!(
             found("AUTOSCALING_MIN_VMS"),
-            ("AUTOSCALING_CAPACITY_MIN_VMS".into(), "autoscaling.capacity.min_vms".into())
+            (
+                "AUTOSCALING_CAPACITY_MIN_VMS".into(),
+                "autoscaling.capacity.min_vms".into()
+            )
         );
         let text = Text::new("config.yaml".into(), CONFIG.to_owned());
         let root = yaml::parse(&text).expect("yaml");
@@ -259,6 +284,9 @@ mod tests {
                 "autoscaling.schedule.weekdays.max_vms".into()
             ])
         );
-        assert_eq!(source("STORAGE_ACCOUNT_NAME", &leaves(&root)), Source::Unknown);
+        assert_eq!(
+            source("STORAGE_ACCOUNT_NAME", &leaves(&root)),
+            Source::Unknown
+        );
     }
 }

@@ -27,8 +27,14 @@ pub fn unified(path: &str, old: &str, new: &str) -> String {
     for hunk in hunks(&script) {
         let lines = &script[hunk.clone()];
         let (a_start, b_start) = starts(&script, hunk.start);
-        let a_len = lines.iter().filter(|l| !matches!(l, Line::Added(_))).count();
-        let b_len = lines.iter().filter(|l| !matches!(l, Line::Removed(_))).count();
+        let a_len = lines
+            .iter()
+            .filter(|l| !matches!(l, Line::Added(_)))
+            .count();
+        let b_len = lines
+            .iter()
+            .filter(|l| !matches!(l, Line::Removed(_)))
+            .count();
         out.push_str(&format!(
             "@@ -{} +{} @@\n",
             range(a_start, a_len),
@@ -116,7 +122,8 @@ fn edit_script(a: &[&str], b: &[&str]) -> Vec<Line> {
             out.push(Line::Same(i, j));
             i += 1;
             j += 1;
-        } else if i < a.len() && (j == b.len() || lcs[(i + 1) * width + j] >= lcs[i * width + j + 1])
+        } else if i < a.len()
+            && (j == b.len() || lcs[(i + 1) * width + j] >= lcs[i * width + j + 1])
         {
             out.push(Line::Removed(i));
             i += 1;

@@ -94,10 +94,16 @@ fn requirements(deployment: &Deployment, op: &Operation, listed: &[bool], out: &
     for requirement in op.requires.iter().filter(|r| !r.optional) {
         let name = &requirement.operation.value;
         let at = requirement.operation.span.start.offset;
-        let index = deployment.operations.iter().position(|o| &o.id.value == name);
+        let index = deployment
+            .operations
+            .iter()
+            .position(|o| &o.id.value == name);
         let (message, help) = match index {
             None => (
-                format!("`{}` requires `{name}`, which no operation file defines: it can never be met", op.id.value),
+                format!(
+                    "`{}` requires `{name}`, which no operation file defines: it can never be met",
+                    op.id.value
+                ),
                 "fix the id, mark it `optional: true`, or drop the requirement".to_owned(),
             ),
             Some(index) if !listed[index] => (
@@ -155,7 +161,9 @@ fn tmp_handoffs(deployment: &Deployment, out: &mut Vec<Finding>) {
             .map(|(i, _)| deployment.operations[*i].id.value.as_str())
             .collect();
         let (reader, offset) = list[1];
-        let name = path_name(&[path.trim_start_matches("/tmp/")]);
+        let file = path.trim_start_matches("/tmp/");
+        let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+        let name = path_name(&[stem.rsplit('/').next().unwrap_or(stem)]);
         out.push(Finding::in_operation(
             deployment,
             &deployment.operations[reader],

@@ -91,7 +91,10 @@ pub fn plan(deployment: &Deployment) -> Migration {
     let mut migration = Migration::default();
     let config = deployment.sources.get(deployment.config_file);
     let config_root = yaml::parse(config).ok();
-    let leaves = config_root.as_ref().map(aliases::leaves).unwrap_or_default();
+    let leaves = config_root
+        .as_ref()
+        .map(aliases::leaves)
+        .unwrap_or_default();
     let found = aliases_needed(deployment, &leaves, &mut migration.findings);
     if let Some(root) = &config_root {
         add_aliases(deployment, root, &found, &mut migration);
@@ -109,6 +112,9 @@ pub fn plan(deployment: &Deployment) -> Migration {
         module_order_and_shell(deployment, module, previous, &mut migration);
     }
     migration.findings.extend(findings::collect(deployment));
+    migration
+        .findings
+        .sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
     migration
         .changes
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
@@ -148,7 +154,12 @@ fn aliases_needed(
     findings: &mut Vec<Finding>,
 ) -> Vec<Alias> {
     let mut known: BTreeSet<String> = deployment.variables.names().map(str::to_owned).collect();
-    known.extend(deployment.operations.iter().flat_map(|op| op.outputs.iter().cloned()));
+    known.extend(
+        deployment
+            .operations
+            .iter()
+            .flat_map(|op| op.outputs.iter().cloned()),
+    );
     known.extend(ENVIRONMENT_NAMES.iter().map(|n| (*n).to_owned()));
     // Name -> (operation, whether it is a `{{NAME}}` rather than a `$NAME`).
     let mut unknown: BTreeMap<String, (&Operation, bool)> = BTreeMap::new();
@@ -163,7 +174,10 @@ fn aliases_needed(
         if let Action::Bash { command } = &op.action {
             let vars = shell_refs::analyze(&command.value);
             for name in vars.referenced.into_keys() {
-                if !known.contains(&name) && !vars.bound.contains(&name) && !name.starts_with("AVD_") {
+                if !known.contains(&name)
+                    && !vars.bound.contains(&name)
+                    && !name.starts_with("AVD_")
+                {
                     unknown.entry(name).or_insert((op, false));
                 }
             }
@@ -171,8 +185,17 @@ fn aliases_needed(
     }
     let mut found = Vec::new();
     for (name, (op, placeholder)) in unknown {
-        let written = if placeholder { format!("{{{{{name}}}}}") } else { format!("${name}") };
-        let offset = deployment.sources.get(op.file).text.find(&name).unwrap_or(op.id.span.start.offset);
+        let written = if placeholder {
+            format!("{{{{{name}}}}}")
+        } else {
+            format!("${name}")
+        };
+        let offset = deployment
+            .sources
+            .get(op.file)
+            .text
+            .find(&name)
+            .unwrap_or(op.id.span.start.offset);
         match aliases::source(&name, leaves) {
             Source::Found(alias) => found.push(alias),
             Source::Ambiguous(paths) => findings.push(Finding::in_operation(
@@ -187,7 +210,7 @@ fn aliases_needed(
                 op,
                 offset,
                 format!("`{written}` in `{}` is defined nowhere: not in config.yaml, not an output of an operation", op.id.value),
-                format!("define it in config.yaml (`variables:` or a section), or export it in the environment before `avdeploy run`"),
+                "define it in config.yaml (`variables:` or a section), or export it in the environment before `avdeploy run`".to_owned(),
             )),
         }
     }
@@ -202,7 +225,9 @@ fn add_aliases(deployment: &Deployment, root: &Node, found: &[Alias], migration:
     let file = deployment.config_file;
     let text = &deployment.sources.get(file).text;
     let section = match &root.kind {
-        NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some("variables")),
+        NodeKind::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some("variables")),
         _ => None,
     };
     let (offset, indent, header) = match section {
@@ -243,7 +268,10 @@ fn add_aliases(deployment: &Deployment, root: &Node, found: &[Alias], migration:
             deployment,
             file,
             offset.min(text.len().saturating_sub(1)),
-            format!("variables: {} = {{{{{}}}}} (from {})", alias.name, alias.target, alias.path),
+            format!(
+                "variables: {} = {{{{{}}}}} (from {})",
+                alias.name, alias.target, alias.path
+            ),
         );
     }
 }
@@ -283,8 +311,12 @@ fn secrets_out_of_bash(
             deployment,
             op,
             range.start,
-            format!("`{}` pastes a secret into a quoted YAML scalar, which migrate does not rewrite", op.id.value),
-            "write the command as a `command: |` block and use \"$NAME\" in place of {{NAME}}".to_owned(),
+            format!(
+                "`{}` pastes a secret into a quoted YAML scalar, which migrate does not rewrite",
+                op.id.value
+            ),
+            "write the command as a `command: |` block and use \"$NAME\" in place of {{NAME}}"
+                .to_owned(),
         ));
         return;
     }
@@ -292,19 +324,45 @@ fn secrets_out_of_bash(
         let start = range.start + placeholder.range.start;
         let end = range.start + placeholder.range.end;
         let (replace, with) = quoted_variable(text, start, end, &placeholder.name);
-        migration.edit(deployment, op.file).replace(replace, with.clone());
+        let shown = if with.starts_with(['"', '\'']) {
+            with.clone()
+        } else {
+            format!("{with} (inside the double quotes)")
+        };
+        migration.edit(deployment, op.file).replace(replace, with);
         migration.change(
             deployment,
             op.file,
             start,
-            format!("{{{{{}}}}} -> {with} (a secret never goes into the script's text)", placeholder.name),
+            format!(
+                "{{{{{}}}}} -> {shown}: a secret never goes into the script's text",
+                placeholder.name
+            ),
         );
+        migration.findings.push(Finding::in_operation(
+            deployment,
+            op,
+            start,
+            format!(
+                "the secret `{}` still reaches `az`'s command line, where `ps` shows it",
+                placeholder.name
+            ),
+            format!(
+                "az reads any value from a file: pass `@<(printf '%s' \"${}\")` instead",
+                placeholder.name
+            ),
+        ));
     }
 }
 
 /// The range to replace and the bash text reading `name` from the environment in place of the
 /// placeholder at `start..end`, quoted for where it stands on its line.
-fn quoted_variable(text: &str, start: usize, end: usize, name: &str) -> (std::ops::Range<usize>, String) {
+fn quoted_variable(
+    text: &str,
+    start: usize,
+    end: usize,
+    name: &str,
+) -> (std::ops::Range<usize>, String) {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let (mut single, mut double) = (false, false);
     let mut escaped = false;
@@ -320,7 +378,11 @@ fn quoted_variable(text: &str, start: usize, end: usize, name: &str) -> (std::op
     let next = text[end..].chars().next();
     if double {
         let glued = next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-        let with = if glued { format!("${{{name}}}") } else { format!("${name}") };
+        let with = if glued {
+            format!("${{{name}}}")
+        } else {
+            format!("${name}")
+        };
         return (start..end, with);
     }
     if single {
@@ -341,16 +403,29 @@ fn module_order_and_shell(
     migration: &mut Migration,
 ) {
     let source = deployment.sources.get(module.file);
-    let Ok(root) = yaml::parse(source) else { return };
-    let Some(fields) = root.get("module") else { return };
-    let NodeKind::Map(entries) = &fields.kind else { return };
+    let Ok(root) = yaml::parse(source) else {
+        return;
+    };
+    let Some(fields) = root.get("module") else {
+        return;
+    };
+    let NodeKind::Map(entries) = &fields.kind else {
+        return;
+    };
     let Some((id_key, id_value)) = entries.iter().find(|(k, _)| k.as_str() == Some("id")) else {
         return;
     };
     let text = &source.text;
-    let at = line_end(text, id_value.span.end.offset.max(id_value.span.start.offset));
+    let at = line_end(
+        text,
+        id_value.span.end.offset.max(id_value.span.start.offset),
+    );
     let indent = " ".repeat(id_key.span.start.col - 1);
-    let newline = if at == text.len() && !text.ends_with('\n') { "\n" } else { "" };
+    let newline = if at == text.len() && !text.ends_with('\n') {
+        "\n"
+    } else {
+        ""
+    };
     let order = previous.map_or_else(String::new, |p| format!("\"{}\"", p.id.value));
     match &module.dependencies {
         None => {
@@ -358,16 +433,30 @@ fn module_order_and_shell(
                 at,
                 format!("{newline}{indent}dependencies: [{order}]   # the bash engine ran modules one at a time, in this order\n"),
             );
-            migration.change(deployment, module.file, id_key.span.start.offset, format!("dependencies: [{order}] (the bash engine's module order)"));
+            migration.change(
+                deployment,
+                module.file,
+                id_key.span.start.offset,
+                format!("dependencies: [{order}] (the bash engine's module order)"),
+            );
         }
         Some(listed) => {
             if let Some(previous) = previous
                 && !listed.iter().any(|d| d.value == previous.id.value)
             {
-                let value = fields.get("dependencies").expect("dependencies were decoded");
+                let value = fields
+                    .get("dependencies")
+                    .expect("dependencies were decoded");
                 if listed.is_empty() && text.get(value.span.range()) == Some("[]") {
-                    migration.edit(deployment, module.file).replace(value.span.range(), format!("[{order}]"));
-                    migration.change(deployment, module.file, value.span.start.offset, format!("dependencies: [{order}] (the bash engine's module order)"));
+                    migration
+                        .edit(deployment, module.file)
+                        .replace(value.span.range(), format!("[{order}]"));
+                    migration.change(
+                        deployment,
+                        module.file,
+                        value.span.start.offset,
+                        format!("dependencies: [{order}] (the bash engine's module order)"),
+                    );
                 } else {
                     let (line, col) = line_col(text, value.span.start.offset);
                     migration.findings.push(Finding {
@@ -381,7 +470,10 @@ fn module_order_and_shell(
             }
         }
     }
-    let already_plain = module.shell.or(deployment.settings.shell.as_ref().map(|s| s.value)) == Some(ShellMode::Plain);
+    let already_plain = module
+        .shell
+        .or(deployment.settings.shell.as_ref().map(|s| s.value))
+        == Some(ShellMode::Plain);
     if module.shell.is_some() || already_plain {
         return;
     }
@@ -404,7 +496,10 @@ fn module_order_and_shell(
         deployment,
         module.file,
         id_key.span.start.offset,
-        format!("shell: plain ({} set no errexit themselves)", crate::base::text::code_list(&relying)),
+        format!(
+            "shell: plain ({} set no errexit themselves)",
+            crate::base::text::code_list(&relying)
+        ),
     );
 }
 
@@ -421,8 +516,14 @@ mod tests {
 
     #[test]
     fn secrets_become_quoted_environment_variables() {
-        assert_eq!(rewrite("az vm create --admin-password {{PW}} -o none"), "az vm create --admin-password \"$PW\" -o none");
-        assert_eq!(rewrite("az vm create --admin-password \"{{PW}}\""), "az vm create --admin-password \"$PW\"");
+        assert_eq!(
+            rewrite("az vm create --admin-password {{PW}} -o none"),
+            "az vm create --admin-password \"$PW\" -o none"
+        );
+        assert_eq!(
+            rewrite("az vm create --admin-password \"{{PW}}\""),
+            "az vm create --admin-password \"$PW\""
+        );
         assert_eq!(rewrite("echo \"pw={{PW}}x\""), "echo \"pw=${PW}x\"");
         assert_eq!(rewrite("az x --p '{{PW}}'"), "az x --p \"$PW\"");
         assert_eq!(rewrite("echo 'a{{PW}}b'"), "echo 'a'\"$PW\"'b'");

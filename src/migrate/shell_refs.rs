@@ -50,7 +50,9 @@ fn is_name_char(c: char) -> bool {
 
 /// An UPPER_SNAKE name: upper-case letters, digits and `_`, with at least one letter.
 pub fn is_upper_name(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
         && name.chars().any(|c| c.is_ascii_uppercase())
         && name
             .chars()
@@ -149,6 +151,8 @@ mod tests {
         assert!(sets_errexit("set -e"));
         assert!(sets_errexit("  set -o errexit"));
         assert!(!sets_errexit("set -x\nset -o pipefail\necho set -u"));
-        assert!(!sets_errexit("az group show; if [ $? -ne 0 ]; then exit 1; fi"));
+        assert!(!sets_errexit(
+            "az group show; if [ $? -ne 0 ]; then exit 1; fi"
+        ));
     }
 }
