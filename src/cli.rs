@@ -137,6 +137,11 @@ pub enum Command {
     /// Write a working deployment folder (config.yaml and modules) from a built-in example:
     /// `avd` (default, the complete Azure Virtual Desktop deployment) or `quickstart`.
     Init(InitArgs),
+    /// Convert a folder written for the bash engine in place (after a backup under
+    /// .avdeploy/migrate-backup/): `variables:` aliases for the names its scripts use, `shell:
+    /// plain` where scripts rely on no errexit, secrets out of bash text, the module order as
+    /// `dependencies`; then list what to review by hand. Re-running it changes nothing.
+    Migrate(MigrateArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions(CompletionsArgs),
 }
@@ -284,6 +289,16 @@ pub struct InitArgs {
     /// List the built-in examples and exit.
     #[arg(long, conflicts_with = "dir")]
     pub list_examples: bool,
+}
+
+/// `migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The folder to migrate (default: the `-C` folder, else the current one).
+    pub dir: Option<PathBuf>,
+    /// Print the unified diff of every change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `completions`.

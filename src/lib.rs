@@ -10,6 +10,7 @@ pub mod examples;
 pub mod exec;
 pub mod exit_code;
 pub mod load;
+pub mod migrate;
 pub mod model;
 pub mod plan;
 pub mod ps;
