@@ -34,10 +34,13 @@ deploy() {
             "$BIN" -C "$dir" run "$module" "$2" --throttle "$THROTTLE" >"$dir/$module.out" 2>&1 || true
     done
     end=$(date +%s.%N)
-    local completed skipped failed
-    completed=$(grep -ho '[0-9]* completed' "$dir"/*.out | awk '{s+=$1} END {print s+0}')
-    skipped=$(grep -ho '[0-9]* skipped' "$dir"/*.out | awk '{s+=$1} END {print s+0}')
-    failed=$(grep -ho '[0-9]* failed' "$dir"/*.out | awk '{s+=$1} END {print s+0}')
+    # Each run ends with "[v] Run <id> completed in 2s: 8 completed, 1 skipped".
+    local summary completed skipped failed
+    summary=$(grep -h '^\[.\] Run [0-9-]* .*: ' "$dir"/*.out | sed 's/^.*: //')
+    count() { grep -o "[0-9][0-9]* $1" <<<"$summary" | awk '{s+=$1} END {print s+0}'; }
+    completed=$(count completed)
+    skipped=$(count skipped)
+    failed=$(count failed)
     printf '%.1f %s %s %s\n' "$(echo "$end - $start" | bc)" "$completed" "$skipped" "$failed"
 }
 

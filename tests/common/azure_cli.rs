@@ -57,3 +57,15 @@ pub(crate) fn requests(deploy: &Deploy) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The ids of everything the local Azure holds (`sim show --backend azure-cli --json`).
+pub(crate) fn stored_ids(deploy: &Deploy) -> std::collections::BTreeSet<String> {
+    let shown = deploy.json(&["sim", "show", "--backend", "azure-cli", "--json"]);
+    shown
+        .as_object()
+        .into_iter()
+        .flat_map(|by_type| by_type.values())
+        .flat_map(|items| items.as_array().cloned().unwrap_or_default())
+        .filter_map(|item| item["id"].as_str().map(str::to_ascii_lowercase))
+        .collect()
+}
