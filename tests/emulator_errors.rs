@@ -55,7 +55,7 @@ fn retried_to_completion(deploy: &Deploy, class: &str, rendered: &str) {
     assert_eq!(first["error_class"], class, "{first:#}");
     let error = first["error"].as_str().unwrap_or_default();
     assert!(error.contains(rendered), "az rendered:\n{error}");
-    assert!(out.contains(&format!("op: retry 2/")), "{out}");
+    assert!(out.contains("op: retry 2/"), "{out}");
     assert!(out.contains("2 completed"), "{out}");
 }
 
