@@ -136,6 +136,13 @@ fn without_an_azure_cli_the_run_refuses_with_exit_2_and_starts_nothing() {
         "{stderr}"
     );
     assert!(!deploy.path().join(".avdeploy/sim/requests.jsonl").exists());
+    let by_env = deploy
+        .cmd(&["run", "all"])
+        .env("AVDEPLOY_SIMULATE", "azure-cli")
+        .output()
+        .unwrap();
+    assert_eq!(by_env.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&by_env.stderr).contains("no Azure CLI found"));
     let named = deploy.env("AVDEPLOY_AZ", "/nonexistent/az");
     let out = named
         .cmd(&["run", "all", "--simulate=azure-cli"])
