@@ -97,6 +97,22 @@ fn the_core_cli_modules_run_to_completion_and_again_create_nothing() {
         );
     }
     assert!(!out.contains(" failed"), "{out}");
+    // RBAC on the share and the resource group is core CLI: it runs; on the app group it cannot.
+    for op in [
+        "rbac-share-users",
+        "rbac-vm-admin-login",
+        "session-host-create",
+        "golden-image-create-version",
+    ] {
+        assert!(
+            out.contains(&format!("Operation {op} completed successfully")),
+            "{op}:\n{out}"
+        );
+    }
+    assert!(
+        out.contains("rbac-desktop-users (requires host-pool-create-app-group"),
+        "{out}"
+    );
     let first = requests(&deploy);
     let before = stored_ids(&deploy);
     let (code, out) = run(&deploy, &["all", "--force", "--throttle", "8"]);
