@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use avdeploy::model::status::OperationStatus;
-use avdeploy::model::status::RunOutcome;
-use avdeploy::state::{DeploymentLock, Store};
+use avdeploy::model::outcome::OperationStatus;
+use avdeploy::model::outcome::RunOutcome;
+use avdeploy::state::{DeploymentLock, StateDb};
 
 const V1_DUMP: &str = include_str!("fixtures/state_v1.sql");
 
@@ -19,7 +19,7 @@ fn load_v1(state_dir: &Path) {
 fn v1_state_opens_read_only_unchanged() {
     let dir = tempfile::tempdir().expect("temp dir");
     load_v1(dir.path());
-    let store = Store::open_read_only(dir.path())
+    let store = StateDb::open_read_only(dir.path())
         .expect("open")
         .expect("state exists");
     let run = store.last_run().expect("query").expect("a run");
@@ -38,7 +38,7 @@ fn v1_state_opens_for_writing_and_recovers() {
     let dir = tempfile::tempdir().expect("temp dir");
     load_v1(dir.path());
     let lock = DeploymentLock::acquire(dir.path()).expect("lock");
-    let store = Store::open(dir.path(), &lock).expect("open v1 state");
+    let store = StateDb::open(dir.path(), &lock).expect("open v1 state");
 
     let completed = store.completed_operations().expect("completed");
     let mut completed: Vec<_> = completed.into_iter().collect();
@@ -91,7 +91,7 @@ fn v1_state_migrates_and_a_destruction_hides_what_came_before() {
     let dir = tempfile::tempdir().expect("temp dir");
     load_v1(dir.path());
     let lock = DeploymentLock::acquire(dir.path()).expect("lock");
-    let store = Store::open(dir.path(), &lock).expect("open v1 state");
+    let store = StateDb::open(dir.path(), &lock).expect("open v1 state");
     assert_eq!(store.destruction().expect("query"), None);
     assert!(!store.completed_operations().expect("completed").is_empty());
     let now = chrono::Utc::now();
@@ -118,7 +118,7 @@ fn v1_state_migrates_and_a_destruction_hides_what_came_before() {
             .is_some_and(|r| r.id == "20250301-091500-3c4d")
     );
     drop(store);
-    let reopened = Store::open_read_only(dir.path())
+    let reopened = StateDb::open_read_only(dir.path())
         .expect("open")
         .expect("state exists");
     assert_eq!(

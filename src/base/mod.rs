@@ -6,3 +6,4 @@ pub mod diagnostic;
 pub mod layout;
 pub mod source;
 pub mod span;
+pub mod text;

@@ -2,9 +2,9 @@
 //! then mark the deployment destroyed in the state.
 
 use crate::base::layout::Layout;
-use crate::cli::{DestroyArgs, GlobalArgs};
+use crate::cli::{DestroyArgs, GlobalArgs, Simulate};
 use crate::cmd::run::{self, ExecOptions};
-use crate::cmd::{confirm, context};
+use crate::cmd::{checked, confirm};
 use crate::error::Error;
 use crate::exit_code;
 use crate::plan::graph::{self, Plan, Target};
@@ -17,7 +17,7 @@ pub fn run(
     args: &DestroyArgs,
     simulator: &dyn Simulator,
 ) -> Result<i32, Error> {
-    let deployment = context::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false)?;
     let plan = graph::build(&deployment, &Target::Destroy)?;
     if plan.ops.is_empty() {
         println!("Nothing to destroy: no module lists `teardown:` operations.");
@@ -33,7 +33,7 @@ pub fn run(
         // Teardown always runs in full: what an earlier destroy removed may have been created
         // again since. `resume` continues an unfinished destroy without repeating what it did.
         force: true,
-        simulator: args.simulate.then_some(simulator),
+        simulator: Simulate::backend(args.simulate).map(|backend| (simulator, backend)),
         grace: run::kill_grace()?,
         painter: global.stdout_painter(),
     };
@@ -45,8 +45,8 @@ pub fn run(
 fn announcement(plan: &Plan) -> String {
     let mut text = format!(
         "Destroy runs {} of {} in reverse dependency order:",
-        crate::text::plural(plan.ops.len(), "teardown operation"),
-        crate::text::plural(plan.modules.len(), "module")
+        crate::base::text::plural(plan.ops.len(), "teardown operation"),
+        crate::base::text::plural(plan.modules.len(), "module")
     );
     for module in &plan.modules {
         let ids: Vec<&str> = module

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use crate::catalog::{EXAMPLES, Example};
 use crate::cli::InitArgs;
 use crate::error::Error;
+use crate::examples::{EXAMPLES, Example};
 
 /// Runs `init`.
 pub fn run(args: &InitArgs) -> Result<i32, Error> {
@@ -12,7 +12,7 @@ pub fn run(args: &InitArgs) -> Result<i32, Error> {
         print!("{}", listing());
         return Ok(crate::exit_code::SUCCESS);
     }
-    let example = crate::catalog::example(&args.example).ok_or_else(|| Error::Usage {
+    let example = crate::examples::example(&args.example).ok_or_else(|| Error::Usage {
         message: format!(
             "there is no example `{}`; the built-in examples are: {}",
             args.example,

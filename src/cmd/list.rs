@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::cli::{GlobalArgs, JsonArg};
-use crate::cmd::context;
+use crate::cmd::checked;
 use crate::error::Error;
 use crate::model::deployment::Deployment;
 use crate::model::module::{Entry, Schedule};
@@ -111,7 +111,7 @@ fn entries(deployment: &Deployment, entries: &[Entry]) -> Vec<OperationJson> {
 
 /// Runs `list`.
 pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
-    let deployment = context::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false)?;
     let doc = document(&deployment);
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -158,13 +158,13 @@ fn render_operations(out: &mut String, operations: &[OperationJson], width: usiz
             op.id,
             op.template,
             group,
-            crate::text::duration(std::time::Duration::from_secs(op.expected_seconds)),
+            crate::base::text::duration(std::time::Duration::from_secs(op.expected_seconds)),
             op.name,
         ));
         if !op.items.is_empty() {
             out.push_str(&format!(
                 "        {}, items: {}\n",
-                crate::text::plural(op.items.len(), "instance"),
+                crate::base::text::plural(op.items.len(), "instance"),
                 op.items.join(" ")
             ));
         }

@@ -4,14 +4,14 @@ use std::io::Write;
 
 use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, LogsArgs};
-use crate::cmd::context;
+use crate::cmd::checked;
 use crate::error::Error;
 
 /// Runs `logs`.
 pub fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<i32, Error> {
-    let deployment = context::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false)?;
     let (name, item) = crate::model::instances::split_instance(&args.operation);
-    let op = context::find_operation(&deployment, name)?;
+    let op = checked::find_operation(&deployment, name)?;
     let id = item.map_or_else(
         || op.id.value.clone(),
         |item| crate::model::instances::instance_id(&op.id.value, item),

@@ -1,12 +1,13 @@
 //! One file per subcommand.
 
+pub mod checked;
 pub mod completions;
 pub mod confirm;
-pub mod context;
 pub mod destroy;
 pub mod init;
 pub mod list;
 pub mod logs;
+pub mod migrate;
 pub mod plan;
 pub mod report;
 pub mod resume;

@@ -5,14 +5,14 @@ use std::borrow::Cow;
 use std::io::Write;
 use std::time::Duration;
 
+use crate::base::text;
 use crate::cli::{GlobalArgs, PlanArgs};
-use crate::cmd::context;
+use crate::cmd::checked;
 use crate::error::Error;
 use crate::model::module::Schedule;
 use crate::plan::graph::{self, ModuleOrder, Plan, Target};
 use crate::plan::timeline::{self, Timeline};
 use crate::report::color::{Painter, Tone};
-use crate::text;
 
 /// The `plan --json` document.
 #[derive(Debug, serde::Serialize)]
@@ -153,7 +153,7 @@ pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
 /// Runs `plan`.
 pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     // Warnings matter here: a split parallel group changes the order the plan shows.
-    let deployment = context::load_valid(global, true)?;
+    let deployment = checked::load_valid(global, true)?;
     let target = match &args.target {
         Some(target) if !args.destroy => Target::parse(target, None),
         _ => Target::Destroy,

@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 use crate::base::layout::Layout;
+use crate::base::text::plural;
 use crate::cli::{GlobalArgs, ReportArgs};
-use crate::cmd::context;
+use crate::cmd::checked;
 use crate::error::Error;
 use crate::model::deployment::Deployment;
 use crate::model::operation::Action;
@@ -14,15 +15,14 @@ use crate::plan::timeline;
 use crate::report::html;
 use crate::report::run_timeline::{PlanView, RunTimeline, Sources};
 use crate::report::stage_log::read_stages;
-use crate::state::Store;
+use crate::state::StateDb;
 use crate::state::records::RunRecord;
-use crate::text::plural;
 
 /// Runs `report`.
 pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<i32, Error> {
     let root = &global.dir;
     let store =
-        Store::open_read_only(&Layout::new(root).state_dir())?.ok_or_else(|| Error::Usage {
+        StateDb::open_read_only(&Layout::new(root).state_dir())?.ok_or_else(|| Error::Usage {
             message: format!("no run recorded in `{}` yet", root.display()),
         })?;
     let run = match &args.run_id {
@@ -110,7 +110,7 @@ fn planned_for(
     run: &RunRecord,
 ) -> Result<(Plan, Vec<Option<String>>), String> {
     let unavailable = |why: String| format!("no prediction: {why}");
-    let (deployment, diagnostics) = context::load_checked(global)
+    let (deployment, diagnostics) = checked::load_checked(global)
         .map_err(|e| unavailable(format!("the deployment does not load ({e})")))?;
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {

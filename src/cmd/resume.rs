@@ -1,9 +1,9 @@
 //! `avdeploy resume`: re-plan the last unfinished run and run what it did not complete.
 
 use crate::base::layout::Layout;
-use crate::cli::{GlobalArgs, ResumeArgs};
+use crate::cli::{GlobalArgs, ResumeArgs, Simulate};
 use crate::cmd::run::{self, ExecOptions};
-use crate::cmd::{confirm, context};
+use crate::cmd::{checked, confirm};
 use crate::error::Error;
 use crate::exit_code;
 use crate::plan::graph::{self, Target};
@@ -16,7 +16,7 @@ pub fn run(
     args: &ResumeArgs,
     simulator: &dyn Simulator,
 ) -> Result<i32, Error> {
-    let deployment = context::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false)?;
     let dir = Layout::new(&deployment.root).state_dir();
     let lock = DeploymentLock::acquire(&dir)?;
     let grace = run::kill_grace()?;
@@ -34,7 +34,7 @@ pub fn run(
         );
         return Ok(exit_code::SUCCESS);
     }
-    let names = |ops: &[crate::state::PlannedOperation]| {
+    let names = |ops: &[crate::model::operation::OperationKey]| {
         ops.iter()
             .map(|op| op.operation.as_str())
             .collect::<Vec<_>>()
@@ -60,7 +60,7 @@ pub fn run(
     let options = ExecOptions {
         throttle: args.throttle.map_or(last.throttle.max(1), usize::from),
         force: false,
-        simulator: args.simulate.then_some(simulator),
+        simulator: Simulate::backend(args.simulate).map(|backend| (simulator, backend)),
         grace,
         painter: global.stdout_painter(),
     };

@@ -2,18 +2,18 @@
 //! exit-code wrapper), with secrets as ***.
 
 use crate::cli::{GlobalArgs, ScriptArgs};
-use crate::cmd::context;
+use crate::cmd::checked;
 use crate::error::Error;
 use crate::exec::launcher::powershell;
 use crate::model::operation::{Action, PowerShell};
-use crate::model::variables::Context;
+use crate::model::variables::Destination;
 
 /// Runs `script`.
 pub fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
-    let deployment = context::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false)?;
     // `<id>@<item>` shows one instance of a `for_each` operation, with its `{{AVD_ITEM}}`.
     let (name, item) = crate::model::instances::split_instance(&args.operation);
-    let op = context::find_operation(&deployment, name)?;
+    let op = checked::find_operation(&deployment, name)?;
     let vars = &deployment.variables.for_item(item);
     let render = |text: &str, context| {
         vars.render(text, context)
@@ -22,7 +22,7 @@ pub fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
     // A placeholder that cannot be rendered yet (an output of an earlier operation) is shown as
     // written.
     let script = match &op.action {
-        Action::Bash { command } => render(command, Context::Script),
+        Action::Bash { command } => render(command, Destination::Script),
         Action::RunCommand(rc) => {
             powershell(&rc.script, vars).unwrap_or_else(|_| match &rc.script {
                 PowerShell::Content { content, .. } => content.value.clone(),

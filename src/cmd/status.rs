@@ -7,23 +7,23 @@ use std::io::Write;
 
 use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, JsonArg};
-use crate::cmd::context;
+use crate::cmd::checked;
 use crate::error::Error;
 use crate::exec::unix::is_alive;
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
 use crate::report::color::Painter;
 use crate::report::durations::annotate;
-use crate::report::status::DestroyedJson;
+use crate::report::status_view::DestroyedJson;
 use crate::report::{StatusJson, render_document};
+use crate::state::db::ENGINE_GONE;
 use crate::state::records::{OperationSummary, RunRecord};
-use crate::state::store::ENGINE_GONE;
-use crate::state::{Store, resume_plan};
+use crate::state::{StateDb, resume_plan};
 
 /// Runs `status`.
 pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let now = chrono::Utc::now();
-    let store = Store::open_read_only(&Layout::new(&global.dir).state_dir())?;
+    let store = StateDb::open_read_only(&Layout::new(&global.dir).state_dir())?;
     let (mut summaries, mut last, resume, destroyed) = match &store {
         Some(store) => {
             let completed = store.completed_operations()?;
@@ -43,7 +43,7 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     }
     let mut doc = StatusJson::new(&summaries, last.as_ref(), resume.as_ref(), now);
     doc.destroyed = destroyed;
-    if let (Some(store), Ok((deployment, _))) = (&store, context::load_checked(global)) {
+    if let (Some(store), Ok((deployment, _))) = (&store, checked::load_checked(global)) {
         // The simulator runs Azure's minutes in milliseconds: what it measured says nothing
         // about what `duration.expected` should be.
         let medians = if simulated(&global.dir) {

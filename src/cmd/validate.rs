@@ -3,14 +3,14 @@
 use std::io::Write;
 
 use crate::cli::{GlobalArgs, JsonArg};
-use crate::cmd::context;
+use crate::cmd::checked;
 use crate::error::Error;
 use crate::exit_code;
 use crate::validate::render;
 
 /// Runs `validate` and returns the exit code.
 pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
-    let (deployment, diagnostics) = context::load_checked(global)?;
+    let (deployment, diagnostics) = checked::load_checked(global)?;
     crate::cmd::run::catalog(&deployment.root)?;
     let has_errors = diagnostics.iter().any(|d| d.is_error());
     let mut stdout = std::io::stdout().lock();
@@ -22,8 +22,8 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
         writeln!(
             stdout,
             "valid: {} and {} checked, no findings",
-            crate::text::plural(deployment.modules.len(), "module"),
-            crate::text::plural(ops, "operation"),
+            crate::base::text::plural(deployment.modules.len(), "module"),
+            crate::base::text::plural(ops, "operation"),
         )?;
     } else {
         let color = global.stderr_painter().enabled();

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::cli::{GlobalArgs, JsonArg};
-use crate::cmd::context;
+use crate::cmd::checked;
 use crate::error::Error;
 use crate::model::variables::{Origin, Variables};
 use avdeploy_wire::redact::MASK;
@@ -35,7 +35,7 @@ pub fn rows(vars: &Variables) -> Vec<VarJson<'_>> {
 
 /// Runs `vars`.
 pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
-    let deployment = context::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false)?;
     let rows = rows(&deployment.variables);
     let mut out = std::io::stdout().lock();
     if args.json {

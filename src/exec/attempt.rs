@@ -7,13 +7,14 @@ use chrono::Local;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 
+use crate::base::text;
 use crate::exec::attempt_log::AttemptLog;
 use crate::exec::event::RunEvent;
 use crate::exec::output_sink::OutputSink;
-use crate::exec::process::{self, AttemptEnd};
+use crate::exec::process::{self, ProcessEnd};
 use crate::exec::run_command;
 use crate::exec::unit::{UnitRequest, UnitSpec};
-use crate::model::status::OperationStatus;
+use crate::model::outcome::OperationStatus;
 use avdeploy_wire::redact::Redactor;
 
 /// What one attempt came to.
@@ -165,24 +166,24 @@ fn judge(
     sink: &mut OutputSink<'_>,
 ) -> (OperationStatus, Option<i32>, Option<String>) {
     match run.end {
-        AttemptEnd::Killed => (
+        ProcessEnd::Killed => (
             OperationStatus::Interrupted,
             run.exit_code,
             Some("killed on request".to_owned()),
         ),
-        AttemptEnd::TimedOut => (
+        ProcessEnd::TimedOut => (
             OperationStatus::TimedOut,
             run.exit_code,
             Some(format!(
-                "timed out after {}s (expected {}s)",
-                spec.timeout.as_secs(),
-                spec.expected.as_secs()
+                "timed out after {} (expected {})",
+                text::duration(spec.timeout),
+                text::duration(spec.expected)
             )),
         ),
-        AttemptEnd::Exited if run.exit_code != Some(0) => {
+        ProcessEnd::Exited if run.exit_code != Some(0) => {
             (OperationStatus::Failed, run.exit_code, None)
         }
-        AttemptEnd::Exited => match &spec.run_command {
+        ProcessEnd::Exited => match &spec.run_command {
             Some(check) => match run_command::verify(check, sink) {
                 Ok(()) => (OperationStatus::Completed, Some(0), None),
                 Err(failure) => (

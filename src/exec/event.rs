@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::model::status::{OperationStatus, RunOutcome};
+use crate::model::outcome::{OperationStatus, RunOutcome};
 
 /// Something that happened during a run, in the order it happened.
 #[derive(Clone, Debug, PartialEq)]

@@ -14,14 +14,16 @@ use crate::exec::scheduler::Prepare;
 use crate::exec::unit::UnitSpec;
 use crate::model::deployment::Deployment;
 use crate::model::operation::{Action, Operation, PowerShell, RunCommand, RunCommandMode};
-use crate::model::variables::{Context, RenderError, Variables};
-use crate::plan::graph::PlannedOp;
+use crate::model::shell::ShellMode;
+use crate::model::variables::{Destination, RenderError, Variables};
+use crate::plan::graph::PlannedOperation;
 use crate::ps::spec::ScriptSpec;
 use crate::runcmd::script_file::{self, ScriptSource};
 use avdeploy_wire::sentinel;
 
-/// The preamble of every bash operation: stop at the first failing command or pipeline.
-const BASH_PREAMBLE: &str = "#!/usr/bin/env bash\n# Written by avdeploy; secrets come from the environment only.\nset -eo pipefail\n";
+/// The preamble of the bash the engine itself writes around a run command: stop at the first
+/// failing command or pipeline, whatever the module's shell mode.
+const BASH_PREAMBLE: &str = ShellMode::Strict.preamble();
 
 /// How a run-command operation is invoked: the bash script, its extra environment, and how its
 /// answer is judged.
@@ -77,7 +79,7 @@ impl Launcher<'_> {
         output_file: &Path,
     ) -> Result<Invocation, String> {
         let value = |text: &str| {
-            vars.render(text, Context::Value)
+            vars.render(text, Destination::Value)
                 .map_err(|e| render_failure(op, &e))
         };
         let vm = value(&rc.vm)?;
@@ -141,7 +143,11 @@ impl Launcher<'_> {
 }
 
 impl Prepare for Launcher<'_> {
-    fn prepare(&mut self, planned: &PlannedOp, vars: &Variables) -> Result<UnitSpec, String> {
+    fn prepare(
+        &mut self,
+        planned: &PlannedOperation,
+        vars: &Variables,
+    ) -> Result<UnitSpec, String> {
         let op = &self.deployment.operations[planned.index];
         let id = planned.id.as_str();
         let vars = &vars.for_item(planned.item.as_deref());
@@ -150,9 +156,10 @@ impl Prepare for Launcher<'_> {
         let (script, check) = match &op.action {
             Action::Bash { command } => {
                 let rendered = vars
-                    .render(command, Context::Script)
+                    .render(command, Destination::Script)
                     .map_err(|e| render_failure(op, &e))?;
-                (format!("{BASH_PREAMBLE}{rendered}\n"), None)
+                let preamble = self.deployment.shell_mode(&op.module).preamble();
+                (format!("{preamble}{rendered}\n"), None)
             }
             Action::RunCommand(rc) => {
                 let (script, extra, check) = self.run_command(op, id, rc, vars, &output_file)?;
@@ -217,14 +224,14 @@ fn render_failure(op: &Operation, errors: &[RenderError]) -> String {
 /// exit-code wrapper).
 pub fn powershell(script: &PowerShell, vars: &Variables) -> Result<String, Vec<RenderError>> {
     match script {
-        PowerShell::Content { content, .. } => vars.render(content, Context::PowerShell),
+        PowerShell::Content { content, .. } => vars.render(content, Destination::PowerShell),
         PowerShell::Generated(spec) => Ok(crate::ps::generate(&render_spec(spec, vars)?)),
     }
 }
 
 /// Substitutes variables in every text of a generated-script spec; the generator quotes them.
 fn render_spec(spec: &ScriptSpec, vars: &Variables) -> Result<ScriptSpec, Vec<RenderError>> {
-    let render = |text: &str| vars.render(text, Context::Value);
+    let render = |text: &str| vars.render(text, Destination::Value);
     let mut out = spec.clone();
     if let Some(apps) = &mut out.apps {
         apps.download_dir = render(&apps.download_dir)?;
@@ -243,7 +250,7 @@ fn render_spec(spec: &ScriptSpec, vars: &Variables) -> Result<ScriptSpec, Vec<Re
         }
     }
     for block in &mut out.blocks {
-        block.content = vars.render(&block.content, Context::PowerShell)?;
+        block.content = vars.render(&block.content, Destination::PowerShell)?;
     }
     Ok(out)
 }

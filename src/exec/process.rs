@@ -27,7 +27,7 @@ const FAR_FUTURE: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
 /// How an attempt's process ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum AttemptEnd {
+pub(crate) enum ProcessEnd {
     /// The leader exited on its own.
     Exited,
     /// A kill request stopped it.
@@ -40,7 +40,7 @@ pub(crate) enum AttemptEnd {
 #[derive(Debug)]
 pub(crate) struct AttemptRun {
     /// How it ended.
-    pub(crate) end: AttemptEnd,
+    pub(crate) end: ProcessEnd,
     /// The exit code (128 + signal when a signal ended it; 124 on timeout).
     pub(crate) exit_code: Option<i32>,
     /// Whether a cancel request arrived while it ran.
@@ -49,7 +49,7 @@ pub(crate) struct AttemptRun {
 
 /// What an attempt is waiting for while its process runs.
 struct Supervision {
-    end: AttemptEnd,
+    end: ProcessEnd,
     kill_at: Option<Instant>,
     cancel_requested: bool,
     requests_open: bool,
@@ -114,7 +114,7 @@ pub(crate) async fn supervise(
     let mut heartbeat = interval_at(later(started, period), period);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut state = Supervision {
-        end: AttemptEnd::Exited,
+        end: ProcessEnd::Exited,
         kill_at: None,
         cancel_requested: false,
         requests_open: *requests_open,
@@ -123,10 +123,10 @@ pub(crate) async fn supervise(
         tokio::select! {
             Some((stream, line)) = lines.recv() => sink.line(stream, &line),
             status = child.wait() => break status?,
-            () = sleep_until(deadline), if state.end == AttemptEnd::Exited => {
+            () = sleep_until(deadline), if state.end == ProcessEnd::Exited => {
                 sink.note(&format!("timeout of {}s reached: terminating the process group", spec.timeout.as_secs()));
                 signal_group(pid, GroupSignal::Terminate);
-                state.end = AttemptEnd::TimedOut;
+                state.end = ProcessEnd::TimedOut;
                 state.kill_at = Some(later(Instant::now(), spec.grace));
             }
             () = sleep_until(state.kill_at.unwrap_or(deadline)), if state.kill_at.is_some() => {
@@ -145,7 +145,7 @@ pub(crate) async fn supervise(
                 Some(UnitRequest::Kill) => {
                     sink.note("kill requested: killing the process group");
                     signal_group(pid, GroupSignal::Kill);
-                    state.end = AttemptEnd::Killed;
+                    state.end = ProcessEnd::Killed;
                 }
                 Some(UnitRequest::Cancel) => state.cancel_requested = true,
                 None => state.requests_open = false,
@@ -168,8 +168,8 @@ pub(crate) async fn supervise(
     }
     *requests_open = state.requests_open;
     let exit_code = match state.end {
-        AttemptEnd::TimedOut => Some(TIMEOUT_EXIT_CODE),
-        AttemptEnd::Exited | AttemptEnd::Killed => exit_code_of(status),
+        ProcessEnd::TimedOut => Some(TIMEOUT_EXIT_CODE),
+        ProcessEnd::Exited | ProcessEnd::Killed => exit_code_of(status),
     };
     Ok(AttemptRun {
         end: state.end,
@@ -233,7 +233,7 @@ mod tests {
     use crate::exec::event::RunEvent;
     use crate::exec::test_support::{Fixture, Running, eventually, read_pid, run};
     use crate::exec::unix::is_alive;
-    use crate::model::status::OperationStatus;
+    use crate::model::outcome::OperationStatus;
     use avdeploy_wire::redact::Redactor;
 
     #[tokio::test]

@@ -131,7 +131,7 @@ mod tests {
     use crate::exec::event::RunEvent;
     use crate::exec::test_support::{Fixture, run};
     use crate::exec::unit::UnitOutcome;
-    use crate::model::status::OperationStatus;
+    use crate::model::outcome::OperationStatus;
 
     fn answer(stdout: &str, stderr: &str) -> String {
         serde_json::json!({"value": [

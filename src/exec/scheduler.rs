@@ -3,7 +3,7 @@
 //! launches units, and reacts to their completion and to interrupts. It never prints: everything
 //! goes out as [`RunEvent`]s.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,17 +16,17 @@ use crate::exec::unit::{self, UnitOutcome, UnitRequest, UnitSpec};
 use crate::exec::units::Units;
 use crate::model::deployment::Deployment;
 use crate::model::instances::{self, WHEN_FALSE};
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
-use crate::model::variables::{Context, RenderError, Variables};
-use crate::plan::graph::{Plan, PlannedOp};
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
+use crate::model::variables::{Destination, RenderError, Variables};
+use crate::plan::graph::{Plan, PlannedOperation};
 
 /// Turns a planned operation into a unit ready to spawn, at the moment it starts (so that
 /// outputs published by earlier operations can be substituted).
 pub trait Prepare {
     /// Renders the operation's script and environment; an `Err` fails the operation with
     /// that message.
-    fn prepare(&mut self, op: &PlannedOp, vars: &Variables) -> Result<UnitSpec, String>;
+    fn prepare(&mut self, op: &PlannedOperation, vars: &Variables) -> Result<UnitSpec, String>;
 }
 
 /// What the scheduler needs besides the plan.
@@ -41,6 +41,8 @@ pub struct RunSettings {
     pub force: bool,
     /// Classifies failures for retries.
     pub catalog: Arc<ErrorCatalog>,
+    /// Operations the simulated Azure cannot run, with the reason: skipped, never started.
+    pub not_covered: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -197,6 +199,11 @@ impl<'a> Run<'a> {
             self.ready.remove(&index);
             self.announce_stage(index, on_event);
             let op = &self.plan.ops[index];
+            if let Some(reason) = self.settings.not_covered.get(&op.id) {
+                let reason = reason.clone();
+                self.resolve(index, OperationStatus::Skipped, Some(&reason), on_event);
+                continue;
+            }
             match self.condition(op) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -241,8 +248,8 @@ impl<'a> Run<'a> {
     fn next_startable(&self) -> Option<usize> {
         self.ready.iter().copied().find(|&i| {
             let op = &self.plan.ops[i];
-            let no_process = (!self.settings.force
-                && self.settings.completed_before.contains(&op.id))
+            let no_process = self.settings.not_covered.contains_key(&op.id)
+                || (!self.settings.force && self.settings.completed_before.contains(&op.id))
                 || (op.when_false && self.condition(op) == Ok(false));
             no_process
                 || (self.running < self.settings.throttle
@@ -251,14 +258,14 @@ impl<'a> Run<'a> {
     }
 
     /// Whether the operation's `when:` holds, rendered with the variables it would run with.
-    fn condition(&self, op: &PlannedOp) -> Result<bool, String> {
+    fn condition(&self, op: &PlannedOperation) -> Result<bool, String> {
         let operation = &self.deployment.operations[op.index];
         let Some(when) = &operation.when else {
             return Ok(true);
         };
         self.vars
             .for_item(op.item.as_deref())
-            .render(&when.value, Context::Value)
+            .render(&when.value, Destination::Value)
             .map(|rendered| instances::when_holds(&rendered))
             .map_err(|errors| {
                 let reasons: Vec<String> = errors.iter().map(RenderError::message).collect();
@@ -272,7 +279,7 @@ impl<'a> Run<'a> {
 
     /// Requirements not completed in this run or an earlier one. An operation skipped by its
     /// `when:` does not hold back the operations requiring it.
-    fn missing_requirements(&self, op: &PlannedOp) -> Vec<String> {
+    fn missing_requirements(&self, op: &PlannedOperation) -> Vec<String> {
         op.requires
             .iter()
             .filter(|id| {
@@ -292,7 +299,7 @@ impl<'a> Run<'a> {
         operation.when.as_ref().is_some_and(|when| {
             self.vars
                 .for_item(item)
-                .render(&when.value, Context::Value)
+                .render(&when.value, Destination::Value)
                 .is_ok_and(|rendered| !instances::when_holds(&rendered))
         })
     }

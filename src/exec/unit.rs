@@ -14,7 +14,7 @@ use crate::exec::error_catalog::ErrorCatalog;
 use crate::exec::event::RunEvent;
 use crate::exec::retry;
 use crate::exec::run_command::RunCommandCheck;
-use crate::model::status::OperationStatus;
+use crate::model::outcome::OperationStatus;
 use avdeploy_wire::redact::Redactor;
 
 /// Everything needed to run one operation. No `Debug`: `env` holds secrets in clear.

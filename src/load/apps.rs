@@ -4,7 +4,7 @@ use crate::base::source::FileId;
 use crate::base::span::Spanned;
 use crate::load::decode::{Decoder, Fields};
 use crate::load::node::{Node, NodeKind};
-use crate::model::variables::Context;
+use crate::model::variables::Destination;
 use crate::ps::spec::{
     AppItem, AppsSpec, Block, DEFAULT_DOWNLOAD_DIR, DEFAULT_THROTTLE, DEFAULT_TIMEOUT_SECS,
     ErrorAction, Install, InstallKind, MAX_TIMEOUT_SECS, ScriptSpec, ToolStep,
@@ -252,31 +252,31 @@ fn timeout(decoder: &mut Decoder<'_>, fields: Fields<'_>, what: &str) -> Option<
 
 /// Every text of `apps:` and `blocks:` where `{{VARS}}` are substituted, with its span: app
 /// fields are values the generator quotes, block content is PowerShell.
-pub fn texts(fields: Fields<'_>) -> Vec<(Spanned<String>, Context)> {
+pub fn texts(fields: Fields<'_>) -> Vec<(Spanned<String>, Destination)> {
     let mut out = Vec::new();
-    let mut value = |node: Option<&Node>, context: Context| {
+    let mut value = |node: Option<&Node>, destination: Destination| {
         for node in node.map(items).unwrap_or_default() {
             if let Some(text) = node.as_str() {
-                out.push((Spanned::new(text.to_owned(), node.span), context));
+                out.push((Spanned::new(text.to_owned(), node.span), destination));
             }
         }
     };
     if let Some(apps) = fields.get("apps") {
-        value(apps.get("download_dir"), Context::Value);
+        value(apps.get("download_dir"), Destination::Value);
         for item in apps.get("items").map(items).unwrap_or_default() {
             for key in ["name", "url", "file"] {
-                value(item.get(key), Context::Value);
+                value(item.get(key), Destination::Value);
             }
             let install = item.get("install");
-            value(install.and_then(|i| i.get("args")), Context::Value);
-            value(install.and_then(|i| i.get("verify")), Context::Value);
+            value(install.and_then(|i| i.get("args")), Destination::Value);
+            value(install.and_then(|i| i.get("verify")), Destination::Value);
             let step = item.get("download_step");
-            value(step.and_then(|s| s.get("command")), Context::Value);
-            value(step.and_then(|s| s.get("args")), Context::Value);
+            value(step.and_then(|s| s.get("command")), Destination::Value);
+            value(step.and_then(|s| s.get("args")), Destination::Value);
         }
     }
     for block in fields.get("blocks").map(items).unwrap_or_default() {
-        value(block.get("content"), Context::PowerShell);
+        value(block.get("content"), Destination::PowerShell);
     }
     out
 }

@@ -110,10 +110,12 @@ impl Decoder<'_> {
             self.at(key),
             format!("unknown key `{name}` in {what}"),
         );
-        diagnostic.help = Some(match crate::text::closest(name, known.iter().copied()) {
-            Some(best) => format!("did you mean `{best}`?"),
-            None => format!("known keys: {}", known.join(", ")),
-        });
+        diagnostic.help = Some(
+            match crate::base::text::closest(name, known.iter().copied()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("known keys: {}", known.join(", ")),
+            },
+        );
         self.push(diagnostic);
     }
 
@@ -223,7 +225,10 @@ impl Decoder<'_> {
                 self.at_span(value.span),
                 format!("unknown {what}.{key} `{}`", value.value),
             )
-            .with_help(format!("use one of {}", crate::text::code_list(&names))),
+            .with_help(format!(
+                "use one of {}",
+                crate::base::text::code_list(&names)
+            )),
         );
         default
     }

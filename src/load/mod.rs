@@ -9,4 +9,5 @@ pub mod module;
 pub mod node;
 pub mod operation;
 pub mod operation_files;
+pub mod settings;
 pub mod yaml;

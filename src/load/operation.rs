@@ -216,11 +216,11 @@ fn action(
     let template = decoder.fields(template_node, "operation.template", TEMPLATE_KEYS)?;
     let kind_name = decoder.req_string(template, "type", "operation.template")?;
     let Some(kind) = TemplateKind::parse(&kind_name) else {
-        let help = match crate::text::closest(&kind_name, TemplateKind::NAMES) {
+        let help = match crate::base::text::closest(&kind_name, TemplateKind::NAMES) {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!(
                 "use one of {}",
-                crate::text::code_list(&TemplateKind::NAMES)
+                crate::base::text::code_list(&TemplateKind::NAMES)
             ),
         };
         decoder.push(
@@ -470,10 +470,15 @@ fn check(decoder: &mut Decoder<'_>, item: &Node) -> Option<Check> {
     })
 }
 
-/// Names an operation publishes with `[OUTPUT] NAME=` literally in its script.
+/// Names an operation publishes with `[OUTPUT] NAME=`: printed by `echo` or `printf` in a bash
+/// command (found by the bash parser), or written literally in its PowerShell.
 fn published_outputs(action: &Action) -> Vec<String> {
     let text = match action {
-        Action::Bash { command } => command.value.as_str(),
+        Action::Bash { command } => {
+            return crate::validate::shell_vars::outputs(&command.value)
+                .into_iter()
+                .collect();
+        }
         Action::RunCommand(rc) => match &rc.script {
             PowerShell::Content { content, .. } => content.value.as_str(),
             PowerShell::Generated(_) => return vec!["REBOOT_REQUIRED".to_owned()],

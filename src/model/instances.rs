@@ -2,7 +2,7 @@
 //! item (`<id>@<item>`), `when:` decides at start whether an operation runs.
 
 use crate::base::span::Spanned;
-use crate::model::variables::{Context, RenderError, Variables};
+use crate::model::variables::{Destination, RenderError, Variables};
 
 /// The most instances one `for_each` may make.
 pub const MAX_ITEMS: usize = 500;
@@ -79,7 +79,7 @@ impl ForEach {
     /// The items, in order: `1..=N` for a count, the split list otherwise.
     pub fn items(&self, vars: &Variables) -> Result<Vec<String>, ForEachError> {
         let rendered = vars
-            .render(&self.text().value, Context::Value)
+            .render(&self.text().value, Destination::Value)
             .map_err(ForEachError::Render)?;
         let items: Vec<String> = match self {
             Self::Count(_) => {

@@ -6,5 +6,7 @@ pub mod instances;
 pub mod markers;
 pub mod module;
 pub mod operation;
-pub mod status;
+pub mod outcome;
+pub mod settings;
+pub mod shell;
 pub mod variables;

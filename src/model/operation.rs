@@ -6,7 +6,7 @@ use crate::base::source::FileId;
 use crate::base::span::Spanned;
 use crate::model::duration::Durations;
 use crate::model::instances::ForEach;
-use crate::model::variables::Context;
+use crate::model::variables::Destination;
 use crate::ps::spec::ScriptSpec;
 
 /// How an operation's command runs (`template.type`).
@@ -53,6 +53,25 @@ impl TemplateKind {
             Self::AzVmRunCommand => "az-vm-run-command",
             Self::AzureCliBash => "azure-cli-bash",
             Self::BashScript => "bash-script",
+        }
+    }
+}
+
+/// Which operation, by module and operation id: how a run's plan names its operations.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct OperationKey {
+    /// The module id.
+    pub module: String,
+    /// The operation id (`<id>@<item>` for an instance).
+    pub operation: String,
+}
+
+impl OperationKey {
+    /// The key of `operation` in `module`.
+    pub fn new(module: impl Into<String>, operation: impl Into<String>) -> Self {
+        Self {
+            module: module.into(),
+            operation: operation.into(),
         }
     }
 }
@@ -175,5 +194,5 @@ pub struct Operation {
     pub checks: Vec<Check>,
     /// The texts of `apps:` and `blocks:` as written, with where each is substituted into, so
     /// their `{{VARS}}` are checked like the other texts.
-    pub script_texts: Vec<(Spanned<String>, Context)>,
+    pub script_texts: Vec<(Spanned<String>, Destination)>,
 }

@@ -186,9 +186,9 @@ impl Variables {
             .collect()
     }
 
-    /// Substitutes every `{{NAME}}` in `text`. With `Context::Script` the value is pasted into a
+    /// Substitutes every `{{NAME}}` in `text`. With `Destination::Script` the value is pasted into a
     /// script, so secrets and values with unsafe characters are refused.
-    pub fn render(&self, text: &str, context: Context) -> Result<String, Vec<RenderError>> {
+    pub fn render(&self, text: &str, context: Destination) -> Result<String, Vec<RenderError>> {
         let mut out = String::with_capacity(text.len());
         let mut errors = Vec::new();
         let mut last = 0;
@@ -209,7 +209,11 @@ impl Variables {
     }
 
     /// The value for one placeholder, or why it cannot be substituted.
-    pub fn check(&self, placeholder: &Placeholder, context: Context) -> Result<&str, RenderError> {
+    pub fn check(
+        &self,
+        placeholder: &Placeholder,
+        context: Destination,
+    ) -> Result<&str, RenderError> {
         let error = |kind| RenderError {
             name: placeholder.name.clone(),
             range: placeholder.range.clone(),
@@ -218,8 +222,8 @@ impl Variables {
         let Some(variable) = self.get(&placeholder.name) else {
             return Err(error(RenderErrorKind::Unknown));
         };
-        if context != Context::Value {
-            if variable.secret && context == Context::Script {
+        if context != Destination::Value {
+            if variable.secret && context == Destination::Script {
                 return Err(error(RenderErrorKind::Secret));
             }
             if let Some(c) = variable.value.chars().find(|c| UNSAFE_CHARS.contains(c)) {
@@ -232,7 +236,7 @@ impl Variables {
 
 /// Where a substituted value ends up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Context {
+pub enum Destination {
     /// Pasted into PowerShell sent to a VM: only safe values; secrets allowed because the
     /// on-disk copy is redacted and the script travels to `az` in memory.
     PowerShell,
@@ -283,10 +287,12 @@ impl RenderError {
     pub fn help(&self, known: &[&str]) -> String {
         let name = &self.name;
         match self.kind {
-            RenderErrorKind::Unknown => match crate::text::closest(name, known.iter().copied()) {
-                Some(best) => format!("did you mean `{best}`?"),
-                None => "define it in config.yaml or its `variables:` section".to_owned(),
-            },
+            RenderErrorKind::Unknown => {
+                match crate::base::text::closest(name, known.iter().copied()) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => "define it in config.yaml or its `variables:` section".to_owned(),
+                }
+            }
             _ => format!(
                 "use the environment variable instead: \"${name}\" in bash, or pass it as a value the engine quotes"
             ),
@@ -389,11 +395,11 @@ mod tests {
             ("PW", "p", true),
         ]);
         assert_eq!(
-            vars.render("-g {{RG}}", Context::Script).unwrap(),
+            vars.render("-g {{RG}}", Destination::Script).unwrap(),
             "-g rg-avd"
         );
         let errors = vars
-            .render("{{EVIL}} {{PW}} {{NOPE}}", Context::Script)
+            .render("{{EVIL}} {{PW}} {{NOPE}}", Destination::Script)
             .unwrap_err();
         let kinds: Vec<_> = errors.iter().map(|e| e.kind.clone()).collect();
         assert_eq!(
@@ -405,7 +411,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            vars.render("{{EVIL}}", Context::Value).unwrap(),
+            vars.render("{{EVIL}}", Destination::Value).unwrap(),
             "x; rm -rf /"
         );
     }
@@ -457,14 +463,20 @@ mod tests {
         vars.insert_output("pool", "POOL", "p");
         let one = vars.for_item(Some("1"));
         assert_eq!(
-            one.render("{{HOST_ID}} {{AVD_ITEM}} {{POOL}}", Context::Value)
+            one.render("{{HOST_ID}} {{AVD_ITEM}} {{POOL}}", Destination::Value)
                 .unwrap(),
             "id-1 1 p"
         );
         let two = vars.for_item(Some("2"));
-        assert_eq!(two.render("{{HOST_ID}}", Context::Value).unwrap(), "id-2");
+        assert_eq!(
+            two.render("{{HOST_ID}}", Destination::Value).unwrap(),
+            "id-2"
+        );
         let plain = vars.for_item(None);
-        assert_eq!(plain.render("{{HOST_ID}}", Context::Value).unwrap(), "id-2");
+        assert_eq!(
+            plain.render("{{HOST_ID}}", Destination::Value).unwrap(),
+            "id-2"
+        );
         assert!(plain.get("AVD_ITEM").is_none());
     }
 

@@ -4,7 +4,7 @@
 use crate::model::deployment::Deployment;
 use crate::model::instances::{self, ForEachError};
 use crate::model::operation::Operation;
-use crate::model::variables::Context;
+use crate::model::variables::Destination;
 
 /// One instance of an operation: its id and item (`None` without `for_each`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,7 +70,7 @@ pub fn skipped_by_when(deployment: &Deployment, op: &Operation) -> bool {
     op.when.as_ref().is_some_and(|when| {
         deployment
             .variables
-            .render(&when.value, Context::Value)
+            .render(&when.value, Destination::Value)
             .is_ok_and(|rendered| !instances::when_holds(&rendered))
     })
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crate::model::deployment::Deployment;
 use crate::model::module::{Entry, Module, Schedule};
-use crate::model::operation::{Action, Operation};
-use crate::model::variables::Context;
+use crate::model::operation::{Action, Operation, OperationKey};
+use crate::model::variables::Destination;
 use crate::plan::expand;
 
 /// What to run.
@@ -127,7 +127,7 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
 
 /// One operation (or one instance of a `for_each` operation) in the plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlannedOp {
+pub struct PlannedOperation {
     /// Index in `Deployment::operations`.
     pub index: usize,
     /// Operation id, `<id>@<item>` for an instance.
@@ -148,6 +148,13 @@ pub struct PlannedOp {
     pub locks: Vec<String>,
     /// Expected duration.
     pub expected: Duration,
+}
+
+impl PlannedOperation {
+    /// Its module and id, as the run's plan names it.
+    pub fn key(&self) -> OperationKey {
+        OperationKey::new(&self.module, &self.id)
+    }
 }
 
 /// A stage of a stages-scheduled module.
@@ -193,7 +200,7 @@ pub struct Plan {
     /// What was asked for.
     pub target: Target,
     /// Every planned operation.
-    pub ops: Vec<PlannedOp>,
+    pub ops: Vec<PlannedOperation>,
     /// Modules in execution order.
     pub modules: Vec<ModulePlan>,
 }
@@ -265,7 +272,7 @@ pub fn build_ordered(
                 .ok_or_else(|| PlanError::UnknownOperation {
                     module: module.id.value.clone(),
                     name: operation.clone(),
-                    suggestion: crate::text::closest(
+                    suggestion: crate::base::text::closest(
                         operation,
                         deployment
                             .module_operations(module)
@@ -321,7 +328,7 @@ fn find_module<'a>(deployment: &'a Deployment, name: &str) -> Result<&'a Module,
         .module(name)
         .ok_or_else(|| PlanError::UnknownModule {
             name: name.to_owned(),
-            suggestion: crate::text::closest(
+            suggestion: crate::base::text::closest(
                 name,
                 deployment.modules.iter().map(|m| m.id.value.as_str()),
             )
@@ -423,7 +430,7 @@ fn add_module(
                 continue;
             }
             stages[stage_index].ops.push(plan.ops.len());
-            plan.ops.push(PlannedOp {
+            plan.ops.push(PlannedOperation {
                 index,
                 requires: expand::required_ids(deployment, op, instance.item.as_deref()),
                 locks: locks(deployment, op, instance.item.as_deref()),
@@ -511,7 +518,7 @@ fn link_requirements(plan: &mut Plan, stages: &[Stage]) {
 pub fn locks(deployment: &Deployment, op: &Operation, item: Option<&str>) -> Vec<String> {
     let vars = &deployment.variables.for_item(item);
     let render = |text: &str| {
-        vars.render(text, Context::Value)
+        vars.render(text, Destination::Value)
             .unwrap_or_else(|_| text.to_owned())
     };
     let mut locks: Vec<String> = op.locks.iter().map(|l| render(l)).collect();

@@ -131,10 +131,10 @@ pub fn critical_path(plan: &Plan) -> (Vec<usize>, Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::graph::{PlannedOp, Target};
+    use crate::plan::graph::{PlannedOperation, Target};
 
-    fn op(id: &str, secs: u64, predecessors: &[usize], locks: &[&str]) -> PlannedOp {
-        PlannedOp {
+    fn op(id: &str, secs: u64, predecessors: &[usize], locks: &[&str]) -> PlannedOperation {
+        PlannedOperation {
             index: 0,
             id: id.into(),
             item: None,
@@ -148,7 +148,7 @@ mod tests {
         }
     }
 
-    fn plan(ops: Vec<PlannedOp>) -> Plan {
+    fn plan(ops: Vec<PlannedOperation>) -> Plan {
         Plan {
             target: Target::All,
             ops,

@@ -3,11 +3,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::base::text::{self, plural};
 use crate::exec::event::RunEvent;
 use crate::model::instances::WHEN_FALSE;
-use crate::model::status::OperationStatus;
+use crate::model::outcome::OperationStatus;
+use crate::report::messages::{blocked_text, heartbeat_text, retry_text};
 use crate::report::summary::{RunTally, summary_lines};
-use crate::report::text::{blocked_text, heartbeat_text, human_duration, plural, retry_text};
 
 /// What the console remembers between events.
 #[derive(Clone, Debug, Default)]
@@ -260,7 +261,7 @@ fn operation_finished(state: &mut ConsoleState, event: &RunEvent) -> Vec<String>
         )],
         OperationStatus::TimedOut => vec![format!(
             "[x] Operation {operation} timed out after {} (exit code: {code})",
-            human_duration(*duration)
+            text::duration(*duration)
         )],
         OperationStatus::Interrupted => vec![format!("[!] Operation {operation} interrupted")],
         OperationStatus::Skipped => {

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use crate::base::text;
 use crate::model::deployment::Deployment;
-use crate::report::status::StatusJson;
-use crate::report::text::human_duration;
+use crate::report::status_view::StatusJson;
 
 /// An operation whose `duration.expected` is off by more than 50% from what it measures.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -63,14 +63,14 @@ pub fn render_expected_off(off: &[ExpectedOff]) -> String {
     }
     let mut out = format!(
         "\nduration.expected is off by more than 50% from the median of completed attempts for {}:\n",
-        crate::report::text::plural(off.len(), "operation")
+        text::plural(off.len(), "operation")
     );
     for op in off {
         let _ = writeln!(
             out,
             "  {}: expected {}, median {}: set `expected: {}` in {}",
             op.operation,
-            human_duration(Duration::from_secs(op.expected_seconds)),
+            text::duration(Duration::from_secs(op.expected_seconds)),
             crate::report::html::millis_text(op.median_ms),
             op.suggested_seconds,
             op.file

@@ -106,10 +106,10 @@ impl Forecast {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::graph::{PlannedOp, Target};
+    use crate::plan::graph::{PlannedOperation, Target};
 
-    fn op(id: &str, secs: u64, predecessors: &[usize]) -> PlannedOp {
-        PlannedOp {
+    fn op(id: &str, secs: u64, predecessors: &[usize]) -> PlannedOperation {
+        PlannedOperation {
             index: 0,
             id: id.into(),
             item: None,

@@ -73,7 +73,7 @@ pub fn millis_text(ms: u64) -> String {
     match ms {
         0..1_000 => format!("{ms}ms"),
         1_000..60_000 => format!("{:.1}s", ms as f64 / 1000.0),
-        _ => crate::text::duration(std::time::Duration::from_millis(ms)),
+        _ => crate::base::text::duration(std::time::Duration::from_millis(ms)),
     }
 }
 

@@ -8,12 +8,14 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
+use crate::base::text::{self, plural};
 use crate::exec::event::RunEvent;
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
-use crate::report::context::RunContext;
+use crate::model::operation::OperationKey;
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
+use crate::report::messages::{blocked_text, heartbeat_text, retry_text};
 use crate::report::reporter::ReportError;
-use crate::report::text::{blocked_text, heartbeat_text, human_duration, plural, retry_text};
+use crate::report::run_facts::RunFacts;
 use crate::state::records::outcome_name;
 
 /// The version of the record layout; bumped on any incompatible change.
@@ -57,7 +59,7 @@ pub struct JsonlRecord {
 
 impl JsonlRecord {
     /// The record of `event`, recorded at `now`, annotated from `context`.
-    pub fn new(context: &RunContext, event: &RunEvent, now: DateTime<Utc>) -> Self {
+    pub fn new(context: &RunFacts, event: &RunEvent, now: DateTime<Utc>) -> Self {
         let mut record = Self {
             format_version: JSONL_FORMAT_VERSION,
             timestamp: now.to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -309,7 +311,7 @@ fn fill(r: &mut JsonlRecord, event: &RunEvent) {
                 format!(
                     "run {run_id} {} after {}",
                     outcome_name(*outcome),
-                    human_duration(*duration)
+                    text::duration(*duration)
                 ),
                 json!({ "outcome": outcome }),
             )
@@ -331,7 +333,7 @@ fn finished_message(
         OperationStatus::Failed => format!("failed (exit code: {code})"),
         OperationStatus::TimedOut => format!(
             "timed out after {} (exit code: {code})",
-            human_duration(duration)
+            text::duration(duration)
         ),
         other => other.as_str().to_owned(),
     }
@@ -342,14 +344,14 @@ fn finished_message(
 pub struct JsonlWriter {
     file: File,
     path: PathBuf,
-    context: RunContext,
+    context: RunFacts,
     /// The length of the file up to its last complete line.
     len: u64,
 }
 
 impl JsonlWriter {
     /// Opens `path` for appending (creating it and its folder), knowing the plan's modules.
-    pub fn open(path: &Path, planned: &[(String, String)]) -> Result<Self, ReportError> {
+    pub fn open(path: &Path, planned: &[OperationKey]) -> Result<Self, ReportError> {
         let io_error = |source| ReportError::Log {
             path: path.to_owned(),
             source,
@@ -370,7 +372,7 @@ impl JsonlWriter {
         Ok(Self {
             file,
             path: path.to_owned(),
-            context: RunContext::with_plan(planned),
+            context: RunFacts::with_plan(planned),
             len,
         })
     }
@@ -501,7 +503,7 @@ mod tests {
     #[test]
     fn records_carry_the_operation_context() {
         let events = sample::events();
-        let mut context = RunContext::with_plan(&sample::plan());
+        let mut context = RunFacts::with_plan(&sample::plan());
         let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         let records: Vec<JsonlRecord> = events
             .iter()

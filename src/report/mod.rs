@@ -2,23 +2,23 @@
 
 pub mod color;
 pub mod console;
-pub mod context;
 pub mod durations;
 pub mod forecast;
 pub mod html;
 pub mod jsonl;
+pub mod messages;
 pub mod progress;
 pub mod reporter;
+pub mod run_facts;
 pub mod run_timeline;
 #[cfg(test)]
 mod sample;
 pub mod stage_log;
-pub mod status;
+pub mod status_view;
 pub mod summary;
 pub mod terminal;
-pub mod text;
 
 pub use console::{ConsoleState, lines};
 pub use jsonl::{JSONL_FORMAT_VERSION, JsonlRecord, JsonlWriter};
 pub use reporter::{ReportError, Reporter, ReporterOptions};
-pub use status::{STATUS_FORMAT_VERSION, StatusJson, render_document};
+pub use status_view::{STATUS_FORMAT_VERSION, StatusJson, render_document};

@@ -10,11 +10,11 @@ use indicatif::{
     MultiProgress, ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressState, ProgressStyle,
 };
 
+use crate::base::text;
 use crate::exec::event::RunEvent;
 use crate::report::color::{Painter, Tone};
 use crate::report::forecast::Forecast;
 use crate::report::terminal::QuietControlChars;
-use crate::report::text::human_duration;
 
 /// How often the bars redraw.
 const TICK: Duration = Duration::from_millis(200);
@@ -31,8 +31,8 @@ pub fn bar_label(elapsed: Duration, expected: Duration) -> String {
     };
     format!(
         "{} / {}{over}",
-        human_duration(elapsed),
-        human_duration(expected)
+        text::duration(elapsed),
+        text::duration(expected)
     )
 }
 
@@ -54,11 +54,11 @@ pub fn gauge(elapsed: Duration, expected: Duration, width: usize) -> String {
 /// estimate exists.
 pub fn overall_text(done: usize, total: usize, elapsed: Duration, eta: Option<Duration>) -> String {
     let eta = eta.map_or_else(String::new, |left| {
-        format!(", ETA ~{}", human_duration(left))
+        format!(", ETA ~{}", text::duration(left))
     });
     format!(
         "[{done}/{total} done] {} elapsed{eta}",
-        human_duration(elapsed)
+        text::duration(elapsed)
     )
 }
 
@@ -276,8 +276,8 @@ mod tests {
     #[test]
     fn label_and_gauge_track_the_expected_duration() {
         let secs = Duration::from_secs;
-        assert_eq!(bar_label(secs(70), secs(120)), "1m10s / 2m");
-        assert_eq!(bar_label(secs(180), secs(120)), "3m / 2m (over)");
+        assert_eq!(bar_label(secs(70), secs(120)), "1m10s / 2m00s");
+        assert_eq!(bar_label(secs(180), secs(120)), "3m00s / 2m00s (over)");
         assert_eq!(gauge(secs(30), secs(120), 8), "[##------]");
         assert_eq!(gauge(secs(500), secs(120), 4), "[####]");
         assert_eq!(gauge(secs(0), secs(0), 2), "[##]");
@@ -288,7 +288,7 @@ mod tests {
         let secs = Duration::from_secs;
         assert_eq!(
             overall_text(3, 12, secs(70), Some(secs(125))),
-            "[3/12 done] 1m10s elapsed, ETA ~2m5s"
+            "[3/12 done] 1m10s elapsed, ETA ~2m05s"
         );
         assert_eq!(overall_text(0, 1, secs(0), None), "[0/1 done] 0s elapsed");
         let made_at = Instant::now();
@@ -321,7 +321,7 @@ mod tests {
             module: "m".into(),
             operation: "op".into(),
             attempt: 1,
-            status: crate::model::status::OperationStatus::Completed,
+            status: crate::model::outcome::OperationStatus::Completed,
             exit_code: Some(0),
             duration: Duration::from_secs(1),
             class: None,

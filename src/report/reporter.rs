@@ -7,14 +7,15 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::exec::event::RunEvent;
+use crate::model::operation::OperationKey;
 use crate::report::color::Painter;
 use crate::report::console::{ConsoleState, lines};
 use crate::report::forecast::Forecast;
 use crate::report::jsonl::JsonlWriter;
 use crate::report::progress::ProgressView;
+use crate::state::db::StateDb;
 use crate::state::error::StateError;
 use crate::state::recorder::Recorder;
-use crate::state::store::Store;
 
 /// Why reporting an event failed.
 #[derive(Debug, thiserror::Error)]
@@ -62,8 +63,8 @@ pub struct ReporterOptions {
     pub jsonl_path: PathBuf,
     /// Where the summary says the logs are (for example `artifacts/logs`).
     pub logs_dir: PathBuf,
-    /// The plan (module, operation), to name the module of every operation in the log.
-    pub planned: Vec<(String, String)>,
+    /// The plan, to name the module of every operation in the log.
+    pub planned: Vec<OperationKey>,
     /// How console lines are coloured.
     pub painter: Painter,
     /// Expected times on the run's clock and the time left, for the progress bars.
@@ -192,7 +193,7 @@ impl Reporter {
     }
 
     /// Ends reporting: removes bars, flushes, and gives back the state store when recording.
-    pub fn finish(mut self) -> Result<Option<Store>, ReportError> {
+    pub fn finish(mut self) -> Result<Option<StateDb>, ReportError> {
         match &mut self.console {
             Console::Lines(out) => out
                 .flush()
@@ -210,7 +211,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::model::status::OperationStatus;
+    use crate::model::outcome::OperationStatus;
     use crate::report::sample;
     use crate::state::lock_file::DeploymentLock;
 
@@ -237,7 +238,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let state_dir = dir.path().join(".avdeploy");
         let lock = DeploymentLock::acquire(&state_dir).expect("lock");
-        let store = Store::open(&state_dir, &lock).expect("store");
+        let store = StateDb::open(&state_dir, &lock).expect("store");
         let recorder = Recorder::new(store, &sample::plan());
         let opts = ReporterOptions {
             tty: false,

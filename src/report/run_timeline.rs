@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
 use crate::plan::graph::Plan;
 use crate::plan::timeline::Timeline;
 use crate::report::stage_log::StageWindow;
@@ -347,9 +347,9 @@ mod tests {
 
     use super::*;
     use crate::model::module::Schedule;
-    use crate::plan::graph::{ModulePlan, PlannedOp, Stage, Target};
+    use crate::model::operation::OperationKey;
+    use crate::plan::graph::{ModulePlan, PlannedOperation, Stage, Target};
     use crate::plan::timeline::predict;
-    use crate::state::records::PlannedOperation;
 
     fn at(ms: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap() + chrono::Duration::milliseconds(ms)
@@ -372,8 +372,8 @@ mod tests {
         }
     }
 
-    fn planned_op(id: &str, stage: usize, predecessors: &[usize]) -> PlannedOp {
-        PlannedOp {
+    fn planned_op(id: &str, stage: usize, predecessors: &[usize]) -> PlannedOperation {
+        PlannedOperation {
             index: 0,
             id: id.into(),
             item: None,
@@ -430,7 +430,7 @@ mod tests {
             events_lost: 0,
             planned: ["a", "b", "c"]
                 .iter()
-                .map(|op| PlannedOperation {
+                .map(|op| OperationKey {
                     module: "m".into(),
                     operation: (*op).into(),
                 })

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::exec::event::RunEvent;
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
+use crate::model::operation::OperationKey;
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
 
 const NET: &str = "01-networking";
 const STORAGE: &str = "02-storage";
@@ -51,7 +52,7 @@ fn done(module: &str, op: &str, attempt: u32, status: OperationStatus) -> RunEve
             Some(124),
             Some("Timeout"),
             Some("raise duration.timeout if the operation is slow but healthy"),
-            Some("killed after 2m (duration.timeout)"),
+            Some("killed after 2m00s (duration.timeout)"),
         ),
         OperationStatus::Failed => (
             Some(1),
@@ -80,8 +81,8 @@ fn done(module: &str, op: &str, attempt: u32, status: OperationStatus) -> RunEve
     }
 }
 
-/// The plan of [`events`]: (module, operation).
-pub(crate) fn plan() -> Vec<(String, String)> {
+/// The plan of [`events`].
+pub(crate) fn plan() -> Vec<OperationKey> {
     [
         (NET, "vnet"),
         (NET, "nsg-a"),
@@ -93,7 +94,7 @@ pub(crate) fn plan() -> Vec<(String, String)> {
         (STORAGE, "private-endpoint"),
     ]
     .iter()
-    .map(|(m, op)| ((*m).to_owned(), (*op).to_owned()))
+    .map(|(m, op)| OperationKey::new(*m, *op))
     .collect()
 }
 

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
-use crate::report::text::human_duration;
+use crate::base::text;
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
 
 /// How many planned operations ended in each way.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -81,7 +81,7 @@ pub fn summary_lines(
     tally: &RunTally,
     logs: &str,
 ) -> Vec<String> {
-    let took = human_duration(duration);
+    let took = text::duration(duration);
     let head = match outcome {
         RunOutcome::Completed => format!("[v] Run {run_id} completed in {took}"),
         RunOutcome::Failed => format!("[x] Run {run_id} failed after {took}"),

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 
 use crate::plan::graph::DESTROY_TARGET;
+use crate::state::db::{StateDb, format_time, parse_time};
 use crate::state::error::StateError;
-use crate::state::store::{Store, format_time, parse_time};
 
 /// The schema version that records destructions.
 const SINCE_VERSION: i64 = 2;
@@ -21,7 +21,7 @@ pub struct Destruction {
     pub destroyed_at: DateTime<Utc>,
 }
 
-impl Store {
+impl StateDb {
     /// Marks the deployment destroyed by the run `run_id` (which must be recorded). The
     /// destruction starts with the first of the `destroy` runs that lead to it without another
     /// run in between (a destroy that failed, then was resumed), so their teardown rows stay.

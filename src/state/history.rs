@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use rusqlite::Row;
 
-use crate::model::status::OperationStatus;
+use crate::model::outcome::OperationStatus;
+use crate::state::db::{StateDb, parse_time};
 use crate::state::error::StateError;
-use crate::state::store::{Store, parse_time};
 
 /// One row of the `attempts` table: an attempt of an operation in a run, or the record of an
 /// operation that never started (blocked, skipped; attempt 0).
@@ -44,7 +44,7 @@ pub struct AttemptRecord {
 /// Most completed durations kept per operation for its median: the latest ones.
 const MEDIAN_SAMPLES: usize = 20;
 
-impl Store {
+impl StateDb {
     /// Every row of run `run_id`, in the order they were recorded.
     pub fn run_attempts(&self, run_id: &str) -> Result<Vec<AttemptRecord>, StateError> {
         let action = format!("read the attempts of run `{run_id}`");

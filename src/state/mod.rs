@@ -1,5 +1,6 @@
 //! Persistent state: the SQLite store, its schema and migrations, and the deployment lock.
 
+pub mod db;
 pub mod destroyed;
 pub mod error;
 pub mod history;
@@ -10,12 +11,11 @@ pub mod recorder;
 pub mod records;
 pub mod resume;
 pub mod schema;
-pub mod store;
 
+pub use db::StateDb;
 pub use destroyed::Destruction;
 pub use error::StateError;
 pub use lock_file::{DeploymentLock, LockError};
 pub use recorder::Recorder;
-pub use records::{OperationSummary, PlannedOperation, PublishedOutput, RunRecord};
+pub use records::{OperationSummary, PublishedOutput, RunRecord};
 pub use resume::{ResumePlan, resume_plan};
-pub use store::Store;

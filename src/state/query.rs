@@ -6,23 +6,22 @@ use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, Row};
 
-use crate::model::status::OperationStatus;
+use crate::model::operation::OperationKey;
+use crate::model::outcome::OperationStatus;
+use crate::state::db::{StateDb, parse_time};
 use crate::state::error::StateError;
-use crate::state::records::{
-    OperationSummary, PlannedOperation, PublishedOutput, RunRecord, parse_outcome,
-};
-use crate::state::store::{Store, parse_time};
+use crate::state::records::{OperationSummary, PublishedOutput, RunRecord, parse_outcome};
 
 /// Statuses of rows that record an operation which never started (not attempts).
 const NOT_STARTED: &str = "('blocked', 'skipped', 'pending')";
 
-/// The runs that count: those from the latest `destroy` run on (`?1` is [`Store::live_from`]).
+/// The runs that count: those from the latest `destroy` run on (`?1` is [`StateDb::live_from`]).
 const LIVE_RUNS: &str = "(SELECT id FROM runs WHERE seq >= ?1)";
 
 const RUN_COLUMNS: &str =
     "id, target, started_at, finished_at, outcome, duration_ms, throttle, pid, events_lost";
 
-impl Store {
+impl StateDb {
     /// Operations whose latest attempt, in any run since the deployment was last destroyed,
     /// completed. Rows of operations that never started (blocked, skipped) do not hide an
     /// earlier completion.
@@ -121,7 +120,7 @@ impl Store {
         .transpose()
     }
 
-    fn planned(&self, run_id: &str) -> Result<Vec<PlannedOperation>, StateError> {
+    fn planned(&self, run_id: &str) -> Result<Vec<OperationKey>, StateError> {
         let action = format!("read the plan of run `{run_id}`");
         let mut stmt = self
             .conn
@@ -131,7 +130,7 @@ impl Store {
             .map_err(StateError::sql(&*action))?;
         let rows = stmt
             .query_map([run_id], |row| {
-                Ok(PlannedOperation {
+                Ok(OperationKey {
                     module: row.get(0)?,
                     operation: row.get(1)?,
                 })
@@ -145,7 +144,7 @@ impl Store {
     /// first, in plan order (`pending` when never started), then any others.
     ///
     /// The summary shows the latest row of the operation, except that a completed attempt is
-    /// not hidden by a later blocked or skipped row (matching [`Store::completed_operations`]).
+    /// not hidden by a later blocked or skipped row (matching [`StateDb::completed_operations`]).
     /// Its error class is the latest attempt's, or else that of the run's last failed attempt,
     /// so an operation that completed after retries still says what it retried.
     pub fn operation_summaries(&self) -> Result<Vec<OperationSummary>, StateError> {
@@ -214,7 +213,7 @@ impl Store {
     }
 }
 
-fn pending(planned: PlannedOperation) -> OperationSummary {
+fn pending(planned: OperationKey) -> OperationSummary {
     OperationSummary {
         module: planned.module,
         operation: planned.operation,
@@ -258,7 +257,7 @@ impl RawRun {
         })
     }
 
-    fn into_record(self, planned: Vec<PlannedOperation>) -> Result<RunRecord, StateError> {
+    fn into_record(self, planned: Vec<OperationKey>) -> Result<RunRecord, StateError> {
         let outcome = self
             .outcome
             .map(|name| {

@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use crate::exec::event::RunEvent;
-use crate::model::status::OperationStatus;
+use crate::model::operation::OperationKey;
+use crate::model::outcome::OperationStatus;
+use crate::state::db::{StateDb, format_time, millis};
 use crate::state::error::StateError;
-use crate::state::records::{PlannedOperation, outcome_name};
-use crate::state::store::{Store, format_time, millis};
+use crate::state::records::outcome_name;
 
 /// Longest error excerpt kept in a state row, in characters.
 const ERROR_EXCERPT_CHARS: usize = 500;
@@ -19,14 +20,14 @@ const ERROR_EXCERPT_CHARS: usize = 500;
 /// Writes a run's events into the state database.
 #[derive(Debug)]
 pub struct Recorder {
-    store: Store,
-    planned: Vec<PlannedOperation>,
+    store: StateDb,
+    planned: Vec<OperationKey>,
     modules: HashMap<String, String>,
     run_id: Option<String>,
 }
 
 /// The final fields of an attempt row.
-struct AttemptEnd<'a> {
+struct FinishedAttempt<'a> {
     module: &'a str,
     operation: &'a str,
     attempt: u32,
@@ -38,15 +39,9 @@ struct AttemptEnd<'a> {
 }
 
 impl Recorder {
-    /// A recorder for a run whose plan is `planned` (module, operation), in order.
-    pub fn new(store: Store, planned: &[(String, String)]) -> Self {
-        let planned: Vec<PlannedOperation> = planned
-            .iter()
-            .map(|(module, operation)| PlannedOperation {
-                module: module.clone(),
-                operation: operation.clone(),
-            })
-            .collect();
+    /// A recorder for a run whose plan is `planned`, in order.
+    pub fn new(store: StateDb, planned: &[OperationKey]) -> Self {
+        let planned = planned.to_vec();
         let modules = planned
             .iter()
             .map(|p| (p.operation.clone(), p.module.clone()))
@@ -60,12 +55,12 @@ impl Recorder {
     }
 
     /// The store, for queries during or after the run.
-    pub fn store(&self) -> &Store {
+    pub fn store(&self) -> &StateDb {
         &self.store
     }
 
     /// Gives the store back once the run is over.
-    pub fn into_store(self) -> Store {
+    pub fn into_store(self) -> StateDb {
         self.store
     }
 
@@ -124,7 +119,7 @@ impl Recorder {
                 duration,
                 ..
             } => self.end_attempt(
-                &AttemptEnd {
+                &FinishedAttempt {
                     module,
                     operation,
                     attempt: *attempt,
@@ -152,7 +147,7 @@ impl Recorder {
                     OperationStatus::Blocked | OperationStatus::Skipped
                 );
                 self.end_attempt(
-                    &AttemptEnd {
+                    &FinishedAttempt {
                         module,
                         operation,
                         attempt: if started { *attempt } else { 0 },
@@ -172,7 +167,7 @@ impl Recorder {
             } => {
                 let error = format!("requires {} (not completed)", missing.join(", "));
                 self.end_attempt(
-                    &AttemptEnd {
+                    &FinishedAttempt {
                         module,
                         operation,
                         attempt: 0,
@@ -227,7 +222,7 @@ impl Recorder {
         }
     }
 
-    fn end_attempt(&self, end: &AttemptEnd<'_>, now: DateTime<Utc>) -> Result<(), StateError> {
+    fn end_attempt(&self, end: &FinishedAttempt<'_>, now: DateTime<Utc>) -> Result<(), StateError> {
         let action = format!("record the end of operation `{}`", end.operation);
         let error = end.error.map(excerpt);
         self.write(&action, |tx, run_id| {
@@ -320,7 +315,7 @@ fn insert_run(
     target: &str,
     throttle: usize,
     now: DateTime<Utc>,
-    planned: &[PlannedOperation],
+    planned: &[OperationKey],
 ) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO runs (id, target, started_at, throttle, pid) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -361,7 +356,7 @@ pub(crate) mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::model::status::RunOutcome;
+    use crate::model::outcome::RunOutcome;
     use crate::state::lock_file::DeploymentLock;
 
     /// A fixed instant plus `seconds`.
@@ -412,16 +407,16 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn plan() -> Vec<(String, String)> {
+    pub(crate) fn plan() -> Vec<OperationKey> {
         ["vnet", "nsg", "peering"]
             .iter()
-            .map(|op| ("01-networking".to_owned(), (*op).to_owned()))
+            .map(|op| OperationKey::new("01-networking", *op))
             .collect()
     }
 
-    pub(crate) fn open(dir: &Path) -> (DeploymentLock, Store) {
+    pub(crate) fn open(dir: &Path) -> (DeploymentLock, StateDb) {
         let lock = DeploymentLock::acquire(dir).expect("lock");
-        let store = Store::open(dir, &lock).expect("open store");
+        let store = StateDb::open(dir, &lock).expect("open store");
         (lock, store)
     }
 

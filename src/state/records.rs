@@ -4,17 +4,9 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::status::OperationStatus;
-use crate::model::status::RunOutcome;
-
-/// One operation of a run's plan.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct PlannedOperation {
-    /// The module id.
-    pub module: String,
-    /// The operation id.
-    pub operation: String,
-}
+use crate::model::operation::OperationKey;
+use crate::model::outcome::OperationStatus;
+use crate::model::outcome::RunOutcome;
 
 /// A run as stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,7 +30,7 @@ pub struct RunRecord {
     /// Events that could not be written to the JSONL event log (0 when it is complete).
     pub events_lost: u64,
     /// The plan, in order.
-    pub planned: Vec<PlannedOperation>,
+    pub planned: Vec<OperationKey>,
 }
 
 /// A value an operation published with `[OUTPUT] NAME=value` (the latest one per name).

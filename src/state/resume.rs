@@ -2,7 +2,8 @@
 
 use std::collections::HashSet;
 
-use crate::state::records::{PlannedOperation, RunRecord};
+use crate::model::operation::OperationKey;
+use crate::state::records::RunRecord;
 
 /// The operations a `resume` of a run would start, and those it keeps.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -12,9 +13,9 @@ pub struct ResumePlan {
     /// That run's target (`all`, a module, or `module/operation`).
     pub target: String,
     /// Operations not completed, in plan order: these would run.
-    pub to_run: Vec<PlannedOperation>,
+    pub to_run: Vec<OperationKey>,
     /// Operations of the plan already completed: never re-run.
-    pub completed: Vec<PlannedOperation>,
+    pub completed: Vec<OperationKey>,
 }
 
 /// Splits `run`'s plan into what would run again and what is already completed.

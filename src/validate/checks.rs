@@ -8,10 +8,10 @@ use crate::base::source::Sources;
 use crate::base::span::{Span, Spanned};
 use crate::model::deployment::Deployment;
 use crate::model::module::Schedule;
-use crate::model::operation::{Action, Operation, PowerShell};
-use crate::model::variables::{self, Context, RenderError};
+use crate::model::operation::{Action, Operation, PowerShell, Requirement};
+use crate::model::variables::{self, Destination, RenderError};
 use crate::validate::cycle::find_cycles;
-use crate::validate::{instances, teardown};
+use crate::validate::{instances, shell_check, teardown};
 
 /// Check types the existing bash engine's files use.
 pub const KNOWN_CHECK_TYPES: &[&str] = &[
@@ -43,6 +43,7 @@ pub const ENGINE_VARIABLES: &[&str] = &[
     "AVD_OPERATION_ID",
     "AVD_OUTPUT_FILE",
     "AVD_EXPECTED_SECONDS",
+    "AVD_SECRET_NAMES",
 ];
 
 /// Runs every cross-file check.
@@ -61,6 +62,7 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     msi_in_parallel_blocks(deployment, diagnostics);
     instances::for_each_items(deployment, diagnostics);
     teardown::check(deployment, diagnostics);
+    shell_check::check(deployment, diagnostics);
 }
 
 fn reserved_variables(deployment: &Deployment, diagnostics: &mut Diagnostics) {
@@ -258,10 +260,21 @@ fn requirements(deployment: &Deployment, diagnostics: &mut Diagnostics) {
         .map(|(i, op)| (op.id.value.as_str(), i))
         .collect();
     let ids: Vec<&str> = index.keys().copied().collect();
+    let listed: HashSet<usize> = deployment
+        .modules
+        .iter()
+        .flat_map(|m| m.entries.iter().chain(&m.teardown))
+        .filter_map(|entry| entry.operation)
+        .collect();
     let mut edges = vec![Vec::new(); deployment.operations.len()];
     for (i, op) in deployment.operations.iter().enumerate() {
         for requirement in &op.requires {
             match index.get(requirement.operation.value.as_str()) {
+                Some(&target) if !listed.contains(&target) => {
+                    let required = &deployment.operations[target];
+                    diagnostics.push(unlisted_requirement(op, requirement, required));
+                    edges[i].push(target);
+                }
                 Some(&target) => edges[i].push(target),
                 None if deployment.unreadable.contains(&requirement.operation.value) => {}
                 None => diagnostics.push(unknown_requirement(
@@ -293,6 +306,35 @@ fn requirements(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// A requirement on an operation that has a file but that no module lists: `run all` never
+/// runs it, so the requirement can never be met.
+fn unlisted_requirement(
+    op: &Operation,
+    requirement: &Requirement,
+    required: &Operation,
+) -> Diagnostic {
+    let name = &requirement.operation;
+    let message = format!(
+        "`{}` requires `{}`, which no module lists: `run all` never runs it, so the requirement is never met",
+        op.id.value, name.value
+    );
+    let location = at(op.file, name.span);
+    let diagnostic = if requirement.optional {
+        Diagnostic::warning("unlisted-requirement", location, message)
+    } else {
+        Diagnostic::error("unlisted-requirement", location, message)
+    };
+    diagnostic
+        .with_label(
+            at(required.file, required.id.span),
+            format!("`{}` is defined here", name.value),
+        )
+        .with_help(format!(
+            "list `{}` in `module.operations` of {}'s module.yaml (or drop the requirement)",
+            name.value, required.module
+        ))
+}
+
 fn unknown_requirement(
     op: &Operation,
     name: &Spanned<String>,
@@ -303,7 +345,7 @@ fn unknown_requirement(
         "`{}` requires unknown operation `{}`",
         op.id.value, name.value
     );
-    let help = match crate::text::closest(&name.value, ids.iter().copied()) {
+    let help = match crate::base::text::closest(&name.value, ids.iter().copied()) {
         Some(best) => format!("did you mean `{best}`?"),
         None => "requirements name an `operation.id`".to_owned(),
     };
@@ -330,10 +372,13 @@ fn dependencies(deployment: &Deployment, diagnostics: &mut Diagnostics) {
             match ids.iter().position(|id| *id == dependency.value) {
                 Some(target) => edges[i].push(target),
                 None => {
-                    let help = match crate::text::closest(&dependency.value, ids.iter().copied()) {
-                        Some(best) => format!("did you mean `{best}`?"),
-                        None => format!("known modules: {}", crate::text::code_list(&ids)),
-                    };
+                    let help =
+                        match crate::base::text::closest(&dependency.value, ids.iter().copied()) {
+                            Some(best) => format!("did you mean `{best}`?"),
+                            None => {
+                                format!("known modules: {}", crate::base::text::code_list(&ids))
+                            }
+                        };
                     diagnostics.push(
                         Diagnostic::error(
                             "unknown-dependency",
@@ -391,18 +436,18 @@ fn placeholders(deployment: &Deployment, diagnostics: &mut Diagnostics) {
 }
 
 /// The texts of an operation where placeholders are substituted, with how they are used.
-fn texts(op: &Operation) -> Vec<(&Spanned<String>, Context)> {
-    let mut texts: Vec<(&Spanned<String>, Context)> =
-        op.locks.iter().map(|l| (l, Context::Value)).collect();
-    texts.extend(op.for_each.iter().map(|f| (f.text(), Context::Value)));
-    texts.extend(op.when.iter().map(|w| (w, Context::Value)));
+fn texts(op: &Operation) -> Vec<(&Spanned<String>, Destination)> {
+    let mut texts: Vec<(&Spanned<String>, Destination)> =
+        op.locks.iter().map(|l| (l, Destination::Value)).collect();
+    texts.extend(op.for_each.iter().map(|f| (f.text(), Destination::Value)));
+    texts.extend(op.when.iter().map(|w| (w, Destination::Value)));
     match &op.action {
-        Action::Bash { command } => texts.push((command, Context::Script)),
+        Action::Bash { command } => texts.push((command, Destination::Script)),
         Action::RunCommand(rc) => {
-            texts.push((&rc.vm, Context::Value));
-            texts.push((&rc.resource_group, Context::Value));
+            texts.push((&rc.vm, Destination::Value));
+            texts.push((&rc.resource_group, Destination::Value));
             if let PowerShell::Content { content, .. } = &rc.script {
-                texts.push((content, Context::PowerShell));
+                texts.push((content, Destination::PowerShell));
             }
         }
     }
@@ -414,9 +459,9 @@ fn texts(op: &Operation) -> Vec<(&Spanned<String>, Context)> {
     for check in &op.checks {
         for (name, value) in &check.fields {
             let context = if name == "command" {
-                Context::Script
+                Destination::Script
             } else {
-                Context::Value
+                Destination::Value
             };
             texts.push((value, context));
         }
@@ -435,7 +480,7 @@ impl PlaceholderCheck<'_> {
         &self,
         op: &Operation,
         text: &Spanned<String>,
-        context: Context,
+        context: Destination,
         diagnostics: &mut Diagnostics,
     ) {
         let vars = &self.deployment.variables;
@@ -511,10 +556,10 @@ fn same_vm_in_group(deployment: &Deployment, diagnostics: &mut Diagnostics) {
             let op = &deployment.operations[index];
             if let Action::RunCommand(rc) = &op.action {
                 let vm = vars
-                    .render(&rc.vm, Context::Value)
+                    .render(&rc.vm, Destination::Value)
                     .unwrap_or_else(|_| rc.vm.value.clone());
                 let rg = vars
-                    .render(&rc.resource_group, Context::Value)
+                    .render(&rc.resource_group, Destination::Value)
                     .unwrap_or_else(|_| rc.resource_group.value.clone());
                 groups.entry(group.value).or_default().push((
                     op,

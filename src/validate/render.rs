@@ -31,8 +31,8 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
         (0, 0) => "no findings".to_owned(),
         _ => format!(
             "{}, {}",
-            crate::text::plural(errors, "error"),
-            crate::text::plural(warnings, "warning")
+            crate::base::text::plural(errors, "error"),
+            crate::base::text::plural(warnings, "warning")
         ),
     }
 }

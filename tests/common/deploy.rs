@@ -24,7 +24,7 @@ impl Deploy {
     /// The example deployment (`examples/quickstart`, as built into the binary), without what a
     /// run of it may have left in the repository.
     pub(crate) fn quickstart() -> Self {
-        avdeploy::catalog::QUICKSTART
+        avdeploy::examples::QUICKSTART
             .iter()
             .fold(Self::new(), |deploy, file| {
                 deploy.file(file.path, file.text)

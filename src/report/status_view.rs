@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::model::status::OperationStatus;
+use crate::base::text::{self, plural};
+use crate::model::outcome::OperationStatus;
 use crate::report::durations::{ExpectedOff, render_expected_off};
-use crate::report::text::{human_duration, plural};
 use crate::state::Destruction;
 use crate::state::records::{OperationSummary, RunRecord, outcome_name};
 use crate::state::resume::ResumePlan;
@@ -233,7 +233,7 @@ pub fn render_document(doc: &StatusJson, resume: Option<&ResumePlan>) -> String 
     match &doc.run {
         None => out.push_str("No run recorded yet.\n"),
         Some(run) => {
-            let took = human_duration(Duration::from_millis(run.duration_ms.unwrap_or(0)));
+            let took = text::duration(Duration::from_millis(run.duration_ms.unwrap_or(0)));
             let how = match run.state.as_str() {
                 "running" => format!("running for {took} (pid {})", run.pid),
                 "interrupted" if run.finished_at.is_none() => "interrupted".to_owned(),
@@ -248,7 +248,7 @@ pub fn render_document(doc: &StatusJson, resume: Option<&ResumePlan>) -> String 
                 let _ = writeln!(
                     out,
                     "The event log of this run is incomplete: {} could not be written.",
-                    crate::text::plural(
+                    plural(
                         usize::try_from(run.events_lost).unwrap_or(usize::MAX),
                         "event"
                     )
@@ -288,7 +288,7 @@ pub fn render_document(doc: &StatusJson, resume: Option<&ResumePlan>) -> String 
 fn operation_row(op: &OperationJson, width: usize, expected: bool) -> String {
     let duration = op.duration_ms.map_or_else(
         || "-".to_owned(),
-        |ms| human_duration(Duration::from_millis(ms)),
+        |ms| text::duration(Duration::from_millis(ms)),
     );
     let attempts = plural(usize::try_from(op.attempts).unwrap_or(0), "attempt");
     let error = match (&op.error_class, &op.error) {
@@ -304,7 +304,7 @@ fn operation_row(op: &OperationJson, width: usize, expected: bool) -> String {
         _ if !expected => String::new(),
         Some(seconds) => format!(
             "  {:<15}",
-            format!("expected {}", human_duration(Duration::from_secs(seconds)))
+            format!("expected {}", text::duration(Duration::from_secs(seconds)))
         ),
         None => format!("  {:15}", ""),
     };
@@ -343,14 +343,14 @@ mod tests {
 
     use super::*;
     use crate::report::sample;
+    use crate::state::db::StateDb;
     use crate::state::lock_file::DeploymentLock;
     use crate::state::recorder::Recorder;
     use crate::state::resume::resume_plan;
-    use crate::state::store::Store;
 
-    fn sample_store(dir: &std::path::Path) -> (DeploymentLock, Store) {
+    fn sample_store(dir: &std::path::Path) -> (DeploymentLock, StateDb) {
         let lock = DeploymentLock::acquire(dir).expect("lock");
-        let store = Store::open(dir, &lock).expect("store");
+        let store = StateDb::open(dir, &lock).expect("store");
         let mut recorder = Recorder::new(store, &sample::plan());
         let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         for (second, event) in (0..).zip(sample::events()) {

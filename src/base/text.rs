@@ -21,7 +21,7 @@ pub fn plural(count: usize, word: &str) -> String {
     }
 }
 
-/// A duration as `45s`, `2m05s` or `1h02m`.
+/// A duration as people read it, the one format of every command: `45s`, `2m05s` or `1h02m`.
 pub fn duration(duration: Duration) -> String {
     let secs = duration.as_secs();
     match secs {
@@ -58,6 +58,8 @@ mod tests {
         assert_eq!(duration(Duration::from_secs(45)), "45s");
         assert_eq!(duration(Duration::from_secs(125)), "2m05s");
         assert_eq!(duration(Duration::from_secs(3720)), "1h02m");
+        assert_eq!(duration(Duration::from_secs(0)), "0s");
+        assert_eq!(duration(Duration::from_secs(120)), "2m00s");
         assert_eq!(plural(1, "stage"), "1 stage");
         assert_eq!(plural(2, "stage"), "2 stages");
         assert_eq!(code_list(&["a", "b"]), "`a`, `b`");

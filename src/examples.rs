@@ -3,7 +3,7 @@
 //! small one for demos and tests.
 
 /// One file of an example: its path relative to the deployment folder, and its text.
-pub struct CatalogFile {
+pub struct ExampleFile {
     /// Relative path.
     pub path: &'static str,
     /// Contents.
@@ -17,12 +17,12 @@ pub struct Example {
     /// One line saying what it deploys.
     pub summary: &'static str,
     /// Every file of it.
-    pub files: &'static [CatalogFile],
+    pub files: &'static [ExampleFile],
 }
 
-macro_rules! catalog {
+macro_rules! example_files {
     ($dir:literal: $($path:literal),* $(,)?) => {
-        &[$(CatalogFile {
+        &[$(ExampleFile {
             path: $path,
             text: include_str!(concat!("../examples/", $dir, "/", $path)),
         }),*]
@@ -52,7 +52,7 @@ pub fn example(name: &str) -> Option<&'static Example> {
 }
 
 /// Every file of the complete AVD deployment.
-pub const AVD: &[CatalogFile] = catalog![
+pub const AVD: &[ExampleFile] = example_files![
     "avd":
     "config.yaml",
     "modules/00-resource-group/module.yaml",
@@ -134,7 +134,7 @@ pub const AVD: &[CatalogFile] = catalog![
 ];
 
 /// Every file of the quickstart deployment.
-pub const QUICKSTART: &[CatalogFile] = catalog![
+pub const QUICKSTART: &[ExampleFile] = example_files![
     "quickstart":
     "config.yaml",
     "modules/00-resource-group/module.yaml",

@@ -28,7 +28,7 @@ pub const ENGINE_GONE: &str = "the engine stopped while the operation was runnin
 
 /// An open state database.
 #[derive(Debug)]
-pub struct Store {
+pub struct StateDb {
     pub(crate) conn: Connection,
     path: PathBuf,
     recovered: Vec<LeftRunning>,
@@ -37,11 +37,11 @@ pub struct Store {
     pub(crate) version: i64,
 }
 
-impl Store {
+impl StateDb {
     /// Opens `<state_dir>/state.db` for writing (creating and migrating it), then marks every
     /// attempt still `running` and every unfinished run as `interrupted`: holding `lock` proves
     /// that no engine owns them any more.
-    pub fn open(state_dir: &Path, lock: &DeploymentLock) -> Result<Store, StateError> {
+    pub fn open(state_dir: &Path, lock: &DeploymentLock) -> Result<StateDb, StateError> {
         let _ = lock;
         std::fs::create_dir_all(state_dir).map_err(|source| StateError::CreateDir {
             path: state_dir.to_owned(),
@@ -64,7 +64,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(open_error)?;
         migrate(&mut conn, &path)?;
-        let mut store = Store {
+        let mut store = StateDb {
             conn,
             path,
             recovered: Vec::new(),
@@ -100,7 +100,7 @@ impl Store {
     /// Opens the state database for reading only, for `status` while a run may be writing.
     /// `None` when the deployment has no state yet. Never modifies the file: an older schema is
     /// read as it is.
-    pub fn open_read_only(state_dir: &Path) -> Result<Option<Store>, StateError> {
+    pub fn open_read_only(state_dir: &Path) -> Result<Option<StateDb>, StateError> {
         let path = state_dir.join(STATE_DB);
         match std::fs::metadata(&path) {
             Ok(meta) if !meta.is_file() => return Err(StateError::NotAFile { path }),
@@ -120,7 +120,7 @@ impl Store {
             return Ok(None);
         }
         // An older file is read as it is: what later versions added is simply absent from it.
-        Ok(Some(Store {
+        Ok(Some(StateDb {
             conn,
             path,
             recovered: Vec::new(),
@@ -134,20 +134,20 @@ impl Store {
         &self.path
     }
 
-    /// What [`Store::open`] has to tell about the database it found: a missing or empty one
+    /// What [`StateDb::open`] has to tell about the database it found: a missing or empty one
     /// where earlier runs left traces, and where the old file was kept.
     pub fn notices(&self) -> &[String] {
         &self.notices
     }
 
-    /// The attempts [`Store::open`] found left `running` by a dead engine.
+    /// The attempts [`StateDb::open`] found left `running` by a dead engine.
     pub fn recovered(&self) -> &[LeftRunning] {
         &self.recovered
     }
 
     /// Turns what a dead engine left behind into `interrupted`, in one transaction, and returns
     /// every process group that may still run an attempt: those it just changed, and those an
-    /// earlier open found but never saw end (see [`Store::forget_orphans`]).
+    /// earlier open found but never saw end (see [`StateDb::forget_orphans`]).
     fn recover_interrupted(&self) -> Result<Vec<LeftRunning>, StateError> {
         let action = "mark operations left running as interrupted";
         let tx = self
@@ -323,8 +323,8 @@ pub(crate) fn millis(duration: Duration) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::status::OperationStatus;
-    use crate::model::status::RunOutcome;
+    use crate::model::outcome::OperationStatus;
+    use crate::model::outcome::RunOutcome;
     use crate::state::recorder::Recorder;
     use crate::state::recorder::tests::{at, open, plan, run_started, started};
 
@@ -341,7 +341,7 @@ mod tests {
                 .record_at(&started("vnet", 1, 42), at(1))
                 .expect("record");
         }
-        let read_only = Store::open_read_only(dir.path())
+        let read_only = StateDb::open_read_only(dir.path())
             .expect("open")
             .expect("exists");
         let before = read_only.operation_summaries().expect("summaries");
@@ -359,7 +359,7 @@ mod tests {
     #[test]
     fn read_only_open_of_a_missing_database_is_none() {
         let dir = tempfile::tempdir().expect("temp dir");
-        assert!(Store::open_read_only(dir.path()).expect("open").is_none());
+        assert!(StateDb::open_read_only(dir.path()).expect("open").is_none());
         assert!(!dir.path().join(STATE_DB).exists());
     }
 
@@ -371,7 +371,7 @@ mod tests {
         conn.pragma_update(None, "user_version", 99)
             .expect("set version");
         drop(conn);
-        let err = Store::open_read_only(dir.path()).expect_err("newer schema");
+        let err = StateDb::open_read_only(dir.path()).expect_err("newer schema");
         assert!(
             matches!(err, StateError::NewerSchema { found: 99, .. }),
             "{err}"

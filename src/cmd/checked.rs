@@ -52,7 +52,7 @@ pub fn find_operation<'a>(deployment: &'a Deployment, name: &str) -> Result<&'a 
     match by_stem.as_slice() {
         [op] => Ok(op),
         [] => Err(Error::Usage {
-            message: match crate::text::closest(
+            message: match crate::base::text::closest(
                 name,
                 deployment.operations.iter().map(|op| op.id.value.as_str()),
             ) {
@@ -65,7 +65,7 @@ pub fn find_operation<'a>(deployment: &'a Deployment, name: &str) -> Result<&'a 
             Err(Error::Usage {
                 message: format!(
                     "`{name}` is the file name of several operations ({}); name one by its id",
-                    crate::text::code_list(&ids)
+                    crate::base::text::code_list(&ids)
                 ),
             })
         }

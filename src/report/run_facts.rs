@@ -5,21 +5,22 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::exec::event::RunEvent;
+use crate::model::operation::OperationKey;
 
 /// The facts of the current run, learnt from its events.
 #[derive(Clone, Debug, Default)]
-pub struct RunContext {
+pub struct RunFacts {
     run_id: Option<String>,
     modules: HashMap<String, String>,
     expected: HashMap<String, Duration>,
 }
 
-impl RunContext {
-    /// A context that already knows the plan's modules (module, operation).
-    pub fn with_plan(planned: &[(String, String)]) -> Self {
+impl RunFacts {
+    /// Facts that already know the plan's modules.
+    pub fn with_plan(planned: &[OperationKey]) -> Self {
         let modules = planned
             .iter()
-            .map(|(module, op)| (op.clone(), module.clone()))
+            .map(|key| (key.operation.clone(), key.module.clone()))
             .collect();
         Self {
             modules,
