@@ -69,6 +69,13 @@ pub(crate) fn respond(
         {
             crate::roles::definition_by_id(world, &resource)
         }
+        ("PUT", Target::Resource(resource))
+            if resource
+                .type_name
+                .eq_ignore_ascii_case("Microsoft.Resources/deployments") =>
+        {
+            crate::deployments::put(world, request, &resource, fault)
+        }
         (_, Target::Resource(resource)) => {
             crate::resources::respond(world, request, &resource, fault)
         }

@@ -30,14 +30,17 @@ pub(crate) fn alias_document() -> Value {
 /// The version every marketplace image offers here.
 const MARKETPLACE_VERSION: &str = "26100.4061.250510";
 
+/// The version every VM extension type offers here.
+const EXTENSION_VERSION: &str = "2.2.0.0";
+
 /// Whether the path reads the marketplace (`…/artifacttypes/vmimage/…`).
 pub(crate) fn is_marketplace(path: &str) -> bool {
-    path.to_ascii_lowercase()
-        .contains("/artifacttypes/vmimage/")
+    let path = path.to_ascii_lowercase();
+    path.contains("/artifacttypes/vmimage/") || path.contains("/artifacttypes/vmextension/")
 }
 
-/// Marketplace image versions: the list (a bare array, as Azure answers) and one version, for
-/// any publisher, offer and SKU.
+/// Marketplace image and VM extension versions: the list (a bare array, as Azure answers) and
+/// one version, for any publisher, offer, SKU or extension type.
 pub(crate) fn respond(request: &crate::exchange::Request) -> crate::exchange::Response {
     use crate::exchange::Response;
     let segs = request.segments();
@@ -49,6 +52,7 @@ pub(crate) fn respond(request: &crate::exchange::Request) -> crate::exchange::Re
             .unwrap_or_default()
     };
     let location = at("locations");
+    let extension = segs.iter().any(|s| s.eq_ignore_ascii_case("vmextension"));
     let sku = at("skus");
     let versions_at = segs.iter().position(|s| s.eq_ignore_ascii_case("versions"));
     let Some(versions_at) = versions_at.filter(|_| request.method == "GET") else {
@@ -57,7 +61,9 @@ pub(crate) fn respond(request: &crate::exchange::Request) -> crate::exchange::Re
     let base = format!("/{}", segs[..=versions_at].join("/"));
     let summary = |version: &str| json!({"location": location, "name": version, "id": format!("{base}/{version}")});
     match segs.get(versions_at + 1) {
+        None if extension => Response::json(200, json!([summary(EXTENSION_VERSION)])),
         None => Response::json(200, json!([summary(MARKETPLACE_VERSION)])),
+        Some(version) if extension => Response::json(200, summary(version)),
         Some(version) => {
             let generation = if sku.to_ascii_lowercase().contains("gen1") {
                 "V1"

@@ -5,8 +5,10 @@
 mod actions;
 mod arm;
 mod arm_id;
+mod attachments;
 pub mod cloud;
 pub mod config;
+mod deployments;
 mod durations;
 pub mod error;
 mod exchange;
@@ -26,6 +28,7 @@ mod run_command;
 pub mod server;
 mod shapes;
 pub mod store;
+mod template;
 mod tls;
 mod views;
 mod vm;

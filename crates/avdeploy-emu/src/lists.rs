@@ -61,15 +61,19 @@ pub(crate) fn collection(
         return crate::roles::definitions(world, request, scope);
     }
     if let Some(scope_ref) = arm_id::resource(scope)
-        && world.store.get(&scope_ref.id).is_none()
+        && !crate::views::scope_exists(world, &scope_ref.id)
     {
         return crate::views::missing(world, &scope_ref);
     }
     let prefix = format!("{scope}/");
+    let at_scope = request
+        .query("$filter")
+        .is_some_and(|f| f.contains("atScope()"));
     let found = world
         .store
         .resources()
-        .filter(|r| type_is(r, type_name) && id_under(r, &prefix))
+        .filter(|r| type_is(r, type_name))
+        .filter(|r| above(r, scope) || (!at_scope && id_under(r, &prefix)))
         .filter(|r| filter_matches(r, request.query("$filter")))
         .map(|r| crate::views::view(world, r))
         .collect();
@@ -126,6 +130,22 @@ fn summary(resource: &Value) -> Value {
         }
     }
     shown
+}
+
+/// An extension resource at `scope` or at a scope above it (`atScope()`).
+fn above(resource: &Value, scope: &str) -> bool {
+    let Some(id) = resource["id"].as_str() else {
+        return false;
+    };
+    let own = id
+        .rfind("/providers/")
+        .map_or("", |i| &id[..i])
+        .to_ascii_lowercase();
+    let scope = scope
+        .to_ascii_lowercase()
+        .replace("/fileshares/", "/shares/");
+    let own = own.replace("/fileshares/", "/shares/");
+    scope == own || scope.starts_with(&format!("{own}/"))
 }
 
 fn id_under(resource: &Value, prefix: &str) -> bool {

@@ -19,6 +19,8 @@ pub(crate) enum Outcome {
         code: String,
         /// The error message.
         message: String,
+        /// Inner errors (the failed resources of a deployment).
+        details: Vec<Value>,
     },
     /// Succeeded; the body the `Location` URL answers with, if any.
     Succeeded(Option<Value>),
@@ -100,9 +102,13 @@ impl Operations {
         body["endTime"] = json!(clock::iso(op.done_ms));
         match &op.outcome {
             Outcome::Succeeded(_) => body["status"] = json!("Succeeded"),
-            Outcome::Failed { code, message } => {
+            Outcome::Failed {
+                code,
+                message,
+                details,
+            } => {
                 body["status"] = json!("Failed");
-                body["error"] = json!({"code": code, "message": message, "details": []});
+                body["error"] = json!({"code": code, "message": message, "details": details});
             }
         }
         Some(Response::json(200, body))
@@ -119,7 +125,7 @@ impl Operations {
         Some(match &op.outcome {
             Outcome::Succeeded(Some(body)) => Response::json(200, body.clone()),
             Outcome::Succeeded(None) => Response::empty(204),
-            Outcome::Failed { code, message } => Response::error(400, code, message),
+            Outcome::Failed { code, message, .. } => Response::error(400, code, message),
         })
     }
 
@@ -231,6 +237,7 @@ mod tests {
             Outcome::Failed {
                 code: "AnotherOperationInProgress".into(),
                 message: "busy".into(),
+                details: Vec::new(),
             },
         );
         let status = ops.status(&id).unwrap().body.unwrap();

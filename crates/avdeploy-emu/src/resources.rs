@@ -60,48 +60,23 @@ fn write(
     merge: bool,
     fault: Option<Injected>,
 ) -> Response {
-    let Value::Object(body) = body else {
-        return Response::error(
-            400,
-            "InvalidRequestContent",
-            "The request content was invalid and could not be deserialized: the body must be a JSON object.",
-        );
+    let (next, created) = match prepare(world, resource, body, merge, fault.as_ref()) {
+        Ok(prepared) => prepared,
+        Err(refused) => return refused,
     };
-    if let Some(refused) = check_container(world, resource) {
-        return refused;
-    }
-    let existing = world.store.get(&resource.id).cloned();
-    let mut next = match (&existing, merge) {
-        (Some(old), true) => {
-            let mut merged = old.clone();
-            merge_into(&mut merged, &Value::Object(body));
-            merged
-        }
-        (None, true) => return missing(world, resource),
-        _ => Value::Object(body),
-    };
-    normalise(&mut next, resource, existing.as_ref());
-    if let Err(refused) = crate::shapes::complete(
-        world,
-        resource,
-        &mut next,
-        existing.as_ref(),
-        fault.as_ref(),
-    ) {
-        return refused;
-    }
-    if let Some(refused) = check_references(world, resource, &next) {
-        return refused;
-    }
-    let created = existing.is_none();
-    let timing = durations::write(&resource.type_name, created, world.config.time_scale);
+    // Updates of Location-polled types (storage accounts) answer synchronously, as Azure does.
+    let timing = durations::write(&resource.type_name, created, world.config.time_scale)
+        .filter(|t| !(merge && t.polling == Polling::Location));
     if let Some(Injected::FailOperation(code, message)) = fault {
         let Some(timing) = timing else {
             return Response::error(409, &code, &message);
         };
-        let op = world
-            .operations
-            .start(timing.duration, Outcome::Failed { code, message });
+        let failed = Outcome::Failed {
+            code,
+            message,
+            details: Vec::new(),
+        };
+        let op = world.operations.start(timing.duration, failed);
         let mut shown = next;
         shown["properties"]["provisioningState"] = json!("Updating");
         let urls = operation_urls(world, request, resource);
@@ -109,14 +84,11 @@ fn write(
             .operations
             .accepted(Response::json(201, shown), &op, &urls, timing.polling);
     }
-    let inline = take_inline(&mut next);
-    world.store.put(next.clone());
-    store_inline(world, resource, inline);
-    if let Err(refused) = world.save() {
-        return refused;
-    }
+    let shown = match commit(world, resource, next) {
+        Ok(shown) => shown,
+        Err(refused) => return refused,
+    };
     let status = if created { 201 } else { 200 };
-    let shown = view(world, &next);
     let Some(timing) = timing.filter(|t| !t.duration.is_zero()) else {
         // Location-polled types answer 200 or 202, never 201.
         let location_polled = timing.is_some_and(|t| t.polling == Polling::Location);
@@ -133,7 +105,7 @@ fn write(
     let answer = match timing.polling {
         Polling::AsyncOperation => {
             // The accepted answer always reads as started, however fast the operation is.
-            let mut started = view(world, &next);
+            let mut started = shown;
             started["properties"]["provisioningState"] = json!(state);
             Response::json(status, started)
         }
@@ -142,6 +114,59 @@ fn write(
     world
         .operations
         .accepted(answer, &op, &urls, timing.polling)
+}
+
+/// Checks and completes a PUT body (or a PATCH merged into the stored resource) as Azure
+/// would store it; returns it with whether it creates the resource.
+pub(crate) fn prepare(
+    world: &mut World,
+    resource: &ResourceRef,
+    body: Value,
+    merge: bool,
+    fault: Option<&Injected>,
+) -> Result<(Value, bool), Response> {
+    let Value::Object(body) = body else {
+        return Err(Response::error(
+            400,
+            "InvalidRequestContent",
+            "The request content was invalid and could not be deserialized: the body must be a JSON object.",
+        ));
+    };
+    if let Some(refused) = check_container(world, resource) {
+        return Err(refused);
+    }
+    let existing = world.store.get(&resource.id).cloned();
+    let mut next = match (&existing, merge) {
+        (Some(old), true) => {
+            let mut merged = old.clone();
+            merge_into(&mut merged, &Value::Object(body));
+            merged
+        }
+        (None, true) => return Err(missing(world, resource)),
+        _ => Value::Object(body),
+    };
+    normalise(&mut next, resource, existing.as_ref());
+    crate::shapes::complete(world, resource, &mut next, existing.as_ref(), fault)?;
+    if let Some(refused) = check_references(world, resource, &next) {
+        return Err(refused);
+    }
+    Ok((next, existing.is_none()))
+}
+
+/// Stores a prepared resource (its inline children as child resources) and returns how a
+/// client reads it.
+pub(crate) fn commit(
+    world: &mut World,
+    resource: &ResourceRef,
+    mut next: Value,
+) -> Result<Value, Response> {
+    let inline = take_inline(&mut next);
+    world.store.put(next.clone());
+    store_inline(world, resource, inline);
+    crate::attachments::after_write(world, resource, &next);
+    world.save()?;
+    let stored = world.store.get(&resource.id).cloned().unwrap_or(next);
+    Ok(view(world, &stored))
 }
 
 fn delete(
@@ -160,11 +185,14 @@ fn delete(
     if let Some(Injected::FailOperation(code, message)) = fault {
         return Response::error(409, &code, &message);
     }
-    if let Some(refused) = crate::shapes::check_delete(world, resource) {
+    if let Some(refused) = crate::shapes::check_delete(world, resource)
+        .or_else(|| crate::attachments::check_delete(world, resource))
+    {
         return refused;
     }
     world.store.remove_tree(&resource.id);
     free_run_command(world, resource);
+    crate::attachments::after_delete(world, resource);
     if let Err(refused) = world.save() {
         return refused;
     }
@@ -222,7 +250,7 @@ fn check_container(world: &World, resource: &ResourceRef) -> Option<Response> {
             .map(|scope| scope.id)
     });
     let parent = parent?;
-    if world.store.get(&parent).is_some() {
+    if crate::views::scope_exists(world, &parent) {
         return None;
     }
     let name = parent.rsplit('/').next().unwrap_or_default();

@@ -199,7 +199,7 @@ fn decode(parts: &hyper::http::request::Parts, body: Vec<u8>) -> Request {
         .collect();
     Request {
         method: parts.method.as_str().to_owned(),
-        path: exchange::decode(parts.uri.path()),
+        path: collapse_slashes(&exchange::decode(parts.uri.path())),
         query: parts.uri.query().map(exchange::pairs).unwrap_or_default(),
         headers,
         body,
@@ -226,6 +226,18 @@ fn encode(response: Response) -> hyper::Response<Full<Bytes>> {
         *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
         fallback
     })
+}
+
+/// `//metadata/endpoints` as `/metadata/endpoints`: clients join a base URL that ends with a
+/// slash to paths that start with one, and Azure's front door accepts that.
+fn collapse_slashes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && out.ends_with('/')) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Writes `bytes` to a new file only its owner can read.

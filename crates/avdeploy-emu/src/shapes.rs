@@ -153,7 +153,14 @@ fn virtual_machine(next: &mut Value, existing: Option<&Value>) {
     };
     props["vmId"] = json!(keep("vmId", crate::ids::guid()));
     props["timeCreated"] = json!(keep("timeCreated", avdeploy_sim::clock::iso_now()));
+    let old_disk = existing.map(|e| e["properties"]["storageProfile"]["osDisk"].clone());
     let os_disk = &mut props["storageProfile"]["osDisk"];
+    if os_disk.is_object()
+        && os_disk["name"].is_null()
+        && let Some(old) = old_disk.filter(|d| d["name"].is_string())
+    {
+        *os_disk = old;
+    }
     if os_disk.is_object() && os_disk["name"].is_null() {
         let name = format!(
             "{}_OsDisk_1_{}",

@@ -58,6 +58,16 @@ pub(crate) fn view(world: &World, stored: &Value) -> Value {
     shown
 }
 
+/// Whether the resource an extension resource hangs under exists; role scopes name file shares
+/// `fileshares` where their ids say `shares`, and Azure accepts both.
+pub(crate) fn scope_exists(world: &World, id: &str) -> bool {
+    world.store.get(id).is_some()
+        || world
+            .store
+            .get(&id.replace("/fileshares/", "/shares/"))
+            .is_some()
+}
+
 /// ARM's answer for a resource that does not exist (or whose group does not).
 pub(crate) fn missing(world: &World, resource: &ResourceRef) -> Response {
     if let Some(group) = &resource.group {

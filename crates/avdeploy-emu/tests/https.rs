@@ -522,3 +522,154 @@ fn shapes_the_cli_reads_are_azures() {
     assert!(view["output"].as_str().unwrap().contains("two"));
     assert_eq!(client.call("DELETE", &managed, None).status, 200);
 }
+
+/// The template `az vm create` sends (a NIC on an existing subnet, the VM depending on it).
+fn vm_template(subnet: &str) -> Value {
+    json!({"properties": {"mode": "incremental",
+    "parameters": {"adminPassword": {"value": "Sup3r-secret-pw"}},
+    "template": {"$schema": "https://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"adminPassword": {"type": "securestring"}},
+        "variables": {}, "outputs": {},
+        "resources": [
+            {"apiVersion": "2015-06-15", "type": "Microsoft.Network/networkInterfaces", "name": "vm1VMNic",
+             "location": "westeurope", "tags": {}, "dependsOn": [],
+             "properties": {"ipConfigurations": [{"name": "ipconfigvm1", "properties": {
+                 "privateIPAllocationMethod": "Dynamic", "subnet": {"id": subnet}}}]}},
+            {"apiVersion": "2026-04-01", "type": "Microsoft.Compute/virtualMachines", "name": "vm1",
+             "location": "westeurope", "tags": {}, "identity": {"type": "SystemAssigned"},
+             "dependsOn": ["Microsoft.Network/networkInterfaces/vm1VMNic"],
+             "properties": {"hardwareProfile": {"vmSize": "Standard_D2s_v5"},
+                "networkProfile": {"networkInterfaces": [{"id": "[resourceId('Microsoft.Network/networkInterfaces', 'vm1VMNic')]"}]},
+                "storageProfile": {"osDisk": {"createOption": "fromImage", "name": null, "caching": "ReadWrite",
+                    "managedDisk": {"storageAccountType": null}},
+                    "imageReference": {"publisher": "MicrosoftWindowsDesktop", "offer": "windows-11", "sku": "win11-24h2-avd", "version": "latest"}},
+                "osProfile": {"computerName": "vm1", "adminUsername": "azureuser", "adminPassword": "[parameters('adminPassword')]"}}}
+        ]}}})
+}
+
+#[test]
+fn template_deployments_create_what_az_vm_create_asks_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let emulator = Emulator::start(config(dir.path(), "", 0.002)).unwrap();
+    let client = Client::new(&emulator);
+    let group = format!("/subscriptions/{SUB}/resourcegroups/rg1?api-version=2024-11-01");
+    assert_eq!(
+        client
+            .call("PUT", &group, Some(json!({"location": "westeurope"})))
+            .status,
+        201
+    );
+    let vnet = client.call("PUT", &format!("{}?api-version=2024-05-01", rg("/providers/Microsoft.Network/virtualNetworks/v1")),
+        Some(json!({"location": "westeurope", "properties": {"subnets": [{"name": "hosts", "properties": {"addressPrefix": "10.0.1.0/24"}}]}})));
+    client.wait(&vnet);
+    let deployments = rg("/providers/Microsoft.Resources/deployments");
+
+    let dangling = vm_template(&rg(
+        "/providers/Microsoft.Network/virtualNetworks/v1/subnets/none",
+    ));
+    let failed = client.call(
+        "PUT",
+        &format!("{deployments}/d0?api-version=2024-11-01"),
+        Some(dangling),
+    );
+    assert_eq!(failed.status, 201);
+    let status = client.wait(&failed);
+    assert_eq!(status["status"], "Failed");
+    assert_eq!(status["error"]["code"], "DeploymentFailed");
+    assert_eq!(
+        status["error"]["details"][0]["code"],
+        "InvalidResourceReference"
+    );
+
+    let good = vm_template(&rg(
+        "/providers/Microsoft.Network/virtualNetworks/v1/subnets/hosts",
+    ));
+    let accepted = client.call(
+        "PUT",
+        &format!("{deployments}/d1?api-version=2024-11-01"),
+        Some(good),
+    );
+    assert_eq!(accepted.status, 201, "{}", accepted.body);
+    assert_eq!(accepted.body["properties"]["provisioningState"], "Accepted");
+    assert_eq!(client.wait(&accepted)["status"], "Succeeded");
+    let deployment = client.call(
+        "GET",
+        &format!("{deployments}/d1?api-version=2024-11-01"),
+        None,
+    );
+    assert_eq!(
+        deployment.body["properties"]["provisioningState"],
+        "Succeeded"
+    );
+    assert_eq!(
+        deployment.body["properties"]["parameters"]["adminPassword"],
+        json!({"type": "securestring"})
+    );
+
+    let vm = client.call(
+        "GET",
+        &format!(
+            "{}?$expand=instanceView&api-version=2024-11-01",
+            rg("/providers/Microsoft.Compute/virtualMachines/vm1")
+        ),
+        None,
+    );
+    assert_eq!(vm.status, 200);
+    assert_eq!(
+        vm.body["properties"]["instanceView"]["statuses"][1]["code"],
+        "PowerState/running"
+    );
+    assert!(vm.body["identity"]["principalId"].is_string());
+    let disk_id = vm.body["properties"]["storageProfile"]["osDisk"]["managedDisk"]["id"]
+        .as_str()
+        .unwrap();
+    let disk = client.call("GET", &format!("{disk_id}?api-version=2025-01-02"), None);
+    assert_eq!(
+        disk.body["managedBy"],
+        rg("/providers/Microsoft.Compute/virtualMachines/vm1")
+    );
+    let nic = client.call(
+        "GET",
+        &format!(
+            "{}?api-version=2022-01-01",
+            rg("/providers/Microsoft.Network/networkInterfaces/vm1VMNic")
+        ),
+        None,
+    );
+    assert!(
+        nic.body["properties"]["ipConfigurations"][0]["properties"]["privateIPAddress"].is_string()
+    );
+    assert_eq!(
+        client
+            .call("DELETE", &format!("{disk_id}?api-version=2025-01-02"), None)
+            .status,
+        409,
+        "an attached disk stays"
+    );
+
+    let deleted = client.call(
+        "DELETE",
+        &format!(
+            "{}?api-version=2024-11-01",
+            rg("/providers/Microsoft.Compute/virtualMachines/vm1")
+        ),
+        None,
+    );
+    assert_eq!(deleted.status, 202);
+    let detached = client.call("DELETE", &format!("{disk_id}?api-version=2025-01-02"), None);
+    assert!(matches!(detached.status, 200 | 202), "{}", detached.body);
+
+    let stored = std::fs::read_to_string(dir.path().join("emulator.json")).unwrap();
+    assert!(
+        !stored.contains("Sup3r-secret-pw"),
+        "the password never reaches disk"
+    );
+    let log = std::fs::read_to_string(dir.path().join("requests.jsonl")).unwrap();
+    assert!(!log.contains("Sup3r-secret-pw"));
+
+    let bad = client.call("PUT", &format!("{deployments}/d2?api-version=2024-11-01"),
+        Some(json!({"properties": {"mode": "incremental", "template": {"parameters": {"p": {"type": "string"}}, "resources": []}}})));
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.body["error"]["code"], "InvalidTemplate");
+}
