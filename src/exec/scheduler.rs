@@ -3,7 +3,7 @@
 //! launches units, and reacts to their completion and to interrupts. It never prints: everything
 //! goes out as [`RunEvent`]s.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -47,6 +47,8 @@ pub struct RunSettings {
     pub fingerprints: HashMap<String, Fingerprint>,
     /// Computes what each operation would run; without it, completed means up to date.
     pub fingerprinter: Option<Fingerprinter>,
+    /// Operations the simulated Azure cannot run, with the reason: skipped, never started.
+    pub not_covered: BTreeMap<String, String>,
 }
 
 /// What a ready operation would run now, and what changed since it last completed.
@@ -213,6 +215,11 @@ impl<'a> Run<'a> {
             self.ready.remove(&index);
             self.announce_stage(index, on_event);
             let op = &self.plan.ops[index];
+            if let Some(reason) = self.settings.not_covered.get(&op.id) {
+                let reason = reason.clone();
+                self.resolve(index, OperationStatus::Skipped, Some(&reason), on_event);
+                continue;
+            }
             match self.condition(op) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -265,8 +272,9 @@ impl<'a> Run<'a> {
         }
         self.ready.iter().copied().find(|&i| {
             let op = &self.plan.ops[i];
-            let no_process =
-                self.is_up_to_date(i) || (op.when_false && self.condition(op) == Ok(false));
+            let no_process = self.settings.not_covered.contains_key(&op.id)
+                || self.is_up_to_date(i)
+                || (op.when_false && self.condition(op) == Ok(false));
             no_process
                 || (self.running < self.settings.throttle
                     && op.locks.iter().all(|l| !self.held.contains(l)))
