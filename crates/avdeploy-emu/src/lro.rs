@@ -73,14 +73,12 @@ impl Operations {
         polling: Polling,
     ) -> Response {
         let wait = self.remaining(id);
-        let response = response
-            .with_header("Location", urls.result(id))
-            .with_header("Retry-After", seconds(wait));
+        let response = response.with_header("Location", urls.result(id));
         match polling {
-            Polling::AsyncOperation => {
-                response.with_header("Azure-AsyncOperation", urls.status(id))
-            }
-            Polling::Location => response,
+            Polling::AsyncOperation => response
+                .with_header("Retry-After", seconds(wait))
+                .with_header("Azure-AsyncOperation", urls.status(id)),
+            Polling::Location => response.with_header("Retry-After", whole_seconds(wait)),
         }
     }
 
@@ -119,7 +117,7 @@ impl Operations {
         let op = self.by_id.get(id)?;
         if clock::now_ms() < op.done_ms {
             return Some(
-                Response::empty(202).with_header("Retry-After", seconds(self.remaining(id))),
+                Response::empty(202).with_header("Retry-After", whole_seconds(self.remaining(id))),
             );
         }
         Some(match &op.outcome {
@@ -181,6 +179,13 @@ pub(crate) fn seconds(wait: Duration) -> String {
         return (ms / 1000).to_string();
     }
     format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+/// A `Retry-After` value in whole seconds, at least 1, as Azure sends it. The `Location`
+/// polling of the services that use it (storage accounts) is read by SDKs that parse the header
+/// as an integer, so a fraction would fail there (`Unable to deserialize response data`).
+pub(crate) fn whole_seconds(wait: Duration) -> String {
+    wait.as_millis().div_ceil(1000).max(1).to_string()
 }
 
 #[cfg(test)]
@@ -245,6 +250,8 @@ mod tests {
         assert_eq!(status["error"]["code"], "AnotherOperationInProgress");
         let without_async = ops.accepted(Response::empty(202), &id, &urls(), Polling::Location);
         assert!(without_async.header("Azure-AsyncOperation").is_none());
+        let wait = without_async.header("Retry-After").unwrap();
+        assert!(wait.parse::<u64>().is_ok_and(|s| s >= 1), "{wait}");
     }
 
     #[test]
@@ -252,5 +259,7 @@ mod tests {
         assert_eq!(seconds(Duration::from_secs(3)), "3");
         assert_eq!(seconds(Duration::from_millis(50)), "0.050");
         assert_eq!(seconds(Duration::ZERO), "0.050");
+        assert_eq!(whole_seconds(Duration::from_millis(50)), "1");
+        assert_eq!(whole_seconds(Duration::from_millis(2001)), "3");
     }
 }

@@ -66,6 +66,24 @@ pub(crate) fn scope_exists(world: &World, id: &str) -> bool {
             .store
             .get(&id.replace("/fileshares/", "/shares/"))
             .is_some()
+        || default_service_account(id).is_some_and(|account| world.store.get(account).is_some())
+}
+
+/// The storage account of `<account>/fileServices/default` (or blob, queue, table): Azure gives
+/// every account these services, so they exist exactly when the account does.
+fn default_service_account(id: &str) -> Option<&str> {
+    const SERVICES: [&str; 4] = [
+        "/fileservices/default",
+        "/blobservices/default",
+        "/queueservices/default",
+        "/tableservices/default",
+    ];
+    let lower = id.to_ascii_lowercase();
+    let suffix = SERVICES.iter().find(|suffix| lower.ends_with(*suffix))?;
+    let account = &id[..id.len() - suffix.len()];
+    lower[..account.len()]
+        .contains("/providers/microsoft.storage/storageaccounts/")
+        .then_some(account)
 }
 
 /// ARM's answer for a resource that does not exist (or whose group does not).
@@ -120,5 +138,34 @@ pub(crate) fn operation_urls(
             world.base_url, resource.subscription
         ),
         api_version: request.api_version().unwrap_or("2022-09-01").to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_service_account;
+
+    #[test]
+    fn an_account_s_default_services_belong_to_it() {
+        let account =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa";
+        assert_eq!(
+            default_service_account(&format!("{account}/fileServices/default")),
+            Some(account)
+        );
+        assert_eq!(
+            default_service_account(&format!("{account}/blobServices/default")),
+            Some(account)
+        );
+        assert_eq!(
+            default_service_account(&format!("{account}/fileServices/other")),
+            None
+        );
+        assert_eq!(
+            default_service_account(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/x/fileServices/default"
+            ),
+            None
+        );
     }
 }
