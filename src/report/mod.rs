@@ -9,7 +9,6 @@ pub mod jsonl;
 pub mod messages;
 pub mod progress;
 pub mod reporter;
-pub mod run_facts;
 pub mod run_timeline;
 #[cfg(test)]
 mod sample;
