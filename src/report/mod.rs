@@ -8,6 +8,7 @@ pub mod html;
 pub mod jsonl;
 pub mod messages;
 pub mod progress;
+pub mod replay;
 pub mod reporter;
 pub mod run_timeline;
 #[cfg(test)]
