@@ -14,14 +14,16 @@ use crate::exec::scheduler::Prepare;
 use crate::exec::unit::UnitSpec;
 use crate::model::deployment::Deployment;
 use crate::model::operation::{Action, Operation, PowerShell, RunCommand, RunCommandMode};
+use crate::model::shell::ShellMode;
 use crate::model::variables::{Destination, RenderError, Variables};
 use crate::plan::graph::PlannedOperation;
 use crate::ps::spec::ScriptSpec;
 use crate::runcmd::script_file::{self, ScriptSource};
 use avdeploy_wire::sentinel;
 
-/// The preamble of every bash operation: stop at the first failing command or pipeline.
-const BASH_PREAMBLE: &str = "#!/usr/bin/env bash\n# Written by avdeploy; secrets come from the environment only.\nset -eo pipefail\n";
+/// The preamble of the bash the engine itself writes around a run command: stop at the first
+/// failing command or pipeline, whatever the module's shell mode.
+const BASH_PREAMBLE: &str = ShellMode::Strict.preamble();
 
 /// How a run-command operation is invoked: the bash script, its extra environment, and how its
 /// answer is judged.
@@ -156,7 +158,8 @@ impl Prepare for Launcher<'_> {
                 let rendered = vars
                     .render(command, Destination::Script)
                     .map_err(|e| render_failure(op, &e))?;
-                (format!("{BASH_PREAMBLE}{rendered}\n"), None)
+                let preamble = self.deployment.shell_mode(&op.module).preamble();
+                (format!("{preamble}{rendered}\n"), None)
             }
             Action::RunCommand(rc) => {
                 let (script, extra, check) = self.run_command(op, id, rc, vars, &output_file)?;

@@ -1,12 +1,14 @@
 //! Decodes config.yaml into variables: every scalar leaf by its UPPER_SNAKE path, the
 //! `variables:` section (with `{{...}}` references, cycles reported), `secrets:`, and
-//! environment overrides.
+//! environment overrides. The `avdeploy:` section holds engine settings, not variables
+//! (see [`crate::load::settings`]).
 
 use std::collections::{BTreeMap, HashSet};
 
 use crate::base::diagnostic::Diagnostic;
 use crate::load::decode::Decoder;
 use crate::load::node::{Node, NodeKind};
+use crate::load::settings;
 use crate::model::variables::{self, Origin, Variable, Variables};
 use avdeploy_wire::redact;
 
@@ -32,7 +34,7 @@ pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> 
     let secrets = secret_names(decoder, root);
     for (key, value) in entries {
         match key.as_str() {
-            Some("variables" | "secrets") => {}
+            Some("variables" | "secrets" | settings::SECTION) => {}
             Some(name) => flatten(decoder, &mut vars, &mut vec![name.to_owned()], value),
             None => decoder.error(
                 "wrong-type",

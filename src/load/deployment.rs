@@ -13,6 +13,7 @@ use crate::load::decode::Decoder;
 use crate::load::module::{self, DecodedModule};
 use crate::load::node::Node;
 use crate::load::operation::{self, OperationFile};
+use crate::load::settings;
 use crate::load::yaml;
 use crate::model::deployment::Deployment;
 use crate::model::module::{Module, Schedule};
@@ -64,16 +65,16 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
     })?;
     let config_file = add_text(&mut sources, &mut diagnostics, config, bytes);
     let config_root = parse(&sources, config_file, &mut diagnostics);
-    let variables = match &config_root {
-        Some(config_root) => config::variables(
-            &mut Decoder {
+    let (variables, settings) = match &config_root {
+        Some(config_root) => {
+            let mut decoder = Decoder {
                 file: config_file,
                 diagnostics: &mut diagnostics,
-            },
-            config_root,
-            env,
-        ),
-        None => crate::model::variables::Variables::default(),
+            };
+            let variables = config::variables(&mut decoder, config_root, env);
+            (variables, settings::decode(&mut decoder, config_root))
+        }
+        None => Default::default(),
     };
     let config_tree = ConfigTree {
         file: config_file,
@@ -97,7 +98,8 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
         found.modules,
         found.operations,
         found.unreadable,
-    );
+    )
+    .with_settings(settings);
     Ok(Loaded {
         deployment,
         diagnostics,
@@ -419,6 +421,7 @@ fn stand_in_module(sources: &Sources, file: FileId, dir: &Path) -> Module {
         description: String::new(),
         dependencies: Some(Vec::new()),
         schedule: Schedule::default(),
+        shell: None,
         entries: Vec::new(),
         teardown: Vec::new(),
         file,

@@ -8,4 +8,5 @@ pub mod deployment;
 pub mod module;
 pub mod node;
 pub mod operation;
+pub mod settings;
 pub mod yaml;

@@ -7,6 +7,7 @@ use crate::base::span::Spanned;
 use crate::load::decode::Decoder;
 use crate::load::node::Node;
 use crate::load::operation;
+use crate::load::settings;
 use crate::model::duration::Durations;
 use crate::model::module::{Entry, Module, Schedule};
 
@@ -18,6 +19,7 @@ const MODULE_KEYS: &[&str] = &[
     "config",
     "dependencies",
     "schedule",
+    "shell",
     "operations",
     "teardown",
     "validation",
@@ -84,6 +86,7 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, dir: &Path) -> Option<Deco
             .is_some()
             .then(|| decoder.string_list(fields, "dependencies", "module")),
         schedule,
+        shell: settings::shell_mode(decoder, fields.get("shell"), "module").map(|s| s.value),
         entries,
         teardown,
         file: decoder.file,

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use crate::base::source::{FileId, Sources};
 use crate::model::module::Module;
 use crate::model::operation::Operation;
+use crate::model::settings::Settings;
+use crate::model::shell::ShellMode;
 use crate::model::variables::Variables;
 
 /// A loaded deployment folder.
@@ -19,6 +21,8 @@ pub struct Deployment {
     pub config_file: FileId,
     /// The variables.
     pub variables: Variables,
+    /// The engine settings (config.yaml's `avdeploy:` section).
+    pub settings: Settings,
     /// Modules sorted by folder name.
     pub modules: Vec<Module>,
     /// Every operation file's operation.
@@ -49,6 +53,7 @@ impl Deployment {
             sources,
             config_file,
             variables,
+            settings: Settings::default(),
             modules,
             operations,
             unreadable,
@@ -59,6 +64,22 @@ impl Deployment {
     /// The module with this id.
     pub fn module(&self, id: &str) -> Option<&Module> {
         self.modules.iter().find(|m| m.id.value == id)
+    }
+
+    /// The deployment with these engine settings.
+    #[must_use]
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The shell mode of `module`'s bash operations: the module's `shell:`, else the
+    /// deployment's `avdeploy.shell`, else strict.
+    pub fn shell_mode(&self, module: &str) -> ShellMode {
+        self.module(module)
+            .and_then(|m| m.shell)
+            .or(self.settings.shell.as_ref().map(|s| s.value))
+            .unwrap_or_default()
     }
 
     /// The operation with this id.

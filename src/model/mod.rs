@@ -7,4 +7,6 @@ pub mod markers;
 pub mod module;
 pub mod operation;
 pub mod outcome;
+pub mod settings;
+pub mod shell;
 pub mod variables;

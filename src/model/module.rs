@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::base::source::FileId;
 use crate::base::span::Spanned;
+use crate::model::shell::ShellMode;
 
 /// How a module's operations are ordered (`module.schedule`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -41,6 +42,8 @@ pub struct Module {
     pub dependencies: Option<Vec<Spanned<String>>>,
     /// Stages or DAG.
     pub schedule: Schedule,
+    /// `shell:`, when written (else the deployment's mode applies).
+    pub shell: Option<ShellMode>,
     /// The operations in declared order.
     pub entries: Vec<Entry>,
     /// `teardown:`: operations only `destroy` runs, in declared order.

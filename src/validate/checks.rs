@@ -8,7 +8,7 @@ use crate::base::source::Sources;
 use crate::base::span::{Span, Spanned};
 use crate::model::deployment::Deployment;
 use crate::model::module::Schedule;
-use crate::model::operation::{Action, Operation, PowerShell};
+use crate::model::operation::{Action, Operation, PowerShell, Requirement};
 use crate::model::variables::{self, Destination, RenderError};
 use crate::validate::cycle::find_cycles;
 use crate::validate::{instances, teardown};
@@ -258,10 +258,21 @@ fn requirements(deployment: &Deployment, diagnostics: &mut Diagnostics) {
         .map(|(i, op)| (op.id.value.as_str(), i))
         .collect();
     let ids: Vec<&str> = index.keys().copied().collect();
+    let listed: HashSet<usize> = deployment
+        .modules
+        .iter()
+        .flat_map(|m| m.entries.iter().chain(&m.teardown))
+        .filter_map(|entry| entry.operation)
+        .collect();
     let mut edges = vec![Vec::new(); deployment.operations.len()];
     for (i, op) in deployment.operations.iter().enumerate() {
         for requirement in &op.requires {
             match index.get(requirement.operation.value.as_str()) {
+                Some(&target) if !listed.contains(&target) => {
+                    let required = &deployment.operations[target];
+                    diagnostics.push(unlisted_requirement(op, requirement, required));
+                    edges[i].push(target);
+                }
                 Some(&target) => edges[i].push(target),
                 None if deployment.unreadable.contains(&requirement.operation.value) => {}
                 None => diagnostics.push(unknown_requirement(
@@ -291,6 +302,35 @@ fn requirements(deployment: &Deployment, diagnostics: &mut Diagnostics) {
             .with_help("remove one of these `requires` entries"),
         );
     }
+}
+
+/// A requirement on an operation that has a file but that no module lists: `run all` never
+/// runs it, so the requirement can never be met.
+fn unlisted_requirement(
+    op: &Operation,
+    requirement: &Requirement,
+    required: &Operation,
+) -> Diagnostic {
+    let name = &requirement.operation;
+    let message = format!(
+        "`{}` requires `{}`, which no module lists: `run all` never runs it, so the requirement is never met",
+        op.id.value, name.value
+    );
+    let location = at(op.file, name.span);
+    let diagnostic = if requirement.optional {
+        Diagnostic::warning("unlisted-requirement", location, message)
+    } else {
+        Diagnostic::error("unlisted-requirement", location, message)
+    };
+    diagnostic
+        .with_label(
+            at(required.file, required.id.span),
+            format!("`{}` is defined here", name.value),
+        )
+        .with_help(format!(
+            "list `{}` in `module.operations` of {}'s module.yaml (or drop the requirement)",
+            name.value, required.module
+        ))
 }
 
 fn unknown_requirement(
