@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Chaos campaign: a simulated `run all` of the built-in deployment is interrupted at random
-# moments (kill -9, SIGTERM, or two SIGINTs), then resumed, interrupted again, and resumed until
-# done, for each seed. After each seed it checks:
+# Chaos campaign: a simulated `run all` of the AVD catalog is interrupted at random moments
+# (kill -9, SIGTERM, or two SIGINTs), then resumed, interrupted again, and resumed until done,
+# for each seed. After each seed it checks:
 #   - every operation completed, and exactly once (one completed attempt in state);
-#   - the simulator's call log holds every write call of an uninterrupted reference run
-#     (nothing lost), and the simulated subscription ends with the same resources;
+#   - per operation, from the simulator's call log (each call names the operation and run that
+#     made it): after the run in which the operation completed, no run called for it again, and
+#     in that run it made exactly the write calls it makes in an uninterrupted reference run
+#     (each once; at least once when the run retried it); every call names its operation;
+#   - the call log holds every write call of the reference run (nothing lost), and the simulated
+#     subscription ends with the same resources;
 #   - PRAGMA integrity_check of state.db is ok;
 #   - every line of every JSONL event log parses, and no log ends in a torn line;
 #   - no process of the run is left (none has its working directory in the deployment).
 #
 # Usage: scripts/chaos.sh [SEEDS] [MAX_INTERRUPTIONS_PER_SEED]
-# Needs jq and sqlite3. EXAMPLE=avd deploys the AVD catalog instead of the quickstart;
+# Needs jq and sqlite3. EXAMPLE=quickstart deploys the small quickstart instead of the catalog;
 # BIN=path/to/avdeploy uses that binary instead of building the release one.
 set -euo pipefail
 
@@ -21,12 +25,11 @@ if [[ -z "${BIN:-}" ]]; then
   cargo build --release --quiet --manifest-path "$root/Cargo.toml"
   BIN="$root/target/release/avdeploy"
 fi
-# The built-in example deployed: quickstart (default) or avd, the complete AVD catalog, once the
-# simulator deploys all of it (EXAMPLE=avd).
-example=${EXAMPLE:-quickstart}
+# The built-in example deployed: avd, the AVD catalog (default), or quickstart.
+example=${EXAMPLE:-avd}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export AVDEPLOY_SIM_TIME_SCALE=${AVDEPLOY_SIM_TIME_SCALE:-0.005}
+export AVDEPLOY_SIM_TIME_SCALE=${AVDEPLOY_SIM_TIME_SCALE:-0.002}
 export AVDEPLOY_KILL_GRACE_SECONDS=${AVDEPLOY_KILL_GRACE_SECONDS:-0.5}
 
 # Successful calls that change the simulated subscription, one per line, sorted; script files
@@ -34,6 +37,42 @@ export AVDEPLOY_KILL_GRACE_SECONDS=${AVDEPLOY_KILL_GRACE_SECONDS:-0.5}
 writes() {
   jq -r 'select(.exit == 0) | .argv | select(.[0:4] | map(select(test("^(create|update|delete|set|add|invoke|assign)$"))) | length > 0) | map(sub("^@.*"; "@FILE")) | join(" ")' \
     "$1/.avdeploy/sim/calls.jsonl" | sort
+}
+
+# Successful write calls of the log in folder $1 as `operation<TAB>run<TAB>call` lines, sorted.
+op_writes() {
+  jq -r 'select(.exit == 0) | select(.argv | .[0:4] | map(select(test("^(create|update|delete|set|add|invoke|assign)$"))) | length > 0) | [.operation // "", .run_id // "", (.argv | map(sub("^@.*"; "@FILE")) | join(" "))] | @tsv' \
+    "$1/.avdeploy/sim/calls.jsonl" | sort
+}
+
+# Per operation, from the call log checked against state: the operation made no call in a run
+# after the one it completed in, and in that run exactly its reference write calls (at least
+# those when the run gave it more than one attempt). Prints what is wrong, nothing when right.
+check_per_operation() {
+  local dir=$1 db="$1/.avdeploy/state.db"
+  local unnamed
+  unnamed=$(jq -s '[.[] | select((.operation // "") == "" or (.run_id // "") == "")] | length' "$dir/.avdeploy/sim/calls.jsonl")
+  ((unnamed == 0)) || echo "$unnamed calls name no operation or run"
+  op_writes "$dir" > "$dir/op.writes"
+  jq -r '[.operation // "", .run_id // ""] | @tsv' "$dir/.avdeploy/sim/calls.jsonl" | sort -u > "$dir/op.runs"
+  sqlite3 -separator $'\t' "$db" "SELECT r.seq, r.id FROM runs r" > "$dir/run.seqs"
+  local op run attempts seq
+  while IFS=$'\t' read -r op run attempts seq; do
+    # Runs after the completing one (by their order in state) that called for this operation.
+    local later
+    later=$(awk -F'\t' -v op="$op" -v seq="$seq" 'NR == FNR { s[$2] = $1; next } $1 == op && ($2 in s) && s[$2] > seq { print $2 }' \
+      "$dir/run.seqs" "$dir/op.runs")
+    [[ -z "$later" ]] || echo "$op called again after completing in run $run: runs $later"
+    awk -F'\t' -v op="$op" '$1 == op { print $3 }' "$work/ref.op.writes" > "$dir/want"
+    awk -F'\t' -v op="$op" -v run="$run" '$1 == op && $2 == run { print $3 }' "$dir/op.writes" > "$dir/got"
+    if ((attempts == 1)); then
+      cmp -s "$dir/want" "$dir/got" || echo "$op: its completing run made other write calls than the reference: $(diff "$dir/want" "$dir/got" | grep '^[<>]' | head -3 | tr '\n' ' ')"
+    else
+      local lost
+      lost=$(comm -23 <(sort -u "$dir/want") <(sort -u "$dir/got"))
+      [[ -z "$lost" ]] || echo "$op: its completing run never made $lost"
+    fi
+  done < <(sqlite3 -separator $'\t' "$db" "SELECT a.operation, a.run_id, (SELECT COUNT(*) FROM attempts b WHERE b.operation = a.operation AND b.run_id = a.run_id), r.seq FROM attempts a JOIN runs r ON r.id = a.run_id WHERE a.status = 'completed'")
 }
 
 resources() {
@@ -49,8 +88,11 @@ fail() {
 
 # The reference: one uninterrupted run.
 "$BIN" init --example "$example" "$work/ref" > /dev/null
+ref_started=$(date +%s%N)
 "$BIN" -C "$work/ref" run all --simulate > "$work/ref.log" 2>&1
+ref_ms=$(( ($(date +%s%N) - ref_started) / 1000000 ))
 writes "$work/ref" > "$work/ref.writes"
+op_writes "$work/ref" > "$work/ref.op.writes"
 resources "$work/ref" > "$work/ref.resources"
 ops=$("$BIN" -C "$work/ref" status --json | jq '.operations | length')
 
@@ -68,9 +110,9 @@ for ((seed = 1; seed <= seeds; seed++)); do
     "$BIN" -C "$dir" "${args[@]}" >> "$dir/console.log" 2>&1 &
     pid=$!
     if ((chaos < max_chaos)); then
-      # A random moment within the first 4 s (the whole run takes a few seconds).
-      sleep "$(printf '0.%03d' $((RANDOM % 1000)))"
-      sleep $((RANDOM % 4))
+      # A random moment within the length of the uninterrupted run.
+      moment=$(( (RANDOM * 32768 + RANDOM) % ref_ms ))
+      sleep "$(printf '%d.%03d' $((moment / 1000)) $((moment % 1000)))"
       if kill -0 "$pid" 2> /dev/null; then
         chaos=$((chaos + 1))
         case $((RANDOM % 3)) in
@@ -113,6 +155,8 @@ for ((seed = 1; seed <= seeds; seed++)); do
     jq -R -e 'fromjson' "$log" > /dev/null || fail "$dir" "a line of $log does not parse"
     [[ -z "$(tail -c1 "$log")" ]] || fail "$dir" "$log ends in a torn line"
   done
+  wrong=$(check_per_operation "$dir")
+  [[ -z "$wrong" ]] || fail "$dir" "per operation, from the call log: $wrong"
   writes "$dir" > "$dir/writes"
   missing=$(comm -23 "$work/ref.writes" "$dir/writes")
   [[ -z "$missing" ]] || fail "$dir" "write calls of the reference never made: $missing"
@@ -129,4 +173,4 @@ for ((seed = 1; seed <= seeds; seed++)); do
   rm -rf "$dir"
 done
 elapsed=$(($(date +%s) - started))
-echo "chaos: $seeds seeds ok in ${elapsed}s: $total_kills kill -9, $total_terms SIGTERM, $total_ints double SIGINT, $total_rounds runs and resumes, $total_surplus repeated write calls (interrupted attempts run again), $ops operations each completed exactly once"
+echo "chaos: $seeds seeds ok in ${elapsed}s: $total_kills kill -9, $total_terms SIGTERM, $total_ints double SIGINT, $total_rounds runs and resumes, $total_surplus repeated write calls (interrupted attempts run again), $ops operations each completed exactly once after its last interruption (per operation, from the call log)"

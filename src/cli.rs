@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::simulator::Simulator;
+use crate::simulator::{Backend, Simulator};
 
 /// avdeploy runs Azure Virtual Desktop deployments described in YAML: a config.yaml plus
 /// modules of operations (bash scripts driving the az CLI, and PowerShell pushed into VMs with
@@ -137,6 +137,11 @@ pub enum Command {
     /// Write a working deployment folder (config.yaml and modules) from a built-in example:
     /// `avd` (default, the complete Azure Virtual Desktop deployment) or `quickstart`.
     Init(InitArgs),
+    /// Convert a folder written for the bash engine in place (after a backup under
+    /// .avdeploy/migrate-backup/): `variables:` aliases for the names its scripts use, `shell:
+    /// plain` where scripts rely on no errexit, secrets out of bash text, the module order as
+    /// `dependencies`; then list what to review by hand. Re-running it changes nothing.
+    Migrate(MigrateArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions(CompletionsArgs),
 }
@@ -179,9 +184,19 @@ pub struct RunArgs {
     /// module as soon as the modules it depends on have completed.
     #[arg(long)]
     pub sequential: bool,
-    /// Run against the built-in Azure simulator instead of the real az CLI (a test double).
-    #[arg(long, env = "AVDEPLOY_SIMULATE", value_parser = clap::builder::FalseyValueParser::new())]
-    pub simulate: bool,
+    /// Run against a simulated Azure instead of the real one (a test double): `--simulate`
+    /// alone is the built-in az shim, `--simulate=azure-cli` the real az against a local
+    /// emulation of Azure's REST APIs (see docs/emulator.md).
+    #[arg(
+        long,
+        env = "AVDEPLOY_SIMULATE",
+        value_name = "BACKEND",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "shim",
+        value_parser = parse_simulate
+    )]
+    pub simulate: Option<Simulate>,
 }
 
 /// `resume`.
@@ -193,9 +208,19 @@ pub struct ResumeArgs {
     /// How many operations may run at once (default: the resumed run's).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub throttle: Option<u16>,
-    /// Run against the built-in Azure simulator instead of the real az CLI (a test double).
-    #[arg(long, env = "AVDEPLOY_SIMULATE", value_parser = clap::builder::FalseyValueParser::new())]
-    pub simulate: bool,
+    /// Run against a simulated Azure instead of the real one (a test double): `--simulate`
+    /// alone is the built-in az shim, `--simulate=azure-cli` the real az against a local
+    /// emulation of Azure's REST APIs (see docs/emulator.md).
+    #[arg(
+        long,
+        env = "AVDEPLOY_SIMULATE",
+        value_name = "BACKEND",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "shim",
+        value_parser = parse_simulate
+    )]
+    pub simulate: Option<Simulate>,
 }
 
 /// `report`.
@@ -217,9 +242,19 @@ pub struct DestroyArgs {
     /// How many operations may run at once across the whole run.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
     pub throttle: u16,
-    /// Run against the built-in Azure simulator instead of the real az CLI (a test double).
-    #[arg(long, env = "AVDEPLOY_SIMULATE", value_parser = clap::builder::FalseyValueParser::new())]
-    pub simulate: bool,
+    /// Run against a simulated Azure instead of the real one (a test double): `--simulate`
+    /// alone is the built-in az shim, `--simulate=azure-cli` the real az against a local
+    /// emulation of Azure's REST APIs (see docs/emulator.md).
+    #[arg(
+        long,
+        env = "AVDEPLOY_SIMULATE",
+        value_name = "BACKEND",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "shim",
+        value_parser = parse_simulate
+    )]
+    pub simulate: Option<Simulate>,
 }
 
 /// `logs`.
@@ -256,9 +291,44 @@ pub struct InitArgs {
     pub list_examples: bool,
 }
 
+/// `migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The folder to migrate (default: the `-C` folder, else the current one).
+    pub dir: Option<PathBuf>,
+    /// Print the unified diff of every change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// `completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell.
     pub shell: clap_complete::Shell,
+}
+
+/// The value of `--simulate[=BACKEND]` or `AVDEPLOY_SIMULATE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Simulate(pub Option<Backend>);
+
+impl Simulate {
+    /// The backend to run against, or `None` for the real Azure.
+    pub fn backend(option: Option<Self>) -> Option<Backend> {
+        option.and_then(|simulate| simulate.0)
+    }
+}
+
+/// Reads `shim` or `azure-cli`; a yes/no word as `AVDEPLOY_SIMULATE` takes it (`1`, `true`:
+/// the shim; `0`, `false`, empty: no simulation).
+fn parse_simulate(text: &str) -> Result<Simulate, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "shim" | "1" | "true" | "yes" | "on" | "y" => Ok(Simulate(Some(Backend::Shim))),
+        "azure-cli" => Ok(Simulate(Some(Backend::AzureCli))),
+        "" | "0" | "false" | "no" | "off" | "n" => Ok(Simulate(None)),
+        _ => Err(format!(
+            "`{text}` is not a simulator backend: use `--simulate` (the built-in shim) or \
+             `--simulate=azure-cli` (the real az against a local Azure)"
+        )),
+    }
 }

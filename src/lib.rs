@@ -1,6 +1,7 @@
 //! avdeploy: a deployment engine for Azure Virtual Desktop.
 
 pub mod atomic_file;
+pub mod azure_cli;
 pub mod base;
 pub mod cli;
 pub mod cmd;
@@ -9,6 +10,7 @@ pub mod examples;
 pub mod exec;
 pub mod exit_code;
 pub mod load;
+pub mod migrate;
 pub mod model;
 pub mod plan;
 pub mod ps;

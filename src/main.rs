@@ -1,10 +1,14 @@
-//! The `avdeploy` command: the engine with the Azure simulator plugged in behind `--simulate`
-//! and `avdeploy sim`. Started under the name `az` (the link `--simulate` puts first on the
-//! operations' PATH), the executable is the simulator's `az` shim instead.
+//! The `avdeploy` command: the engine with the two simulated Azures plugged in behind
+//! `--simulate` and `avdeploy sim`: the built-in `az` shim, and the local Azure
+//! (crates/avdeploy-emu) that the real `az` runs against under `--simulate=azure-cli`. Started
+//! under the name `az` (the link `--simulate` puts first on the operations' PATH), the
+//! executable is the shim's `az` instead.
+
+mod local_azure;
 
 use std::path::Path;
 
-use avdeploy::simulator::{Simulator, SimulatorError};
+use avdeploy::simulator::{Backend, Session, Simulator, SimulatorError};
 use avdeploy_sim::{SimCommand, SimError};
 use clap::{FromArgMatches, Subcommand};
 
@@ -19,19 +23,25 @@ fn main() {
     std::process::exit(code);
 }
 
-/// The built-in Azure simulator, seen through the engine's [`Simulator`] interface.
+/// The simulated Azures, seen through the engine's [`Simulator`] interface.
 struct AzureSimulator;
 
 impl Simulator for AzureSimulator {
     fn command(&self) -> clap::Command {
         let sim = clap::Command::new("sim")
-            .about("Inspect or clear the simulated Azure subscription used by --simulate (a test double).")
+            .about(
+                "Inspect or clear the simulated Azure subscription used by --simulate (a test \
+                 double); --backend azure-cli: the local Azure of --simulate=azure-cli.",
+            )
             .subcommand_required(true)
             .arg_required_else_help(true);
-        SimCommand::augment_subcommands(sim)
+        local_azure::with_backend_flag(SimCommand::augment_subcommands(sim))
     }
 
     fn execute(&self, matches: &clap::ArgMatches, dir: &Path) -> Result<(), SimulatorError> {
+        if local_azure::backend_of(matches) == Backend::AzureCli {
+            return local_azure::execute(matches, dir);
+        }
         let command = SimCommand::from_arg_matches(matches).map_err(|error| SimulatorError {
             invalid_input: true,
             error: Box::new(error),
@@ -39,20 +49,53 @@ impl Simulator for AzureSimulator {
         avdeploy_sim::execute(&command, dir).map_err(simulator_error)
     }
 
-    fn environment(&self, dir: &Path) -> std::io::Result<Vec<(String, String)>> {
-        let bin = avdeploy_sim::install_shim(dir)?;
-        let path = std::env::var("PATH").unwrap_or_default();
-        Ok(vec![
-            ("PATH".to_owned(), format!("{}:{path}", bin.display())),
-            (
-                avdeploy_sim::settings::DIR_VAR.to_owned(),
-                dir.display().to_string(),
-            ),
-        ])
+    fn start(&self, backend: Backend, dir: &Path) -> Result<Box<dyn Session>, SimulatorError> {
+        match backend {
+            Backend::Shim => Ok(Box::new(ShimSession::install(dir)?)),
+            Backend::AzureCli => Ok(Box::new(local_azure::LocalAzure::start(dir)?)),
+        }
     }
 
     fn time_scale(&self, var: &dyn Fn(&str) -> Option<String>) -> Result<f64, SimulatorError> {
         avdeploy_sim::settings::time_scale(&var).map_err(simulator_error)
+    }
+}
+
+/// The shim's `az` installed for a run: first on the operations' `PATH`.
+struct ShimSession {
+    environment: Vec<(String, String)>,
+}
+
+impl ShimSession {
+    fn install(dir: &Path) -> Result<Self, SimulatorError> {
+        let bin = avdeploy_sim::install_shim(dir).map_err(|error| SimulatorError {
+            invalid_input: false,
+            error: format!(
+                "cannot create the simulator's az in {}: {error}",
+                dir.display()
+            )
+            .into(),
+        })?;
+        let path = std::env::var("PATH").unwrap_or_default();
+        Ok(Self {
+            environment: vec![
+                ("PATH".to_owned(), format!("{}:{path}", bin.display())),
+                (
+                    avdeploy_sim::settings::DIR_VAR.to_owned(),
+                    dir.display().to_string(),
+                ),
+            ],
+        })
+    }
+}
+
+impl Session for ShimSession {
+    fn environment(&self) -> Vec<(String, String)> {
+        self.environment.clone()
+    }
+
+    fn not_covered(&self, _script: &str) -> Option<String> {
+        None
     }
 }
 

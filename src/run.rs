@@ -77,5 +77,6 @@ fn dispatch(cli: &Cli, simulator: &dyn Simulator) -> Result<i32, Error> {
         Command::Logs(args) => cmd::logs::run(global, args),
         Command::Script(args) => cmd::script::run(global, args),
         Command::Init(args) => cmd::init::run(args),
+        Command::Migrate(args) => cmd::migrate::run(global, args),
     }
 }

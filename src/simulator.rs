@@ -3,18 +3,47 @@
 
 use std::path::Path;
 
+/// Which simulated Azure `--simulate` runs the operations against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The built-in `az` shim: fast, imitates the CLI itself (`--simulate`).
+    Shim,
+    /// The real Azure CLI against a local emulation of Azure's REST APIs
+    /// (`--simulate=azure-cli`).
+    AzureCli,
+}
+
+impl Backend {
+    /// The backend as `--simulate=` names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Shim => "shim",
+            Self::AzureCli => "azure-cli",
+        }
+    }
+}
+
 /// A simulated Azure CLI that operations can call instead of the real `az`.
 pub trait Simulator {
     /// The `avdeploy sim` subcommand (the engine names it and places it in the help).
     fn command(&self) -> clap::Command;
     /// Runs `avdeploy sim ...` on the simulated subscription kept in `dir`, printing to stdout.
     fn execute(&self, matches: &clap::ArgMatches, dir: &Path) -> Result<(), SimulatorError>;
-    /// Installs the simulated `az` for the subscription kept in `dir` and returns the variables
-    /// an operation's environment needs so that its `az` is the simulator.
-    fn environment(&self, dir: &Path) -> std::io::Result<Vec<(String, String)>>;
+    /// Starts the simulated Azure of `backend` for one run, its subscription kept in `dir`. The
+    /// session lives as long as the run; dropping it stops what it started.
+    fn start(&self, backend: Backend, dir: &Path) -> Result<Box<dyn Session>, SimulatorError>;
     /// Real seconds per simulated Azure second, from the simulator's settings in the
     /// environment that `var` reads.
     fn time_scale(&self, var: &dyn Fn(&str) -> Option<String>) -> Result<f64, SimulatorError>;
+}
+
+/// A simulated Azure running for one run.
+pub trait Session {
+    /// The variables an operation's environment needs so that its `az` talks to this session.
+    fn environment(&self) -> Vec<(String, String)>;
+    /// Why an operation whose script is `script` cannot run against this session (for example
+    /// a CLI extension it calls that cannot be installed), or `None` when it can.
+    fn not_covered(&self, script: &str) -> Option<String>;
 }
 
 /// A failure the simulator reported; it displays as the simulator's own error.

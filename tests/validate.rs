@@ -343,3 +343,39 @@ fn validate_range_checks_the_error_catalog() {
         .code(2)
         .stderr(contains("errors.yaml").and(contains("`max_delay` must be at most 86400")));
 }
+
+#[test]
+fn a_large_deployment_reports_every_finding_at_its_own_file_in_file_order() {
+    // Enough operation files to be read on several threads at once.
+    let mut deploy = Deploy::new().config("app:\n  name: \"demo\"\n");
+    let mut broken = Vec::new();
+    for module in ["m1", "m2", "m3"] {
+        let ids: Vec<String> = (0..150).map(|i| format!("{module}-op{i:03}")).collect();
+        let entries: Vec<(&str, Option<u32>)> = ids.iter().map(|id| (id.as_str(), None)).collect();
+        deploy = deploy.module(module, &deploy::module_yaml(module, &entries));
+        for (i, id) in ids.iter().enumerate() {
+            let mut op = deploy::bash_op(id, 30, "true");
+            if i % 37 == 5 {
+                op = op.replace("timeout:", "timeuot:");
+                broken.push(format!("modules/{module}/operations/{id}.yaml"));
+            }
+            deploy = deploy.operation(module, id, &op);
+        }
+    }
+    let report = json(&deploy, &["validate", "--json"]);
+    let found: Vec<(String, u64, u64)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            assert_eq!(d["code"], "unknown-key", "{d:#}");
+            (
+                d["file"].as_str().expect("file").to_owned(),
+                d["line"].as_u64().expect("line"),
+                d["column"].as_u64().expect("column"),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, u64, u64)> = broken.into_iter().map(|f| (f, 3, 28)).collect();
+    assert_eq!(found, expected);
+}

@@ -104,6 +104,11 @@ impl Diagnostics {
         self.items.push(diagnostic);
     }
 
+    /// Records every finding of `other`, in its order.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
     /// Whether any finding is an error.
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(Diagnostic::is_error)

@@ -2,6 +2,7 @@
 //! byte offsets.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::base::span::Pos;
 
@@ -15,26 +16,36 @@ pub struct Source {
     pub path: PathBuf,
     /// The file's text.
     pub text: String,
-    /// Byte offset of the start of each line.
-    line_starts: Vec<usize>,
+    /// Byte offset of the start of each line, made when a position is first asked for.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl Source {
     /// A source from its path and text.
     pub fn new(path: PathBuf, text: String) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         Self {
             path,
             text,
-            line_starts,
+            line_starts: OnceLock::new(),
         }
+    }
+
+    /// Drops the line index (made again when needed), once the file's positions are known.
+    pub fn forget_lines(&mut self) {
+        self.line_starts.take();
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
     }
 
     /// The position at 1-based `line` and 0-based character column `col0`, clamped to the text.
     pub fn pos(&self, line: usize, col0: usize) -> Pos {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(&start) = self.line_starts().get(line.saturating_sub(1)) else {
             return self.end();
         };
         let rest = &self.text[start..];
@@ -52,8 +63,9 @@ impl Source {
 
     /// The position just past the last character.
     pub fn end(&self) -> Pos {
-        let line = self.line_starts.len();
-        let start = self.line_starts[line - 1];
+        let line_starts = self.line_starts();
+        let line = line_starts.len();
+        let start = line_starts[line - 1];
         Pos {
             offset: self.text.len(),
             line,
@@ -73,6 +85,17 @@ impl Sources {
     pub fn add(&mut self, path: &Path, text: String) -> FileId {
         self.files.push(Source::new(path.to_path_buf(), text));
         self.files.len() - 1
+    }
+
+    /// Reserves an id for the file at `path`, whose text [`Sources::fill`] gives later (files
+    /// read together keep the ids of files read in turn).
+    pub fn reserve(&mut self, path: &Path) -> FileId {
+        self.add(path, String::new())
+    }
+
+    /// Puts `source` in the place reserved for it as `id`.
+    pub fn fill(&mut self, id: FileId, source: Source) {
+        self.files[id] = source;
     }
 
     /// The file with this id.

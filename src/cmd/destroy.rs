@@ -2,7 +2,7 @@
 //! then mark the deployment destroyed in the state.
 
 use crate::base::layout::Layout;
-use crate::cli::{DestroyArgs, GlobalArgs};
+use crate::cli::{DestroyArgs, GlobalArgs, Simulate};
 use crate::cmd::run::{self, ExecOptions};
 use crate::cmd::{checked, confirm};
 use crate::error::Error;
@@ -33,7 +33,7 @@ pub fn run(
         // Teardown always runs in full: what an earlier destroy removed may have been created
         // again since. `resume` continues an unfinished destroy without repeating what it did.
         force: true,
-        simulator: args.simulate.then_some(simulator),
+        simulator: Simulate::backend(args.simulate).map(|backend| (simulator, backend)),
         grace: run::kill_grace()?,
         painter: global.stdout_painter(),
     };

@@ -7,6 +7,7 @@ pub mod destroy;
 pub mod init;
 pub mod list;
 pub mod logs;
+pub mod migrate;
 pub mod plan;
 pub mod report;
 pub mod resume;

@@ -1,7 +1,7 @@
 //! `avdeploy resume`: re-plan the last unfinished run and run what it did not complete.
 
 use crate::base::layout::Layout;
-use crate::cli::{GlobalArgs, ResumeArgs};
+use crate::cli::{GlobalArgs, ResumeArgs, Simulate};
 use crate::cmd::run::{self, ExecOptions};
 use crate::cmd::{checked, confirm};
 use crate::error::Error;
@@ -60,7 +60,7 @@ pub fn run(
     let options = ExecOptions {
         throttle: args.throttle.map_or(last.throttle.max(1), usize::from),
         force: false,
-        simulator: args.simulate.then_some(simulator),
+        simulator: Simulate::backend(args.simulate).map(|backend| (simulator, backend)),
         grace,
         painter: global.stdout_painter(),
     };

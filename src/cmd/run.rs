@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::base::layout::{LOGS_DIR, Layout};
-use crate::cli::{GlobalArgs, RunArgs};
+use crate::cli::{GlobalArgs, RunArgs, Simulate};
 use crate::cmd::checked;
 use crate::error::Error;
 use crate::exec::error_catalog::ErrorCatalog;
@@ -17,11 +17,12 @@ use crate::exec::signal::Interrupt;
 use crate::exit_code;
 use crate::model::deployment::Deployment;
 use crate::model::outcome::RunOutcome;
+use crate::plan::coverage;
 use crate::plan::graph::{self, ModuleOrder, Plan, Target};
 use crate::report::color::Painter;
 use crate::report::forecast::Forecast;
 use crate::report::{Reporter, ReporterOptions};
-use crate::simulator::Simulator;
+use crate::simulator::{Backend, Session, Simulator};
 use crate::state::{DeploymentLock, Recorder, StateDb};
 use avdeploy_wire::redact::MASK;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -39,8 +40,8 @@ pub struct ExecOptions<'a> {
     pub throttle: usize,
     /// Re-run operations completed before.
     pub force: bool,
-    /// Run against this simulated Azure instead of the real az CLI.
-    pub simulator: Option<&'a dyn Simulator>,
+    /// Run against this simulated Azure (and backend of it) instead of the real Azure.
+    pub simulator: Option<(&'a dyn Simulator, Backend)>,
     /// Time between SIGTERM and SIGKILL when an operation is stopped.
     pub grace: Duration,
     /// How console lines are coloured.
@@ -66,7 +67,7 @@ pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Re
     let options = ExecOptions {
         throttle: usize::from(args.throttle),
         force: args.force || matches!(target, Target::Operation { .. }),
-        simulator: args.simulate.then_some(simulator),
+        simulator: Simulate::backend(args.simulate).map(|backend| (simulator, backend)),
         grace: kill_grace()?,
         painter: global.stdout_painter(),
     };
@@ -99,6 +100,12 @@ pub fn execute(
         })?;
     }
     let time_scale = retry_time_scale(options.simulator)?;
+    // The simulated Azure lives until the run ends (dropped after the scheduler returns).
+    let session = start_session(root, options.simulator)?;
+    let not_covered = session.as_deref().map_or_else(Default::default, |session| {
+        coverage::not_covered(deployment, plan, &|script| session.not_covered(script))
+    });
+    announce_not_covered(plan, &not_covered, options.simulator);
     let mut reporter = Reporter::new(
         ReporterOptions {
             tty: std::io::stdout().is_terminal(),
@@ -112,7 +119,10 @@ pub fn execute(
     let mut launcher = Launcher {
         deployment,
         run_id: new_run_id(),
-        extra_env: simulator_env(root, options.simulator)?,
+        extra_env: session
+            .as_deref()
+            .map(Session::environment)
+            .unwrap_or_default(),
         grace: options.grace,
         retry_time_scale: time_scale,
     };
@@ -122,6 +132,7 @@ pub fn execute(
         completed_before,
         force: options.force,
         catalog: Arc::new(catalog(root)?),
+        not_covered,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -257,30 +268,58 @@ fn new_run_id() -> String {
 
 /// Real seconds per Azure second for retry waits and expected times: the simulator's clock
 /// under `--simulate`.
-fn retry_time_scale(simulator: Option<&dyn Simulator>) -> Result<f64, Error> {
-    let Some(simulator) = simulator else {
+fn retry_time_scale(simulator: Option<(&dyn Simulator, Backend)>) -> Result<f64, Error> {
+    let Some((simulator, _)) = simulator else {
         return Ok(1.0);
     };
     Ok(simulator.time_scale(&|name: &str| std::env::var(name).ok())?)
 }
 
-/// With `--simulate`: the environment that makes the operations' `az` the simulator, whose
-/// state lives in `.avdeploy/sim`.
-fn simulator_env(
+/// With `--simulate`: the simulated Azure for this run, whose subscription lives in
+/// `.avdeploy/sim`.
+fn start_session(
     root: &Path,
-    simulator: Option<&dyn Simulator>,
-) -> Result<Vec<(String, String)>, Error> {
-    let Some(simulator) = simulator else {
-        return Ok(Vec::new());
+    simulator: Option<(&dyn Simulator, Backend)>,
+) -> Result<Option<Box<dyn Session>>, Error> {
+    let Some((simulator, backend)) = simulator else {
+        return Ok(None);
     };
     let sim_dir = std::path::absolute(Layout::new(root).sim_dir()).map_err(|source| Error::Io {
         action: "resolve",
         path: root.to_path_buf(),
         source,
     })?;
-    simulator.environment(&sim_dir).map_err(|source| Error::Io {
-        action: "create the simulator's az in",
-        path: sim_dir,
-        source,
-    })
+    Ok(Some(simulator.start(backend, &sim_dir)?))
+}
+
+/// Says, module by module, which operations the simulated Azure does not cover: they are
+/// skipped, and the run is no proof of them.
+fn announce_not_covered(
+    plan: &Plan,
+    not_covered: &std::collections::BTreeMap<String, String>,
+    simulator: Option<(&dyn Simulator, Backend)>,
+) {
+    let Some((_, backend)) = simulator else {
+        return;
+    };
+    if not_covered.is_empty() {
+        return;
+    }
+    println!(
+        "[!] Not covered by --simulate={}: {} skipped",
+        backend.name(),
+        crate::base::text::plural(not_covered.len(), "operation")
+    );
+    for module in &plan.modules {
+        let ids: Vec<String> = module
+            .stages
+            .iter()
+            .flat_map(|stage| &stage.ops)
+            .map(|&i| &plan.ops[i].id)
+            .filter_map(|id| not_covered.get(id).map(|why| format!("{id} ({why})")))
+            .collect();
+        if !ids.is_empty() {
+            println!("    {}: {}", module.id, ids.join(", "));
+        }
+    }
 }

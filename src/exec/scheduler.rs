@@ -3,7 +3,7 @@
 //! launches units, and reacts to their completion and to interrupts. It never prints: everything
 //! goes out as [`RunEvent`]s.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -41,6 +41,8 @@ pub struct RunSettings {
     pub force: bool,
     /// Classifies failures for retries.
     pub catalog: Arc<ErrorCatalog>,
+    /// Operations the simulated Azure cannot run, with the reason: skipped, never started.
+    pub not_covered: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,6 +201,11 @@ impl<'a> Run<'a> {
             self.ready.remove(&index);
             self.announce_stage(index, on_event);
             let op = &self.plan.ops[index];
+            if let Some(reason) = self.settings.not_covered.get(&op.id) {
+                let reason = reason.clone();
+                self.resolve(index, OperationStatus::Skipped, Some(&reason), on_event);
+                continue;
+            }
             match self.condition(op) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -243,8 +250,8 @@ impl<'a> Run<'a> {
     fn next_startable(&self) -> Option<usize> {
         self.ready.iter().copied().find(|&i| {
             let op = &self.plan.ops[i];
-            let no_process = (!self.settings.force
-                && self.settings.completed_before.contains(&op.id))
+            let no_process = self.settings.not_covered.contains_key(&op.id)
+                || (!self.settings.force && self.settings.completed_before.contains(&op.id))
                 || (op.when_false && self.condition(op) == Ok(false));
             no_process
                 || (self.running < self.settings.throttle

@@ -1,7 +1,7 @@
 //! Unit tests of the scheduler: stages, throttle, requirements and failures, with real `bash`
 //! units on a small deployment loaded from a temporary folder.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -67,6 +67,15 @@ async fn execute_all(
     body: fn(&str) -> String,
     throttle: usize,
 ) -> (RunOutcome, Vec<RunEvent>) {
+    execute_covered(fixture, body, throttle, BTreeMap::new()).await
+}
+
+async fn execute_covered(
+    fixture: &Fixture,
+    body: fn(&str) -> String,
+    throttle: usize,
+    not_covered: BTreeMap<String, String>,
+) -> (RunOutcome, Vec<RunEvent>) {
     let deployment = deployment(fixture);
     let plan = graph::build(&deployment, &Target::parse("m", None)).unwrap();
     let settings = RunSettings {
@@ -75,6 +84,7 @@ async fn execute_all(
         completed_before: HashSet::new(),
         force: false,
         catalog: Arc::new(ErrorCatalog::builtin()),
+        not_covered,
     };
     let (_interrupts_tx, interrupts) = mpsc::unbounded_channel();
     let mut events = Vec::new();
@@ -115,6 +125,30 @@ fn started(op: &'static str) -> impl Fn(&RunEvent) -> bool {
 
 fn ended(op: &'static str) -> impl Fn(&RunEvent) -> bool {
     move |e| matches!(e, RunEvent::OperationFinished { operation, .. } if operation == op)
+}
+
+#[tokio::test]
+async fn operations_not_covered_are_skipped_with_their_reason_and_never_started() {
+    let fixture = Fixture::new();
+    let reason = "not covered: needs the az extension x";
+    let not_covered = BTreeMap::from([
+        ("a".to_owned(), reason.to_owned()),
+        ("c".to_owned(), reason.to_owned()),
+    ]);
+    let (outcome, events) =
+        execute_covered(&fixture, |_| "true\n".to_owned(), 5, not_covered).await;
+    assert_eq!(outcome, RunOutcome::Completed);
+    assert_eq!(
+        finished(&events),
+        [
+            ("a".to_owned(), OperationStatus::Skipped),
+            ("b".to_owned(), OperationStatus::Completed),
+            ("c".to_owned(), OperationStatus::Skipped),
+        ]
+    );
+    assert!(!events.iter().any(started("a")) && !events.iter().any(started("c")));
+    assert!(events.iter().any(|e| matches!(e,
+        RunEvent::OperationFinished { operation, error: Some(m), .. } if operation == "a" && m == reason)), "{events:#?}");
 }
 
 #[tokio::test]

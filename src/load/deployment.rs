@@ -5,17 +5,18 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::base::diagnostic::{Diagnostic, Diagnostics, Location};
-use crate::base::source::{FileId, Sources};
+use crate::base::source::{FileId, Source, Sources};
 use crate::base::span::{Span, Spanned};
 use crate::load::apps::ConfigTree;
 use crate::load::config::{self, EnvLookup};
 use crate::load::decode::Decoder;
 use crate::load::module::{self, DecodedModule};
 use crate::load::node::Node;
-use crate::load::operation::{self, OperationFile};
+use crate::load::operation_files::{self, DecodedOperation, Job};
 use crate::load::settings;
 use crate::load::yaml;
 use crate::model::deployment::Deployment;
+use crate::model::duration::Durations;
 use crate::model::module::{Module, Schedule};
 use crate::model::operation::Operation;
 
@@ -64,7 +65,7 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
         source,
     })?;
     let config_file = add_text(&mut sources, &mut diagnostics, config, bytes);
-    let config_root = parse(&sources, config_file, &mut diagnostics);
+    let config_root = parse(sources.get(config_file), config_file, &mut diagnostics);
     let (variables, settings) = match &config_root {
         Some(config_root) => {
             let mut decoder = Decoder {
@@ -81,14 +82,24 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
         root: config_root.as_ref(),
     };
     let mut found = Found::default();
+    let mut listed = Vec::new();
     for dir in module_dirs(root, config_file, &mut sources, &mut diagnostics)? {
-        let at = ModuleDir {
+        listed.extend(load_module(
             root,
-            dir: &dir,
-            config: config_tree,
-        };
-        load_module(&at, &mut sources, &mut diagnostics, &mut found)?;
+            &dir,
+            &mut sources,
+            &mut diagnostics,
+            &mut found,
+        )?);
     }
+    load_operations(
+        root,
+        &listed,
+        config_tree,
+        &mut sources,
+        &mut diagnostics,
+        &mut found,
+    );
     link(&mut found, &mut diagnostics);
     let deployment = Deployment::new(
         root.to_path_buf(),
@@ -106,10 +117,9 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
     })
 }
 
-/// The file's YAML tree; `None` after a syntax error, which is recorded (later checks skip the
-/// file rather than report its absence as more findings).
-fn parse(sources: &Sources, file: FileId, diagnostics: &mut Diagnostics) -> Option<Node> {
-    let source = sources.get(file);
+/// The YAML tree of `source` (file `file`); `None` after a syntax error, which is recorded
+/// (later checks skip the file rather than report its absence as more findings).
+pub(crate) fn parse(source: &Source, file: FileId, diagnostics: &mut Diagnostics) -> Option<Node> {
     match yaml::parse(source) {
         Ok(node) => Some(node),
         Err(error) => {
@@ -237,6 +247,16 @@ fn unreadable_file(
     error: &std::io::Error,
 ) {
     let file = sources.add(relative, String::new());
+    unreadable(file, diagnostics, relative, error);
+}
+
+/// Records that `relative`, file `file`, could not be read.
+fn unreadable(
+    file: FileId,
+    diagnostics: &mut Diagnostics,
+    relative: &Path,
+    error: &std::io::Error,
+) {
     let what = match error.kind() {
         std::io::ErrorKind::NotFound => "does not exist".to_owned(),
         _ => format!("cannot be read: {error}"),
@@ -266,19 +286,33 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(paths)
 }
 
-/// Reads a module or operation file; a file that cannot be read (or is too large) is an error
-/// naming it, and `None`.
+/// Reads a module file; a file that cannot be read (or is too large) is an error naming it,
+/// and `None`.
 fn read(
     root: &Path,
     relative: &Path,
     sources: &mut Sources,
     diagnostics: &mut Diagnostics,
 ) -> Option<FileId> {
+    let file = sources.reserve(relative);
+    let (source, readable) = read_source(root, relative, file, diagnostics);
+    sources.fill(file, source);
+    readable.then_some(file)
+}
+
+/// Reads `relative` as file `file`: its source, and whether it could be read. A file that
+/// cannot be read (or is too large) is an error naming it, and an empty source.
+pub(crate) fn read_source(
+    root: &Path,
+    relative: &Path,
+    file: FileId,
+    diagnostics: &mut Diagnostics,
+) -> (Source, bool) {
     match read_bounded(&root.join(relative)) {
-        Ok(bytes) => Some(add_text(sources, diagnostics, relative, bytes)),
+        Ok(bytes) => (text_source(file, diagnostics, relative, bytes), true),
         Err(error) => {
-            unreadable_file(sources, diagnostics, relative, &error);
-            None
+            unreadable(file, diagnostics, relative, &error);
+            (Source::new(relative.to_path_buf(), String::new()), false)
         }
     }
 }
@@ -291,14 +325,23 @@ fn add_text(
     path: &Path,
     bytes: Vec<u8>,
 ) -> FileId {
+    let file = sources.reserve(path);
+    let source = text_source(file, diagnostics, path, bytes);
+    sources.fill(file, source);
+    file
+}
+
+/// The source of file `file` from its bytes; bytes that are not UTF-8 are a finding at the
+/// first of them, and are replaced by U+FFFD so the rest of the file can still be checked and
+/// quoted.
+fn text_source(file: FileId, diagnostics: &mut Diagnostics, path: &Path, bytes: Vec<u8>) -> Source {
     match String::from_utf8(bytes) {
-        Ok(text) => sources.add(path, text),
+        Ok(text) => Source::new(path.to_path_buf(), text),
         Err(error) => {
             let valid = error.utf8_error().valid_up_to();
             let bytes = error.into_bytes();
             let text = String::from_utf8_lossy(&bytes).into_owned();
-            let file = sources.add(path, text);
-            let source = sources.get(file);
+            let source = Source::new(path.to_path_buf(), text);
             let before = &source.text[..valid];
             let line = before.matches('\n').count() + 1;
             let col0 = before.rsplit('\n').next().unwrap_or("").chars().count();
@@ -317,7 +360,7 @@ fn add_text(
                 )
                 .with_help("save the file as UTF-8 (without a byte order mark is best)"),
             );
-            file
+            source
         }
     }
 }
@@ -332,26 +375,24 @@ struct Found {
     /// Modules whose module.yaml could not be decoded: their operation files are not reported
     /// as unlisted.
     unknown_listing: Vec<String>,
+    /// Per module (as in `modules`), the durations its entries give their operations.
+    entry_durations: Vec<HashMap<String, Durations>>,
 }
 
-/// A module folder to load and what its operations may refer to.
-struct ModuleDir<'a> {
-    root: &'a Path,
-    dir: &'a Path,
-    config: ConfigTree<'a>,
-}
-
+/// Loads the module.yaml of `dir` and lists its operation files, reserving a file id for each
+/// in the order they are listed (so ids are as if each were read in turn); the files are read
+/// afterwards, all together, by [`load_operations`].
 fn load_module(
-    at: &ModuleDir<'_>,
+    root: &Path,
+    dir: &Path,
     sources: &mut Sources,
     diagnostics: &mut Diagnostics,
     found: &mut Found,
-) -> Result<(), LoadError> {
-    let (root, dir) = (at.root, at.dir);
+) -> Result<Vec<Listed>, LoadError> {
     let Some(file) = read(root, &dir.join("module.yaml"), sources, diagnostics) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
-    let decoded = parse(sources, file, diagnostics)
+    let decoded = parse(sources.get(file), file, diagnostics)
         .and_then(|node| module::decode(&mut Decoder { file, diagnostics }, &node, dir));
     let (module, entry_durations) = match decoded {
         Some(DecodedModule {
@@ -364,6 +405,7 @@ fn load_module(
             (module, HashMap::new())
         }
     };
+    let mut listed = Vec::new();
     let ops_dir = root.join(dir).join("operations");
     if ops_dir.is_dir() {
         for path in sorted_entries(&ops_dir)? {
@@ -374,37 +416,69 @@ fn load_module(
                 continue;
             }
             let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            let Some(file) = read(root, &relative, sources, diagnostics) else {
-                continue;
-            };
-            let Some(node) = parse(sources, file, diagnostics) else {
-                found
-                    .unreadable
-                    .extend(scan_id(&sources.get(file).text, "operation"));
-                continue;
-            };
-            let op_file = OperationFile {
-                module: &module.id.value,
-                path: &relative,
-                file,
-                config: at.config,
-            };
-            if let Some(mut op) =
-                operation::decode(&mut Decoder { file, diagnostics }, &node, &op_file)
-            {
-                let has_duration = node
-                    .get("operation")
-                    .and_then(|o| o.get("duration"))
-                    .is_some();
-                if !has_duration && let Some(duration) = entry_durations.get(&op.id.value) {
-                    op.duration = *duration;
-                }
-                found.operations.push(op);
-            }
+            listed.push(Listed {
+                file: sources.reserve(&relative),
+                relative,
+                module: found.modules.len(),
+            });
         }
     }
     found.modules.push(module);
-    Ok(())
+    found.entry_durations.push(entry_durations);
+    Ok(listed)
+}
+
+/// An operation file listed in a module folder, not read yet.
+struct Listed {
+    /// The file id reserved for it.
+    file: FileId,
+    /// Its path relative to the deployment folder.
+    relative: PathBuf,
+    /// The index of its module in [`Found::modules`].
+    module: usize,
+}
+
+/// Reads, parses and decodes every listed operation file (on all cores), then records the
+/// results in the order the files were listed.
+fn load_operations(
+    root: &Path,
+    listed: &[Listed],
+    config: ConfigTree<'_>,
+    sources: &mut Sources,
+    diagnostics: &mut Diagnostics,
+    found: &mut Found,
+) {
+    let jobs: Vec<Job<'_>> = listed
+        .iter()
+        .map(|file| Job {
+            file: file.file,
+            relative: file.relative.clone(),
+            module: &found.modules[file.module].id.value,
+        })
+        .collect();
+    let results = operation_files::load_all(root, &jobs, config);
+    drop(jobs);
+    for (file, loaded) in listed.iter().zip(results) {
+        diagnostics.extend(loaded.diagnostics);
+        if loaded.syntax_error {
+            found
+                .unreadable
+                .extend(scan_id(&loaded.source.text, "operation"));
+        }
+        sources.fill(file.file, loaded.source);
+        if let Some(DecodedOperation {
+            mut operation,
+            has_duration,
+        }) = loaded.operation
+        {
+            if !has_duration
+                && let Some(duration) = found.entry_durations[file.module].get(&operation.id.value)
+            {
+                operation.duration = *duration;
+            }
+            found.operations.push(operation);
+        }
+    }
 }
 
 /// A module standing for a module.yaml that could not be decoded (its findings are recorded):
@@ -437,6 +511,7 @@ fn link(found: &mut Found, diagnostics: &mut Diagnostics) {
         operations,
         unreadable,
         unknown_listing,
+        ..
     } = found;
     let mut listed = vec![false; operations.len()];
     let mut in_module: HashMap<(&str, &str), usize> = HashMap::new();

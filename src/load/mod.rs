@@ -8,5 +8,6 @@ pub mod deployment;
 pub mod module;
 pub mod node;
 pub mod operation;
+pub mod operation_files;
 pub mod settings;
 pub mod yaml;

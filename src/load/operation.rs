@@ -470,10 +470,15 @@ fn check(decoder: &mut Decoder<'_>, item: &Node) -> Option<Check> {
     })
 }
 
-/// Names an operation publishes with `[OUTPUT] NAME=` literally in its script.
+/// Names an operation publishes with `[OUTPUT] NAME=`: printed by `echo` or `printf` in a bash
+/// command (found by the bash parser), or written literally in its PowerShell.
 fn published_outputs(action: &Action) -> Vec<String> {
     let text = match action {
-        Action::Bash { command } => command.value.as_str(),
+        Action::Bash { command } => {
+            return crate::validate::shell_vars::outputs(&command.value)
+                .into_iter()
+                .collect();
+        }
         Action::RunCommand(rc) => match &rc.script {
             PowerShell::Content { content, .. } => content.value.as_str(),
             PowerShell::Generated(_) => return vec!["REBOOT_REQUIRED".to_owned()],

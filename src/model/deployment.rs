@@ -129,6 +129,11 @@ impl Deployment {
             .filter_map(|entry| entry.operation.map(|i| &self.operations[i]))
     }
 
+    /// The index of the operation with this id (the first, when ids are duplicated).
+    pub fn operation_index(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
     /// Whether the operation at `index` is listed under some module's `teardown:`.
     pub fn is_teardown(&self, index: usize) -> bool {
         self.modules

@@ -1,5 +1,6 @@
 //! Plans: stages or a dependency graph, the throttle, locks, expected durations.
 
+pub mod coverage;
 pub mod expand;
 pub mod graph;
 pub mod timeline;

@@ -11,7 +11,7 @@ use crate::model::module::Schedule;
 use crate::model::operation::{Action, Operation, PowerShell, Requirement};
 use crate::model::variables::{self, Destination, RenderError};
 use crate::validate::cycle::find_cycles;
-use crate::validate::{instances, teardown};
+use crate::validate::{instances, shell_check, teardown};
 
 /// Check types the existing bash engine's files use.
 pub const KNOWN_CHECK_TYPES: &[&str] = &[
@@ -43,6 +43,7 @@ pub const ENGINE_VARIABLES: &[&str] = &[
     "AVD_OPERATION_ID",
     "AVD_OUTPUT_FILE",
     "AVD_EXPECTED_SECONDS",
+    "AVD_SECRET_NAMES",
 ];
 
 /// Runs every cross-file check.
@@ -61,6 +62,7 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     msi_in_parallel_blocks(deployment, diagnostics);
     instances::for_each_items(deployment, diagnostics);
     teardown::check(deployment, diagnostics);
+    shell_check::check(deployment, diagnostics);
 }
 
 fn reserved_variables(deployment: &Deployment, diagnostics: &mut Diagnostics) {

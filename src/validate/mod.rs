@@ -4,4 +4,7 @@ pub mod checks;
 pub mod cycle;
 pub mod instances;
 pub mod render;
+pub mod scalar_position;
+pub mod shell_check;
+pub mod shell_vars;
 pub mod teardown;

@@ -69,17 +69,19 @@ fn listed_both_ways(deployment: &Deployment, diagnostics: &mut Diagnostics) {
 /// `requires` never crosses between teardown and ordinary operations: `run` never runs a
 /// teardown operation, and `destroy` runs nothing else, so such a requirement never holds.
 fn requirements_across(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    let teardown_ops: std::collections::HashSet<usize> = deployment
+        .modules
+        .iter()
+        .flat_map(|m| &m.teardown)
+        .filter_map(|entry| entry.operation)
+        .collect();
     for (index, op) in deployment.operations.iter().enumerate() {
-        let teardown = deployment.is_teardown(index);
+        let teardown = teardown_ops.contains(&index);
         for requirement in &op.requires {
-            let Some(target) = deployment
-                .operations
-                .iter()
-                .position(|o| o.id.value == requirement.operation.value)
-            else {
+            let Some(target) = deployment.operation_index(&requirement.operation.value) else {
                 continue;
             };
-            if deployment.is_teardown(target) == teardown {
+            if teardown_ops.contains(&target) == teardown {
                 continue;
             }
             let (message, help) = if teardown {

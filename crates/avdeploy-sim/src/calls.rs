@@ -1,5 +1,6 @@
 //! The call log `calls.jsonl`: one `{"argv": [...], "exit": n, "ms": n}` line per `az` call,
-//! appended under an exclusive file lock, secrets masked.
+//! appended under an exclusive file lock, secrets masked; with the operation and run that made
+//! the call when the caller's environment names them.
 
 use std::io::Write as _;
 use std::os::fd::AsRawFd as _;
@@ -19,6 +20,33 @@ pub struct CallRecord {
     pub exit: i32,
     /// Real milliseconds the call took.
     pub ms: u64,
+    /// The operation that made the call ([`OPERATION_VAR`] of the caller's environment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// The run that made the call ([`RUN_VAR`] of the caller's environment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+}
+
+/// The variable in which avdeploy names the operation an `az` call comes from.
+pub const OPERATION_VAR: &str = "AVD_OPERATION_ID";
+
+/// The variable in which avdeploy names the run an `az` call comes from.
+pub const RUN_VAR: &str = "AVD_RUN_ID";
+
+impl CallRecord {
+    /// A record of a call made with `argv` (masked here) that ended with `exit` after `ms`,
+    /// attributed to the operation and run that `env` names.
+    pub fn new(argv: &[String], exit: i32, ms: u64, env: impl Fn(&str) -> Option<String>) -> Self {
+        let named = |name| env(name).filter(|value| !value.is_empty());
+        Self {
+            argv: masked(argv, &env_redactor()),
+            exit,
+            ms,
+            operation: named(OPERATION_VAR),
+            run_id: named(RUN_VAR),
+        }
+    }
 }
 
 /// `argv` with the values of secret-named flags and every known secret value masked.
@@ -160,9 +188,34 @@ mod tests {
             argv: vec!["group".into()],
             exit: 3,
             ms: 5,
+            operation: None,
+            run_id: None,
         };
         append(dir.path(), &record).unwrap();
         append(dir.path(), &record).unwrap();
         assert_eq!(read(dir.path()).unwrap(), [record.clone(), record]);
+    }
+
+    #[test]
+    fn names_the_operation_and_run_of_the_caller_only_when_set() {
+        let argv = vec!["group".to_owned(), "show".to_owned()];
+        let env = |name: &str| match name {
+            OPERATION_VAR => Some("rg-create".to_owned()),
+            RUN_VAR => Some("20260101-000000-ab12".to_owned()),
+            _ => None,
+        };
+        let record = CallRecord::new(&argv, 0, 7, env);
+        let line = serde_json::to_string(&record).unwrap();
+        assert_eq!(
+            line,
+            r#"{"argv":["group","show"],"exit":0,"ms":7,"operation":"rg-create","run_id":"20260101-000000-ab12"}"#
+        );
+        let outside = CallRecord::new(&argv, 0, 7, |_| Some(String::new()));
+        assert_eq!(
+            serde_json::to_string(&outside).unwrap(),
+            r#"{"argv":["group","show"],"exit":0,"ms":7}"#
+        );
+        let old: CallRecord = serde_json::from_str(r#"{"argv":[],"exit":1,"ms":2}"#).unwrap();
+        assert_eq!((old.operation, old.run_id), (None, None));
     }
 }

@@ -15,7 +15,7 @@ pub const TENANT: &str = "72f988bf-0000-4000-8000-00000000a2de";
 pub const GROUPS: &str = "ad group";
 
 /// Well-known service principals present in every tenant: (display name, app id, object id).
-const SERVICE_PRINCIPALS: &[(&str, &str, &str)] = &[
+pub const SERVICE_PRINCIPALS: &[(&str, &str, &str)] = &[
     (
         "Azure Virtual Desktop",
         "9cdead84-a844-4324-93f2-b2e6bb768d07",

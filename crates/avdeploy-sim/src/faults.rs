@@ -94,7 +94,8 @@ impl FaultRule {
             .all(|token| rest.any(|arg| arg == token))
     }
 
-    fn fires(&self, call: u64, seed: u64) -> bool {
+    /// Whether the rule fails the `call`-th matching call (1-based) under `seed`.
+    pub fn fires(&self, call: u64, seed: u64) -> bool {
         match &self.trigger {
             Trigger::Always => true,
             Trigger::Calls(ranges) => ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&call)),

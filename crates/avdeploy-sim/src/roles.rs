@@ -14,7 +14,7 @@ const ASSIGNMENTS: &str = "role assignment";
 pub const REPLICATION_SECONDS: f64 = 15.0;
 
 /// Built-in roles: (name, definition GUID).
-const ROLES: &[(&str, &str)] = &[
+pub const ROLES: &[(&str, &str)] = &[
     ("Contributor", "b24988ac-6180-42a0-ab88-20f7382dd24c"),
     (
         "Desktop Virtualization Contributor",

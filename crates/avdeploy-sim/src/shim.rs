@@ -49,11 +49,12 @@ pub fn az_main(args: Vec<OsString>) -> i32 {
     let (exit, stdout, stderr) = answer(&settings, &argv);
     let _ = std::io::stdout().write_all(stdout.as_bytes());
     let _ = std::io::stderr().write_all(stderr.as_bytes());
-    let record = CallRecord {
-        argv: calls::masked(&argv, &calls::env_redactor()),
+    let record = CallRecord::new(
+        &argv,
         exit,
-        ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    };
+        u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        |name| std::env::var(name).ok(),
+    );
     if let Err(error) = calls::append(&settings.dir, &record) {
         eprintln!(
             "az: avdeploy simulator: failed to append to {}: {error}",
