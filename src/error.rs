@@ -77,6 +77,9 @@ pub enum Error {
     /// The simulator failed or has a bad setting.
     #[error(transparent)]
     Sim(#[from] crate::simulator::SimulatorError),
+    /// The fingerprint key could not be read or written.
+    #[error(transparent)]
+    Key(#[from] crate::base::fingerprint_key::KeyError),
     /// JSON serialisation failed.
     #[error("cannot encode JSON")]
     Json(#[from] serde_json::Error),
@@ -103,6 +106,7 @@ impl Error {
             | Self::Input(_)
             | Self::Output(_)
             | Self::Json(_)
+            | Self::Key(_)
             | Self::Locked(_)
             | Self::OrphanAlive { .. }
             | Self::State(_)

@@ -112,7 +112,10 @@ fn assignments(deploy: &Deploy, assignee: &str) -> usize {
 
 #[test]
 fn the_avd_catalog_deploys_reruns_without_creating_anything_and_is_destroyed() {
-    let deploy = Deploy::avd().env("SESSION_HOSTS_COUNT", &SESSION_HOSTS.to_string());
+    let deploy = Deploy::avd().env(
+        "AVDEPLOY_VAR_SESSION_HOSTS_COUNT",
+        &SESSION_HOSTS.to_string(),
+    );
     deploy.cmd(&["run", "all", "--simulate"]).assert().success();
 
     let status = deploy.json(&["status", "--json"]);

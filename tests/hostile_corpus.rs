@@ -205,7 +205,7 @@ fn corpus() -> Vec<Case> {
         case(
             "reserved-engine",
             "config.yaml",
-            "avdeploy:\n  sim_faults: \"create => error\"\n",
+            "avdeploy_sim:\n  faults: \"create => error\"\n",
             "AVDEPLOY_SIM_FAULTS",
         ),
         case(

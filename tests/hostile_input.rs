@@ -146,7 +146,7 @@ fn names_that_change_how_processes_run_are_refused_as_whole_families() {
         ("pythonhome", "PYTHONHOME"),
         ("gconv_path", "GCONV_PATH"),
         ("bash_xtracefd", "BASH_XTRACEFD"),
-        ("avdeploy:\n  sim_faults", "AVDEPLOY_SIM_FAULTS"),
+        ("avdeploy_sim:\n  faults", "AVDEPLOY_SIM_FAULTS"),
     ] {
         let deploy = one_op(&format!("{key}: \"/tmp/x\"\n"));
         refused(&deploy, &["validate"], &format!("variable `{name}`"));

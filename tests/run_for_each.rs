@@ -228,7 +228,7 @@ fn resume_runs_again_only_the_instance_that_failed() {
 fn a_list_makes_named_instances_and_a_true_condition_runs() {
     let deploy = Deploy::new()
         .config(CONFIG)
-        .env("HOSTS_PEERING", "yes")
+        .env("AVDEPLOY_VAR_HOSTS_PEERING", "yes")
         .module("m", &module_yaml("m", &[("vm", None), ("peer", None)]))
         .operation(
             "m",

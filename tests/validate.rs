@@ -210,7 +210,7 @@ fn variables_follow_config_paths_sections_environment_and_secrets() {
             "variables:\n  VNET_NAME: \"vnet-{{AZURE_LOCATION}}\"\n",
         ))
         .module("m", "module:\n  id: \"m\"\n  operations: []\n")
-        .env("AZURE_LOCATION", "northeurope");
+        .env("AVDEPLOY_VAR_AZURE_LOCATION", "northeurope");
     let rows = json(&deploy, &["vars", "--json"]);
     let value = |name: &str| {
         rows.as_array()

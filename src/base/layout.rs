@@ -19,6 +19,9 @@ pub const STATE_DB: &str = "state.db";
 /// The deployment lock's file name inside the state folder.
 pub const LOCK_FILE: &str = "lock";
 
+/// The fingerprint key's file name inside the state folder.
+pub const FINGERPRINT_KEY: &str = "fingerprint.key";
+
 /// The logs folder relative to the deployment folder, as shown to users.
 pub const LOGS_DIR: &str = "artifacts/logs";
 
@@ -47,6 +50,11 @@ impl Layout {
     /// `.avdeploy/sim`: the simulated subscription of `--simulate`.
     pub fn sim_dir(&self) -> PathBuf {
         self.state_dir().join("sim")
+    }
+
+    /// `.avdeploy/fingerprint.key`: the private key of every fingerprint hash.
+    pub fn fingerprint_key(&self) -> PathBuf {
+        self.state_dir().join(FINGERPRINT_KEY)
     }
 
     /// `artifacts`: what runs leave for people to read.

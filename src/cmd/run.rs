@@ -1,22 +1,27 @@
 //! `avdeploy run`: plan the target, take the deployment lock, and execute the plan with every
 //! reporter attached.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::base::fingerprint_key::FingerprintKey;
 use crate::base::layout::{LOGS_DIR, Layout};
 use crate::cli::{GlobalArgs, RunArgs, Simulate};
 use crate::cmd::checked;
 use crate::error::Error;
 use crate::exec::error_catalog::ErrorCatalog;
+use crate::exec::inputs::Fingerprinter;
 use crate::exec::launcher::Launcher;
 use crate::exec::scheduler::{self, RunSettings};
 use crate::exec::signal::Interrupt;
 use crate::exit_code;
 use crate::model::deployment::Deployment;
+use crate::model::fingerprint::Fingerprint;
 use crate::model::outcome::RunOutcome;
+use crate::model::variables::Variables;
 use crate::plan::coverage;
 use crate::plan::graph::{self, ModuleOrder, Plan, Target};
 use crate::report::color::Painter;
@@ -86,12 +91,18 @@ pub fn execute(
     let root = &deployment.root;
     let completed_before = store.completed_operations()?;
     let mut vars = deployment.variables.clone();
+    let mut secret_outputs = BTreeMap::new();
     for output in store.outputs()? {
-        if output.value != MASK {
+        if output.value == MASK {
+            secret_outputs.insert(output.name, output.operation);
+        } else {
             vars.insert_output(&output.operation, &output.name, &output.value);
         }
     }
     let layout = Layout::new(root);
+    let key = FingerprintKey::load_or_create(&layout.fingerprint_key())?;
+    let fingerprinter = Fingerprinter::new(key, root, secret_outputs);
+    let fingerprints = last_fingerprints(deployment, plan, &store, &fingerprinter, &vars)?;
     for path in layout.run_dirs() {
         std::fs::create_dir_all(&path).map_err(|source| Error::Io {
             action: "create",
@@ -132,6 +143,8 @@ pub fn execute(
         completed_before,
         force: options.force,
         catalog: Arc::new(catalog(root)?),
+        fingerprints,
+        fingerprinter: Some(fingerprinter),
         not_covered,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -185,6 +198,37 @@ pub fn execute(
         RunOutcome::Failed => exit_code::OPERATION_FAILED,
         RunOutcome::Interrupted => exit_code::INTERRUPTED,
     })
+}
+
+/// The fingerprint of the last completed attempt of every operation. An operation completed
+/// before fingerprints were recorded adopts the one it would have now: it counts as up to date
+/// until its inputs change.
+fn last_fingerprints(
+    deployment: &Deployment,
+    plan: &Plan,
+    store: &StateDb,
+    fingerprinter: &Fingerprinter,
+    vars: &Variables,
+) -> Result<HashMap<String, Fingerprint>, Error> {
+    let stored = store.completed_fingerprints()?;
+    let adopted: Vec<(String, Fingerprint)> = plan
+        .ops
+        .iter()
+        .filter(|op| matches!(stored.get(&op.id), Some(None)))
+        .map(|op| {
+            let operation = &deployment.operations[op.index];
+            (
+                op.id.clone(),
+                fingerprinter.fingerprint(operation, op, vars),
+            )
+        })
+        .collect();
+    store.adopt_fingerprints(&adopted)?;
+    Ok(stored
+        .into_iter()
+        .filter_map(|(id, fingerprint)| Some((id, fingerprint?)))
+        .chain(adopted)
+        .collect())
 }
 
 /// The scheduler's interrupts: the signals, plus a sender with which the reporting side stops

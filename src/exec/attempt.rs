@@ -105,6 +105,8 @@ pub(crate) async fn run_attempt(
         pid,
         log_path,
         expected: spec.expected,
+        changed: spec.changed.clone(),
+        fingerprint: spec.fingerprint.clone(),
     });
     let run = match process::supervise(spec, child, pid, &mut sink, events, requests, requests_open)
         .await

@@ -3,8 +3,10 @@
 //! into the fields of its JSONL record, so a log can be read back into the events that made it.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::model::fingerprint::Fingerprint;
 use crate::model::operation::OperationKey;
 use crate::model::outcome::{OperationStatus, RunOutcome};
 
@@ -66,6 +68,13 @@ pub enum RunEvent {
         /// `duration.expected`.
         #[serde(rename = "expected_ms", with = "millis")]
         expected: Duration,
+        /// The inputs that differ from the operation's last completed attempt, when it runs
+        /// again because they changed (empty otherwise).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        changed: Vec<String>,
+        /// What the attempt runs, as keyed hashes (recorded in state, never printed or logged).
+        #[serde(skip)]
+        fingerprint: Option<Arc<Fingerprint>>,
     },
     /// A running operation is still running (FAST every 10 s, WAIT every 60 s).
     Heartbeat {

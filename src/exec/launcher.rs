@@ -187,6 +187,8 @@ impl Prepare for Launcher<'_> {
             }),
             run_command: check,
             redactor: Arc::new(vars.redactor()),
+            fingerprint: None,
+            changed: Vec::new(),
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod attempt_log;
 pub mod backoff;
 pub mod error_catalog;
 pub mod event;
+pub mod inputs;
 pub mod launcher;
 pub mod orphans;
 mod output_sink;

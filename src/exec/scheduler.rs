@@ -3,7 +3,7 @@
 //! launches units, and reacts to their completion and to interrupts. It never prints: everything
 //! goes out as [`RunEvent`]s.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,10 +11,12 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::exec::error_catalog::ErrorCatalog;
 use crate::exec::event::RunEvent;
+use crate::exec::inputs::Fingerprinter;
 use crate::exec::signal::Interrupt;
 use crate::exec::unit::{self, UnitOutcome, UnitRequest, UnitSpec};
 use crate::exec::units::Units;
 use crate::model::deployment::Deployment;
+use crate::model::fingerprint::Fingerprint;
 use crate::model::instances::{self, WHEN_FALSE};
 use crate::model::outcome::OperationStatus;
 use crate::model::outcome::RunOutcome;
@@ -41,8 +43,19 @@ pub struct RunSettings {
     pub force: bool,
     /// Classifies failures for retries.
     pub catalog: Arc<ErrorCatalog>,
+    /// The fingerprint of the last completed attempt of each operation that has one.
+    pub fingerprints: HashMap<String, Fingerprint>,
+    /// Computes what each operation would run; without it, completed means up to date.
+    pub fingerprinter: Option<Fingerprinter>,
     /// Operations the simulated Azure cannot run, with the reason: skipped, never started.
     pub not_covered: BTreeMap<String, String>,
+}
+
+/// What a ready operation would run now, and what changed since it last completed.
+#[derive(Clone, Debug, Default)]
+struct Inputs {
+    fingerprint: Option<Arc<Fingerprint>>,
+    changed: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +82,8 @@ struct Run<'a> {
     completed: HashSet<String>,
     requests: Vec<Option<UnboundedSender<UnitRequest>>>,
     stage_started: Vec<Vec<bool>>,
+    /// The inputs of ready operations, computed once they are ready.
+    inputs: Vec<Option<Inputs>>,
     vars: Variables,
     failed: bool,
     interrupted: bool,
@@ -178,6 +193,7 @@ impl<'a> Run<'a> {
             completed: HashSet::new(),
             requests: vec![None; n],
             stage_started,
+            inputs: vec![None; n],
             vars,
             failed: false,
             interrupted: false,
@@ -217,7 +233,7 @@ impl<'a> Run<'a> {
                     continue;
                 }
             }
-            if !self.settings.force && self.settings.completed_before.contains(&op.id) {
+            if self.up_to_date(index) {
                 self.resolve(
                     index,
                     OperationStatus::Skipped,
@@ -237,7 +253,12 @@ impl<'a> Run<'a> {
                 continue;
             }
             match prepare.prepare(op, &self.vars) {
-                Ok(spec) => self.spawn(index, spec, catalog, events, units),
+                Ok(mut spec) => {
+                    let inputs = self.inputs[index].take().unwrap_or_default();
+                    spec.fingerprint = inputs.fingerprint;
+                    spec.changed = inputs.changed;
+                    self.spawn(index, spec, catalog, events, units);
+                }
                 Err(message) => {
                     self.resolve(index, OperationStatus::Failed, Some(&message), on_event)
                 }
@@ -247,16 +268,57 @@ impl<'a> Run<'a> {
 
     /// The first ready operation (plan order) whose locks are free, if a throttle slot is free.
     /// Ready operations that will not spawn a process are returned regardless of the throttle.
-    fn next_startable(&self) -> Option<usize> {
+    fn next_startable(&mut self) -> Option<usize> {
+        for index in self.ready.clone() {
+            self.compute_inputs(index);
+        }
         self.ready.iter().copied().find(|&i| {
             let op = &self.plan.ops[i];
             let no_process = self.settings.not_covered.contains_key(&op.id)
-                || (!self.settings.force && self.settings.completed_before.contains(&op.id))
+                || self.is_up_to_date(i)
                 || (op.when_false && self.condition(op) == Ok(false));
             no_process
                 || (self.running < self.settings.throttle
                     && op.locks.iter().all(|l| !self.held.contains(l)))
         })
+    }
+
+    /// Computes what a ready operation would run now, unless known already.
+    fn compute_inputs(&mut self, index: usize) {
+        if self.inputs[index].is_some() {
+            return;
+        }
+        let op = &self.plan.ops[index];
+        let fingerprint = self.settings.fingerprinter.as_ref().map(|fingerprinter| {
+            let operation = &self.deployment.operations[op.index];
+            Arc::new(fingerprinter.fingerprint(operation, op, &self.vars))
+        });
+        let changed = match (&fingerprint, self.settings.fingerprints.get(&op.id)) {
+            (Some(now), Some(before)) if self.settings.completed_before.contains(&op.id) => {
+                now.changes(before)
+            }
+            _ => Vec::new(),
+        };
+        self.inputs[index] = Some(Inputs {
+            fingerprint,
+            changed,
+        });
+    }
+
+    /// Whether a ready operation completed before and runs the same now: it is skipped.
+    fn is_up_to_date(&self, index: usize) -> bool {
+        let op = &self.plan.ops[index];
+        !self.settings.force
+            && self.settings.completed_before.contains(&op.id)
+            && self.inputs[index]
+                .as_ref()
+                .is_none_or(|inputs| inputs.changed.is_empty())
+    }
+
+    /// [`Run::is_up_to_date`], computing the operation's inputs first.
+    fn up_to_date(&mut self, index: usize) -> bool {
+        self.compute_inputs(index);
+        self.is_up_to_date(index)
     }
 
     /// Whether the operation's `when:` holds, rendered with the variables it would run with.
@@ -336,6 +398,14 @@ impl<'a> Run<'a> {
         if outcome.status == OperationStatus::Completed {
             for (name, value) in &outcome.outputs {
                 self.vars.insert_output(&op.id, name, value);
+            }
+            // New values may change what operations not started yet would run.
+            if !outcome.outputs.is_empty() {
+                for (slot, inputs) in self.slots.iter().zip(&mut self.inputs) {
+                    if *slot == Slot::Pending {
+                        *inputs = None;
+                    }
+                }
             }
         }
         self.settle(index, outcome.status, on_event);

@@ -84,6 +84,8 @@ async fn execute_covered(
         completed_before: HashSet::new(),
         force: false,
         catalog: Arc::new(ErrorCatalog::builtin()),
+        fingerprints: std::collections::HashMap::new(),
+        fingerprinter: None,
         not_covered,
     };
     let (_interrupts_tx, interrupts) = mpsc::unbounded_channel();

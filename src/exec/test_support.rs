@@ -53,6 +53,8 @@ impl Fixture {
             retry: RetryPolicy::default(),
             run_command: None,
             redactor: Arc::new(Redactor::default()),
+            fingerprint: None,
+            changed: Vec::new(),
         }
     }
 

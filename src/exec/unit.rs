@@ -14,6 +14,7 @@ use crate::exec::error_catalog::ErrorCatalog;
 use crate::exec::event::RunEvent;
 use crate::exec::retry;
 use crate::exec::run_command::RunCommandCheck;
+use crate::model::fingerprint::Fingerprint;
 use crate::model::outcome::OperationStatus;
 use avdeploy_wire::redact::Redactor;
 
@@ -49,6 +50,10 @@ pub struct UnitSpec {
     /// Real seconds per Azure second for retry waits: 1 against Azure, the simulator's time
     /// scale under `--simulate` (its Retry-After values and Azure's backoffs are Azure time).
     pub retry_time_scale: f64,
+    /// What the operation runs, recorded with each attempt.
+    pub fingerprint: Option<Arc<Fingerprint>>,
+    /// The inputs that changed since its last completed attempt, when that is why it runs.
+    pub changed: Vec<String>,
 }
 
 /// How an operation ended, after its last attempt.

@@ -1,7 +1,7 @@
 //! Decodes config.yaml into variables: every scalar leaf by its UPPER_SNAKE path, the
 //! `variables:` section (with `{{...}}` references, cycles reported), `secrets:`, and
-//! environment overrides. The `avdeploy:` section holds engine settings, not variables
-//! (see [`crate::load::settings`]).
+//! environment overrides (`AVDEPLOY_VAR_<NAME>`, and `avdeploy.env_overrides`). The `avdeploy:`
+//! section holds engine settings, not variables (see [`crate::load::settings`]).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -16,6 +16,32 @@ use avdeploy_wire::redact;
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 const KEY_HELP: &str = "keys name variables, so they are plain words such as `resource_group`";
+
+/// The prefix of the environment variables that override a config value: the value of
+/// `AZURE_LOCATION` comes from `AVDEPLOY_VAR_AZURE_LOCATION` when that is set.
+pub const OVERRIDE_PREFIX: &str = "AVDEPLOY_VAR_";
+
+/// Which environment variables may override which variables.
+struct Overrides<'a> {
+    env: EnvLookup<'a>,
+    /// Variables the environment may override by their own name (`avdeploy.env_overrides`).
+    by_name: HashSet<String>,
+    /// Secret names (`secrets:`): they come from the environment by their own name too.
+    secrets: &'a HashSet<String>,
+}
+
+impl Overrides<'_> {
+    /// The environment's value for variable `name`: `AVDEPLOY_VAR_<NAME>`, else `<NAME>` itself
+    /// when `name` is a secret or listed in `avdeploy.env_overrides`.
+    fn value(&self, name: &str) -> Option<String> {
+        (self.env)(&format!("{OVERRIDE_PREFIX}{name}")).or_else(|| {
+            let by_name = self.by_name.contains(name)
+                || self.secrets.contains(name)
+                || redact::is_secret_name(name);
+            by_name.then(|| (self.env)(name)).flatten()
+        })
+    }
+}
 
 /// Builds the variables of a deployment from its config.yaml tree.
 pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> Variables {
@@ -32,6 +58,11 @@ pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> 
         return vars;
     };
     let secrets = secret_names(decoder, root);
+    let overrides = Overrides {
+        env,
+        by_name: env_overrides(decoder, root),
+        secrets: &secrets,
+    };
     for (key, value) in entries {
         match key.as_str() {
             Some("variables" | "secrets" | settings::SECTION) => {}
@@ -46,11 +77,12 @@ pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> 
     }
     // Config leaves are overridden before the section is resolved, so that section values
     // built from them see the override; then the section's own names may be overridden too.
-    override_from_environment(&mut vars, env);
+    override_from_environment(&mut vars, &overrides);
     if let Some(section) = root.get("variables").filter(|n| !n.is_null()) {
         section_variables(decoder, &mut vars, section);
     }
-    override_from_environment(&mut vars, env);
+    override_from_environment(&mut vars, &overrides);
+    check_env_overrides(decoder, root, &vars);
     for name in collect_names(&vars) {
         let var = vars.get_mut(&name).expect("name comes from the map");
         var.secret = redact::is_secret_name(&name) || secrets.contains(&name);
@@ -58,15 +90,63 @@ pub fn variables(decoder: &mut Decoder<'_>, root: &Node, env: EnvLookup<'_>) -> 
     vars
 }
 
-/// Replaces each variable's value with the environment variable of the same name, if set.
-fn override_from_environment(vars: &mut Variables, env: EnvLookup<'_>) {
+/// Replaces each variable's value with the environment's (see [`Overrides::value`]).
+fn override_from_environment(vars: &mut Variables, overrides: &Overrides<'_>) {
     for name in collect_names(vars) {
-        if let Some(value) = env(&name)
+        if let Some(value) = overrides.value(&name)
             && let Some(var) = vars.get_mut(&name)
         {
             var.value = value;
             var.origin = Origin::Environment;
         }
+    }
+}
+
+/// The names listed under `avdeploy.env_overrides`. They are read here, not with the other
+/// settings, because they decide the variables' values; `settings` knows the key.
+fn env_overrides(decoder: &mut Decoder<'_>, root: &Node) -> HashSet<String> {
+    let Some(node) = root
+        .get(settings::SECTION)
+        .and_then(|section| section.get(settings::ENV_OVERRIDES))
+        .filter(|n| !n.is_null())
+    else {
+        return HashSet::new();
+    };
+    let what = format!("{}.{}", settings::SECTION, settings::ENV_OVERRIDES);
+    decoder
+        .list(node, &what)
+        .iter()
+        .filter_map(|item| decoder.string(item, &what))
+        .map(|name| name.value)
+        .collect()
+}
+
+/// Each name of `avdeploy.env_overrides` must be a variable of the deployment.
+fn check_env_overrides(decoder: &mut Decoder<'_>, root: &Node, vars: &Variables) {
+    let Some(list) = root
+        .get(settings::SECTION)
+        .and_then(|section| section.get(settings::ENV_OVERRIDES))
+    else {
+        return;
+    };
+    let NodeKind::Seq(items) = &list.kind else {
+        return;
+    };
+    for item in items {
+        let Some(name) = item.as_str() else { continue };
+        if vars.get(name).is_some() {
+            continue;
+        }
+        let help = match crate::base::text::closest(name, vars.names()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => "list names of config.yaml's variables, such as `AZURE_LOCATION`".to_owned(),
+        };
+        decoder.error(
+            "unknown-variable",
+            item,
+            format!("`{name}` in avdeploy.env_overrides is not a variable of this deployment"),
+            help,
+        );
     }
 }
 

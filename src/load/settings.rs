@@ -11,7 +11,11 @@ use crate::model::variables;
 /// The config.yaml key holding engine settings.
 pub const SECTION: &str = "avdeploy";
 
-const KEYS: &[&str] = &["shell"];
+/// The key listing variables the environment may override by their own name. Decoded with the
+/// variables (see `config`), whose values it decides; known here so that it is no unknown key.
+pub const ENV_OVERRIDES: &str = "env_overrides";
+
+const KEYS: &[&str] = &[ENV_OVERRIDES, "shell"];
 
 /// The settings under config.yaml's `avdeploy:` key (defaults when it is absent or null).
 pub fn decode(decoder: &mut Decoder<'_>, root: &Node) -> Settings {

@@ -2,6 +2,7 @@
 
 pub mod deployment;
 pub mod duration;
+pub mod fingerprint;
 pub mod instances;
 pub mod markers;
 pub mod module;

@@ -8,7 +8,7 @@ use crate::base::text::plural;
 use crate::exec::event::RunEvent;
 use crate::model::instances::WHEN_FALSE;
 use crate::model::outcome::OperationStatus;
-use crate::report::messages::{finished_text, heartbeat_text, retry_text};
+use crate::report::messages::{changed_reason, finished_text, heartbeat_text, retry_text};
 use crate::report::summary::{RunTally, summary_lines};
 
 /// What the console remembers between events.
@@ -130,10 +130,15 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
         RunEvent::OperationStarted {
             module,
             operation,
+            attempt,
             pid,
+            changed,
             ..
         } => {
             let mut out: Vec<String> = state.header(module).into_iter().collect();
+            if *attempt == 1 && !changed.is_empty() {
+                out.push(format!("[*] {operation} {}", changed_reason(changed)));
+            }
             out.push(format!("[*] Started {operation} (PID: {pid})"));
             out.extend(state.account(operation, true));
             out
@@ -340,6 +345,8 @@ mod tests {
             pid: 1,
             log_path: "log".into(),
             expected: std::time::Duration::from_secs(1),
+            changed: Vec::new(),
+            fingerprint: None,
         };
         let events = [
             stage("m1"),
@@ -366,6 +373,8 @@ mod tests {
             pid: 1,
             log_path: "log".into(),
             expected: std::time::Duration::from_secs(1),
+            changed: Vec::new(),
+            fingerprint: None,
         }
     }
 

@@ -15,7 +15,7 @@ use crate::base::text::{self, plural};
 use crate::exec::event::RunEvent;
 use crate::model::outcome::OperationStatus;
 use crate::model::outcome::RunOutcome;
-use crate::report::messages::{finished_text, heartbeat_text, retry_text};
+use crate::report::messages::{changed_reason, finished_text, heartbeat_text, retry_text};
 use crate::report::reporter::ReportError;
 use crate::state::records::outcome_name;
 
@@ -87,6 +87,12 @@ impl JsonlRecord {
         }
         if let RunEvent::OperationBlocked { missing, .. } = &self.event {
             record.insert("error".to_owned(), Value::from(blocked_text(missing)));
+        }
+        if let RunEvent::OperationStarted { changed, .. } = &self.event
+            && !changed.is_empty()
+            && let Some(Value::Object(details)) = record.get_mut("details")
+        {
+            details.insert("reason".to_owned(), Value::from(changed_reason(changed)));
         }
         Ok(Value::Object(record))
     }

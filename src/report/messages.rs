@@ -33,6 +33,11 @@ pub fn finished_text(
     }
 }
 
+/// Why an operation completed before runs again: `changed: AZURE_RESOURCE_GROUP, script`.
+pub fn changed_reason(changed: &[String]) -> String {
+    format!("changed: {}", changed.join(", "))
+}
+
 /// `still running (1m10s elapsed, 2m00s expected)`.
 pub fn heartbeat_text(elapsed: Duration, expected: Duration) -> String {
     format!(

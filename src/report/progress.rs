@@ -313,6 +313,8 @@ mod tests {
             pid: 7,
             log_path: "op.log".into(),
             expected: Duration::from_secs(60),
+            changed: Vec::new(),
+            fingerprint: None,
         });
         view.handle(&RunEvent::Progress {
             module: "m".into(),

@@ -42,6 +42,8 @@ fn start(module: &str, op: &str, attempt: u32, pid: u32) -> RunEvent {
         pid,
         log_path: PathBuf::from(format!("artifacts/logs/{op}_20250301_0900{attempt:02}.log")),
         expected: secs(120),
+        changed: Vec::new(),
+        fingerprint: None,
     }
 }
 

@@ -125,6 +125,9 @@ pub struct OperationJson {
     /// The median duration of its latest completed attempts, in milliseconds.
     #[serde(default)]
     pub median_ms: Option<u64>,
+    /// The inputs that had changed when the latest attempt ran again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
 }
 
 /// What `resume` would do, in `status --json`.
@@ -223,6 +226,7 @@ fn operation_json(s: &OperationSummary, now: DateTime<Utc>) -> OperationJson {
         log_path: s.log_path.as_ref().map(|p| p.display().to_string()),
         expected_seconds: None,
         median_ms: None,
+        changed: s.changed.clone(),
     }
 }
 
@@ -298,6 +302,9 @@ fn operation_row(op: &OperationJson, width: usize, expected: bool) -> String {
         (Some(class), Some(error)) => format!("{class}: {error}"),
         (Some(class), None) => class.clone(),
         (None, Some(error)) => error.clone(),
+        (None, None) if !op.changed.is_empty() => {
+            crate::report::messages::changed_reason(&op.changed)
+        }
         (None, None) => String::new(),
     };
     let expected = match op.expected_seconds {

@@ -3,6 +3,7 @@
 pub mod db;
 pub mod destroyed;
 pub mod error;
+pub mod fingerprints;
 pub mod history;
 pub mod lock_file;
 pub mod migrate;

@@ -196,9 +196,16 @@ impl StateDb {
                     a.error, a.log_path,
                     (SELECT COUNT(*) FROM attempts c
                      WHERE c.run_id = a.run_id AND c.operation = a.operation
-                       AND c.status NOT IN {NOT_STARTED})
+                       AND c.status NOT IN {NOT_STARTED}),
+                    {changed}
              FROM chosen JOIN attempts a ON a.id = chosen.id
-             ORDER BY a.id"
+             ORDER BY a.id",
+            // `changed` came with schema version 5.
+            changed = if self.version >= 5 {
+                "a.changed"
+            } else {
+                "NULL"
+            }
         );
         let action = "read the operation summaries";
         let live = self.live_from()?;
@@ -226,6 +233,7 @@ fn pending(planned: OperationKey) -> OperationSummary {
         error_class: None,
         error: None,
         log_path: None,
+        changed: Vec::new(),
     }
 }
 
@@ -295,6 +303,7 @@ struct RawSummary {
     error: Option<String>,
     log_path: Option<String>,
     attempts: i64,
+    changed: Option<String>,
 }
 
 impl RawSummary {
@@ -311,6 +320,7 @@ impl RawSummary {
             error: row.get(8)?,
             log_path: row.get(9)?,
             attempts: row.get(10)?,
+            changed: row.get(11)?,
         })
     }
 
@@ -334,6 +344,11 @@ impl RawSummary {
             error_class: self.error_class,
             error: self.error,
             log_path: self.log_path.map(PathBuf::from),
+            changed: self
+                .changed
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok())
+                .unwrap_or_default(),
         })
     }
 }

@@ -8,6 +8,7 @@ use rusqlite::{Transaction, params};
 
 use crate::base::text;
 use crate::exec::event::RunEvent;
+use crate::model::fingerprint::Fingerprint;
 use crate::model::operation::OperationKey;
 use crate::model::outcome::OperationStatus;
 use crate::state::db::{StateDb, format_time, millis};
@@ -88,25 +89,36 @@ impl Recorder {
                 attempt,
                 pid,
                 log_path,
+                changed,
+                fingerprint,
                 ..
-            } => self.write("record the start of an attempt", |tx, run_id| {
-                tx.prepare_cached(
-                    "INSERT INTO attempts (run_id, module, operation, attempt, status, started_at,
-                                           pid, log_path)
-                     VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)
-                     ON CONFLICT (run_id, operation, attempt) DO UPDATE SET
-                         status = 'running', started_at = ?5, pid = ?6, log_path = ?7")?
-                .execute(params![
+            } => {
+                let fingerprint = fingerprint.as_deref().map(Fingerprint::to_json);
+                let changed = (!changed.is_empty())
+                    .then(|| serde_json::to_string(changed).unwrap_or_default());
+                self.write("record the start of an attempt", |tx, run_id| {
+                    tx.prepare_cached(
+                        "INSERT INTO attempts (run_id, module, operation, attempt, status,
+                                               started_at, pid, log_path, fingerprint, changed)
+                         VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7, ?8, ?9)
+                         ON CONFLICT (run_id, operation, attempt) DO UPDATE SET
+                             status = 'running', started_at = ?5, pid = ?6, log_path = ?7,
+                             fingerprint = ?8, changed = ?9",
+                    )?
+                    .execute(params![
                         run_id,
                         module,
                         operation,
                         attempt,
                         format_time(now),
                         pid,
-                        log_path.to_string_lossy()
+                        log_path.to_string_lossy(),
+                        fingerprint,
+                        changed
                     ])
-                .map(drop)
-            }),
+                    .map(drop)
+                })
+            }
             RunEvent::AttemptFailedWillRetry {
                 module,
                 operation,
@@ -373,6 +385,8 @@ pub(crate) mod tests {
             pid,
             log_path: PathBuf::from(format!("artifacts/logs/{op}_{attempt}.log")),
             expected: Duration::from_secs(60),
+            changed: Vec::new(),
+            fingerprint: None,
         }
     }
 

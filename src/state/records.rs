@@ -69,6 +69,9 @@ pub struct OperationSummary {
     pub error: Option<String>,
     /// The latest attempt's log file.
     pub log_path: Option<PathBuf>,
+    /// The inputs that had changed when the latest attempt ran again (empty when it ran for
+    /// another reason).
+    pub changed: Vec<String>,
 }
 
 /// The name a run outcome is stored and shown under.

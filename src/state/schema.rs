@@ -77,8 +77,16 @@ pub const V4: &str = "
 ALTER TABLE runs ADD COLUMN events_lost INTEGER NOT NULL DEFAULT 0;
 ";
 
+/// Version 5: what each attempt ran, as a fingerprint (JSON of keyed hashes), and which of its
+/// inputs had changed when it ran again (a JSON list of names). Attempts recorded before have
+/// no fingerprint: they count as up to date, and the first fingerprint seen is adopted.
+pub const V5: &str = "
+ALTER TABLE attempts ADD COLUMN fingerprint TEXT;
+ALTER TABLE attempts ADD COLUMN changed TEXT;
+";
+
 /// Every schema script in order; the schema version of a database is the number applied.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this build writes.
 pub fn current_version() -> i64 {
