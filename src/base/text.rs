@@ -40,6 +40,11 @@ pub fn code_list<S: AsRef<str>>(items: &[S]) -> String {
         .join(", ")
 }
 
+/// `requires a, b (not completed)`.
+pub fn blocked_text(missing: &[String]) -> String {
+    format!("requires {} (not completed)", missing.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,11 +20,10 @@ use crate::exec::signal::Interrupt;
 use crate::exit_code;
 use crate::model::deployment::Deployment;
 use crate::model::fingerprint::Fingerprint;
-use crate::model::operation::OperationKey;
 use crate::model::outcome::RunOutcome;
 use crate::model::variables::Variables;
 use crate::plan::coverage;
-use crate::plan::graph::{self, ModuleOrder, Plan, PlannedOperation, Target};
+use crate::plan::graph::{self, ModuleOrder, Plan, Target};
 use crate::report::color::Painter;
 use crate::report::forecast::Forecast;
 use crate::report::{Reporter, ReporterOptions};
@@ -111,7 +110,6 @@ pub fn execute(
             source,
         })?;
     }
-    let planned: Vec<OperationKey> = plan.ops.iter().map(PlannedOperation::key).collect();
     let time_scale = retry_time_scale(options.simulator)?;
     // The simulated Azure lives until the run ends (dropped after the scheduler returns).
     let session = start_session(root, options.simulator)?;
@@ -124,11 +122,10 @@ pub fn execute(
             tty: std::io::stdout().is_terminal(),
             jsonl_path: layout.event_log(chrono::Local::now().date_naive()),
             logs_dir: PathBuf::from(LOGS_DIR),
-            planned: planned.clone(),
             painter: options.painter,
             forecast: Some(Forecast::new(plan, options.throttle, time_scale)),
         },
-        Some(Recorder::new(store, &planned)),
+        Some(Recorder::new(store)),
     )?;
     let mut launcher = Launcher {
         deployment,

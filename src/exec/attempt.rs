@@ -82,7 +82,7 @@ pub(crate) async fn run_attempt(
         .strip_prefix(&spec.cwd)
         .unwrap_or(log.path())
         .to_owned();
-    let mut sink = OutputSink::new(&spec.operation, redactor, events, &mut log);
+    let mut sink = OutputSink::new(&spec.module, &spec.operation, redactor, events, &mut log);
     sink.note(&format!(
         "{}/{} attempt {attempt}: bash {}",
         spec.module,

@@ -1,15 +1,20 @@
 //! Public events the engine emits while it runs a plan. The engine never prints: reporters
-//! (console, progress bars, JSONL, state recorder) consume these.
+//! (console, progress bars, JSONL, state recorder) consume these. An event serialises (serde)
+//! into the fields of its JSONL record, so a log can be read back into the events that made it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::model::fingerprint::Fingerprint;
+use crate::model::operation::OperationKey;
 use crate::model::outcome::{OperationStatus, RunOutcome};
 
-/// Something that happened during a run, in the order it happened.
-#[derive(Clone, Debug, PartialEq)]
+/// Something that happened during a run, in the order it happened. Every event about an
+/// operation names its module. Serialised, `event` holds the variant's snake_case name and
+/// durations are milliseconds in fields ending in `_ms`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum RunEvent {
     /// A run began.
     RunStarted {
@@ -21,6 +26,12 @@ pub enum RunEvent {
         operations: usize,
         /// The global concurrency cap.
         throttle: usize,
+        /// The plan's operations, in order.
+        #[serde(default)]
+        plan: Vec<OperationKey>,
+        /// The engine's process id.
+        #[serde(default)]
+        engine_pid: u32,
     },
     /// A stage of a module began: its members may now start.
     StageStarted {
@@ -55,40 +66,55 @@ pub enum RunEvent {
         /// The attempt's log file.
         log_path: PathBuf,
         /// `duration.expected`.
+        #[serde(rename = "expected_ms", with = "millis")]
         expected: Duration,
         /// The inputs that differ from the operation's last completed attempt, when it runs
         /// again because they changed (empty otherwise).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         changed: Vec<String>,
-        /// What the attempt runs, as keyed hashes (recorded in state, never printed).
+        /// What the attempt runs, as keyed hashes (recorded in state, never printed or logged).
+        #[serde(skip)]
         fingerprint: Option<Arc<Fingerprint>>,
     },
     /// A running operation is still running (FAST every 10 s, WAIT every 60 s).
     Heartbeat {
+        /// The module of the operation.
+        module: String,
         /// The operation id.
         operation: String,
         /// Time since the attempt started.
+        #[serde(rename = "duration_ms", with = "millis")]
         elapsed: Duration,
         /// `duration.expected`.
+        #[serde(rename = "expected_ms", with = "millis")]
         expected: Duration,
     },
     /// The operation printed a `[PROGRESS]` marker.
     Progress {
+        /// The module of the operation.
+        module: String,
         /// The operation id.
         operation: String,
         /// The text after the marker, redacted.
+        #[serde(rename = "text")]
         message: String,
     },
     /// The operation printed a marker line other than `[PROGRESS]` and `[OUTPUT]`.
     Marker {
+        /// The module of the operation.
+        module: String,
         /// The operation id.
         operation: String,
         /// The marker name without brackets: `START`, `VALIDATE`, `SUCCESS`, `ERROR`, `WARNING`, `INFO`.
         marker: String,
         /// The text after the marker, redacted.
+        #[serde(rename = "text")]
         message: String,
     },
     /// The operation published a value with `[OUTPUT] NAME=value`.
     OutputPublished {
+        /// The module of the operation.
+        module: String,
         /// The operation id.
         operation: String,
         /// The variable name.
@@ -107,14 +133,18 @@ pub enum RunEvent {
         /// The most attempts the policy allows.
         max_attempts: u32,
         /// The wait before the next attempt.
+        #[serde(rename = "delay_ms", with = "millis")]
         delay: Duration,
         /// The error class from the error catalog.
+        #[serde(rename = "error_class")]
         class: String,
         /// The line that matched, redacted.
+        #[serde(rename = "error")]
         message: String,
         /// The failed attempt's exit code.
         exit_code: Option<i32>,
         /// How long the failed attempt ran.
+        #[serde(rename = "duration_ms", with = "millis")]
         duration: Duration,
     },
     /// An operation reached a final status (after its last attempt).
@@ -130,8 +160,10 @@ pub enum RunEvent {
         /// The last attempt's exit code (124 for a timeout).
         exit_code: Option<i32>,
         /// How long the last attempt ran.
+        #[serde(rename = "duration_ms", with = "millis")]
         duration: Duration,
         /// The error class of a failure, when the catalog knew it.
+        #[serde(rename = "error_class")]
         class: Option<String>,
         /// The hint that goes with the class.
         hint: Option<String>,
@@ -166,6 +198,27 @@ pub enum RunEvent {
         /// How it ended.
         outcome: RunOutcome,
         /// Wall-clock duration of the run.
+        #[serde(rename = "duration_ms", with = "millis")]
         duration: Duration,
     },
+}
+
+/// A duration as a whole number of milliseconds (saturating).
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Duration,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(u64::try_from(value.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Duration, D::Error> {
+        u64::deserialize(deserializer).map(Duration::from_millis)
+    }
 }

@@ -15,6 +15,7 @@ const TAIL_LINES: usize = 400;
 
 /// The per-attempt consumer of output lines.
 pub(crate) struct OutputSink<'a> {
+    module: &'a str,
     operation: &'a str,
     redactor: &'a mut Redactor,
     events: &'a UnboundedSender<RunEvent>,
@@ -28,14 +29,17 @@ pub(crate) struct OutputSink<'a> {
 }
 
 impl<'a> OutputSink<'a> {
-    /// A sink for `operation`, logging to `log`; secret `[OUTPUT]` values are added to `redactor`.
+    /// A sink for `operation` of `module`, logging to `log`; secret `[OUTPUT]` values are added
+    /// to `redactor`.
     pub(crate) fn new(
+        module: &'a str,
         operation: &'a str,
         redactor: &'a mut Redactor,
         events: &'a UnboundedSender<RunEvent>,
         log: &'a mut AttemptLog,
     ) -> Self {
         Self {
+            module,
             operation,
             redactor,
             events,
@@ -87,10 +91,12 @@ impl<'a> OutputSink<'a> {
     }
 
     fn marker(&mut self, marker: Marker) {
+        let module = self.module.to_owned();
         let operation = self.operation.to_owned();
         let event = match marker {
             Marker::Output { name, .. } if crate::model::variables::is_reserved(&name) => {
                 RunEvent::Marker {
+                    module,
                     operation,
                     marker: "WARNING".to_owned(),
                     message: format!(
@@ -103,12 +109,14 @@ impl<'a> OutputSink<'a> {
                 self.outputs.retain(|(known, _)| *known != name);
                 self.outputs.push((name.clone(), value));
                 RunEvent::OutputPublished {
+                    module,
                     operation,
                     name,
                     value: shown,
                 }
             }
             Marker::Progress(message) => RunEvent::Progress {
+                module,
                 operation,
                 message: self.redactor.redact(&message).into_owned(),
             },
@@ -122,6 +130,7 @@ impl<'a> OutputSink<'a> {
                     self.last_error_marker = Some(message.clone());
                 }
                 RunEvent::Marker {
+                    module,
                     operation,
                     marker,
                     message,

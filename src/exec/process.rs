@@ -136,6 +136,7 @@ pub(crate) async fn supervise(
             }
             _ = heartbeat.tick(), if spec.heartbeat.is_some() => {
                 let _ = events.send(crate::exec::event::RunEvent::Heartbeat {
+                    module: spec.module.clone(),
                     operation: spec.operation.clone(),
                     elapsed: started.elapsed(),
                     expected: spec.expected,
@@ -282,15 +283,18 @@ mod tests {
             ]
         );
         assert!(events.contains(&RunEvent::Progress {
+            module: "m".into(),
             operation: "op".into(),
             message: "1/2".into()
         }));
         assert!(events.contains(&RunEvent::Marker {
+            module: "m".into(),
             operation: "op".into(),
             marker: "WARNING".into(),
             message: "careful".into()
         }));
         assert!(events.contains(&RunEvent::OutputPublished {
+            module: "m".into(),
             operation: "op".into(),
             name: "DB_PASSWORD".into(),
             value: "***".into()

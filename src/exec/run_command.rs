@@ -169,6 +169,7 @@ mod tests {
             vec![("IMAGE_ID".to_owned(), "/img/1".to_owned())]
         );
         assert!(events.contains(&RunEvent::Progress {
+            module: "m".into(),
             operation: "op".into(),
             message: "installing".into()
         }));

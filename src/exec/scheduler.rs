@@ -106,6 +106,8 @@ pub async fn execute(
         target: plan.target.to_string(),
         operations: plan.ops.len(),
         throttle: run.settings.throttle,
+        plan: plan.ops.iter().map(PlannedOperation::key).collect(),
+        engine_pid: std::process::id(),
     });
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
     let mut units = Units::new();

@@ -58,7 +58,7 @@ impl TemplateKind {
 }
 
 /// Which operation, by module and operation id: how a run's plan names its operations.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct OperationKey {
     /// The module id.
     pub module: String,

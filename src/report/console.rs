@@ -3,11 +3,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::base::text::{self, plural};
+use crate::base::text::blocked_text;
+use crate::base::text::plural;
 use crate::exec::event::RunEvent;
 use crate::model::instances::WHEN_FALSE;
 use crate::model::outcome::OperationStatus;
-use crate::report::messages::{blocked_text, changed_reason, heartbeat_text, retry_text};
+use crate::report::messages::{changed_reason, finished_text, heartbeat_text, retry_text};
 use crate::report::summary::{RunTally, summary_lines};
 
 /// What the console remembers between events.
@@ -91,6 +92,7 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
             target,
             operations,
             throttle,
+            ..
         } => {
             state.planned = *operations;
             vec![format!(
@@ -145,15 +147,19 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
             operation,
             elapsed,
             expected,
+            ..
         } => vec![format!(
             "[*] {operation} {}",
             heartbeat_text(*elapsed, *expected)
         )],
-        RunEvent::Progress { operation, message } => vec![format!("[{operation}] {message}")],
+        RunEvent::Progress {
+            operation, message, ..
+        } => vec![format!("[{operation}] {message}")],
         RunEvent::Marker {
             operation,
             marker,
             message,
+            ..
         } if marker == "ERROR" || marker == "WARNING" => {
             vec![format!("[{operation}] [{marker}] {message}")]
         }
@@ -256,18 +262,12 @@ fn operation_finished(state: &mut ConsoleState, event: &RunEvent) -> Vec<String>
     };
     state.finals.insert(operation.clone(), *status);
     let header = state.header(module);
-    let code = exit_code.map_or_else(|| "none".to_owned(), |code| code.to_string());
+    let finished = || finished_text(*status, *exit_code, *duration);
     let mut out: Vec<String> = match status {
-        OperationStatus::Completed => {
-            vec![format!("[v] Operation {operation} completed successfully")]
+        OperationStatus::Completed => vec![format!("[v] Operation {operation} {}", finished())],
+        OperationStatus::Failed | OperationStatus::TimedOut => {
+            vec![format!("[x] Operation {operation} {}", finished())]
         }
-        OperationStatus::Failed => vec![format!(
-            "[x] Operation {operation} failed (exit code: {code})"
-        )],
-        OperationStatus::TimedOut => vec![format!(
-            "[x] Operation {operation} timed out after {} (exit code: {code})",
-            text::duration(*duration)
-        )],
         OperationStatus::Interrupted => vec![format!("[!] Operation {operation} interrupted")],
         OperationStatus::Skipped => {
             // The reason is why it did not run, not an error of its own.

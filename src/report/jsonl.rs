@@ -1,96 +1,101 @@
 //! The JSONL event log (`artifacts/logs/deployment_YYYYMMDD.jsonl`): one JSON object per event,
-//! appended and flushed line by line so that no record is ever lost.
+//! appended and flushed line by line so that no record is ever lost. A record is the serde
+//! serialisation of the [`RunEvent`] inside a small envelope (schema, run id, sequence number,
+//! time, level, a message for people), so that [`crate::report::replay`] can read the events back.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{Value, json};
+use serde_json::{Map, Value};
 
+use crate::base::text::blocked_text;
 use crate::base::text::{self, plural};
 use crate::exec::event::RunEvent;
-use crate::model::operation::OperationKey;
 use crate::model::outcome::OperationStatus;
 use crate::model::outcome::RunOutcome;
-use crate::report::messages::{blocked_text, changed_reason, heartbeat_text, retry_text};
+use crate::report::messages::{changed_reason, finished_text, heartbeat_text, retry_text};
 use crate::report::reporter::ReportError;
-use crate::report::run_facts::RunFacts;
 use crate::state::records::outcome_name;
 
 /// The version of the record layout; bumped on any incompatible change.
 pub const JSONL_FORMAT_VERSION: u32 = 1;
 
-/// One line of the event log. Fields that do not apply to an event are `null`; `details`
-/// holds the rest of the event's fields.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+/// The version of the envelope and of the event fields inside it (`schema`).
+pub const EVENT_SCHEMA: u32 = 1;
+
+/// The fields every record has, `null` when they do not apply to its event.
+const COMMON: [&str; 9] = [
+    "run_id",
+    "module",
+    "operation",
+    "attempt",
+    "pid",
+    "exit_code",
+    "duration_ms",
+    "error_class",
+    "error",
+];
+
+/// One line of the event log: an event and where it stands in its run.
+#[derive(Clone, Debug, PartialEq)]
 pub struct JsonlRecord {
-    /// [`JSONL_FORMAT_VERSION`].
-    pub format_version: u32,
-    /// When the event was recorded, RFC 3339 in UTC.
-    pub timestamp: String,
-    /// `info`, `warn` or `error`.
-    pub level: String,
-    /// The run's id (`null` only before the run started).
+    /// The run's id (`None` only before the run started).
     pub run_id: Option<String>,
-    /// The module of the operation or stage.
-    pub module: Option<String>,
-    /// The operation id.
-    pub operation: Option<String>,
-    /// The event name in snake_case, for example `operation_finished`.
-    pub event: String,
-    /// A one-line description for people.
-    pub message: String,
-    /// The attempt number (1-based).
-    pub attempt: Option<u32>,
-    /// The operation's process id.
-    pub pid: Option<u32>,
-    /// The attempt's exit code.
-    pub exit_code: Option<i32>,
-    /// How long the attempt (or the run) took.
-    pub duration_ms: Option<u64>,
-    /// The error class of a failure.
-    pub error_class: Option<String>,
-    /// The error excerpt (last error line) of a failure.
-    pub error: Option<String>,
-    /// The event's other fields.
-    pub details: Value,
+    /// The record's number in its run's log, from 1; a gap means records were lost.
+    pub seq: u64,
+    /// When the event was recorded.
+    pub timestamp: DateTime<Utc>,
+    /// The event.
+    pub event: RunEvent,
 }
 
 impl JsonlRecord {
-    /// The record of `event`, recorded at `now`, annotated from `context`.
-    pub fn new(context: &RunFacts, event: &RunEvent, now: DateTime<Utc>) -> Self {
-        let mut record = Self {
-            format_version: JSONL_FORMAT_VERSION,
-            timestamp: now.to_rfc3339_opts(SecondsFormat::Millis, true),
-            level: level(event).to_owned(),
-            run_id: context.run_id().map(str::to_owned),
-            module: None,
-            operation: None,
-            event: String::new(),
-            message: String::new(),
-            attempt: None,
-            pid: None,
-            exit_code: None,
-            duration_ms: None,
-            error_class: None,
-            error: None,
-            details: json!({}),
+    /// The JSON object of the record: the event's fields beside the envelope's (`schema`,
+    /// `format_version`, `run_id`, `seq`, `timestamp`, `level`, `message`), the common fields
+    /// (`null` when they do not apply) and `details`, the event's other fields.
+    pub fn to_json(&self) -> Result<Value, serde_json::Error> {
+        let Value::Object(fields) = serde_json::to_value(&self.event)? else {
+            return Err(serde::ser::Error::custom("an event is not a JSON object"));
         };
-        fill(&mut record, event);
-        if record.module.is_none() {
-            record.module = record
-                .operation
-                .as_deref()
-                .and_then(|op| context.module_of(op))
-                .map(str::to_owned);
+        let details: Map<String, Value> = fields
+            .iter()
+            .filter(|(name, _)| *name != "event" && !COMMON.contains(&name.as_str()))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        let mut record = fields;
+        for name in COMMON {
+            record.entry(name).or_insert(Value::Null);
         }
-        record
+        let timestamp = self.timestamp.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let envelope = [
+            ("schema", Value::from(EVENT_SCHEMA)),
+            ("format_version", Value::from(JSONL_FORMAT_VERSION)),
+            (
+                "run_id",
+                self.run_id.clone().map_or(Value::Null, Value::from),
+            ),
+            ("seq", Value::from(self.seq)),
+            ("timestamp", Value::from(timestamp)),
+            ("level", Value::from(level(&self.event))),
+            ("message", Value::from(message(&self.event))),
+            ("details", Value::Object(details)),
+        ];
+        for (name, value) in envelope {
+            record.insert(name.to_owned(), value);
+        }
+        if let RunEvent::OperationBlocked { missing, .. } = &self.event {
+            record.insert("error".to_owned(), Value::from(blocked_text(missing)));
+        }
+        if let RunEvent::OperationStarted { changed, .. } = &self.event
+            && !changed.is_empty()
+            && let Some(Value::Object(details)) = record.get_mut("details")
+        {
+            details.insert("reason".to_owned(), Value::from(changed_reason(changed)));
+        }
+        Ok(Value::Object(record))
     }
-}
-
-fn ms(duration: std::time::Duration) -> Option<u64> {
-    u64::try_from(duration.as_millis()).ok()
 }
 
 fn level(event: &RunEvent) -> &'static str {
@@ -116,233 +121,75 @@ fn level(event: &RunEvent) -> &'static str {
     }
 }
 
-/// Sets the event name, the common fields that apply, the message and the details.
-fn fill(r: &mut JsonlRecord, event: &RunEvent) {
-    let (name, message, details) = match event {
+/// A one-line description of `event` for people.
+fn message(event: &RunEvent) -> String {
+    match event {
         RunEvent::RunStarted {
             run_id,
             target,
             operations,
-            throttle,
-        } => {
-            r.run_id = Some(run_id.clone());
-            (
-                "run_started",
-                format!(
-                    "run {run_id}: {target} ({})",
-                    plural(*operations, "operation")
-                ),
-                json!({ "target": target, "operations": operations, "throttle": throttle }),
-            )
-        }
+            ..
+        } => format!(
+            "run {run_id}: {target} ({})",
+            plural(*operations, "operation")
+        ),
         RunEvent::StageStarted {
             module,
             stage,
-            parallel_group,
             operations,
-        } => {
-            r.module = Some(module.clone());
-            (
-                "stage_started",
-                format!("stage {stage} of {module}: {}", operations.join(", ")),
-                json!({ "stage": stage, "parallel_group": parallel_group, "operations": operations }),
-            )
-        }
-        RunEvent::OperationBlocked {
-            module,
-            operation,
-            missing,
-        } => {
-            r.module = Some(module.clone());
-            r.operation = Some(operation.clone());
-            r.error = Some(blocked_text(missing));
-            (
-                "operation_blocked",
-                format!("blocked: {}", blocked_text(missing)),
-                json!({ "missing": missing }),
-            )
-        }
-        RunEvent::OperationStarted {
-            module,
-            operation,
-            attempt,
-            pid,
-            log_path,
-            expected,
-            changed,
             ..
-        } => {
-            r.module = Some(module.clone());
-            r.operation = Some(operation.clone());
-            r.attempt = Some(*attempt);
-            r.pid = Some(*pid);
-            let mut extra = json!({ "log_path": log_path, "expected_ms": ms(*expected) });
-            if !changed.is_empty() {
-                extra["changed"] = json!(changed);
-                extra["reason"] = json!(changed_reason(changed));
-            }
-            (
-                "operation_started",
-                format!("started (PID: {pid}, attempt {attempt})"),
-                extra,
-            )
+        } => format!("stage {stage} of {module}: {}", operations.join(", ")),
+        RunEvent::OperationBlocked { missing, .. } => format!("blocked: {}", blocked_text(missing)),
+        RunEvent::OperationStarted { attempt, pid, .. } => {
+            format!("started (PID: {pid}, attempt {attempt})")
         }
         RunEvent::Heartbeat {
-            operation,
-            elapsed,
-            expected,
-        } => {
-            r.operation = Some(operation.clone());
-            r.duration_ms = ms(*elapsed);
-            (
-                "heartbeat",
-                heartbeat_text(*elapsed, *expected),
-                json!({ "expected_ms": ms(*expected) }),
-            )
-        }
-        RunEvent::Progress { operation, message } => {
-            r.operation = Some(operation.clone());
-            ("progress", message.clone(), json!({}))
-        }
+            elapsed, expected, ..
+        } => heartbeat_text(*elapsed, *expected),
+        RunEvent::Progress { message, .. } => message.clone(),
         RunEvent::Marker {
-            operation,
-            marker,
-            message,
-        } => {
-            r.operation = Some(operation.clone());
-            (
-                "marker",
-                format!("[{marker}] {message}"),
-                json!({ "marker": marker }),
-            )
-        }
-        RunEvent::OutputPublished {
-            operation,
-            name,
-            value,
-        } => {
-            r.operation = Some(operation.clone());
-            (
-                "output_published",
-                format!("published {name}"),
-                json!({ "name": name, "value": value }),
-            )
-        }
+            marker, message, ..
+        } => format!("[{marker}] {message}"),
+        RunEvent::OutputPublished { name, .. } => format!("published {name}"),
         RunEvent::AttemptFailedWillRetry {
-            module,
-            operation,
             attempt,
             max_attempts,
             delay,
             class,
-            message,
-            exit_code,
-            duration,
-        } => {
-            r.module = Some(module.clone());
-            r.operation = Some(operation.clone());
-            r.attempt = Some(*attempt);
-            r.exit_code = *exit_code;
-            r.duration_ms = ms(*duration);
-            r.error_class = Some(class.clone());
-            r.error = Some(message.clone());
-            (
-                "attempt_failed_will_retry",
-                retry_text(*attempt, *max_attempts, *delay, class),
-                json!({ "max_attempts": max_attempts, "delay_ms": ms(*delay) }),
-            )
-        }
+            ..
+        } => retry_text(*attempt, *max_attempts, *delay, class),
         RunEvent::OperationFinished {
-            module,
-            operation,
-            attempt,
             status,
             exit_code,
             duration,
-            class,
-            hint,
-            error,
-        } => {
-            r.module = Some(module.clone());
-            r.operation = Some(operation.clone());
-            r.attempt = Some(*attempt);
-            r.exit_code = *exit_code;
-            r.duration_ms = ms(*duration);
-            r.error_class.clone_from(class);
-            r.error.clone_from(error);
-            (
-                "operation_finished",
-                finished_message(*status, *exit_code, *duration),
-                json!({ "status": status, "hint": hint }),
-            )
-        }
+            ..
+        } => finished_text(*status, *exit_code, *duration),
         RunEvent::StageFinished {
             module,
             stage,
-            parallel,
             success,
+            ..
         } => {
-            r.module = Some(module.clone());
             let verdict = if *success { "completed" } else { "failed" };
-            (
-                "stage_finished",
-                format!("stage {stage} of {module} {verdict}"),
-                json!({ "stage": stage, "parallel": parallel, "success": success }),
-            )
+            format!("stage {stage} of {module} {verdict}")
         }
-        RunEvent::InterruptRequested { running } => (
-            "interrupt_requested",
-            format!(
-                "interrupt received: waiting for {} to finish",
-                plural(*running, "running operation")
-            ),
-            json!({ "running": running }),
+        RunEvent::InterruptRequested { running } => format!(
+            "interrupt received: waiting for {} to finish",
+            plural(*running, "running operation")
         ),
-        RunEvent::KillRequested { running } => (
-            "kill_requested",
-            format!(
-                "second interrupt: killing {}",
-                plural(*running, "running operation")
-            ),
-            json!({ "running": running }),
+        RunEvent::KillRequested { running } => format!(
+            "second interrupt: killing {}",
+            plural(*running, "running operation")
         ),
         RunEvent::RunFinished {
             run_id,
             outcome,
             duration,
-        } => {
-            r.run_id = Some(run_id.clone());
-            r.duration_ms = ms(*duration);
-            (
-                "run_finished",
-                format!(
-                    "run {run_id} {} after {}",
-                    outcome_name(*outcome),
-                    text::duration(*duration)
-                ),
-                json!({ "outcome": outcome }),
-            )
-        }
-    };
-    name.clone_into(&mut r.event);
-    r.message = message;
-    r.details = details;
-}
-
-fn finished_message(
-    status: OperationStatus,
-    exit_code: Option<i32>,
-    duration: std::time::Duration,
-) -> String {
-    let code = exit_code.map_or_else(|| "none".to_owned(), |code| code.to_string());
-    match status {
-        OperationStatus::Completed => "completed successfully".to_owned(),
-        OperationStatus::Failed => format!("failed (exit code: {code})"),
-        OperationStatus::TimedOut => format!(
-            "timed out after {} (exit code: {code})",
-            text::duration(duration)
+        } => format!(
+            "run {run_id} {} after {}",
+            outcome_name(*outcome),
+            text::duration(*duration)
         ),
-        other => other.as_str().to_owned(),
     }
 }
 
@@ -351,14 +198,15 @@ fn finished_message(
 pub struct JsonlWriter {
     file: File,
     path: PathBuf,
-    context: RunFacts,
+    run_id: Option<String>,
+    seq: u64,
     /// The length of the file up to its last complete line.
     len: u64,
 }
 
 impl JsonlWriter {
-    /// Opens `path` for appending (creating it and its folder), knowing the plan's modules.
-    pub fn open(path: &Path, planned: &[OperationKey]) -> Result<Self, ReportError> {
+    /// Opens `path` for appending (creating it and its folder).
+    pub fn open(path: &Path) -> Result<Self, ReportError> {
         let io_error = |source| ReportError::Log {
             path: path.to_owned(),
             source,
@@ -379,7 +227,8 @@ impl JsonlWriter {
         Ok(Self {
             file,
             path: path.to_owned(),
-            context: RunFacts::with_plan(planned),
+            run_id: None,
+            seq: 0,
             len,
         })
     }
@@ -393,12 +242,24 @@ impl JsonlWriter {
     /// A line that cannot be written whole (a full disk) is cut off again, so the log never
     /// ends in a torn line; the error says the record is missing.
     pub fn write(&mut self, event: &RunEvent, now: DateTime<Utc>) -> Result<(), ReportError> {
-        self.context.observe(event);
-        let record = JsonlRecord::new(&self.context, event, now);
-        let mut line = serde_json::to_string(&record).map_err(|source| ReportError::Encode {
+        if let RunEvent::RunStarted { run_id, .. } = event {
+            self.run_id = Some(run_id.clone());
+        }
+        self.seq += 1;
+        let record = JsonlRecord {
+            run_id: self.run_id.clone(),
+            seq: self.seq,
+            timestamp: now,
+            event: event.clone(),
+        };
+        let encode_error = |source| ReportError::Encode {
             path: self.path.clone(),
             source,
-        })?;
+        };
+        let mut line = record
+            .to_json()
+            .and_then(|value| serde_json::to_string(&value))
+            .map_err(encode_error)?;
         line.push('\n');
         let io_error = |source| ReportError::Log {
             path: self.path.clone(),
@@ -440,8 +301,10 @@ mod tests {
     use super::*;
     use crate::report::sample;
 
-    const REQUIRED: [&str; 15] = [
+    const REQUIRED: [&str; 17] = [
+        "schema",
         "format_version",
+        "seq",
         "timestamp",
         "level",
         "run_id",
@@ -458,6 +321,23 @@ mod tests {
         "details",
     ];
 
+    fn records() -> Vec<Value> {
+        let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
+        (1..)
+            .zip(sample::events())
+            .map(|(seq, event)| {
+                JsonlRecord {
+                    run_id: Some("20250301-090000-1a2b".into()),
+                    seq,
+                    timestamp: now,
+                    event,
+                }
+                .to_json()
+                .expect("encode")
+            })
+            .collect()
+    }
+
     #[test]
     fn every_line_parses_with_the_required_fields() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -466,7 +346,7 @@ mod tests {
         assert!(path.ends_with("artifacts/logs/deployment_20250301.jsonl"));
         let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         let events = sample::events();
-        let mut writer = JsonlWriter::open(&path, &sample::plan()).expect("open");
+        let mut writer = JsonlWriter::open(&path).expect("open");
         for (second, event) in (0..).zip(&events) {
             writer
                 .write(event, start + chrono::Duration::seconds(second))
@@ -475,15 +355,16 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("read log");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), events.len());
-        for line in &lines {
+        for (seq, line) in (1..).zip(&lines) {
             let value: Value = serde_json::from_str(line).expect("line is JSON");
             for field in REQUIRED {
                 assert!(value.get(field).is_some(), "`{field}` missing in {line}");
             }
             assert_eq!(value["run_id"], "20250301-090000-1a2b", "{line}");
-            let record: JsonlRecord = serde_json::from_str(line).expect("line is a record");
-            assert_eq!(record.format_version, JSONL_FORMAT_VERSION);
-            assert!(DateTime::parse_from_rfc3339(&record.timestamp).is_ok());
+            assert_eq!(value["schema"], EVENT_SCHEMA, "{line}");
+            assert_eq!(value["seq"], seq, "{line}");
+            let timestamp = value["timestamp"].as_str().expect("timestamp");
+            assert!(DateTime::parse_from_rfc3339(timestamp).is_ok());
         }
     }
 
@@ -492,7 +373,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("deployment_20250301.jsonl");
         std::fs::write(&path, "{\"a\":1}\n{\"torn\":").expect("write");
-        let mut writer = JsonlWriter::open(&path, &sample::plan()).expect("open");
+        let mut writer = JsonlWriter::open(&path).expect("open");
         let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         writer.write(&sample::events()[0], now).expect("write");
         let text = std::fs::read_to_string(&path).expect("read log");
@@ -503,45 +384,53 @@ mod tests {
             serde_json::from_str::<Value>(line).expect("every line parses");
         }
         std::fs::write(&path, "no newline at all").expect("write");
-        drop(JsonlWriter::open(&path, &sample::plan()).expect("open"));
+        drop(JsonlWriter::open(&path).expect("open"));
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "");
     }
 
     #[test]
-    fn records_carry_the_operation_context() {
-        let events = sample::events();
-        let mut context = RunFacts::with_plan(&sample::plan());
-        let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
-        let records: Vec<JsonlRecord> = events
-            .iter()
-            .map(|event| {
-                context.observe(event);
-                JsonlRecord::new(&context, event, now)
-            })
-            .collect();
-        let retry = records
-            .iter()
-            .find(|r| r.event == "attempt_failed_will_retry")
-            .expect("retry record");
-        assert_eq!(retry.message, "retry 2/3 in 5s: AnotherOperationInProgress");
-        assert_eq!(retry.level, "warn");
+    fn records_carry_the_operation_fields() {
+        let records = records();
+        let find = |event: &str| {
+            records
+                .iter()
+                .find(|r| r["event"] == event)
+                .unwrap_or_else(|| panic!("no {event} record"))
+        };
+        let retry = find("attempt_failed_will_retry");
         assert_eq!(
-            retry.error_class.as_deref(),
-            Some("AnotherOperationInProgress")
+            retry["message"],
+            "retry 2/3 in 5s: AnotherOperationInProgress"
         );
-        let progress = records
-            .iter()
-            .find(|r| r.event == "progress")
-            .expect("progress");
-        assert_eq!(progress.module.as_deref(), Some("01-networking"));
+        assert_eq!(retry["level"], "warn");
+        assert_eq!(retry["error_class"], "AnotherOperationInProgress");
+        assert_eq!(retry["details"]["delay_ms"], 5000);
+        let progress = find("progress");
+        assert_eq!(progress["module"], "01-networking");
+        assert_eq!(progress["message"], progress["text"]);
         let timeout = records
             .iter()
-            .find(|r| r.details["status"] == "timed_out")
+            .find(|r| r["details"]["status"] == "timed_out")
             .expect("timeout");
         assert_eq!(
-            (timeout.exit_code, timeout.level.as_str()),
-            (Some(124), "error")
+            (&timeout["exit_code"], &timeout["level"]),
+            (&Value::from(124), &Value::from("error"))
         );
-        assert_eq!(timeout.duration_ms, Some(120_000));
+        assert_eq!(timeout["duration_ms"], 120_000);
+        assert_eq!(timeout["message"], "timed out after 2m00s (exit code: 124)");
+        let blocked = find("operation_blocked");
+        assert_eq!(
+            blocked["error"],
+            "requires hub-vnet, dns-zone (not completed)"
+        );
+        assert_eq!(find("run_started")["pid"], Value::Null);
+    }
+
+    #[test]
+    fn a_record_reads_back_as_the_event_it_was_made_from() {
+        for (record, event) in records().into_iter().zip(sample::events()) {
+            let back: RunEvent = serde_json::from_value(record.clone()).expect("decode");
+            assert_eq!(back, event, "{record}");
+        }
     }
 }

@@ -8,8 +8,8 @@ pub mod html;
 pub mod jsonl;
 pub mod messages;
 pub mod progress;
+pub mod replay;
 pub mod reporter;
-pub mod run_facts;
 pub mod run_timeline;
 #[cfg(test)]
 mod sample;

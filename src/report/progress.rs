@@ -149,7 +149,9 @@ impl ProgressView {
                 }
                 self.estimate_at(now);
             }
-            RunEvent::Progress { operation, message } => {
+            RunEvent::Progress {
+                operation, message, ..
+            } => {
                 if let Some(bar) = self.bars.get(operation) {
                     bar.set_message(message.clone());
                 }
@@ -315,6 +317,7 @@ mod tests {
             fingerprint: None,
         });
         view.handle(&RunEvent::Progress {
+            module: "m".into(),
             operation: "op".into(),
             message: "half way".into(),
         });

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::exec::event::RunEvent;
-use crate::model::operation::OperationKey;
 use crate::report::color::Painter;
 use crate::report::console::{ConsoleState, lines};
 use crate::report::forecast::Forecast;
@@ -63,8 +62,6 @@ pub struct ReporterOptions {
     pub jsonl_path: PathBuf,
     /// Where the summary says the logs are (for example `artifacts/logs`).
     pub logs_dir: PathBuf,
-    /// The plan, to name the module of every operation in the log.
-    pub planned: Vec<OperationKey>,
     /// How console lines are coloured.
     pub painter: Painter,
     /// Expected times on the run's clock and the time left, for the progress bars.
@@ -124,7 +121,7 @@ impl Reporter {
         recorder: Option<Recorder>,
         console: Console,
     ) -> Result<Self, ReportError> {
-        let jsonl = JsonlWriter::open(&opts.jsonl_path, &opts.planned)?;
+        let jsonl = JsonlWriter::open(&opts.jsonl_path)?;
         // The event log lives in the logs folder: name it from there, as the user sees it.
         let events = opts
             .jsonl_path
@@ -239,12 +236,11 @@ mod tests {
         let state_dir = dir.path().join(".avdeploy");
         let lock = DeploymentLock::acquire(&state_dir).expect("lock");
         let store = StateDb::open(&state_dir, &lock).expect("store");
-        let recorder = Recorder::new(store, &sample::plan());
+        let recorder = Recorder::new(store);
         let opts = ReporterOptions {
             tty: false,
             jsonl_path: dir.path().join("artifacts/logs/deployment_20250301.jsonl"),
             logs_dir: PathBuf::from("artifacts/logs"),
-            planned: sample::plan(),
             painter: Painter::default(),
             forecast: None,
         };

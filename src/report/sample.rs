@@ -109,24 +109,30 @@ pub(crate) fn events() -> Vec<RunEvent> {
             target: "all".into(),
             operations: 8,
             throttle: 5,
+            plan: plan(),
+            engine_pid: 4000,
         },
         stage(NET, 1, None, &["vnet"]),
         start(NET, "vnet", 1, 4100),
         RunEvent::Heartbeat {
+            module: NET.into(),
             operation: "vnet".into(),
             elapsed: secs(70),
             expected: secs(120),
         },
         RunEvent::Progress {
+            module: NET.into(),
             operation: "vnet".into(),
             message: "Creating subnets (2/3)".into(),
         },
         RunEvent::Marker {
+            module: NET.into(),
             operation: "vnet".into(),
             marker: "INFO".into(),
             message: "vnet-avd exists, updating".into(),
         },
         RunEvent::OutputPublished {
+            module: NET.into(),
             operation: "vnet".into(),
             name: "NETWORKING_VNET_ID".into(),
             value: "/subscriptions/0000/vnet-avd".into(),
@@ -155,6 +161,7 @@ pub(crate) fn events() -> Vec<RunEvent> {
         },
         start(NET, "nsg-b", 2, 4104),
         RunEvent::Marker {
+            module: NET.into(),
             operation: "nsg-b".into(),
             marker: "WARNING".into(),
             message: "rule 100 already exists".into(),

@@ -358,7 +358,7 @@ mod tests {
     fn sample_store(dir: &std::path::Path) -> (DeploymentLock, StateDb) {
         let lock = DeploymentLock::acquire(dir).expect("lock");
         let store = StateDb::open(dir, &lock).expect("store");
-        let mut recorder = Recorder::new(store, &sample::plan());
+        let mut recorder = Recorder::new(store);
         let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         for (second, event) in (0..).zip(sample::events()) {
             recorder

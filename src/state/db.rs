@@ -326,14 +326,14 @@ mod tests {
     use crate::model::outcome::OperationStatus;
     use crate::model::outcome::RunOutcome;
     use crate::state::recorder::Recorder;
-    use crate::state::recorder::tests::{at, open, plan, run_started, started};
+    use crate::state::recorder::tests::{at, open, run_started, started};
 
     #[test]
     fn a_dead_engine_leaves_interrupted_rows_not_running_ones() {
         let dir = tempfile::tempdir().expect("temp dir");
         {
             let (_lock, store) = open(dir.path());
-            let mut recorder = Recorder::new(store, &plan());
+            let mut recorder = Recorder::new(store);
             recorder
                 .record_at(&run_started("r1"), at(0))
                 .expect("record");

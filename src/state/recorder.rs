@@ -1,12 +1,12 @@
 //! The only writer of state during a run: fed the engine's events, it records the run, every
 //! attempt and every published output, each event in one transaction.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
+use crate::base::text;
 use crate::exec::event::RunEvent;
 use crate::model::fingerprint::Fingerprint;
 use crate::model::operation::OperationKey;
@@ -22,8 +22,6 @@ const ERROR_EXCERPT_CHARS: usize = 500;
 #[derive(Debug)]
 pub struct Recorder {
     store: StateDb,
-    planned: Vec<OperationKey>,
-    modules: HashMap<String, String>,
     run_id: Option<String>,
 }
 
@@ -40,17 +38,10 @@ struct FinishedAttempt<'a> {
 }
 
 impl Recorder {
-    /// A recorder for a run whose plan is `planned`, in order.
-    pub fn new(store: StateDb, planned: &[OperationKey]) -> Self {
-        let planned = planned.to_vec();
-        let modules = planned
-            .iter()
-            .map(|p| (p.operation.clone(), p.module.clone()))
-            .collect();
+    /// A recorder writing to `store`; the run and its plan come with its `RunStarted` event.
+    pub fn new(store: StateDb) -> Self {
         Self {
             store,
-            planned,
-            modules,
             run_id: None,
         }
     }
@@ -78,12 +69,19 @@ impl Recorder {
                 run_id,
                 target,
                 throttle,
+                plan,
+                engine_pid,
                 ..
             } => {
                 self.run_id = Some(run_id.clone());
-                self.write("record the start of the run", |tx, _| {
-                    insert_run(tx, run_id, target, *throttle, now, &self.planned)
-                })
+                let run = NewRun {
+                    id: run_id,
+                    target,
+                    throttle: *throttle,
+                    pid: *engine_pid,
+                    plan,
+                };
+                self.write("record the start of the run", |tx, _| insert_run(tx, &run, now))
             }
             RunEvent::OperationStarted {
                 module,
@@ -177,7 +175,7 @@ impl Recorder {
                 operation,
                 missing,
             } => {
-                let error = format!("requires {} (not completed)", missing.join(", "));
+                let error = text::blocked_text(missing);
                 self.end_attempt(
                     &FinishedAttempt {
                         module,
@@ -193,11 +191,11 @@ impl Recorder {
                 )
             }
             RunEvent::OutputPublished {
+                module,
                 operation,
                 name,
                 value,
             } => {
-                let module = self.modules.get(operation).cloned().unwrap_or_default();
                 self.write("record a published output", |tx, run_id| {
                     tx.execute(
                         "INSERT INTO outputs (operation, name, value, module, run_id, published_at)
@@ -321,28 +319,31 @@ fn is_disk_full(error: &rusqlite::Error) -> bool {
     )
 }
 
-fn insert_run(
-    tx: &Transaction<'_>,
-    run_id: &str,
-    target: &str,
+/// The row of a run that starts, and its plan.
+struct NewRun<'a> {
+    id: &'a str,
+    target: &'a str,
     throttle: usize,
-    now: DateTime<Utc>,
-    planned: &[OperationKey],
-) -> rusqlite::Result<()> {
+    pid: u32,
+    plan: &'a [OperationKey],
+}
+
+fn insert_run(tx: &Transaction<'_>, run: &NewRun<'_>, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    let run_id = run.id;
     tx.execute(
         "INSERT INTO runs (id, target, started_at, throttle, pid) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             run_id,
-            target,
+            run.target,
             format_time(now),
-            i64::try_from(throttle).unwrap_or(i64::MAX),
-            std::process::id()
+            i64::try_from(run.throttle).unwrap_or(i64::MAX),
+            run.pid
         ],
     )?;
     let mut insert = tx.prepare(
         "INSERT INTO run_operations (run_id, position, module, operation) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for (position, op) in planned.iter().enumerate() {
+    for (position, op) in run.plan.iter().enumerate() {
         insert.execute(params![
             run_id,
             i64::try_from(position).unwrap_or(i64::MAX),
@@ -410,6 +411,8 @@ pub(crate) mod tests {
             target: "01-networking".into(),
             operations: 3,
             throttle: 5,
+            plan: plan(),
+            engine_pid: std::process::id(),
         }
     }
 
@@ -444,13 +447,14 @@ pub(crate) mod tests {
     fn records_a_run_with_retries_outputs_and_blocked_operations() {
         let dir = tempfile::tempdir().expect("temp dir");
         let (_lock, store) = open(dir.path());
-        let mut recorder = Recorder::new(store, &plan());
+        let mut recorder = Recorder::new(store);
         record_all(
             &mut recorder,
             &[
                 run_started("r1"),
                 started("vnet", 1, 100),
                 RunEvent::OutputPublished {
+                    module: "01-networking".into(),
                     operation: "vnet".into(),
                     name: "VNET_ID".into(),
                     value: "/subscriptions/x/vnet".into(),
@@ -516,7 +520,7 @@ pub(crate) mod tests {
     fn a_later_skip_does_not_hide_a_completion() {
         let dir = tempfile::tempdir().expect("temp dir");
         let (_lock, store) = open(dir.path());
-        let mut recorder = Recorder::new(store, &plan());
+        let mut recorder = Recorder::new(store);
         record_all(
             &mut recorder,
             &[
@@ -549,7 +553,7 @@ pub(crate) mod tests {
     fn a_failed_retry_of_a_completed_operation_is_the_latest_attempt() {
         let dir = tempfile::tempdir().expect("temp dir");
         let (_lock, store) = open(dir.path());
-        let mut recorder = Recorder::new(store, &plan());
+        let mut recorder = Recorder::new(store);
         record_all(
             &mut recorder,
             &[
