@@ -10,7 +10,7 @@ use crate::faults::Injected;
 use crate::lro::{Outcome, Polling};
 use crate::store::PRIVATE;
 use crate::views::{missing, operation_urls};
-use crate::vm::{instance_view, power_state};
+use crate::vm::{instance_view, power_state, set_power};
 use crate::world::World;
 
 /// VM actions: (action, Azure seconds, power state after).
@@ -77,7 +77,7 @@ fn power_action(
     seconds: f64,
     state: &str,
 ) -> Response {
-    vm[PRIVATE]["powerState"] = json!(state);
+    set_power(&mut vm, state);
     world.store.put(vm);
     if let Err(refused) = world.save() {
         return refused;

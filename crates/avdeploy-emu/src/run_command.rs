@@ -1,9 +1,11 @@
 //! `POST …/virtualMachines/{vm}/runCommand`: one script at a time per VM (a second gets the
 //! 409 `Conflict`), the script answered by the shim's PowerShell evaluator, the `value[]` result
-//! read from the operation's `Location`.
+//! read from the operation's `Location`. A script that shuts the guest down
+//! ([`script_effects::shuts_down`]) leaves the VM stopped once it has returned.
 
 use avdeploy_sim::clock;
-use avdeploy_sim::runcommand::run_script;
+use avdeploy_sim::runcommand::{script_run, transcript};
+use avdeploy_sim::script_effects;
 use serde_json::{Value, json};
 
 use crate::arm_id::ResourceRef;
@@ -11,7 +13,7 @@ use crate::exchange::{Request, Response};
 use crate::faults::Injected;
 use crate::lro::{Outcome, Polling};
 use crate::views::operation_urls;
-use crate::vm::{RUN_COMMAND_SECONDS, power_state, run_command_conflict};
+use crate::vm::{RUN_COMMAND_SECONDS, power_state, run_command_conflict, shut_down_after};
 use crate::world::World;
 
 /// Starts a run command on `vm`.
@@ -63,11 +65,19 @@ pub(crate) fn invoke(
         Some(Injected::ScriptExit(code)) => Some(code),
         _ => None,
     };
-    let (stdout, stderr) = run_script(&script, forced_exit);
+    let run = script_run(&script, forced_exit);
     let duration = clock::scaled(RUN_COMMAND_SECONDS, world.config.time_scale);
-    world
-        .run_commands
-        .insert(key, now + clock::millis(duration));
+    let ends = now + clock::millis(duration);
+    if script_effects::shuts_down(&run) {
+        let mut vm = vm.clone();
+        shut_down_after(&mut vm, ends);
+        world.store.put(vm);
+        if let Err(refused) = world.save() {
+            return refused;
+        }
+    }
+    let (stdout, stderr) = transcript(run);
+    world.run_commands.insert(key, ends);
     let result = json!({"value": [
         status("StdOut", &stdout),
         status("StdErr", &stderr),
@@ -148,9 +158,14 @@ pub(crate) fn complete_managed(
         Some(Injected::ScriptExit(code)) => Some(*code),
         _ => None,
     };
-    let run = avdeploy_sim::runcommand::script_run(&script, forced_exit);
+    let run = script_run(&script, forced_exit);
     let duration = clock::scaled(RUN_COMMAND_SECONDS, world.config.time_scale);
     let ends = now + clock::millis(duration);
+    if vm.is_object() && script_effects::shuts_down(&run) {
+        let mut vm = vm;
+        shut_down_after(&mut vm, ends);
+        world.store.put(vm);
+    }
     let timeout = props["timeoutInSeconds"].as_f64().filter(|t| *t > 0.0);
     // Azure never returns protected parameters; the stored script is masked like the shim's.
     if let Some(map) = props.as_object_mut() {

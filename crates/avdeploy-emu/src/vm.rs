@@ -25,9 +25,35 @@ pub(crate) fn expand_instance_view(world: &World, resource: &ResourceRef, body: 
     }
 }
 
-/// The power state of a stored VM (`running`, `deallocated`, `stopped`).
+/// The power state of a stored VM (`running`, `deallocated`, `stopped`): a guest that shuts
+/// itself down still runs until the run command that shut it down has returned.
 pub(crate) fn power_state(vm: &Value) -> &str {
-    vm[PRIVATE]["powerState"].as_str().unwrap_or("running")
+    let private = &vm[PRIVATE];
+    if private[SHUTS_DOWN_AT]
+        .as_i64()
+        .is_some_and(|at| clock::now_ms() < at)
+    {
+        return "running";
+    }
+    private["powerState"].as_str().unwrap_or("running")
+}
+
+/// The private field holding when (ms) the guest's own shutdown leaves the VM stopped.
+const SHUTS_DOWN_AT: &str = "shutsDownAt";
+
+/// Records that the guest of `vm` shuts itself down when the run command ending at `ends` (ms)
+/// has returned: Azure then reports it stopped, still allocated.
+pub(crate) fn shut_down_after(vm: &mut Value, ends: i64) {
+    vm[PRIVATE]["powerState"] = json!("stopped");
+    vm[PRIVATE][SHUTS_DOWN_AT] = json!(ends);
+}
+
+/// Sets the power state of `vm` as an action on it leaves it.
+pub(crate) fn set_power(vm: &mut Value, state: &str) {
+    vm[PRIVATE]["powerState"] = json!(state);
+    if let Some(private) = vm[PRIVATE].as_object_mut() {
+        private.remove(SHUTS_DOWN_AT);
+    }
 }
 
 /// The VM's instance view: provisioning and power states, agent ready.

@@ -1,6 +1,6 @@
-//! What happens inside a simulated VM because of a run command: sysprep with `/shutdown` stops
-//! the VM; the AVD agent installed with a host pool's registration token registers the VM as an
-//! Available session host. Also the instance view the guest reports.
+//! What happens inside a simulated VM because of a run command beyond its power state (see
+//! [`crate::script_effects`]): the AVD agent installed with a host pool's registration token
+//! registers the VM as an Available session host. Also the instance view the guest reports.
 
 use serde_json::{Value, json};
 
@@ -9,15 +9,8 @@ use crate::catalog::by_path;
 use crate::failure::CallError;
 use crate::resource::{Address, PRIVATE, new_body};
 
-/// Reacts to a script that ran on `vm`: sysprep shutdown and AVD agent registration.
+/// Reacts to a script that ran on `vm`: AVD agent registration.
 pub fn after_script(call: &mut Call, vm: &Address, script: &str) -> Result<(), CallError> {
-    let lower = script.to_ascii_lowercase();
-    if lower.contains("sysprep.exe") && lower.contains("/shutdown") {
-        let mut body = call.existing(vm)?;
-        body[PRIVATE]["power"] = json!("stopped");
-        body[PRIVATE]["sysprepped"] = json!(lower.contains("/generalize"));
-        call.store.put(&vm.record(body))?;
-    }
     if !script.contains("REGISTRATIONTOKEN=") {
         return Ok(());
     }

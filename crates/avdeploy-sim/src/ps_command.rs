@@ -1,6 +1,6 @@
 //! Commands on the simulated VM: the script's own functions (arguments bound by name and
 //! position), `Write-Host`/`Write-Output`, `Start-Process` and native programs (recorded as
-//! started), `Join-Path`. Every other command does nothing and returns an unknown value.
+//! started), `Stop-Computer`/`Restart-Computer` (recorded), `Join-Path`. Every other command does nothing and returns an unknown value.
 
 use crate::ps_lex::{Item, Node};
 use crate::ps_value::Val;
@@ -82,6 +82,10 @@ impl Walker<'_> {
                 }
             }
             "start-process" | "saps" | "start" => self.start_process(items),
+            "stop-computer" | "restart-computer" => {
+                self.record_computer(name);
+                self.emit(Val::Unknown);
+            }
             "join-path" => {
                 let value = self.join_path(items);
                 self.emit(value);
@@ -181,9 +185,10 @@ impl Walker<'_> {
 }
 
 /// Whether a command name is a program rather than a cmdlet: a path, or a file with a program's
-/// extension, or `msiexec`.
+/// extension, or one of Windows' programs scripts call by bare name (`msiexec`, `shutdown`).
 fn is_program(name: &str) -> bool {
     name == "msiexec"
+        || name == "shutdown"
         || name.contains('\\')
         || [".exe", ".msi", ".cmd", ".bat", ".com"]
             .iter()

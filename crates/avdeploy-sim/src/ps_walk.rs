@@ -3,7 +3,7 @@
 //! (an undecidable condition counts as false, so its `else` runs: the VM takes no error path),
 //! loop bodies over known lists item by item, otherwise once. It prints what `Write-Host`,
 //! `Write-Output` and bare values print when their text is known, obeys `exit` and `throw`, and
-//! records the processes the script starts. Cmdlets and native programs do nothing.
+//! records the processes the script starts and the cmdlets that stop or restart the computer. Cmdlets and native programs do nothing.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -42,6 +42,9 @@ pub struct Walked {
     pub code: i32,
     /// Processes started, in order.
     pub started: Vec<StartedProcess>,
+    /// Cmdlets that act on the computer itself, in order (`Stop-Computer`, `Restart-Computer`),
+    /// as the script names them.
+    pub computer: Vec<String>,
 }
 
 /// How a statement ended.
@@ -371,6 +374,11 @@ impl Walker<'_> {
     /// Records a started process.
     pub(crate) fn record(&mut self, program: String, arguments: String) {
         self.out.started.push(StartedProcess { program, arguments });
+    }
+
+    /// Records a cmdlet that acts on the computer itself (`Stop-Computer`).
+    pub(crate) fn record_computer(&mut self, cmdlet: &str) {
+        self.out.computer.push(cmdlet.to_owned());
     }
 
     /// `items` as argument words joined by spaces, unknown variables left as written.

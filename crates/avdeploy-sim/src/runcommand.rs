@@ -40,7 +40,7 @@ pub fn invoke_with(call: &mut Call, forced_exit: Option<i32>) -> Outcome {
     let exclusive = Some(Exclusive::RunCommand(vm_key(&address)));
     call.write(seconds, exclusive, |call| {
         let run = script_run(&script, forced_exit);
-        script_effects::apply(call, &address, &run.started)?;
+        script_effects::apply(call, &address, &run)?;
         crate::guest::after_script(call, &address, &script)?;
         let (stdout, stderr) = transcript(run);
         Ok(response(&command_id, &stdout, &stderr))
@@ -68,7 +68,7 @@ pub fn run_script(script: &str, forced_exit: Option<i32>) -> (String, String) {
 }
 
 /// StdOut (cut to its last 4,096 bytes) and StdErr of a walked script.
-fn transcript(run: Walked) -> (String, String) {
+pub fn transcript(run: Walked) -> (String, String) {
     let mut stdout = run.stdout.join("\n");
     if !stdout.is_empty() {
         stdout.push('\n');
