@@ -3,6 +3,7 @@
 //! --backend azure-cli` on its store.
 
 use std::path::Path;
+use std::time::Duration;
 
 use avdeploy::azure_cli::{self, AzCliError, LocalCloud, Login};
 use avdeploy::simulator::{Backend, Session, SimulatorError};
@@ -18,8 +19,14 @@ const BACKEND_ARG: &str = "backend";
 /// run's CLI folder), then stops the server.
 pub(crate) struct LocalAzure {
     login: Login,
+    time_scale: f64,
     _emulator: Emulator,
 }
+
+/// Real time an operation may spend starting `az` on top of its timeout at the time scale: about
+/// 60 az calls on a loaded machine. A wait that can never end (`az vm wait` on a state the local
+/// Azure never reaches) fails as timed out after this, naming the operation.
+const AZ_START_ALLOWANCE: Duration = Duration::from_secs(300);
 
 impl LocalAzure {
     /// Finds `az`, starts the emulator on the subscription kept in `dir`, and logs in to it.
@@ -28,6 +35,7 @@ impl LocalAzure {
         let az = azure_cli::find_az(&var, var("PATH").as_deref()).map_err(cli_error)?;
         let config = EmulatorConfig::from_env(dir.to_path_buf(), var).map_err(emu_error)?;
         let tenant_id = config.tenant_id.clone();
+        let time_scale = config.time_scale;
         let emulator = Emulator::start(config).map_err(emu_error)?;
         let cloud = LocalCloud {
             name: CLOUD_NAME.to_owned(),
@@ -39,6 +47,7 @@ impl LocalAzure {
         let login = Login::prepare(&az, &cloud, dir).map_err(cli_error)?;
         Ok(Self {
             login,
+            time_scale,
             _emulator: emulator,
         })
     }
@@ -53,6 +62,20 @@ impl Session for LocalAzure {
     fn not_covered(&self, script: &str) -> Option<String> {
         azure_cli::uncovered(script)
     }
+
+    /// The timeout at the local Azure's time scale plus [`AZ_START_ALLOWANCE`], never more than
+    /// the timeout itself: the real `az` waits in real seconds (`az vm wait --timeout 2700`).
+    fn operation_timeout(&self, timeout: Duration) -> Duration {
+        bounded_timeout(timeout, self.time_scale)
+    }
+}
+
+/// `timeout` at `time_scale` plus [`AZ_START_ALLOWANCE`], at most `timeout`.
+fn bounded_timeout(timeout: Duration, time_scale: f64) -> Duration {
+    Duration::try_from_secs_f64(timeout.as_secs_f64() * time_scale)
+        .unwrap_or(timeout)
+        .saturating_add(AZ_START_ALLOWANCE)
+        .min(timeout)
 }
 
 /// `sim` with `--backend shim|azure-cli` on its `show` and `reset`.
@@ -156,5 +179,23 @@ fn emu_error(error: EmuError) -> SimulatorError {
     SimulatorError {
         invalid_input: matches!(error, EmuError::Setting { .. }),
         error: Box::new(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_count_at_the_time_scale_plus_the_az_start_allowance() {
+        let hour = Duration::from_secs(3600);
+        assert_eq!(
+            bounded_timeout(hour, 0.001),
+            Duration::from_millis(303_600)
+        );
+        assert_eq!(bounded_timeout(hour, 1.0), hour);
+        assert_eq!(bounded_timeout(hour, 2.0), hour);
+        let short = Duration::from_secs(120);
+        assert_eq!(bounded_timeout(short, 0.001), short);
     }
 }

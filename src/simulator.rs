@@ -44,6 +44,11 @@ pub trait Session {
     /// Why an operation whose script is `script` cannot run against this session (for example
     /// a CLI extension it calls that cannot be installed), or `None` when it can.
     fn not_covered(&self, script: &str) -> Option<String>;
+    /// The real time an operation may run against this session when its `duration.timeout`
+    /// is `timeout` (Azure time); by default `timeout` itself.
+    fn operation_timeout(&self, timeout: std::time::Duration) -> std::time::Duration {
+        timeout
+    }
 }
 
 /// A failure the simulator reported; it displays as the simulator's own error.

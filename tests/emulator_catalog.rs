@@ -9,8 +9,13 @@ mod azure_cli;
 #[path = "common/deploy.rs"]
 mod deploy;
 
-use azure_cli::{requests, run, stored_ids, with_az};
+use std::time::Duration;
+
+use azure_cli::{requests, run, run_within, stored_ids, with_az};
 use deploy::Deploy;
+
+/// How long one run of the whole catalog may take before the test stops it and fails.
+const CATALOG_LIMIT: Duration = Duration::from_secs(1500);
 
 /// The writes to Resource Manager or Graph among `requests`.
 fn writes(requests: &[(String, String)]) -> Vec<&(String, String)> {
@@ -88,7 +93,7 @@ fn the_host_pool_module_is_reported_not_covered_by_name_and_never_sent() {
 #[ignore = "minutes of az starts: the catalog's core-CLI modules end to end"]
 fn the_core_cli_modules_run_to_completion_and_again_create_nothing() {
     let deploy = with_az(Deploy::avd());
-    let (code, out) = run(&deploy, &["all", "--throttle", "8"]);
+    let (code, out) = run_within(&deploy, &["all", "--throttle", "8"], CATALOG_LIMIT);
     assert_eq!(code, Some(0), "{out}");
     for module in ["04-host-pool", "08-sso", "09-autoscaling"] {
         assert!(
@@ -116,7 +121,11 @@ fn the_core_cli_modules_run_to_completion_and_again_create_nothing() {
     );
     let first = requests(&deploy);
     let before = stored_ids(&deploy);
-    let (code, out) = run(&deploy, &["all", "--force", "--throttle", "8"]);
+    let (code, out) = run_within(
+        &deploy,
+        &["all", "--force", "--throttle", "8"],
+        CATALOG_LIMIT,
+    );
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(stored_ids(&deploy), before);
     let second = requests(&deploy);

@@ -120,3 +120,93 @@ fn an_expired_token_fails_at_once_with_the_login_hint() {
     );
     assert!(out.contains("Run `az login` again"), "{out}");
 }
+
+/// A deployment whose module `vm` creates a Windows VM and whose module `rc` runs two scripts on
+/// it at once, each through its own `az vm run-command invoke` (nothing tells the engine that
+/// they share the VM, as when a run command started elsewhere is still going).
+fn busy_vm() -> Deploy {
+    let create = "az network vnet create -g \"$AZURE_RESOURCE_GROUP\" -n vnet1 --address-prefixes 10.9.0.0/16 \\\n  \
+                  --subnet-name hosts --subnet-prefixes 10.9.1.0/24 -o none\n\
+                  az vm create -g \"$AZURE_RESOURCE_GROUP\" -n vm1 --image MicrosoftWindowsDesktop:windows-11:win11-24h2-avd:latest \\\n  \
+                  --size Standard_D2s_v5 --admin-username avdadmin \\\n  \
+                  --admin-password @<(printf 'Aa1-%s' \"$(cat /proc/sys/kernel/random/uuid)\") \\\n  \
+                  --vnet-name vnet1 --subnet hosts --public-ip-address \"\" --nsg \"\" -o none";
+    let invoke = |name: &str| {
+        format!(
+            "az vm run-command invoke -g \"$AZURE_RESOURCE_GROUP\" -n vm1 --command-id RunPowerShellScript \\\n  \
+             --scripts \"Write-Output '{name} ran'\" --query \"value[0].message\" -o tsv"
+        )
+    };
+    Deploy::new()
+        .config(CONFIG)
+        .module("vm", &module_yaml("vm", &[("setup", None), ("vm", None)]))
+        .operation(
+            "vm",
+            "01-setup",
+            &bash_op(
+                "setup",
+                300,
+                "az group create -n \"$AZURE_RESOURCE_GROUP\" -l \"$AZURE_LOCATION\" -o none",
+            ),
+        )
+        .operation("vm", "02-vm", &bash_op("vm", 600, create))
+        .module(
+            "rc",
+            &module_yaml("rc", &[("first", Some(1)), ("second", Some(1))]),
+        )
+        .operation("rc", "01-first", &bash_op("first", 600, &invoke("first")))
+        .operation(
+            "rc",
+            "02-second",
+            &bash_op("second", 600, &invoke("second")),
+        )
+}
+
+/// How many run commands on `vm1` the local Azure refused with 409.
+fn conflicts(deploy: &Deploy) -> usize {
+    deploy
+        .read(".avdeploy/sim/requests.jsonl")
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/virtualMachines/vm1/runCommand"))
+                && r["status"] == 409
+        })
+        .count()
+}
+
+#[test]
+fn a_second_run_command_on_a_busy_vm_meets_the_conflict_and_is_retried() {
+    let deploy = with_az(busy_vm());
+    let (code, out) = run(&deploy, &["vm"]);
+    assert_eq!(code, Some(0), "{out}");
+    // A run command lasts 60 Azure seconds: 30 s here, so both az processes reach the VM while
+    // the first one's script still runs; the loser waits 7.5 s per retry at this scale.
+    let deploy = deploy.env("AVDEPLOY_SIM_TIME_SCALE", "0.5");
+    let (code, out) = run(&deploy, &["rc", "--throttle", "8"]);
+    assert_eq!(code, Some(0), "{out}");
+    let records = jsonl(&deploy);
+    let retried: Vec<&Value> = ["first", "second"]
+        .iter()
+        .flat_map(|op| events(&records, op, "attempt_failed_will_retry"))
+        .collect();
+    let conflict = retried
+        .first()
+        .unwrap_or_else(|| panic!("neither run command met the VM busy:\n{out}"));
+    assert_eq!(
+        conflict["error_class"], "run_command_conflict",
+        "{conflict:#}"
+    );
+    let error = conflict["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(
+            "(Conflict) Run command extension execution is in progress. Please wait for \
+             completion before invoking a run command."
+        ),
+        "az rendered:\n{error}"
+    );
+    assert!(conflicts(&deploy) >= 1, "the local Azure answered no 409");
+    assert!(out.contains("2 completed"), "{out}");
+}

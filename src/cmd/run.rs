@@ -136,6 +136,7 @@ pub fn execute(
             .unwrap_or_default(),
         grace: options.grace,
         retry_time_scale: time_scale,
+        session: session.as_deref(),
     };
     let settings = RunSettings {
         run_id: launcher.run_id.clone(),

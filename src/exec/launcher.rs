@@ -19,6 +19,7 @@ use crate::model::variables::{Destination, RenderError, Variables};
 use crate::plan::graph::PlannedOperation;
 use crate::ps::spec::ScriptSpec;
 use crate::runcmd::script_file::{self, ScriptSource};
+use crate::simulator::Session;
 use avdeploy_wire::sentinel;
 
 /// The preamble of the bash the engine itself writes around a run command: stop at the first
@@ -41,6 +42,8 @@ pub struct Launcher<'a> {
     pub grace: Duration,
     /// Real seconds per Azure second for retry waits (see [`UnitSpec::retry_time_scale`]).
     pub retry_time_scale: f64,
+    /// The simulated Azure the operations run against, which bounds their timeouts.
+    pub session: Option<&'a dyn Session>,
 }
 
 impl Launcher<'_> {
@@ -178,7 +181,11 @@ impl Prepare for Launcher<'_> {
             cwd: self.deployment.root.clone(),
             log_dir: self.layout().logs_dir(),
             expected: op.duration.expected(),
-            timeout: op.duration.timeout(),
+            timeout: self
+                .session
+                .map_or(op.duration.timeout(), |session| {
+                    session.operation_timeout(op.duration.timeout())
+                }),
             heartbeat: Some(op.duration.kind.heartbeat()),
             grace: self.grace,
             retry: op.retry.map_or_else(RetryPolicy::default, |r| RetryPolicy {

@@ -4,7 +4,10 @@
 
 #![allow(dead_code, reason = "each test file uses part of the helper")]
 
+use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 use crate::deploy::Deploy;
 
@@ -32,15 +35,72 @@ pub(crate) fn with_az(deploy: Deploy) -> Deploy {
         .env("AVDEPLOY_SIM_TIME_SCALE", "0.001")
 }
 
+/// How long a run of a few modules may take before the test stops it and fails.
+pub(crate) const RUN_LIMIT: Duration = Duration::from_secs(600);
+
 /// `avdeploy run <args> --simulate=azure-cli`: the exit code and console output (both streams).
+/// Fails the test, with the output so far, when the run is not over within [`RUN_LIMIT`].
 pub(crate) fn run(deploy: &Deploy, args: &[&str]) -> (Option<i32>, String) {
+    run_within(deploy, args, RUN_LIMIT)
+}
+
+/// [`run`] stopped after `limit`: interrupted as Ctrl-C would (the engine stops its operations
+/// and their `az` processes), killed if still there 30 s later, and the test failed.
+pub(crate) fn run_within(deploy: &Deploy, args: &[&str], limit: Duration) -> (Option<i32>, String) {
     let mut all = vec!["run"];
     all.extend_from_slice(args);
     all.push("--simulate=azure-cli");
-    let out = deploy.cmd(&all).output().expect("run avdeploy");
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    (out.status.code(), text)
+    // Files rather than pipes: an `az` left behind by a killed run cannot hold the test up.
+    let console = tempfile::tempfile().expect("a console file");
+    let mut child = deploy
+        .std_cmd(&all)
+        .stdin(Stdio::null())
+        .stdout(console.try_clone().expect("console file"))
+        .stderr(console.try_clone().expect("console file"))
+        .spawn()
+        .expect("run avdeploy");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for avdeploy") {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let Some(status) = status else {
+        let pid = libc::pid_t::try_from(child.id()).expect("a pid");
+        // SAFETY: signals the child this test started and still owns (not yet reaped).
+        unsafe { libc::kill(pid, libc::SIGINT) };
+        let grace = Instant::now();
+        while child.try_wait().expect("wait").is_none() && grace.elapsed().as_secs() < 30 {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+            "avdeploy {} did not end within {}s; its console so far:\n{}",
+            all.join(" "),
+            limit.as_secs(),
+            console_text(console)
+        );
+    };
+    (status.code(), console_text(console))
+}
+
+/// Everything written to the console file.
+fn console_text(mut console: std::fs::File) -> String {
+    let mut text = String::new();
+    console
+        .seek(SeekFrom::Start(0))
+        .expect("rewind the console file");
+    let mut bytes = Vec::new();
+    console
+        .read_to_end(&mut bytes)
+        .expect("read the console file");
+    text.push_str(&String::from_utf8_lossy(&bytes));
+    text
 }
 
 /// The requests the local Azure logged: (method, path) of each.

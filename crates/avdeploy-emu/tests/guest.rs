@@ -30,7 +30,9 @@ fn running_vm(client: &Client, name: &str) -> String {
         Some(json!({"location": "eastus"})),
     );
     assert!(matches!(group.status, 200 | 201), "{}", group.body);
-    let vm_path = rg(&format!("/providers/Microsoft.Compute/virtualMachines/{name}"));
+    let vm_path = rg(&format!(
+        "/providers/Microsoft.Compute/virtualMachines/{name}"
+    ));
     let vm = client.call(
         "PUT",
         &format!("{vm_path}?api-version=2024-07-01"),

@@ -12,7 +12,6 @@ use avdeploy_emu::Emulator;
 use common::{Client, SUB, config, rg};
 use serde_json::{Value, json};
 
-
 #[test]
 fn resources_live_through_long_running_operations_and_runs() {
     let dir = tempfile::tempdir().unwrap();

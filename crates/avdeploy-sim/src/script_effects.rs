@@ -71,14 +71,18 @@ mod tests {
     fn stop_computer_and_shutdown_s_shut_down_restarts_do_not() {
         assert!(shuts_down(&walk("Write-Host 'bye'\nStop-Computer -Force")));
         assert!(shuts_down(&walk("shutdown /s /t 0")));
-        assert!(shuts_down(&walk(r"& 'C:\Windows\System32\shutdown.exe' /p")));
+        assert!(shuts_down(&walk(
+            r"& 'C:\Windows\System32\shutdown.exe' /p"
+        )));
         assert!(shuts_down(&walk(
             "Start-Process -FilePath 'C:\\Windows\\System32\\Sysprep\\sysprep.exe' \
              -ArgumentList '/generalize', '/oobe', '/shutdown', '/mode:vm'"
         )));
         assert!(!shuts_down(&walk("Restart-Computer -Force")));
         assert!(!shuts_down(&walk("shutdown /r /t 0")));
-        assert!(!shuts_down(&walk("Write-Host 'Stop-Computer is not called here'")));
+        assert!(!shuts_down(&walk(
+            "Write-Host 'Stop-Computer is not called here'"
+        )));
         assert!(!shuts_down(&walk(
             "if (Test-Path 'C:\\never') { Stop-Computer }"
         )));

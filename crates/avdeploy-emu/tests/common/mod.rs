@@ -2,7 +2,6 @@
 
 #![allow(dead_code, reason = "each test file uses part of the helper")]
 
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
