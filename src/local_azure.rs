@@ -189,10 +189,7 @@ mod tests {
     #[test]
     fn timeouts_count_at_the_time_scale_plus_the_az_start_allowance() {
         let hour = Duration::from_secs(3600);
-        assert_eq!(
-            bounded_timeout(hour, 0.001),
-            Duration::from_millis(303_600)
-        );
+        assert_eq!(bounded_timeout(hour, 0.001), Duration::from_millis(303_600));
         assert_eq!(bounded_timeout(hour, 1.0), hour);
         assert_eq!(bounded_timeout(hour, 2.0), hour);
         let short = Duration::from_secs(120);

@@ -181,11 +181,9 @@ impl Prepare for Launcher<'_> {
             cwd: self.deployment.root.clone(),
             log_dir: self.layout().logs_dir(),
             expected: op.duration.expected(),
-            timeout: self
-                .session
-                .map_or(op.duration.timeout(), |session| {
-                    session.operation_timeout(op.duration.timeout())
-                }),
+            timeout: self.session.map_or(op.duration.timeout(), |session| {
+                session.operation_timeout(op.duration.timeout())
+            }),
             heartbeat: Some(op.duration.kind.heartbeat()),
             grace: self.grace,
             retry: op.retry.map_or_else(RetryPolicy::default, |r| RetryPolicy {

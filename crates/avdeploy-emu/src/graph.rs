@@ -1,6 +1,7 @@
 //! Microsoft Graph v1.0 for `az ad`: security groups (create, list with `$filter`, show,
 //! delete), their members (`$ref` add and remove, list, `checkMemberGroups`) and service
-//! principal lookups, with Graph's error format.
+//! principal lookups (their single sign-on configuration in [`crate::sso`]), with Graph's error
+//! format.
 
 use avdeploy_sim::clock;
 use avdeploy_sim::directory::SERVICE_PRINCIPALS;
@@ -270,6 +271,11 @@ fn odata_matches(object: &Value, filter: &str) -> bool {
     })
 }
 
+/// Whether `id` is a group of the tenant.
+pub(crate) fn is_group(world: &World, id: &str) -> bool {
+    is_kind(world.store.object(id), GROUP_TYPE)
+}
+
 fn is_kind(object: Option<&Value>, kind: &str) -> bool {
     object.is_some_and(|o| o["@odata.type"] == kind)
 }
@@ -279,7 +285,8 @@ fn with_context(world: &World, mut object: Value, entity: &str) -> Value {
     object
 }
 
-fn not_found(id: &str) -> Response {
+/// Graph's 404 for an object that does not exist.
+pub(crate) fn not_found(id: &str) -> Response {
     graph_error(
         404,
         "Request_ResourceNotFound",
@@ -289,7 +296,8 @@ fn not_found(id: &str) -> Response {
     )
 }
 
-fn graph_error(status: u16, code: &str, message: &str) -> Response {
+/// An error in Graph's format.
+pub(crate) fn graph_error(status: u16, code: &str, message: &str) -> Response {
     Response::json(
         status,
         json!({"error": {"code": code, "message": message, "innerError": {

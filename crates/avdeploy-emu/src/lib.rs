@@ -27,6 +27,7 @@ mod router;
 mod run_command;
 pub mod server;
 mod shapes;
+mod sso;
 pub mod store;
 mod template;
 mod tls;

@@ -53,6 +53,9 @@ pub(crate) fn respond(world: &mut World, request: &Request) -> Response {
         other => other,
     };
     if crate::graph::is_graph(&request.path) {
+        if let Some(answer) = crate::sso::route(world, request) {
+            return answer;
+        }
         return crate::graph::respond(world, request);
     }
     match crate::arm_id::parse(&request.path) {

@@ -22,6 +22,7 @@ pub const SPECIAL_COMMANDS: &[&str] = &[
     "ad sp list",
     "ad sp show",
     "ad user show",
+    "cloud show",
     "desktopvirtualization hostpool retrieve-registration-token",
     "resource list",
     "rest",

@@ -1,4 +1,4 @@
-//! Commands with behaviour beyond the generic resource model: the account, Entra ID groups and
+//! Commands with behaviour beyond the generic resource model: the account and its cloud, Entra ID groups and
 //! service principals, role assignments, VM power operations and instance view, storage keys and
 //! host pool registration tokens.
 
@@ -19,6 +19,7 @@ pub fn dispatch(call: &mut Call) -> Option<Outcome> {
         ["account", "show"] => Ok(account(call)),
         ["account", "list"] => Ok(json!([account(call)])),
         ["account", "set"] => Ok(Value::Null),
+        ["cloud", "show"] => Ok(cloud()),
         ["ad", ..] => return directory::dispatch(call, &words[1..]),
         ["role", "assignment", verb] => crate::roles::assignment(call, verb),
         ["role", "definition", "list"] => crate::roles::definitions(call),
@@ -53,6 +54,28 @@ fn account(call: &Call) -> Value {
         "state": "Enabled",
         "tenantId": directory::TENANT,
         "user": { "name": "simulated.user@contoso.example", "type": "user" },
+    })
+}
+
+/// `az cloud show` of the public cloud the simulated subscription lives in.
+fn cloud() -> Value {
+    json!({
+        "endpoints": {
+            "activeDirectory": "https://login.microsoftonline.com",
+            "activeDirectoryGraphResourceId": "https://graph.windows.net/",
+            "activeDirectoryResourceId": "https://management.core.windows.net/",
+            "management": "https://management.core.windows.net/",
+            "microsoftGraphResourceId": "https://graph.microsoft.com/",
+            "portal": "https://portal.azure.com",
+            "resourceManager": "https://management.azure.com/",
+        },
+        "isActive": true,
+        "name": "AzureCloud",
+        "profile": "latest",
+        "suffixes": {
+            "keyvaultDns": ".vault.azure.net",
+            "storageEndpoint": "core.windows.net",
+        },
     })
 }
 
