@@ -1,6 +1,6 @@
 //! The AVD catalog (examples/avd) with the real az against the local Azure. In the suite: the
-//! resource group and the six Entra groups (parallel, one login), run twice, the second time
-//! creating nothing; the host pool module, which needs the desktopvirtualization extension,
+//! resource group, the six Entra groups (parallel, one login) and single sign-on through Graph,
+//! run twice, the second time creating nothing; the host pool module, which needs the desktopvirtualization extension,
 //! reported as not covered, by name, and never sent. The whole set of core-CLI modules takes
 //! minutes of az starts: `cargo test --test emulator_catalog -- --ignored` runs it.
 
@@ -27,9 +27,9 @@ fn writes(requests: &[(String, String)]) -> Vec<&(String, String)> {
 }
 
 #[test]
-fn resource_group_and_entra_groups_run_and_a_second_run_creates_nothing() {
+fn resource_group_entra_groups_and_sso_run_and_a_second_run_creates_nothing() {
     let deploy = with_az(Deploy::avd());
-    for module in ["00-resource-group", "03-entra-groups"] {
+    for module in ["00-resource-group", "03-entra-groups", "08-sso"] {
         let (code, out) = run(&deploy, &[module, "--throttle", "8"]);
         assert_eq!(code, Some(0), "{module}:\n{out}");
     }
@@ -40,7 +40,7 @@ fn resource_group_and_entra_groups_run_and_a_second_run_creates_nothing() {
         .count();
     assert_eq!(groups, 6, "{first:#?}");
     let before = stored_ids(&deploy);
-    for module in ["00-resource-group", "03-entra-groups"] {
+    for module in ["00-resource-group", "03-entra-groups", "08-sso"] {
         let (code, out) = run(&deploy, &[module, "--force", "--throttle", "8"]);
         assert_eq!(code, Some(0), "{module} again:\n{out}");
     }
@@ -95,7 +95,7 @@ fn the_core_cli_modules_run_to_completion_and_again_create_nothing() {
     let deploy = with_az(Deploy::avd());
     let (code, out) = run_within(&deploy, &["all", "--throttle", "8"], CATALOG_LIMIT);
     assert_eq!(code, Some(0), "{out}");
-    for module in ["04-host-pool", "08-sso", "09-autoscaling"] {
+    for module in ["04-host-pool", "09-autoscaling"] {
         assert!(
             out.contains(&format!("    {module}: ")),
             "{module} not reported:\n{out}"
@@ -107,7 +107,10 @@ fn the_core_cli_modules_run_to_completion_and_again_create_nothing() {
         "rbac-share-users",
         "rbac-vm-admin-login",
         "session-host-create",
+        "session-host-entra-join",
         "golden-image-create-version",
+        "sso-validate",
+        "autoscale-create-plan",
     ] {
         // A `for_each` operation completes as its instances (`session-host-create@1`, ...).
         let done = out.lines().any(|line| {

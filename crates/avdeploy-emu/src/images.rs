@@ -1,5 +1,6 @@
-//! The VM image alias document `az vm create` reads from the cloud's `vmImageAliasDoc`
-//! endpoint (a template whose `aliases` output names the images by OS).
+//! The marketplace of VM images and extensions: the image alias document `az vm create` reads
+//! from the cloud's `vmImageAliasDoc` endpoint (a template whose `aliases` output names the
+//! images by OS), publishers, extension types, image and extension versions.
 
 use serde_json::{Value, json};
 
@@ -33,10 +34,57 @@ const MARKETPLACE_VERSION: &str = "26100.4061.250510";
 /// The version every VM extension type offers here.
 const EXTENSION_VERSION: &str = "2.2.0.0";
 
-/// Whether the path reads the marketplace (`…/artifacttypes/vmimage/…`).
+/// Publishers of VM extensions and their extension types (as `az vm extension set` finds the
+/// latest version: publishers of the location, then the publisher's types, then the versions).
+const EXTENSIONS: &[(&str, &[&str])] = &[
+    (
+        "Microsoft.Azure.ActiveDirectory",
+        &["AADLoginForWindows", "AADSSHLoginForLinux"],
+    ),
+    (
+        "Microsoft.Azure.Monitor",
+        &["AzureMonitorLinuxAgent", "AzureMonitorWindowsAgent"],
+    ),
+    (
+        "Microsoft.Azure.Security.WindowsAttestation",
+        &["GuestAttestation"],
+    ),
+    (
+        "Microsoft.Compute",
+        &[
+            "BGInfo",
+            "CustomScriptExtension",
+            "JsonADDomainExtension",
+            "VMAccessAgent",
+        ],
+    ),
+    ("Microsoft.Powershell", &["DSC"]),
+];
+
+/// Publishers of marketplace images listed beside the extension publishers (images themselves
+/// are served for any publisher).
+const IMAGE_PUBLISHERS: &[&str] = &[
+    "Canonical",
+    "MicrosoftWindowsDesktop",
+    "MicrosoftWindowsServer",
+];
+
+/// Whether the path reads the marketplace (`…/locations/{l}/publishers`,
+/// `…/artifacttypes/vmimage/…`, `…/artifacttypes/vmextension/…`).
 pub(crate) fn is_marketplace(path: &str) -> bool {
     let path = path.to_ascii_lowercase();
-    path.contains("/artifacttypes/vmimage/") || path.contains("/artifacttypes/vmextension/")
+    path.contains("/artifacttypes/vmimage/")
+        || path.contains("/artifacttypes/vmextension/")
+        || (path.contains("/providers/microsoft.compute/locations/")
+            && path.trim_end_matches('/').ends_with("/publishers"))
+}
+
+/// The marketplace's `{name, location, id}` entries under `base` (a bare array, as Azure lists
+/// publishers and extension types).
+fn entries<'a>(base: &str, location: &str, names: impl Iterator<Item = &'a str>) -> Value {
+    names
+        .map(|name| json!({"name": name, "location": location, "id": format!("{base}/{name}")}))
+        .collect()
 }
 
 /// Marketplace image and VM extension versions: the list (a bare array, as Azure answers) and
@@ -53,6 +101,28 @@ pub(crate) fn respond(request: &crate::exchange::Request) -> crate::exchange::Re
     };
     let location = at("locations");
     let extension = segs.iter().any(|s| s.eq_ignore_ascii_case("vmextension"));
+    let last = segs.last().copied().unwrap_or_default();
+    if request.method == "GET" && last.eq_ignore_ascii_case("publishers") {
+        let names = IMAGE_PUBLISHERS
+            .iter()
+            .copied()
+            .chain(EXTENSIONS.iter().map(|(publisher, _)| *publisher));
+        return Response::json(
+            200,
+            entries(&format!("/{}", segs.join("/")), location, names),
+        );
+    }
+    if request.method == "GET" && extension && last.eq_ignore_ascii_case("types") {
+        let publisher = at("publishers");
+        let types = EXTENSIONS
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case(publisher))
+            .flat_map(|(_, types)| types.iter().copied());
+        return Response::json(
+            200,
+            entries(&format!("/{}", segs.join("/")), location, types),
+        );
+    }
     let sku = at("skus");
     let versions_at = segs.iter().position(|s| s.eq_ignore_ascii_case("versions"));
     let Some(versions_at) = versions_at.filter(|_| request.method == "GET") else {

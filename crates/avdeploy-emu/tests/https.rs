@@ -522,3 +522,50 @@ fn template_deployments_create_what_az_vm_create_asks_for() {
     assert_eq!(bad.status, 400);
     assert_eq!(bad.body["error"]["code"], "InvalidTemplate");
 }
+
+#[test]
+fn extension_versions_are_found_through_publishers_and_types_as_az_vm_extension_set_looks() {
+    let dir = tempfile::tempdir().unwrap();
+    let emulator = Emulator::start(config(dir.path(), "", 0.02)).unwrap();
+    let client = Client::new(&emulator);
+    let base = format!("/subscriptions/{SUB}/providers/Microsoft.Compute/locations/westeurope");
+    let publishers = client.call(
+        "GET",
+        &format!("{base}/publishers?api-version=2024-07-01"),
+        None,
+    );
+    assert_eq!(publishers.status, 200, "{}", publishers.body);
+    assert!(
+        publishers
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "Microsoft.Azure.ActiveDirectory"),
+        "{}",
+        publishers.body
+    );
+    let publisher =
+        format!("{base}/publishers/Microsoft.Azure.ActiveDirectory/artifacttypes/vmextension");
+    let types = client.call(
+        "GET",
+        &format!("{publisher}/types?api-version=2024-07-01"),
+        None,
+    );
+    assert_eq!(types.status, 200, "{}", types.body);
+    assert!(
+        types
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "AADLoginForWindows")
+    );
+    let versions = client.call(
+        "GET",
+        &format!("{publisher}/types/AADLoginForWindows/versions?api-version=2024-07-01"),
+        None,
+    );
+    assert_eq!(versions.status, 200);
+    assert!(versions.body[0]["name"].is_string(), "{}", versions.body);
+}
