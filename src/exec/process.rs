@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
 
 use crate::exec::attempt_log::Stream;
+use crate::exec::event::{EventKind, RunEvent};
 use crate::exec::output_sink::OutputSink;
 use crate::exec::unit::{UnitRequest, UnitSpec};
 use crate::exec::unix::{GroupSignal, signal_group};
@@ -135,12 +136,12 @@ pub(crate) async fn supervise(
                 state.kill_at = None;
             }
             _ = heartbeat.tick(), if spec.heartbeat.is_some() => {
-                let _ = events.send(crate::exec::event::RunEvent::Heartbeat {
+                let _ = events.send(RunEvent::now(EventKind::Heartbeat {
                     module: spec.module.clone(),
                     operation: spec.operation.clone(),
                     elapsed: started.elapsed(),
                     expected: spec.expected,
-                });
+                }));
             }
             request = requests.recv(), if state.requests_open => match request {
                 Some(UnitRequest::Kill) => {
@@ -231,7 +232,7 @@ mod tests {
 
     use super::*;
     use crate::exec::error_catalog::ErrorCatalog;
-    use crate::exec::event::RunEvent;
+    use crate::exec::event::{EventKind, RunEvent};
     use crate::exec::test_support::{Fixture, Running, eventually, read_pid, run};
     use crate::exec::unix::is_alive;
     use crate::model::outcome::OperationStatus;
@@ -247,11 +248,11 @@ mod tests {
         );
         assert!(matches!(
             events.first(),
-            Some(RunEvent::OperationStarted { attempt: 1, .. })
+            Some(EventKind::OperationStarted { attempt: 1, .. })
         ));
         assert!(matches!(
             events.last(),
-            Some(RunEvent::OperationFinished {
+            Some(EventKind::OperationFinished {
                 status: OperationStatus::Completed,
                 error: None,
                 ..
@@ -282,23 +283,23 @@ mod tests {
                 ("DB_PASSWORD".to_owned(), "s3cr3t-out".to_owned())
             ]
         );
-        assert!(events.contains(&RunEvent::Progress {
+        assert!(events.contains(&RunEvent::now(EventKind::Progress {
             module: "m".into(),
             operation: "op".into(),
             message: "1/2".into()
-        }));
-        assert!(events.contains(&RunEvent::Marker {
+        })));
+        assert!(events.contains(&RunEvent::now(EventKind::Marker {
             module: "m".into(),
             operation: "op".into(),
             marker: "WARNING".into(),
             message: "careful".into()
-        }));
-        assert!(events.contains(&RunEvent::OutputPublished {
+        })));
+        assert!(events.contains(&RunEvent::now(EventKind::OutputPublished {
             module: "m".into(),
             operation: "op".into(),
             name: "DB_PASSWORD".into(),
             value: "***".into()
-        }));
+        })));
         let log = fixture.logs().concat();
         assert!(log.contains("[stdout] [PROGRESS] 1/2"));
         assert!(log.contains("[stderr] value ***"));
@@ -345,7 +346,7 @@ mod tests {
         );
         assert!(matches!(
             events.last(),
-            Some(RunEvent::OperationFinished {
+            Some(EventKind::OperationFinished {
                 status: OperationStatus::TimedOut,
                 ..
             })
@@ -394,10 +395,10 @@ mod tests {
         spec.heartbeat = Some(Duration::from_millis(50));
         let mut running = Running::start(spec, ErrorCatalog::builtin());
         let beat = running
-            .next_event(|e| matches!(e, RunEvent::Heartbeat { .. }))
+            .next_event(|e| matches!(e, EventKind::Heartbeat { .. }))
             .await;
         assert!(
-            matches!(beat, RunEvent::Heartbeat { expected, .. } if expected == Duration::from_secs(1))
+            matches!(beat, EventKind::Heartbeat { expected, .. } if expected == Duration::from_secs(1))
         );
         std::fs::write(fixture.path("go"), "").unwrap();
         let (outcome, _) = running.finish().await;

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+
 use serde::de::Error as _;
 use serde_json::Value;
 
@@ -61,19 +61,8 @@ impl JsonlRecord {
             .get("seq")
             .and_then(Value::as_u64)
             .ok_or_else(|| serde_json::Error::custom("`seq` is missing"))?;
-        let timestamp = value
-            .get("timestamp")
-            .and_then(Value::as_str)
-            .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
-            .ok_or_else(|| serde_json::Error::custom("`timestamp` is not an RFC 3339 time"))?
-            .with_timezone(&Utc);
         let event = serde_json::from_value::<RunEvent>(value)?;
-        Ok(Self {
-            run_id,
-            seq,
-            timestamp,
-            event,
-        })
+        Ok(Self { run_id, seq, event })
     }
 }
 
@@ -118,15 +107,15 @@ pub fn run_records<'a>(
         .filter(move |record| record.run_id.as_deref() == Some(run_id))
 }
 
-/// Records `records` into state through `recorder`, each at the time it was logged, as the run
-/// recorded them while it ran.
+/// Records `records` into state through `recorder`, each at the time its event happened, as the
+/// run recorded them while it ran.
 pub fn replay<'a>(
     records: impl IntoIterator<Item = &'a JsonlRecord>,
     recorder: &mut Recorder,
 ) -> Result<(), ReplayError> {
     for record in records {
         recorder
-            .record_at(&record.event, record.timestamp)
+            .record(&record.event)
             .map_err(|source| ReplayError::State { source })?;
     }
     Ok(())
