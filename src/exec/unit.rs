@@ -232,9 +232,10 @@ mod tests {
         )
     }
 
-    fn retries(events: &[RunEvent]) -> Vec<&RunEvent> {
+    fn retries(events: &[RunEvent]) -> Vec<&EventKind> {
         events
             .iter()
+            .map(|e| &e.kind)
             .filter(|e| matches!(e, EventKind::AttemptFailedWillRetry { .. }))
             .collect()
     }
@@ -302,7 +303,7 @@ mod tests {
         assert!(*delay <= Duration::from_secs(1));
         let started = events
             .iter()
-            .filter(|e| matches!(e, EventKind::OperationStarted { .. }))
+            .filter(|e| matches!(&e.kind, EventKind::OperationStarted { .. }))
             .count();
         assert_eq!(started, 2);
         let logs = fixture.logs();
@@ -356,7 +357,7 @@ mod tests {
         );
         assert!(retries(&events).is_empty());
         assert!(matches!(
-            events.last(),
+            events.last().map(|e| &e.kind),
             Some(EventKind::OperationFinished { class: Some(c), hint: Some(_), error: Some(_), .. })
                 if c == "az_login_required"
         ));
@@ -414,7 +415,7 @@ mod tests {
         };
         let mut running = Running::start(spec, ErrorCatalog::builtin());
         running
-            .next_event(|e| matches!(e, EventKind::AttemptFailedWillRetry { .. }))
+            .next_event(|e| matches!(&e.kind, EventKind::AttemptFailedWillRetry { .. }))
             .await;
         running.requests.send(UnitRequest::Kill).unwrap();
         let (outcome, _) = running.finish().await;

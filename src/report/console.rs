@@ -332,22 +332,26 @@ mod tests {
 
     #[test]
     fn concurrent_parallel_stages_of_two_modules_each_get_their_waiting_line() {
-        let stage = |module: &str| RunEvent::now(EventKind::StageStarted {
-            module: module.into(),
-            stage: 1,
-            parallel_group: Some(1),
-            operations: vec![format!("{module}-a"), format!("{module}-b")],
-        });
-        let started = |op: &str| RunEvent::now(EventKind::OperationStarted {
-            module: op[..2].into(),
-            operation: op.into(),
-            attempt: 1,
-            pid: 1,
-            log_path: "log".into(),
-            expected: std::time::Duration::from_secs(1),
-            changed: Vec::new(),
-            fingerprint: None,
-        });
+        let stage = |module: &str| {
+            RunEvent::now(EventKind::StageStarted {
+                module: module.into(),
+                stage: 1,
+                parallel_group: Some(1),
+                operations: vec![format!("{module}-a"), format!("{module}-b")],
+            })
+        };
+        let started = |op: &str| {
+            RunEvent::now(EventKind::OperationStarted {
+                module: op[..2].into(),
+                operation: op.into(),
+                attempt: 1,
+                pid: 1,
+                log_path: "log".into(),
+                expected: std::time::Duration::from_secs(1),
+                changed: Vec::new(),
+                fingerprint: None,
+            })
+        };
         let events = [
             stage("m1"),
             stage("m2"),

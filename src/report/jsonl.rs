@@ -7,7 +7,6 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-
 use serde_json::{Map, Value};
 
 use crate::base::text::blocked_text;
@@ -138,7 +137,9 @@ fn message(event: &EventKind) -> String {
             operations,
             ..
         } => format!("stage {stage} of {module}: {}", operations.join(", ")),
-        EventKind::OperationBlocked { missing, .. } => format!("blocked: {}", blocked_text(missing)),
+        EventKind::OperationBlocked { missing, .. } => {
+            format!("blocked: {}", blocked_text(missing))
+        }
         EventKind::OperationStarted { attempt, pid, .. } => {
             format!("started (PID: {pid}, attempt {attempt})")
         }
@@ -294,8 +295,6 @@ fn complete_length(file: &File) -> std::io::Result<u64> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-
     use super::*;
     use crate::report::sample;
 
@@ -320,14 +319,12 @@ mod tests {
     ];
 
     fn records() -> Vec<Value> {
-        let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         (1..)
             .zip(sample::events())
             .map(|(seq, event)| {
                 JsonlRecord {
                     run_id: Some("20250301-090000-1a2b".into()),
                     seq,
-                    timestamp: now,
                     event,
                 }
                 .to_json()
@@ -342,13 +339,10 @@ mod tests {
         let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
         let path = crate::base::layout::Layout::new(dir.path()).event_log(day);
         assert!(path.ends_with("artifacts/logs/deployment_20250301.jsonl"));
-        let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         let events = sample::events();
         let mut writer = JsonlWriter::open(&path).expect("open");
-        for (second, event) in (0..).zip(&events) {
-            writer
-                .write(event, start + chrono::Duration::seconds(second))
-                .expect("write");
+        for event in &events {
+            writer.write(event).expect("write");
         }
         let text = std::fs::read_to_string(&path).expect("read log");
         let lines: Vec<&str> = text.lines().collect();
@@ -362,7 +356,12 @@ mod tests {
             assert_eq!(value["schema"], EVENT_SCHEMA, "{line}");
             assert_eq!(value["seq"], seq, "{line}");
             let timestamp = value["timestamp"].as_str().expect("timestamp");
-            assert!(DateTime::parse_from_rfc3339(timestamp).is_ok());
+            let event = &events[usize::try_from(seq).expect("seq") - 1];
+            assert_eq!(
+                chrono::DateTime::parse_from_rfc3339(timestamp).expect("RFC 3339"),
+                event.at,
+                "{line}"
+            );
         }
     }
 
@@ -372,8 +371,7 @@ mod tests {
         let path = dir.path().join("deployment_20250301.jsonl");
         std::fs::write(&path, "{\"a\":1}\n{\"torn\":").expect("write");
         let mut writer = JsonlWriter::open(&path).expect("open");
-        let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
-        writer.write(&sample::events()[0], now).expect("write");
+        writer.write(&sample::events()[0]).expect("write");
         let text = std::fs::read_to_string(&path).expect("read log");
         assert!(text.ends_with('\n'), "{text}");
         let lines: Vec<&str> = text.lines().collect();

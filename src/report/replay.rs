@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-
 use serde::de::Error as _;
 use serde_json::Value;
 
@@ -123,7 +122,7 @@ pub fn replay<'a>(
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     use super::*;
     use crate::report::jsonl::JsonlWriter;
@@ -132,11 +131,9 @@ mod tests {
     use crate::state::lock_file::DeploymentLock;
 
     fn write_sample(path: &Path) {
-        let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         let mut writer = JsonlWriter::open(path).expect("open");
-        for (second, event) in (0..).zip(sample::events()) {
-            let at = start + chrono::Duration::milliseconds(second * 1500);
-            writer.write(&event, at).expect("write");
+        for event in sample::events() {
+            writer.write(&event).expect("write");
         }
     }
 
@@ -152,10 +149,7 @@ mod tests {
         let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
         assert_eq!(seqs, (1..=events.len() as u64).collect::<Vec<_>>());
         let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
-        assert_eq!(
-            records[1].timestamp,
-            start + chrono::Duration::milliseconds(1500)
-        );
+        assert_eq!(records[1].event.at, start + chrono::Duration::seconds(1));
         assert_eq!(
             run_records(&records, "20250301-090000-1a2b").count(),
             events.len()
@@ -199,10 +193,8 @@ mod tests {
         };
         let (_live_lock, live) = open("live");
         let mut recorder = Recorder::new(live);
-        let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
-        for (second, event) in (0..).zip(sample::events()) {
-            let at = start + chrono::Duration::milliseconds(second * 1500);
-            recorder.record_at(&event, at).expect("record");
+        for event in sample::events() {
+            recorder.record(&event).expect("record");
         }
         let live = recorder.into_store();
         let (_lock, store) = open("replayed");

@@ -4,8 +4,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-
-
 use crate::exec::event::{EventKind, RunEvent};
 use crate::report::color::Painter;
 use crate::report::console::{ConsoleState, lines};
@@ -200,8 +198,6 @@ impl Reporter {
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use chrono::TimeZone;
-
     use super::*;
     use crate::model::outcome::OperationStatus;
     use crate::report::sample;
@@ -243,12 +239,9 @@ mod tests {
         let mut reporter =
             Reporter::with_output(opts.clone(), Some(recorder), Box::new(console.clone()))
                 .expect("reporter");
-        let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         let events = sample::events();
-        for (second, event) in (0..).zip(&events) {
-            reporter
-                .handle_at(event, start + chrono::Duration::seconds(second))
-                .expect("handle");
+        for event in &events {
+            reporter.handle(event).expect("handle");
         }
         let store = reporter.finish().expect("finish").expect("store");
 

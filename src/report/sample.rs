@@ -101,7 +101,16 @@ pub(crate) fn plan() -> Vec<OperationKey> {
 }
 
 /// Every event of the sample run, in order.
+/// The events of the run, one second apart from 2025-03-01 09:00:00 UTC.
 pub(crate) fn events() -> Vec<RunEvent> {
+    let start = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 3, 1, 9, 0, 0).unwrap();
+    (0..)
+        .zip(unstamped())
+        .map(|(second, event)| RunEvent::at(event.kind, start + chrono::Duration::seconds(second)))
+        .collect()
+}
+
+fn unstamped() -> Vec<RunEvent> {
     use OperationStatus::{Completed, Failed, Interrupted, TimedOut};
     vec![
         RunEvent::now(EventKind::RunStarted {
