@@ -25,9 +25,17 @@ fn deployment() -> Deploy {
         .operation(
             "m",
             "a",
-            &bash_op("a", 30, "echo a >> ran\necho \"[OUTPUT] A_OUT=$APP_NAME-out\""),
+            &bash_op(
+                "a",
+                30,
+                "echo a >> ran\necho \"[OUTPUT] A_OUT=$APP_NAME-out\"",
+            ),
         )
-        .operation("m", "b", &bash_op("b", 30, "echo \"b {{APP_LOCATION}}\" >> ran"))
+        .operation(
+            "m",
+            "b",
+            &bash_op("b", 30, "echo \"b {{APP_LOCATION}}\" >> ran"),
+        )
         .operation(
             "m",
             "c",
@@ -87,7 +95,10 @@ fn a_folder_that_never_ran_plans_everything_and_writes_nothing() {
     assert_eq!(states["a"], will_run("never run"));
     assert_eq!(states["c"], will_run("never run"));
     let text = plan_text(&deploy, &[]);
-    assert!(text.contains("* b (1s)  at 1s-2s  will run (never run)"), "{text}");
+    assert!(
+        text.contains("* b (1s)  at 1s-2s  will run (never run)"),
+        "{text}"
+    );
     assert!(
         text.contains("Will run: 3 of 3 operations (3 never run); 0 up to date"),
         "{text}"
@@ -108,7 +119,10 @@ fn after_a_run_nothing_is_to_do_until_an_input_changes_and_then_run_does_what_pl
     assert!(states.values().all(|s| *s == up_to_date()), "{states:?}");
 
     let forced = self::states(&deploy, &["--force"]);
-    assert!(forced.values().all(|s| *s == will_run("--force")), "{forced:?}");
+    assert!(
+        forced.values().all(|s| *s == will_run("--force")),
+        "{forced:?}"
+    );
 
     std::fs::write(
         deploy.path().join("config.yaml"),
@@ -158,11 +172,7 @@ fn a_failed_operation_will_run_because_it_failed_and_the_rest_never_ran() {
 
 #[test]
 fn an_operation_whose_engine_was_killed_will_run_because_it_was_interrupted() {
-    let deploy = deployment().operation(
-        "m",
-        "b",
-        &bash_op("b", 60, "echo $$ > b.pid\nsleep 30"),
-    );
+    let deploy = deployment().operation("m", "b", &bash_op("b", 60, "echo $$ > b.pid\nsleep 30"));
     let mut engine = deploy.std_cmd(&["run", "m"]).spawn().expect("spawn");
     let pid_file = deploy.path().join("b.pid");
     let db = deploy.path().join(".avdeploy/state.db");

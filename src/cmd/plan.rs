@@ -17,9 +17,9 @@ use crate::model::deployment::Deployment;
 use crate::model::module::Schedule;
 use crate::plan::freshness::{self, Freshness, RunReason};
 use crate::plan::graph::{self, ModuleOrder, Plan, Target};
-use crate::state::StateDb;
 use crate::plan::timeline::{self, Timeline};
 use crate::report::color::{Painter, Tone};
+use crate::state::StateDb;
 
 /// The `plan --json` document.
 #[derive(Debug, serde::Serialize)]
@@ -235,10 +235,17 @@ fn op_state(when_false: bool, fresh: &Freshness) -> (OpState, Option<String>, Ve
 /// The freshness of every planned operation by the rule `run` acts on: from the state (nothing
 /// ran when there is none), comparing what each completed operation would run now with what
 /// its last completed attempt ran. Reads the state only: plan writes nothing.
-fn freshness_of(deployment: &Deployment, plan: &Plan, force: bool) -> Result<Vec<Freshness>, Error> {
+fn freshness_of(
+    deployment: &Deployment,
+    plan: &Plan,
+    force: bool,
+) -> Result<Vec<Freshness>, Error> {
     let layout = Layout::new(&deployment.root);
     let Some(store) = StateDb::open_read_only(&layout.state_dir())? else {
-        return Ok(vec![Freshness::WillRun(RunReason::NeverRun); plan.ops.len()]);
+        return Ok(vec![
+            Freshness::WillRun(RunReason::NeverRun);
+            plan.ops.len()
+        ]);
     };
     let completed = store.completed_operations()?;
     let before = store.completed_fingerprints()?;

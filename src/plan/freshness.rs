@@ -47,7 +47,11 @@ impl RunReason {
 /// What changed since the operation last completed: the parts of `now` that differ from
 /// `before`. Empty when it did not complete before, or when either fingerprint is unknown (an
 /// attempt recorded before fingerprints existed counts as up to date).
-pub fn changes(completed: bool, now: Option<&Fingerprint>, before: Option<&Fingerprint>) -> Vec<String> {
+pub fn changes(
+    completed: bool,
+    now: Option<&Fingerprint>,
+    before: Option<&Fingerprint>,
+) -> Vec<String> {
     match (now, before) {
         (Some(now), Some(before)) if completed => now.changes(before),
         _ => Vec::new(),
@@ -79,9 +83,7 @@ pub fn freshness(
         match latest {
             Some(OperationStatus::Failed) => RunReason::Failed,
             Some(OperationStatus::TimedOut) => RunReason::TimedOut,
-            Some(OperationStatus::Interrupted | OperationStatus::Running) => {
-                RunReason::Interrupted
-            }
+            Some(OperationStatus::Interrupted | OperationStatus::Running) => RunReason::Interrupted,
             _ => RunReason::NeverRun,
         }
     })
@@ -93,7 +95,10 @@ mod tests {
 
     #[test]
     fn completed_and_unchanged_is_up_to_date_unless_forced() {
-        assert_eq!(freshness(false, true, Vec::new(), None), Freshness::UpToDate);
+        assert_eq!(
+            freshness(false, true, Vec::new(), None),
+            Freshness::UpToDate
+        );
         assert_eq!(
             freshness(true, true, Vec::new(), Some(OperationStatus::Completed)),
             Freshness::WillRun(RunReason::Forced)

@@ -61,12 +61,13 @@ impl StateDb {
             .map_err(StateError::sql(action))?;
         rows.map(|row| {
             let (operation, status) = row.map_err(StateError::sql(action))?;
-            let status = status
-                .parse::<OperationStatus>()
-                .map_err(|_| StateError::InvalidValue {
-                    what: "operation status",
-                    value: status.clone(),
-                })?;
+            let status =
+                status
+                    .parse::<OperationStatus>()
+                    .map_err(|_| StateError::InvalidValue {
+                        what: "operation status",
+                        value: status.clone(),
+                    })?;
             Ok((operation, status))
         })
         .collect()
