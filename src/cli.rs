@@ -161,6 +161,9 @@ pub struct PlanArgs {
     /// Plan `all` one module at a time, as `run all --sequential` runs it.
     #[arg(long)]
     pub sequential: bool,
+    /// Show every operation as will run, as `run --force` runs them.
+    #[arg(long)]
+    pub force: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

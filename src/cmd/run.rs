@@ -73,15 +73,7 @@ pub fn execute(
 ) -> Result<i32, Error> {
     let root = &deployment.root;
     let completed_before = store.completed_operations()?;
-    let mut vars = deployment.variables.clone();
-    let mut secret_outputs = BTreeMap::new();
-    for output in store.outputs()? {
-        if output.value == MASK {
-            secret_outputs.insert(output.name, output.operation);
-        } else {
-            vars.insert_output(&output.operation, &output.name, &output.value);
-        }
-    }
+    let (vars, secret_outputs) = known_variables(deployment, &store)?;
     let layout = Layout::new(root);
     let key = FingerprintKey::load_or_create(&layout.fingerprint_key())?;
     let fingerprinter = Fingerprinter::new(key, root, secret_outputs);
@@ -184,6 +176,25 @@ pub fn execute(
         RunOutcome::Failed => exit_code::OPERATION_FAILED,
         RunOutcome::Interrupted => exit_code::INTERRUPTED,
     })
+}
+
+/// The variables operations start with: the deployment's, and the outputs published before
+/// (state keeps secret ones only as `***`: those are returned apart, name to publishing
+/// operation).
+pub(crate) fn known_variables(
+    deployment: &Deployment,
+    store: &StateDb,
+) -> Result<(Variables, BTreeMap<String, String>), Error> {
+    let mut vars = deployment.variables.clone();
+    let mut secret_outputs = BTreeMap::new();
+    for output in store.outputs()? {
+        if output.value == MASK {
+            secret_outputs.insert(output.name, output.operation);
+        } else {
+            vars.insert_output(&output.operation, &output.name, &output.value);
+        }
+    }
+    Ok((vars, secret_outputs))
 }
 
 /// The fingerprint of the last completed attempt of every operation. An operation completed

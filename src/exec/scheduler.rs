@@ -21,6 +21,7 @@ use crate::model::instances::{self, WHEN_FALSE};
 use crate::model::outcome::OperationStatus;
 use crate::model::outcome::RunOutcome;
 use crate::model::variables::{Destination, RenderError, Variables};
+use crate::plan::freshness;
 use crate::plan::graph::{Plan, PlannedOperation};
 
 /// Turns a planned operation into a unit ready to spawn, at the moment it starts (so that
@@ -293,12 +294,11 @@ impl<'a> Run<'a> {
             let operation = &self.deployment.operations[op.index];
             Arc::new(fingerprinter.fingerprint(operation, op, &self.vars))
         });
-        let changed = match (&fingerprint, self.settings.fingerprints.get(&op.id)) {
-            (Some(now), Some(before)) if self.settings.completed_before.contains(&op.id) => {
-                now.changes(before)
-            }
-            _ => Vec::new(),
-        };
+        let changed = freshness::changes(
+            self.settings.completed_before.contains(&op.id),
+            fingerprint.as_deref(),
+            self.settings.fingerprints.get(&op.id),
+        );
         self.inputs[index] = Some(Inputs {
             fingerprint,
             changed,
@@ -308,11 +308,14 @@ impl<'a> Run<'a> {
     /// Whether a ready operation completed before and runs the same now: it is skipped.
     fn is_up_to_date(&self, index: usize) -> bool {
         let op = &self.plan.ops[index];
-        !self.settings.force
-            && self.settings.completed_before.contains(&op.id)
-            && self.inputs[index]
-                .as_ref()
-                .is_none_or(|inputs| inputs.changed.is_empty())
+        let changed = self.inputs[index]
+            .as_ref()
+            .map_or(&[][..], |inputs| &inputs.changed[..]);
+        freshness::is_up_to_date(
+            self.settings.force,
+            self.settings.completed_before.contains(&op.id),
+            changed,
+        )
     }
 
     /// [`Run::is_up_to_date`], computing the operation's inputs first.
