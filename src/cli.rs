@@ -161,6 +161,9 @@ pub struct PlanArgs {
     /// Plan `all` one module at a time, as `run all --sequential` runs it.
     #[arg(long)]
     pub sequential: bool,
+    /// Show every operation as will run, as `run --force` runs them.
+    #[arg(long)]
+    pub force: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -174,9 +177,6 @@ pub struct RunArgs {
     /// One operation of the module (its id, or its file name without .yaml); all its
     /// `for_each` instances run, or only one with `<id>@<item>`.
     pub operation: Option<String>,
-    /// How many operations may run at once across the whole run.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
-    pub throttle: u16,
     /// Re-run operations that are already completed.
     #[arg(long)]
     pub force: bool,
@@ -184,29 +184,18 @@ pub struct RunArgs {
     /// module as soon as the modules it depends on have completed.
     #[arg(long)]
     pub sequential: bool,
-    /// Run against a simulated Azure instead of the real one (a test double): `--simulate`
-    /// alone is the built-in az shim, `--simulate=azure-cli` the real az against a local
-    /// emulation of Azure's REST APIs (see docs/emulator.md).
-    #[arg(
-        long,
-        env = "AVDEPLOY_SIMULATE",
-        value_name = "BACKEND",
-        num_args = 0..=1,
-        require_equals = true,
-        default_missing_value = "shim",
-        value_parser = parse_simulate
-    )]
-    pub simulate: Option<Simulate>,
+    /// How the operations are executed.
+    #[command(flatten)]
+    pub exec: ExecArgs,
 }
 
-/// `resume`.
+/// The options of the commands that execute operations (`run`, `resume`, `destroy`); the
+/// environment adds to them (see `cmd::settings`).
 #[derive(Debug, Args)]
-pub struct ResumeArgs {
-    /// Proceed without asking (required when standard input is not a terminal).
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// How many operations may run at once (default: the resumed run's).
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+pub struct ExecArgs {
+    /// How many operations may run at once across the whole run [default: 5; `resume`: the
+    /// resumed run's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub throttle: Option<u16>,
     /// Run against a simulated Azure instead of the real one (a test double): `--simulate`
     /// alone is the built-in az shim, `--simulate=azure-cli` the real az against a local
@@ -223,6 +212,25 @@ pub struct ResumeArgs {
     pub simulate: Option<Simulate>,
 }
 
+/// `--yes` of the commands that ask before they change the deployment.
+#[derive(Debug, Args)]
+pub struct ConfirmArgs {
+    /// Proceed without asking (required when standard input is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// `resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// Asking first.
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+    /// How the operations are executed.
+    #[command(flatten)]
+    pub exec: ExecArgs,
+}
+
 /// `report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -236,25 +244,12 @@ pub struct ReportArgs {
 /// `destroy`.
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
-    /// Proceed without asking (required when standard input is not a terminal).
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// How many operations may run at once across the whole run.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
-    pub throttle: u16,
-    /// Run against a simulated Azure instead of the real one (a test double): `--simulate`
-    /// alone is the built-in az shim, `--simulate=azure-cli` the real az against a local
-    /// emulation of Azure's REST APIs (see docs/emulator.md).
-    #[arg(
-        long,
-        env = "AVDEPLOY_SIMULATE",
-        value_name = "BACKEND",
-        num_args = 0..=1,
-        require_equals = true,
-        default_missing_value = "shim",
-        value_parser = parse_simulate
-    )]
-    pub simulate: Option<Simulate>,
+    /// Asking first.
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+    /// How the operations are executed.
+    #[command(flatten)]
+    pub exec: ExecArgs,
 }
 
 /// `logs`.

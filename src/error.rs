@@ -65,6 +65,9 @@ pub enum Error {
     /// A reporter failed (console, event log or state recorder).
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
+    /// The event log could not be read back.
+    #[error(transparent)]
+    Replay(#[from] crate::report::replay::ReplayError),
     /// The error catalog file is invalid.
     #[error(transparent)]
     Catalog(#[from] crate::exec::error_catalog::CatalogError),
@@ -111,6 +114,7 @@ impl Error {
             | Self::OrphanAlive { .. }
             | Self::State(_)
             | Self::Report(_)
+            | Self::Replay(_)
             | Self::Runtime(_)
             | Self::Signal(_)
             | Self::Sim(_) => exit_code::OPERATION_FAILED,

@@ -70,13 +70,14 @@ fn a_migrated_folder_validates_but_for_its_findings_and_runs_as_before() {
     let before = snapshot(&deploy);
     let out = migrate(&deploy);
     for expected in [
-        "config.yaml:28: variables: ENTRA_GROUP_USERS_STANDARD = {{ENTRA_ID_GROUP_USERS_STANDARD}} (from entra_id.group_users_standard)",
+        "config.yaml:33: variables: ENTRA_GROUP_USERS_STANDARD = {{ENTRA_ID_GROUP_USERS_STANDARD}} (from entra_id.group_users_standard)",
         "variables: NETWORKING_SESSION_HOST_SUBNET_NAME = {{NETWORKING_SUBNETS_0_NAME}} (from networking.subnets[0].name)",
         "variables: AUTOSCALING_MIN_VMS = {{AUTOSCALING_CAPACITY_MIN_VMS}} (from autoscaling.capacity.min_vms)",
         "variables: ENTRA_GROUP_USERS_STANDARD_DESCRIPTION = {{ENTRA_ID_GROUP_USERS_STANDARD_DESCRIPTION}}",
         "modules/00-resource-group/module.yaml:2: shell: plain (`resource-group-create` set no errexit themselves)",
         "modules/01-networking/module.yaml:2: dependencies: [\"00-resource-group\"] (the bash engine's module order)",
         "modules/02-entra-groups/module.yaml:4: dependencies: [\"01-networking\"]",
+        "modules/04-storage/module.yaml:2: shell: plain (`storage-create-share` set no errexit themselves)",
         "modules/03-golden-image/operations/01-create-vm.yaml:14: {{GOLDEN_IMAGE_ADMIN_PASSWORD}} -> $GOLDEN_IMAGE_ADMIN_PASSWORD",
         "modules/01-networking/operations/99-legacy-check.yaml:2:7: operation `networking-legacy-check` is in no module's list",
         "modules/03-golden-image/operations/01-create-vm.yaml:7:7: `golden-image-create-vm` requires `networking-legacy-check`, which no module lists",
@@ -165,7 +166,18 @@ fn a_migrated_folder_validates_but_for_its_findings_and_runs_as_before() {
         "{out}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(out.contains("6 completed"), "{out}");
+    assert!(out.contains("7 completed"), "{out}");
+    // The data-plane share commands find the account by its name alone, and the share they
+    // create is the one Resource Manager shows.
+    let share = log_of(&deploy, "storage-create-share");
+    assert!(share.contains("[stdout] 100\n"), "{share}");
+    assert!(share.contains("[stdout] stavdlegacy01\n"), "{share}");
+    let rm = deploy.cmd(&["sim", "show"]).output().expect("sim show");
+    let shown = stdout(&rm);
+    assert!(
+        shown.contains("storage share-rm                         profiles  [rg-avd-legacy]"),
+        "{shown}"
+    );
     let nsg = log_of(&deploy, "networking-create-nsg");
     assert!(nsg.contains("virtualNetworks/vnet-avd-legacy"), "{nsg}");
     let plain = deploy.read("artifacts/scripts/resource-group-create.sh");
@@ -226,7 +238,7 @@ fn a_dry_run_prints_the_diff_and_writes_nothing() {
     assert!(output.status.success());
     let out = stdout(&output);
     assert!(
-        out.contains("--- a/config.yaml\n+++ b/config.yaml\n@@ -26,3 +26,11 @@\n"),
+        out.contains("--- a/config.yaml\n+++ b/config.yaml\n@@ -31,3 +31,11 @@\n"),
         "{out}"
     );
     assert!(
@@ -234,7 +246,7 @@ fn a_dry_run_prints_the_diff_and_writes_nothing() {
         "{out}"
     );
     assert!(out.contains("-        --admin-username \"{{GOLDEN_IMAGE_ADMIN_USERNAME}}\" --admin-password \"{{GOLDEN_IMAGE_ADMIN_PASSWORD}}\" \\\n+"), "{out}");
-    assert!(out.contains("would change (13 edits):"), "{out}");
+    assert!(out.contains("would change (15 edits):"), "{out}");
     assert_eq!(snapshot(&deploy), before);
 }
 

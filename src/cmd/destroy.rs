@@ -2,9 +2,11 @@
 //! then mark the deployment destroyed in the state.
 
 use crate::base::layout::Layout;
-use crate::cli::{DestroyArgs, GlobalArgs, Simulate};
-use crate::cmd::run::{self, ExecOptions};
-use crate::cmd::{checked, confirm};
+use std::io::IsTerminal;
+
+use crate::cli::{DestroyArgs, GlobalArgs};
+use crate::cmd::settings::ExecSettings;
+use crate::cmd::{checked, confirm, run};
 use crate::error::Error;
 use crate::exit_code;
 use crate::plan::graph::{self, Plan, Target};
@@ -17,6 +19,14 @@ pub fn run(
     args: &DestroyArgs,
     simulator: &dyn Simulator,
 ) -> Result<i32, Error> {
+    let settings = ExecSettings::resolve(
+        global,
+        &args.exec,
+        Some(&args.confirm),
+        simulator,
+        &|name| std::env::var(name).ok(),
+        std::io::stdout().is_terminal(),
+    )?;
     let deployment = checked::load_valid(global, false)?;
     let plan = graph::build(&deployment, &Target::Destroy)?;
     if plan.ops.is_empty() {
@@ -24,21 +34,14 @@ pub fn run(
         return Ok(exit_code::SUCCESS);
     }
     println!("{}", announcement(&plan));
-    if !confirm::confirmed(args.yes, "destroy")? {
+    if !confirm::confirmed(settings.yes, "destroy")? {
         return Ok(exit_code::INVALID_INPUT);
     }
     let lock = DeploymentLock::acquire(&Layout::new(&deployment.root).state_dir())?;
-    let options = ExecOptions {
-        throttle: usize::from(args.throttle),
-        // Teardown always runs in full: what an earlier destroy removed may have been created
-        // again since. `resume` continues an unfinished destroy without repeating what it did.
-        force: true,
-        simulator: Simulate::backend(args.simulate).map(|backend| (simulator, backend)),
-        grace: run::kill_grace()?,
-        painter: global.stdout_painter(),
-    };
-    let store = run::open_store(&deployment.root, &lock, options.grace)?;
-    run::execute(&deployment, &plan, store, options)
+    let store = run::open_store(&deployment.root, &lock, settings.grace)?;
+    // Teardown always runs in full: what an earlier destroy removed may have been created again
+    // since. `resume` continues an unfinished destroy without repeating what it did.
+    run::execute(&deployment, &plan, store, &settings, true)
 }
 
 /// What destroy is about to run, module by module in the order they are taken down.

@@ -13,6 +13,7 @@ pub mod report;
 pub mod resume;
 pub mod run;
 pub mod script;
+pub mod settings;
 pub mod sim;
 pub mod status;
 pub mod validate;

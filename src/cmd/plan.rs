@@ -1,18 +1,25 @@
 //! `avdeploy plan`: stages in execution order, each operation's predicted start and end under
-//! the throttle and locks, the critical path, and the saving over a sequential run.
+//! the throttle and locks, the critical path, the saving over a sequential run, and from the
+//! state which operations are up to date and which will run, and why.
 
 use std::borrow::Cow;
 use std::io::Write;
 use std::time::Duration;
 
+use crate::base::fingerprint_key::FingerprintKey;
+use crate::base::layout::Layout;
 use crate::base::text;
 use crate::cli::{GlobalArgs, PlanArgs};
-use crate::cmd::checked;
+use crate::cmd::{checked, run::known_variables};
 use crate::error::Error;
+use crate::exec::inputs::Fingerprinter;
+use crate::model::deployment::Deployment;
 use crate::model::module::Schedule;
+use crate::plan::freshness::{self, Freshness, RunReason};
 use crate::plan::graph::{self, ModuleOrder, Plan, Target};
 use crate::plan::timeline::{self, Timeline};
 use crate::report::color::{Painter, Tone};
+use crate::state::StateDb;
 
 /// The `plan --json` document.
 #[derive(Debug, serde::Serialize)]
@@ -33,6 +40,33 @@ pub struct PlanJson {
     pub critical_path: Vec<String>,
     /// Its length in seconds.
     pub critical_path_seconds: u64,
+    /// How many operations will run, are up to date, or are skipped.
+    pub summary: SummaryJson,
+}
+
+/// The counts of `plan --json`.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct SummaryJson {
+    /// Operations `run` would start.
+    pub will_run: usize,
+    /// Operations completed before that run the same now.
+    pub up_to_date: usize,
+    /// Operations whose `when:` is false.
+    pub skipped: usize,
+}
+
+/// `up to date`, `will run` or `skipped`: what `run` would do with an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum OpState {
+    /// Runs: never completed, failed, interrupted, changed, or forced.
+    #[serde(rename = "will run")]
+    WillRun,
+    /// Completed before and unchanged.
+    #[serde(rename = "up to date")]
+    UpToDate,
+    /// Its `when:` is false.
+    #[serde(rename = "skipped")]
+    Skipped,
 }
 
 /// A module in `plan --json`.
@@ -87,10 +121,23 @@ pub struct OpJson {
     pub predicted_end_seconds: Option<u64>,
     /// Whether it lies on the critical path.
     pub critical: bool,
+    /// What `run` would do with it.
+    pub state: OpState,
+    /// Why it will run (`never run`, `failed`, `interrupted`, `changed: A, script`, ...) or is
+    /// skipped (`when: false`); `null` when up to date.
+    pub reason: Option<String>,
+    /// What changed since it last completed: variable names, `template`, `script`, `file <path>`.
+    pub changed: Vec<String>,
 }
 
-/// Builds the plan document.
-pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
+/// Builds the plan document; `fresh` holds the freshness of each planned operation.
+pub fn document(
+    plan: &Plan,
+    timeline: &Timeline,
+    throttle: usize,
+    fresh: &[Freshness],
+) -> PlanJson {
+    let mut summary = SummaryJson::default();
     let (path, critical) = timeline::critical_path(plan);
     let mut on_path = vec![false; plan.ops.len()];
     for &i in &path {
@@ -123,14 +170,27 @@ pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
                         operations: stage
                             .ops
                             .iter()
-                            .map(|&i| OpJson {
-                                id: plan.ops[i].id.clone(),
-                                expected_seconds: plan.ops[i].expected.as_secs(),
-                                locks: plan.ops[i].locks.clone(),
-                                when_false: plan.ops[i].when_false,
-                                predicted_start_seconds: timeline.spans[i].map(|s| s.0.as_secs()),
-                                predicted_end_seconds: timeline.spans[i].map(|s| s.1.as_secs()),
-                                critical: on_path[i],
+                            .map(|&i| {
+                                let (state, reason, changed) =
+                                    op_state(plan.ops[i].when_false, &fresh[i]);
+                                match state {
+                                    OpState::WillRun => summary.will_run += 1,
+                                    OpState::UpToDate => summary.up_to_date += 1,
+                                    OpState::Skipped => summary.skipped += 1,
+                                }
+                                OpJson {
+                                    id: plan.ops[i].id.clone(),
+                                    expected_seconds: plan.ops[i].expected.as_secs(),
+                                    locks: plan.ops[i].locks.clone(),
+                                    when_false: plan.ops[i].when_false,
+                                    predicted_start_seconds: timeline.spans[i]
+                                        .map(|s| s.0.as_secs()),
+                                    predicted_end_seconds: timeline.spans[i].map(|s| s.1.as_secs()),
+                                    critical: on_path[i],
+                                    state,
+                                    reason,
+                                    changed,
+                                }
                             })
                             .collect(),
                     })
@@ -147,7 +207,69 @@ pub fn document(plan: &Plan, timeline: &Timeline, throttle: usize) -> PlanJson {
         sequential_seconds: timeline.sequential.as_secs(),
         critical_path: path.iter().map(|&i| plan.ops[i].id.clone()).collect(),
         critical_path_seconds: critical.as_secs(),
+        summary,
     }
+}
+
+/// The state, reason and changed parts of one operation in the plan document.
+fn op_state(when_false: bool, fresh: &Freshness) -> (OpState, Option<String>, Vec<String>) {
+    if when_false {
+        return (
+            OpState::Skipped,
+            Some(crate::model::instances::WHEN_FALSE.to_owned()),
+            Vec::new(),
+        );
+    }
+    match fresh {
+        Freshness::UpToDate => (OpState::UpToDate, None, Vec::new()),
+        Freshness::WillRun(reason) => {
+            let changed = match reason {
+                RunReason::Changed(parts) => parts.clone(),
+                _ => Vec::new(),
+            };
+            (OpState::WillRun, Some(reason.text()), changed)
+        }
+    }
+}
+
+/// The freshness of every planned operation by the rule `run` acts on: from the state (nothing
+/// ran when there is none), comparing what each completed operation would run now with what
+/// its last completed attempt ran. Reads the state only: plan writes nothing.
+fn freshness_of(
+    deployment: &Deployment,
+    plan: &Plan,
+    force: bool,
+) -> Result<Vec<Freshness>, Error> {
+    let layout = Layout::new(&deployment.root);
+    let Some(store) = StateDb::open_read_only(&layout.state_dir())? else {
+        return Ok(vec![
+            Freshness::WillRun(RunReason::NeverRun);
+            plan.ops.len()
+        ]);
+    };
+    let completed = store.completed_operations()?;
+    let before = store.completed_fingerprints()?;
+    let latest = store.latest_statuses()?;
+    let (vars, secret_outputs) = known_variables(deployment, &store)?;
+    let fingerprinter = FingerprintKey::read(&layout.fingerprint_key())?
+        .map(|key| Fingerprinter::new(key, &deployment.root, secret_outputs));
+    Ok(plan
+        .ops
+        .iter()
+        .map(|op| {
+            let done = completed.contains(&op.id);
+            let now = fingerprinter
+                .as_ref()
+                .filter(|_| done)
+                .map(|f| f.fingerprint(&deployment.operations[op.index], op, &vars));
+            let changed = freshness::changes(
+                done,
+                now.as_ref(),
+                before.get(&op.id).and_then(Option::as_ref),
+            );
+            freshness::freshness(force, done, changed, latest.get(&op.id).copied())
+        })
+        .collect())
 }
 
 /// Runs `plan`.
@@ -166,10 +288,14 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     let plan = graph::build_ordered(&deployment, &target, order)?;
     let throttle = usize::from(args.throttle);
     let timeline = timeline::predict(&plan, throttle);
-    let doc = document(&plan, &timeline, throttle);
+    // Teardown always runs in full, as `destroy` runs it.
+    let fresh = freshness_of(&deployment, &plan, args.force || args.destroy)?;
+    let doc = document(&plan, &timeline, throttle, &fresh);
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else if let Some(line) = nothing_to_do(&doc) {
+        writeln!(out, "{line}")?;
     } else {
         let text = global.stdout_painter().lines(&render(&doc), plan_line);
         out.write_all(text.as_bytes())?;
@@ -249,8 +375,9 @@ pub fn render(doc: &PlanJson) -> String {
                 };
                 let mark = if op.critical { '*' } else { '-' };
                 out.push_str(&format!(
-                    "            {mark} {} ({expected})  {at}{locks}\n",
-                    op.id
+                    "            {mark} {} ({expected})  {at}{locks}  {}\n",
+                    op.id,
+                    state_text(op)
                 ));
             }
         }
@@ -275,5 +402,72 @@ pub fn render(doc: &PlanJson) -> String {
         secs(doc.critical_path_seconds),
         doc.critical_path.join(" -> ")
     ));
+    out.push_str(&summary_text(doc));
     out
+}
+
+/// `Nothing to do: all N operations are up to date.` when `run` would start nothing.
+pub fn nothing_to_do(doc: &PlanJson) -> Option<String> {
+    let summary = &doc.summary;
+    if summary.will_run > 0 || summary.up_to_date == 0 {
+        return None;
+    }
+    let skipped = if summary.skipped > 0 {
+        format!(" ({} skipped, when: false)", summary.skipped)
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "Nothing to do: all {} are up to date{skipped}.",
+        text::plural(summary.up_to_date, "operation")
+    ))
+}
+
+/// `up to date` or `will run (reason)` after an operation's line.
+fn state_text(op: &OpJson) -> String {
+    match (op.state, &op.reason) {
+        (OpState::WillRun, Some(reason)) => format!("will run ({reason})"),
+        (OpState::UpToDate, _) => "up to date".to_owned(),
+        (OpState::WillRun | OpState::Skipped, _) => String::new(),
+    }
+}
+
+/// `Will run: 3 of 5 operations (2 never run, 1 changed); 2 up to date`: the counts, with the
+/// reasons grouped by kind in order of first appearance.
+fn summary_text(doc: &PlanJson) -> String {
+    let mut kinds: Vec<(String, usize)> = Vec::new();
+    for op in doc
+        .modules
+        .iter()
+        .flat_map(|m| &m.stages)
+        .flat_map(|s| &s.operations)
+        .filter(|op| op.state == OpState::WillRun)
+    {
+        let reason = op.reason.as_deref().unwrap_or_default();
+        let kind = reason.split(':').next().unwrap_or_default().to_owned();
+        match kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, count)) => *count += 1,
+            None => kinds.push((kind, 1)),
+        }
+    }
+    let summary = &doc.summary;
+    let total = summary.will_run + summary.up_to_date + summary.skipped;
+    let reasons: Vec<String> = kinds
+        .iter()
+        .map(|(kind, count)| format!("{count} {kind}"))
+        .collect();
+    let mut line = format!(
+        "Will run: {} of {}",
+        summary.will_run,
+        text::plural(total, "operation")
+    );
+    if !reasons.is_empty() {
+        line.push_str(&format!(" ({})", reasons.join(", ")));
+    }
+    line.push_str(&format!("; {} up to date", summary.up_to_date));
+    if summary.skipped > 0 {
+        line.push_str(&format!("; {} skipped (when: false)", summary.skipped));
+    }
+    line.push('\n');
+    line
 }

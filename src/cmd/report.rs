@@ -37,12 +37,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<i32, Error> {
         })?,
     };
     let attempts = store.run_attempts(&run.id)?;
-    let logs = root.join("artifacts").join("logs");
-    let stages = read_stages(&logs, &run.id).map_err(|source| Error::Io {
-        action: "read the event log in",
-        path: logs.clone(),
-        source,
-    })?;
+    let stages = read_stages(&Layout::new(root).logs_dir(), &run.id)?;
     let planned = planned_for(global, &run);
     let (plan, note) = match planned {
         Ok(plan) => (Some(plan), None),

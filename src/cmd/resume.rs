@@ -1,9 +1,11 @@
 //! `avdeploy resume`: re-plan the last unfinished run and run what it did not complete.
 
 use crate::base::layout::Layout;
-use crate::cli::{GlobalArgs, ResumeArgs, Simulate};
-use crate::cmd::run::{self, ExecOptions};
-use crate::cmd::{checked, confirm};
+use std::io::IsTerminal;
+
+use crate::cli::{GlobalArgs, ResumeArgs};
+use crate::cmd::settings::ExecSettings;
+use crate::cmd::{checked, confirm, run};
 use crate::error::Error;
 use crate::exit_code;
 use crate::plan::graph::{self, Target};
@@ -16,11 +18,18 @@ pub fn run(
     args: &ResumeArgs,
     simulator: &dyn Simulator,
 ) -> Result<i32, Error> {
+    let mut settings = ExecSettings::resolve(
+        global,
+        &args.exec,
+        Some(&args.confirm),
+        simulator,
+        &|name| std::env::var(name).ok(),
+        std::io::stdout().is_terminal(),
+    )?;
     let deployment = checked::load_valid(global, false)?;
     let dir = Layout::new(&deployment.root).state_dir();
     let lock = DeploymentLock::acquire(&dir)?;
-    let grace = run::kill_grace()?;
-    let store = run::open_store(&deployment.root, &lock, grace)?;
+    let store = run::open_store(&deployment.root, &lock, settings.grace)?;
     let Some(last) = store.last_unfinished_run()? else {
         println!("Nothing to resume: no unfinished run.");
         return Ok(exit_code::SUCCESS);
@@ -53,16 +62,10 @@ pub fn run(
         names(&resume.to_run),
         resume.completed.len(),
     );
-    if !confirm::confirmed(args.yes, "resume")? {
+    if !confirm::confirmed(settings.yes, "resume")? {
         return Ok(exit_code::INVALID_INPUT);
     }
     let plan = graph::build(&deployment, &Target::parse_recorded(&last.target))?;
-    let options = ExecOptions {
-        throttle: args.throttle.map_or(last.throttle.max(1), usize::from),
-        force: false,
-        simulator: Simulate::backend(args.simulate).map(|backend| (simulator, backend)),
-        grace,
-        painter: global.stdout_painter(),
-    };
-    run::execute(&deployment, &plan, store, options)
+    settings.throttle.get_or_insert(last.throttle.max(1));
+    run::execute(&deployment, &plan, store, &settings, false)
 }

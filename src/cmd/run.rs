@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use crate::base::fingerprint_key::FingerprintKey;
 use crate::base::layout::{LOGS_DIR, Layout};
-use crate::cli::{GlobalArgs, RunArgs, Simulate};
+use crate::cli::{GlobalArgs, RunArgs};
 use crate::cmd::checked;
+use crate::cmd::settings::ExecSettings;
 use crate::error::Error;
 use crate::exec::error_catalog::ErrorCatalog;
 use crate::exec::inputs::Fingerprinter;
@@ -24,7 +25,6 @@ use crate::model::outcome::RunOutcome;
 use crate::model::variables::Variables;
 use crate::plan::coverage;
 use crate::plan::graph::{self, ModuleOrder, Plan, Target};
-use crate::report::color::Painter;
 use crate::report::forecast::Forecast;
 use crate::report::{Reporter, ReporterOptions};
 use crate::simulator::{Backend, Session, Simulator};
@@ -32,29 +32,16 @@ use crate::state::{DeploymentLock, Recorder, StateDb};
 use avdeploy_wire::redact::MASK;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-/// The environment variable that sets the grace period between SIGTERM and SIGKILL.
-pub const KILL_GRACE_VAR: &str = "AVDEPLOY_KILL_GRACE_SECONDS";
-
-/// The grace period between SIGTERM and SIGKILL when none is configured.
-pub const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(5);
-
-/// How a plan is executed.
-#[derive(Clone, Copy)]
-pub struct ExecOptions<'a> {
-    /// At most this many operations at once.
-    pub throttle: usize,
-    /// Re-run operations completed before.
-    pub force: bool,
-    /// Run against this simulated Azure (and backend of it) instead of the real Azure.
-    pub simulator: Option<(&'a dyn Simulator, Backend)>,
-    /// Time between SIGTERM and SIGKILL when an operation is stopped.
-    pub grace: Duration,
-    /// How console lines are coloured.
-    pub painter: Painter,
-}
-
 /// Runs `run`.
 pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Result<i32, Error> {
+    let settings = ExecSettings::resolve(
+        global,
+        &args.exec,
+        None,
+        simulator,
+        &|name| std::env::var(name).ok(),
+        std::io::stdout().is_terminal(),
+    )?;
     let deployment = checked::load_valid(global, false)?;
     let target = Target::parse(&args.module, args.operation.as_deref());
     if args.sequential && target != Target::All {
@@ -69,36 +56,24 @@ pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Re
     };
     let plan = graph::build_ordered(&deployment, &target, order)?;
     let lock = DeploymentLock::acquire(&Layout::new(&deployment.root).state_dir())?;
-    let options = ExecOptions {
-        throttle: usize::from(args.throttle),
-        force: args.force || matches!(target, Target::Operation { .. }),
-        simulator: Simulate::backend(args.simulate).map(|backend| (simulator, backend)),
-        grace: kill_grace()?,
-        painter: global.stdout_painter(),
-    };
-    let store = open_store(&deployment.root, &lock, options.grace)?;
-    execute(&deployment, &plan, store, options)
+    let store = open_store(&deployment.root, &lock, settings.grace)?;
+    let force = args.force || matches!(target, Target::Operation { .. });
+    execute(&deployment, &plan, store, &settings, force)
 }
 
 /// Executes `plan` with the state `store` (opened under the deployment lock, which the caller
-/// holds until this returns), and returns the exit code.
+/// holds until this returns), and returns the exit code. `force` re-runs operations completed
+/// before.
 pub fn execute(
     deployment: &Deployment,
     plan: &Plan,
     store: StateDb,
-    options: ExecOptions<'_>,
+    settings: &ExecSettings<'_>,
+    force: bool,
 ) -> Result<i32, Error> {
     let root = &deployment.root;
     let completed_before = store.completed_operations()?;
-    let mut vars = deployment.variables.clone();
-    let mut secret_outputs = BTreeMap::new();
-    for output in store.outputs()? {
-        if output.value == MASK {
-            secret_outputs.insert(output.name, output.operation);
-        } else {
-            vars.insert_output(&output.operation, &output.name, &output.value);
-        }
-    }
+    let (vars, secret_outputs) = known_variables(deployment, &store)?;
     let layout = Layout::new(root);
     let key = FingerprintKey::load_or_create(&layout.fingerprint_key())?;
     let fingerprinter = Fingerprinter::new(key, root, secret_outputs);
@@ -110,20 +85,23 @@ pub fn execute(
             source,
         })?;
     }
-    let time_scale = retry_time_scale(options.simulator)?;
     // The simulated Azure lives until the run ends (dropped after the scheduler returns).
-    let session = start_session(root, options.simulator)?;
+    let session = start_session(root, settings.simulator)?;
     let not_covered = session.as_deref().map_or_else(Default::default, |session| {
         coverage::not_covered(deployment, plan, &|script| session.not_covered(script))
     });
-    announce_not_covered(plan, &not_covered, options.simulator);
+    announce_not_covered(plan, &not_covered, settings.simulator);
     let mut reporter = Reporter::new(
         ReporterOptions {
-            tty: std::io::stdout().is_terminal(),
+            tty: settings.tty,
             jsonl_path: layout.event_log(chrono::Local::now().date_naive()),
             logs_dir: PathBuf::from(LOGS_DIR),
-            painter: options.painter,
-            forecast: Some(Forecast::new(plan, options.throttle, time_scale)),
+            painter: settings.painter,
+            forecast: Some(Forecast::new(
+                plan,
+                settings.throttle(),
+                settings.time_scale,
+            )),
         },
         Some(Recorder::new(store)),
     )?;
@@ -134,15 +112,15 @@ pub fn execute(
             .as_deref()
             .map(Session::environment)
             .unwrap_or_default(),
-        grace: options.grace,
-        retry_time_scale: time_scale,
+        grace: settings.grace,
+        retry_time_scale: settings.time_scale,
         session: session.as_deref(),
     };
     let settings = RunSettings {
         run_id: launcher.run_id.clone(),
-        throttle: options.throttle,
+        throttle: settings.throttle(),
         completed_before,
-        force: options.force,
+        force,
         catalog: Arc::new(catalog(root)?),
         fingerprints,
         fingerprinter: Some(fingerprinter),
@@ -201,6 +179,25 @@ pub fn execute(
     })
 }
 
+/// The variables operations start with: the deployment's, and the outputs published before
+/// (state keeps secret ones only as `***`: those are returned apart, name to publishing
+/// operation).
+pub(crate) fn known_variables(
+    deployment: &Deployment,
+    store: &StateDb,
+) -> Result<(Variables, BTreeMap<String, String>), Error> {
+    let mut vars = deployment.variables.clone();
+    let mut secret_outputs = BTreeMap::new();
+    for output in store.outputs()? {
+        if output.value == MASK {
+            secret_outputs.insert(output.name, output.operation);
+        } else {
+            vars.insert_output(&output.operation, &output.name, &output.value);
+        }
+    }
+    Ok((vars, secret_outputs))
+}
+
 /// The fingerprint of the last completed attempt of every operation. An operation completed
 /// before fingerprints were recorded adopts the one it would have now: it counts as up to date
 /// until its inputs change.
@@ -249,23 +246,6 @@ fn halting(
     (sender, receiver)
 }
 
-/// The time between SIGTERM and SIGKILL when an operation times out:
-/// `AVDEPLOY_KILL_GRACE_SECONDS` (fractions allowed), else [`DEFAULT_KILL_GRACE`].
-pub fn kill_grace() -> Result<Duration, Error> {
-    let Ok(text) = std::env::var(KILL_GRACE_VAR) else {
-        return Ok(DEFAULT_KILL_GRACE);
-    };
-    text.trim()
-        .parse::<f64>()
-        .ok()
-        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
-        .ok_or_else(|| Error::Usage {
-            message: format!(
-                "{KILL_GRACE_VAR} must be a number of seconds (for example 5 or 0.5), not `{text}`"
-            ),
-        })
-}
-
 /// Opens the state for writing and stops what a dead engine left running, so an operation never
 /// runs twice at once: a group that survives SIGKILL stays on record and nothing starts.
 pub fn open_store(root: &Path, lock: &DeploymentLock, grace: Duration) -> Result<StateDb, Error> {
@@ -309,15 +289,6 @@ fn new_run_id() -> String {
         chrono::Local::now().format("%Y%m%d-%H%M%S"),
         std::process::id()
     )
-}
-
-/// Real seconds per Azure second for retry waits and expected times: the simulator's clock
-/// under `--simulate`.
-fn retry_time_scale(simulator: Option<(&dyn Simulator, Backend)>) -> Result<f64, Error> {
-    let Some((simulator, _)) = simulator else {
-        return Ok(1.0);
-    };
-    Ok(simulator.time_scale(&|name: &str| std::env::var(name).ok())?)
 }
 
 /// With `--simulate`: the simulated Azure for this run, whose subscription lives in

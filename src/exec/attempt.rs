@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::base::text;
 use crate::exec::attempt_log::AttemptLog;
-use crate::exec::event::RunEvent;
+use crate::exec::event::{EventKind, RunEvent};
 use crate::exec::output_sink::OutputSink;
 use crate::exec::process::{self, ProcessEnd};
 use crate::exec::run_command;
@@ -98,7 +98,7 @@ pub(crate) async fn run_attempt(
         }
     };
     let pid = child.id().unwrap_or_default();
-    let _ = events.send(RunEvent::OperationStarted {
+    let _ = events.send(RunEvent::now(EventKind::OperationStarted {
         module: spec.module.clone(),
         operation: spec.operation.clone(),
         attempt,
@@ -107,7 +107,7 @@ pub(crate) async fn run_attempt(
         expected: spec.expected,
         changed: spec.changed.clone(),
         fingerprint: spec.fingerprint.clone(),
-    });
+    }));
     let run = match process::supervise(spec, child, pid, &mut sink, events, requests, requests_open)
         .await
     {

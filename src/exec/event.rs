@@ -6,16 +6,45 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use crate::model::fingerprint::Fingerprint;
 use crate::model::operation::OperationKey;
 use crate::model::outcome::{OperationStatus, RunOutcome};
 
-/// Something that happened during a run, in the order it happened. Every event about an
-/// operation names its module. Serialised, `event` holds the variant's snake_case name and
-/// durations are milliseconds in fields ending in `_ms`.
+/// Something that happened during a run, stamped with when it happened where it happened (the
+/// unit that saw an operation's output, the scheduler that started a stage). Serialised, the
+/// time is `timestamp` (RFC 3339, milliseconds) beside the fields of its [`EventKind`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunEvent {
+    /// When it happened.
+    #[serde(rename = "timestamp", with = "rfc3339")]
+    pub at: DateTime<Utc>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl RunEvent {
+    /// The event `kind`, happening now.
+    pub fn now(kind: EventKind) -> Self {
+        Self::at(kind, Utc::now())
+    }
+
+    /// The event `kind`, which happened at `at`.
+    pub fn at(kind: EventKind, at: DateTime<Utc>) -> Self {
+        // Records keep milliseconds: an event reads back from its record as it was made.
+        let at = DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at);
+        Self { at, kind }
+    }
+}
+
+/// What happened, in the order it happened. Every event about an operation names its module.
+/// Serialised, `event` holds the variant's snake_case name and durations are milliseconds in
+/// fields ending in `_ms`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum RunEvent {
+pub enum EventKind {
     /// A run began.
     RunStarted {
         /// The run's id (also exported to operations as `AVD_RUN_ID`).
@@ -201,6 +230,28 @@ pub enum RunEvent {
         #[serde(rename = "duration_ms", with = "millis")]
         duration: Duration,
     },
+}
+
+/// A time as RFC 3339 text in UTC with milliseconds (`2025-03-01T09:00:00.000Z`).
+mod rfc3339 {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&value.to_rfc3339_opts(SecondsFormat::Millis, true))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|time| time.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// A duration as a whole number of milliseconds (saturating).

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::exec::attempt_log::{AttemptLog, Stream};
-use crate::exec::event::RunEvent;
+use crate::exec::event::{EventKind, RunEvent};
 use crate::model::markers::{self, Marker};
 use avdeploy_wire::redact::{Redactor, is_secret_name};
 
@@ -95,31 +95,31 @@ impl<'a> OutputSink<'a> {
         let operation = self.operation.to_owned();
         let event = match marker {
             Marker::Output { name, .. } if crate::model::variables::is_reserved(&name) => {
-                RunEvent::Marker {
+                RunEvent::now(EventKind::Marker {
                     module,
                     operation,
                     marker: "WARNING".to_owned(),
                     message: format!(
                         "[OUTPUT] {name} ignored: the name changes how operations run"
                     ),
-                }
+                })
             }
             Marker::Output { name, value } => {
                 let shown = self.redactor.redact(&value).into_owned();
                 self.outputs.retain(|(known, _)| *known != name);
                 self.outputs.push((name.clone(), value));
-                RunEvent::OutputPublished {
+                RunEvent::now(EventKind::OutputPublished {
                     module,
                     operation,
                     name,
                     value: shown,
-                }
+                })
             }
-            Marker::Progress(message) => RunEvent::Progress {
+            Marker::Progress(message) => RunEvent::now(EventKind::Progress {
                 module,
                 operation,
                 message: self.redactor.redact(&message).into_owned(),
-            },
+            }),
             other => {
                 let marker = other.name().to_owned();
                 let message = self
@@ -129,12 +129,12 @@ impl<'a> OutputSink<'a> {
                 if marker == "ERROR" {
                     self.last_error_marker = Some(message.clone());
                 }
-                RunEvent::Marker {
+                RunEvent::now(EventKind::Marker {
                     module,
                     operation,
                     marker,
                     message,
-                }
+                })
             }
         };
         // A reporter that has gone away cannot be told; the operation still runs to its end.

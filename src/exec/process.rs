@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
 
 use crate::exec::attempt_log::Stream;
+use crate::exec::event::{EventKind, RunEvent};
 use crate::exec::output_sink::OutputSink;
 use crate::exec::unit::{UnitRequest, UnitSpec};
 use crate::exec::unix::{GroupSignal, signal_group};
@@ -135,12 +136,12 @@ pub(crate) async fn supervise(
                 state.kill_at = None;
             }
             _ = heartbeat.tick(), if spec.heartbeat.is_some() => {
-                let _ = events.send(crate::exec::event::RunEvent::Heartbeat {
+                let _ = events.send(RunEvent::now(EventKind::Heartbeat {
                     module: spec.module.clone(),
                     operation: spec.operation.clone(),
                     elapsed: started.elapsed(),
                     expected: spec.expected,
-                });
+                }));
             }
             request = requests.recv(), if state.requests_open => match request {
                 Some(UnitRequest::Kill) => {
@@ -231,7 +232,7 @@ mod tests {
 
     use super::*;
     use crate::exec::error_catalog::ErrorCatalog;
-    use crate::exec::event::RunEvent;
+    use crate::exec::event::EventKind;
     use crate::exec::test_support::{Fixture, Running, eventually, read_pid, run};
     use crate::exec::unix::is_alive;
     use crate::model::outcome::OperationStatus;
@@ -246,12 +247,12 @@ mod tests {
             (OperationStatus::Completed, Some(0), 1)
         );
         assert!(matches!(
-            events.first(),
-            Some(RunEvent::OperationStarted { attempt: 1, .. })
+            events.first().map(|e| &e.kind),
+            Some(EventKind::OperationStarted { attempt: 1, .. })
         ));
         assert!(matches!(
-            events.last(),
-            Some(RunEvent::OperationFinished {
+            events.last().map(|e| &e.kind),
+            Some(EventKind::OperationFinished {
                 status: OperationStatus::Completed,
                 error: None,
                 ..
@@ -282,23 +283,26 @@ mod tests {
                 ("DB_PASSWORD".to_owned(), "s3cr3t-out".to_owned())
             ]
         );
-        assert!(events.contains(&RunEvent::Progress {
-            module: "m".into(),
-            operation: "op".into(),
-            message: "1/2".into()
-        }));
-        assert!(events.contains(&RunEvent::Marker {
-            module: "m".into(),
-            operation: "op".into(),
-            marker: "WARNING".into(),
-            message: "careful".into()
-        }));
-        assert!(events.contains(&RunEvent::OutputPublished {
-            module: "m".into(),
-            operation: "op".into(),
-            name: "DB_PASSWORD".into(),
-            value: "***".into()
-        }));
+        assert!(events.iter().any(|e| e.kind
+            == EventKind::Progress {
+                module: "m".into(),
+                operation: "op".into(),
+                message: "1/2".into()
+            }));
+        assert!(events.iter().any(|e| e.kind
+            == EventKind::Marker {
+                module: "m".into(),
+                operation: "op".into(),
+                marker: "WARNING".into(),
+                message: "careful".into()
+            }));
+        assert!(events.iter().any(|e| e.kind
+            == EventKind::OutputPublished {
+                module: "m".into(),
+                operation: "op".into(),
+                name: "DB_PASSWORD".into(),
+                value: "***".into()
+            }));
         let log = fixture.logs().concat();
         assert!(log.contains("[stdout] [PROGRESS] 1/2"));
         assert!(log.contains("[stderr] value ***"));
@@ -344,8 +348,8 @@ mod tests {
                 .contains("timed out after 1s")
         );
         assert!(matches!(
-            events.last(),
-            Some(RunEvent::OperationFinished {
+            events.last().map(|e| &e.kind),
+            Some(EventKind::OperationFinished {
                 status: OperationStatus::TimedOut,
                 ..
             })
@@ -394,10 +398,10 @@ mod tests {
         spec.heartbeat = Some(Duration::from_millis(50));
         let mut running = Running::start(spec, ErrorCatalog::builtin());
         let beat = running
-            .next_event(|e| matches!(e, RunEvent::Heartbeat { .. }))
+            .next_event(|e| matches!(&e.kind, EventKind::Heartbeat { .. }))
             .await;
         assert!(
-            matches!(beat, RunEvent::Heartbeat { expected, .. } if expected == Duration::from_secs(1))
+            matches!(beat.kind, EventKind::Heartbeat { expected, .. } if expected == Duration::from_secs(1))
         );
         std::fs::write(fixture.path("go"), "").unwrap();
         let (outcome, _) = running.finish().await;

@@ -128,7 +128,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::exec::event::RunEvent;
+    use crate::exec::event::{EventKind, RunEvent};
     use crate::exec::test_support::{Fixture, run};
     use crate::exec::unit::UnitOutcome;
     use crate::model::outcome::OperationStatus;
@@ -168,11 +168,12 @@ mod tests {
             outcome.outputs,
             vec![("IMAGE_ID".to_owned(), "/img/1".to_owned())]
         );
-        assert!(events.contains(&RunEvent::Progress {
-            module: "m".into(),
-            operation: "op".into(),
-            message: "installing".into()
-        }));
+        assert!(events.iter().any(|e| e.kind
+            == EventKind::Progress {
+                module: "m".into(),
+                operation: "op".into(),
+                message: "installing".into()
+            }));
         assert!(
             fixture
                 .logs()

@@ -10,7 +10,7 @@ use std::time::Instant;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::exec::error_catalog::ErrorCatalog;
-use crate::exec::event::RunEvent;
+use crate::exec::event::{EventKind, RunEvent};
 use crate::exec::inputs::Fingerprinter;
 use crate::exec::signal::Interrupt;
 use crate::exec::unit::{self, UnitOutcome, UnitRequest, UnitSpec};
@@ -21,6 +21,7 @@ use crate::model::instances::{self, WHEN_FALSE};
 use crate::model::outcome::OperationStatus;
 use crate::model::outcome::RunOutcome;
 use crate::model::variables::{Destination, RenderError, Variables};
+use crate::plan::freshness;
 use crate::plan::graph::{Plan, PlannedOperation};
 
 /// Turns a planned operation into a unit ready to spawn, at the moment it starts (so that
@@ -101,14 +102,14 @@ pub async fn execute(
 ) -> RunOutcome {
     let started = Instant::now();
     let mut run = Run::new(plan, deployment, settings, vars);
-    on_event(RunEvent::RunStarted {
+    on_event(RunEvent::now(EventKind::RunStarted {
         run_id: run.settings.run_id.clone(),
         target: plan.target.to_string(),
         operations: plan.ops.len(),
         throttle: run.settings.throttle,
         plan: plan.ops.iter().map(PlannedOperation::key).collect(),
         engine_pid: std::process::id(),
-    });
+    }));
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
     let mut units = Units::new();
     let catalog = Arc::clone(&run.settings.catalog);
@@ -150,11 +151,11 @@ pub async fn execute(
     } else {
         RunOutcome::Completed
     };
-    on_event(RunEvent::RunFinished {
+    on_event(RunEvent::now(EventKind::RunFinished {
         run_id: run.settings.run_id.clone(),
         outcome,
         duration: started.elapsed(),
-    });
+    }));
     outcome
 }
 
@@ -244,11 +245,11 @@ impl<'a> Run<'a> {
             }
             let missing = self.missing_requirements(op);
             if !missing.is_empty() {
-                on_event(RunEvent::OperationBlocked {
+                on_event(RunEvent::now(EventKind::OperationBlocked {
                     module: op.module.clone(),
                     operation: op.id.clone(),
                     missing,
-                });
+                }));
                 self.settle(index, OperationStatus::Blocked, on_event);
                 continue;
             }
@@ -293,12 +294,11 @@ impl<'a> Run<'a> {
             let operation = &self.deployment.operations[op.index];
             Arc::new(fingerprinter.fingerprint(operation, op, &self.vars))
         });
-        let changed = match (&fingerprint, self.settings.fingerprints.get(&op.id)) {
-            (Some(now), Some(before)) if self.settings.completed_before.contains(&op.id) => {
-                now.changes(before)
-            }
-            _ => Vec::new(),
-        };
+        let changed = freshness::changes(
+            self.settings.completed_before.contains(&op.id),
+            fingerprint.as_deref(),
+            self.settings.fingerprints.get(&op.id),
+        );
         self.inputs[index] = Some(Inputs {
             fingerprint,
             changed,
@@ -308,11 +308,14 @@ impl<'a> Run<'a> {
     /// Whether a ready operation completed before and runs the same now: it is skipped.
     fn is_up_to_date(&self, index: usize) -> bool {
         let op = &self.plan.ops[index];
-        !self.settings.force
-            && self.settings.completed_before.contains(&op.id)
-            && self.inputs[index]
-                .as_ref()
-                .is_none_or(|inputs| inputs.changed.is_empty())
+        let changed = self.inputs[index]
+            .as_ref()
+            .map_or(&[][..], |inputs| &inputs.changed[..]);
+        freshness::is_up_to_date(
+            self.settings.force,
+            self.settings.completed_before.contains(&op.id),
+            changed,
+        )
     }
 
     /// [`Run::is_up_to_date`], computing the operation's inputs first.
@@ -416,7 +419,7 @@ impl<'a> Run<'a> {
     fn fail_broken(&mut self, index: usize, panic: &str, on_event: &mut dyn FnMut(RunEvent)) {
         let op = &self.plan.ops[index];
         let error = format!("the engine failed while running it: {panic}");
-        on_event(RunEvent::OperationFinished {
+        on_event(RunEvent::now(EventKind::OperationFinished {
             module: op.module.clone(),
             operation: op.id.clone(),
             attempt: 0,
@@ -426,7 +429,7 @@ impl<'a> Run<'a> {
             class: None,
             hint: None,
             error: Some(error.clone()),
-        });
+        }));
         let outcome = UnitOutcome {
             status: OperationStatus::Failed,
             exit_code: None,
@@ -448,7 +451,7 @@ impl<'a> Run<'a> {
         on_event: &mut dyn FnMut(RunEvent),
     ) {
         let op = &self.plan.ops[index];
-        on_event(RunEvent::OperationFinished {
+        on_event(RunEvent::now(EventKind::OperationFinished {
             module: op.module.clone(),
             operation: op.id.clone(),
             attempt: 0,
@@ -458,7 +461,7 @@ impl<'a> Run<'a> {
             class: None,
             hint: None,
             error: error.map(str::to_owned),
-        });
+        }));
         let settled = if status == OperationStatus::Skipped {
             OperationStatus::Completed
         } else {
@@ -516,7 +519,7 @@ impl<'a> Run<'a> {
         }
         self.ready.remove(&index);
         let op = &self.plan.ops[index];
-        on_event(RunEvent::OperationFinished {
+        on_event(RunEvent::now(EventKind::OperationFinished {
             module: op.module.clone(),
             operation: op.id.clone(),
             attempt: 0,
@@ -526,7 +529,7 @@ impl<'a> Run<'a> {
             class: None,
             hint: None,
             error: Some(reason.clone()),
-        });
+        }));
         self.slots[index] = Slot::Done(OperationStatus::Skipped);
         self.close_stage(index, on_event);
         self.release(index, Some(&reason), on_event);
@@ -554,11 +557,11 @@ impl<'a> Run<'a> {
         let running = self.running;
         let request = match interrupt {
             Interrupt::First => {
-                on_event(RunEvent::InterruptRequested { running });
+                on_event(RunEvent::now(EventKind::InterruptRequested { running }));
                 UnitRequest::Cancel
             }
             Interrupt::Second => {
-                on_event(RunEvent::KillRequested { running });
+                on_event(RunEvent::now(EventKind::KillRequested { running }));
                 UnitRequest::Kill
             }
         };
@@ -583,7 +586,7 @@ impl<'a> Run<'a> {
         }
         let module = &self.plan.modules[m];
         let stage = &module.stages[s];
-        on_event(RunEvent::StageStarted {
+        on_event(RunEvent::now(EventKind::StageStarted {
             module: module.id.clone(),
             stage: stage.number,
             parallel_group: stage.parallel_group.filter(|_| stage.ops.len() > 1),
@@ -592,7 +595,7 @@ impl<'a> Run<'a> {
                 .iter()
                 .map(|&i| self.plan.ops[i].id.clone())
                 .collect(),
-        });
+        }));
     }
 
     fn close_stage(&self, index: usize, on_event: &mut dyn FnMut(RunEvent)) {
@@ -613,12 +616,12 @@ impl<'a> Run<'a> {
             .ops
             .iter()
             .all(|&i| self.slots[i] == Slot::Done(OperationStatus::Completed));
-        on_event(RunEvent::StageFinished {
+        on_event(RunEvent::now(EventKind::StageFinished {
             module: module.id.clone(),
             stage: stage.number,
             parallel: stage.ops.len() > 1,
             success,
-        });
+        }));
     }
 }
 

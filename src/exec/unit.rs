@@ -11,7 +11,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::exec::attempt::{AttemptReport, run_attempt};
 use crate::exec::backoff::{Jitter, RetryPolicy};
 use crate::exec::error_catalog::ErrorCatalog;
-use crate::exec::event::RunEvent;
+use crate::exec::event::{EventKind, RunEvent};
 use crate::exec::retry;
 use crate::exec::run_command::RunCommandCheck;
 use crate::model::fingerprint::Fingerprint;
@@ -137,7 +137,7 @@ pub async fn run_unit(
             .map(|found| found.line)
             .or_else(|| report.error.clone())
             .unwrap_or_default();
-        let _ = events.send(RunEvent::AttemptFailedWillRetry {
+        let _ = events.send(RunEvent::now(EventKind::AttemptFailedWillRetry {
             module: spec.module.clone(),
             operation: spec.operation.clone(),
             attempt,
@@ -147,7 +147,7 @@ pub async fn run_unit(
             message,
             exit_code: report.exit_code,
             duration: report.duration,
-        });
+        }));
         if wait(plan.delay, &mut requests, &mut requests_open)
             .await
             .is_some()
@@ -187,7 +187,7 @@ fn finish(
 ) -> UnitOutcome {
     let failed = report.status != OperationStatus::Completed;
     let error = report.error.filter(|_| failed);
-    let _ = events.send(RunEvent::OperationFinished {
+    let _ = events.send(RunEvent::now(EventKind::OperationFinished {
         module: spec.module.clone(),
         operation: spec.operation.clone(),
         attempt,
@@ -197,7 +197,7 @@ fn finish(
         class: report.class.clone(),
         hint: report.hint.clone(),
         error: error.clone(),
-    });
+    }));
     UnitOutcome {
         status: report.status,
         exit_code: report.exit_code,
@@ -232,10 +232,11 @@ mod tests {
         )
     }
 
-    fn retries(events: &[RunEvent]) -> Vec<&RunEvent> {
+    fn retries(events: &[RunEvent]) -> Vec<&EventKind> {
         events
             .iter()
-            .filter(|e| matches!(e, RunEvent::AttemptFailedWillRetry { .. }))
+            .map(|e| &e.kind)
+            .filter(|e| matches!(e, EventKind::AttemptFailedWillRetry { .. }))
             .collect()
     }
 
@@ -260,7 +261,7 @@ mod tests {
         );
         assert!(matches!(
             retries(&events)[..],
-            [RunEvent::AttemptFailedWillRetry { delay, .. }] if *delay == Duration::from_secs(1)
+            [EventKind::AttemptFailedWillRetry { delay, .. }] if *delay == Duration::from_secs(1)
         ));
     }
 
@@ -283,7 +284,7 @@ mod tests {
         );
         let retries = retries(&events);
         assert_eq!(retries.len(), 1);
-        let RunEvent::AttemptFailedWillRetry {
+        let EventKind::AttemptFailedWillRetry {
             attempt,
             class,
             message,
@@ -302,7 +303,7 @@ mod tests {
         assert!(*delay <= Duration::from_secs(1));
         let started = events
             .iter()
-            .filter(|e| matches!(e, RunEvent::OperationStarted { .. }))
+            .filter(|e| matches!(&e.kind, EventKind::OperationStarted { .. }))
             .count();
         assert_eq!(started, 2);
         let logs = fixture.logs();
@@ -325,7 +326,7 @@ mod tests {
         );
         assert!(matches!(
             retries(&events)[..],
-            [RunEvent::AttemptFailedWillRetry { delay, class, .. }]
+            [EventKind::AttemptFailedWillRetry { delay, class, .. }]
                 if *delay == Duration::from_secs(1) && class == "throttled"
         ));
     }
@@ -356,8 +357,8 @@ mod tests {
         );
         assert!(retries(&events).is_empty());
         assert!(matches!(
-            events.last(),
-            Some(RunEvent::OperationFinished { class: Some(c), hint: Some(_), error: Some(_), .. })
+            events.last().map(|e| &e.kind),
+            Some(EventKind::OperationFinished { class: Some(c), hint: Some(_), error: Some(_), .. })
                 if c == "az_login_required"
         ));
     }
@@ -380,7 +381,7 @@ mod tests {
         );
         assert!(matches!(
             retries(&events)[..],
-            [RunEvent::AttemptFailedWillRetry { class, .. }] if class == retry::UNCLASSIFIED
+            [EventKind::AttemptFailedWillRetry { class, .. }] if class == retry::UNCLASSIFIED
         ));
     }
 
@@ -414,7 +415,7 @@ mod tests {
         };
         let mut running = Running::start(spec, ErrorCatalog::builtin());
         running
-            .next_event(|e| matches!(e, RunEvent::AttemptFailedWillRetry { .. }))
+            .next_event(|e| matches!(&e.kind, EventKind::AttemptFailedWillRetry { .. }))
             .await;
         running.requests.send(UnitRequest::Kill).unwrap();
         let (outcome, _) = running.finish().await;

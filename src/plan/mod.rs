@@ -2,5 +2,6 @@
 
 pub mod coverage;
 pub mod expand;
+pub mod freshness;
 pub mod graph;
 pub mod timeline;

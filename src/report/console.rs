@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::base::text::blocked_text;
 use crate::base::text::plural;
-use crate::exec::event::RunEvent;
+use crate::exec::event::{EventKind, RunEvent};
 use crate::model::instances::WHEN_FALSE;
 use crate::model::outcome::OperationStatus;
 use crate::report::messages::{changed_reason, finished_text, heartbeat_text, retry_text};
@@ -86,8 +86,8 @@ impl ConsoleState {
 
 /// The console lines for one event (none for events the console does not show).
 pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
-    match event {
-        RunEvent::RunStarted {
+    match &event.kind {
+        EventKind::RunStarted {
             run_id,
             target,
             operations,
@@ -100,7 +100,7 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
                 plural(*operations, "operation")
             )]
         }
-        RunEvent::StageStarted {
+        EventKind::StageStarted {
             module,
             parallel_group,
             operations,
@@ -110,7 +110,7 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
             let parallel = parallel_group.is_some() || operations.len() > 1;
             stage_started(state, module, parallel, operations)
         }
-        RunEvent::OperationBlocked {
+        EventKind::OperationBlocked {
             module,
             operation,
             missing,
@@ -127,7 +127,7 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
             out.extend(state.account(operation, false));
             out
         }
-        RunEvent::OperationStarted {
+        EventKind::OperationStarted {
             module,
             operation,
             attempt,
@@ -143,7 +143,7 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
             out.extend(state.account(operation, true));
             out
         }
-        RunEvent::Heartbeat {
+        EventKind::Heartbeat {
             operation,
             elapsed,
             expected,
@@ -152,10 +152,10 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
             "[*] {operation} {}",
             heartbeat_text(*elapsed, *expected)
         )],
-        RunEvent::Progress {
+        EventKind::Progress {
             operation, message, ..
         } => vec![format!("[{operation}] {message}")],
-        RunEvent::Marker {
+        EventKind::Marker {
             operation,
             marker,
             message,
@@ -163,11 +163,11 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
         } if marker == "ERROR" || marker == "WARNING" => {
             vec![format!("[{operation}] [{marker}] {message}")]
         }
-        RunEvent::Marker { .. } => Vec::new(),
-        RunEvent::OutputPublished {
+        EventKind::Marker { .. } => Vec::new(),
+        EventKind::OutputPublished {
             operation, name, ..
         } => vec![format!("[*] {operation} published {name}")],
-        RunEvent::AttemptFailedWillRetry {
+        EventKind::AttemptFailedWillRetry {
             operation,
             attempt,
             max_attempts,
@@ -185,8 +185,8 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
             }
             out
         }
-        RunEvent::OperationFinished { .. } => operation_finished(state, event),
-        RunEvent::StageFinished {
+        EventKind::OperationFinished { .. } => operation_finished(state, event),
+        EventKind::StageFinished {
             module,
             parallel,
             success,
@@ -206,15 +206,15 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
                 }
             }
         }
-        RunEvent::InterruptRequested { running } => vec![format!(
+        EventKind::InterruptRequested { running } => vec![format!(
             "[!] Interrupt received: waiting for {} to finish; press Ctrl-C again to kill them",
             plural(*running, "running operation")
         )],
-        RunEvent::KillRequested { running } => vec![format!(
+        EventKind::KillRequested { running } => vec![format!(
             "[!] Second interrupt: killing {}",
             plural(*running, "running operation")
         )],
-        RunEvent::RunFinished {
+        EventKind::RunFinished {
             run_id,
             outcome,
             duration,
@@ -246,7 +246,7 @@ fn stage_started(
 }
 
 fn operation_finished(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
-    let RunEvent::OperationFinished {
+    let EventKind::OperationFinished {
         module,
         operation,
         status,
@@ -256,7 +256,7 @@ fn operation_finished(state: &mut ConsoleState, event: &RunEvent) -> Vec<String>
         hint,
         error,
         ..
-    } = event
+    } = &event.kind
     else {
         return Vec::new();
     };
@@ -332,21 +332,25 @@ mod tests {
 
     #[test]
     fn concurrent_parallel_stages_of_two_modules_each_get_their_waiting_line() {
-        let stage = |module: &str| RunEvent::StageStarted {
-            module: module.into(),
-            stage: 1,
-            parallel_group: Some(1),
-            operations: vec![format!("{module}-a"), format!("{module}-b")],
+        let stage = |module: &str| {
+            RunEvent::now(EventKind::StageStarted {
+                module: module.into(),
+                stage: 1,
+                parallel_group: Some(1),
+                operations: vec![format!("{module}-a"), format!("{module}-b")],
+            })
         };
-        let started = |op: &str| RunEvent::OperationStarted {
-            module: op[..2].into(),
-            operation: op.into(),
-            attempt: 1,
-            pid: 1,
-            log_path: "log".into(),
-            expected: std::time::Duration::from_secs(1),
-            changed: Vec::new(),
-            fingerprint: None,
+        let started = |op: &str| {
+            RunEvent::now(EventKind::OperationStarted {
+                module: op[..2].into(),
+                operation: op.into(),
+                attempt: 1,
+                pid: 1,
+                log_path: "log".into(),
+                expected: std::time::Duration::from_secs(1),
+                changed: Vec::new(),
+                fingerprint: None,
+            })
         };
         let events = [
             stage("m1"),
@@ -366,7 +370,7 @@ mod tests {
     }
 
     fn started(module: &str, op: &str) -> RunEvent {
-        RunEvent::OperationStarted {
+        RunEvent::now(EventKind::OperationStarted {
             module: module.into(),
             operation: op.into(),
             attempt: 1,
@@ -375,11 +379,11 @@ mod tests {
             expected: std::time::Duration::from_secs(1),
             changed: Vec::new(),
             fingerprint: None,
-        }
+        })
     }
 
     fn finished(module: &str, op: &str, status: OperationStatus) -> RunEvent {
-        RunEvent::OperationFinished {
+        RunEvent::now(EventKind::OperationFinished {
             module: module.into(),
             operation: op.into(),
             attempt: 1,
@@ -389,7 +393,7 @@ mod tests {
             class: None,
             hint: None,
             error: None,
-        }
+        })
     }
 
     #[test]
@@ -412,18 +416,18 @@ mod tests {
 
     #[test]
     fn a_stage_whose_members_were_all_skipped_claims_no_success() {
-        let stage = RunEvent::StageStarted {
+        let stage = RunEvent::now(EventKind::StageStarted {
             module: "m".into(),
             stage: 1,
             parallel_group: Some(1),
             operations: vec!["a".into(), "b".into()],
-        };
-        let done = RunEvent::StageFinished {
+        });
+        let done = RunEvent::now(EventKind::StageFinished {
             module: "m".into(),
             stage: 1,
             parallel: true,
             success: true,
-        };
+        });
         let mut state = ConsoleState::new("logs");
         let mut text = lines(&mut state, &stage);
         for op in ["a", "b"] {

@@ -7,12 +7,11 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 
 use crate::base::text::blocked_text;
 use crate::base::text::{self, plural};
-use crate::exec::event::RunEvent;
+use crate::exec::event::{EventKind, RunEvent};
 use crate::model::outcome::OperationStatus;
 use crate::model::outcome::RunOutcome;
 use crate::report::messages::{changed_reason, finished_text, heartbeat_text, retry_text};
@@ -45,15 +44,14 @@ pub struct JsonlRecord {
     pub run_id: Option<String>,
     /// The record's number in its run's log, from 1; a gap means records were lost.
     pub seq: u64,
-    /// When the event was recorded.
-    pub timestamp: DateTime<Utc>,
-    /// The event.
+    /// The event, with the time it happened.
     pub event: RunEvent,
 }
 
 impl JsonlRecord {
-    /// The JSON object of the record: the event's fields beside the envelope's (`schema`,
-    /// `format_version`, `run_id`, `seq`, `timestamp`, `level`, `message`), the common fields
+    /// The JSON object of the record: the event's fields (its `timestamp` among them) beside
+    /// the envelope's (`schema`, `format_version`, `run_id`, `seq`, `level`, `message`), the
+    /// common fields
     /// (`null` when they do not apply) and `details`, the event's other fields.
     pub fn to_json(&self) -> Result<Value, serde_json::Error> {
         let Value::Object(fields) = serde_json::to_value(&self.event)? else {
@@ -61,14 +59,15 @@ impl JsonlRecord {
         };
         let details: Map<String, Value> = fields
             .iter()
-            .filter(|(name, _)| *name != "event" && !COMMON.contains(&name.as_str()))
+            .filter(|(name, _)| {
+                !["event", "timestamp"].contains(&name.as_str()) && !COMMON.contains(&name.as_str())
+            })
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
         let mut record = fields;
         for name in COMMON {
             record.entry(name).or_insert(Value::Null);
         }
-        let timestamp = self.timestamp.to_rfc3339_opts(SecondsFormat::Millis, true);
         let envelope = [
             ("schema", Value::from(EVENT_SCHEMA)),
             ("format_version", Value::from(JSONL_FORMAT_VERSION)),
@@ -77,18 +76,17 @@ impl JsonlRecord {
                 self.run_id.clone().map_or(Value::Null, Value::from),
             ),
             ("seq", Value::from(self.seq)),
-            ("timestamp", Value::from(timestamp)),
-            ("level", Value::from(level(&self.event))),
-            ("message", Value::from(message(&self.event))),
+            ("level", Value::from(level(&self.event.kind))),
+            ("message", Value::from(message(&self.event.kind))),
             ("details", Value::Object(details)),
         ];
         for (name, value) in envelope {
             record.insert(name.to_owned(), value);
         }
-        if let RunEvent::OperationBlocked { missing, .. } = &self.event {
+        if let EventKind::OperationBlocked { missing, .. } = &self.event.kind {
             record.insert("error".to_owned(), Value::from(blocked_text(missing)));
         }
-        if let RunEvent::OperationStarted { changed, .. } = &self.event
+        if let EventKind::OperationStarted { changed, .. } = &self.event.kind
             && !changed.is_empty()
             && let Some(Value::Object(details)) = record.get_mut("details")
         {
@@ -98,33 +96,33 @@ impl JsonlRecord {
     }
 }
 
-fn level(event: &RunEvent) -> &'static str {
+fn level(event: &EventKind) -> &'static str {
     match event {
-        RunEvent::OperationBlocked { .. } => "error",
-        RunEvent::Marker { marker, .. } if marker == "ERROR" => "error",
-        RunEvent::Marker { marker, .. } if marker == "WARNING" => "warn",
-        RunEvent::OperationFinished { status, .. } => match status {
+        EventKind::OperationBlocked { .. } => "error",
+        EventKind::Marker { marker, .. } if marker == "ERROR" => "error",
+        EventKind::Marker { marker, .. } if marker == "WARNING" => "warn",
+        EventKind::OperationFinished { status, .. } => match status {
             OperationStatus::Completed => "info",
             OperationStatus::Interrupted | OperationStatus::Skipped => "warn",
             _ => "error",
         },
-        RunEvent::StageFinished { success: false, .. } => "error",
-        RunEvent::RunFinished { outcome, .. } => match outcome {
+        EventKind::StageFinished { success: false, .. } => "error",
+        EventKind::RunFinished { outcome, .. } => match outcome {
             RunOutcome::Completed => "info",
             RunOutcome::Failed => "error",
             RunOutcome::Interrupted => "warn",
         },
-        RunEvent::AttemptFailedWillRetry { .. }
-        | RunEvent::InterruptRequested { .. }
-        | RunEvent::KillRequested { .. } => "warn",
+        EventKind::AttemptFailedWillRetry { .. }
+        | EventKind::InterruptRequested { .. }
+        | EventKind::KillRequested { .. } => "warn",
         _ => "info",
     }
 }
 
 /// A one-line description of `event` for people.
-fn message(event: &RunEvent) -> String {
+fn message(event: &EventKind) -> String {
     match event {
-        RunEvent::RunStarted {
+        EventKind::RunStarted {
             run_id,
             target,
             operations,
@@ -133,38 +131,40 @@ fn message(event: &RunEvent) -> String {
             "run {run_id}: {target} ({})",
             plural(*operations, "operation")
         ),
-        RunEvent::StageStarted {
+        EventKind::StageStarted {
             module,
             stage,
             operations,
             ..
         } => format!("stage {stage} of {module}: {}", operations.join(", ")),
-        RunEvent::OperationBlocked { missing, .. } => format!("blocked: {}", blocked_text(missing)),
-        RunEvent::OperationStarted { attempt, pid, .. } => {
+        EventKind::OperationBlocked { missing, .. } => {
+            format!("blocked: {}", blocked_text(missing))
+        }
+        EventKind::OperationStarted { attempt, pid, .. } => {
             format!("started (PID: {pid}, attempt {attempt})")
         }
-        RunEvent::Heartbeat {
+        EventKind::Heartbeat {
             elapsed, expected, ..
         } => heartbeat_text(*elapsed, *expected),
-        RunEvent::Progress { message, .. } => message.clone(),
-        RunEvent::Marker {
+        EventKind::Progress { message, .. } => message.clone(),
+        EventKind::Marker {
             marker, message, ..
         } => format!("[{marker}] {message}"),
-        RunEvent::OutputPublished { name, .. } => format!("published {name}"),
-        RunEvent::AttemptFailedWillRetry {
+        EventKind::OutputPublished { name, .. } => format!("published {name}"),
+        EventKind::AttemptFailedWillRetry {
             attempt,
             max_attempts,
             delay,
             class,
             ..
         } => retry_text(*attempt, *max_attempts, *delay, class),
-        RunEvent::OperationFinished {
+        EventKind::OperationFinished {
             status,
             exit_code,
             duration,
             ..
         } => finished_text(*status, *exit_code, *duration),
-        RunEvent::StageFinished {
+        EventKind::StageFinished {
             module,
             stage,
             success,
@@ -173,15 +173,15 @@ fn message(event: &RunEvent) -> String {
             let verdict = if *success { "completed" } else { "failed" };
             format!("stage {stage} of {module} {verdict}")
         }
-        RunEvent::InterruptRequested { running } => format!(
+        EventKind::InterruptRequested { running } => format!(
             "interrupt received: waiting for {} to finish",
             plural(*running, "running operation")
         ),
-        RunEvent::KillRequested { running } => format!(
+        EventKind::KillRequested { running } => format!(
             "second interrupt: killing {}",
             plural(*running, "running operation")
         ),
-        RunEvent::RunFinished {
+        EventKind::RunFinished {
             run_id,
             outcome,
             duration,
@@ -238,18 +238,17 @@ impl JsonlWriter {
         &self.path
     }
 
-    /// Writes the record of `event` at `now` as one line, in a single write, and flushes it.
+    /// Writes the record of `event` as one line, in a single write, and flushes it.
     /// A line that cannot be written whole (a full disk) is cut off again, so the log never
     /// ends in a torn line; the error says the record is missing.
-    pub fn write(&mut self, event: &RunEvent, now: DateTime<Utc>) -> Result<(), ReportError> {
-        if let RunEvent::RunStarted { run_id, .. } = event {
+    pub fn write(&mut self, event: &RunEvent) -> Result<(), ReportError> {
+        if let EventKind::RunStarted { run_id, .. } = &event.kind {
             self.run_id = Some(run_id.clone());
         }
         self.seq += 1;
         let record = JsonlRecord {
             run_id: self.run_id.clone(),
             seq: self.seq,
-            timestamp: now,
             event: event.clone(),
         };
         let encode_error = |source| ReportError::Encode {
@@ -296,8 +295,6 @@ fn complete_length(file: &File) -> std::io::Result<u64> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-
     use super::*;
     use crate::report::sample;
 
@@ -322,14 +319,12 @@ mod tests {
     ];
 
     fn records() -> Vec<Value> {
-        let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         (1..)
             .zip(sample::events())
             .map(|(seq, event)| {
                 JsonlRecord {
                     run_id: Some("20250301-090000-1a2b".into()),
                     seq,
-                    timestamp: now,
                     event,
                 }
                 .to_json()
@@ -344,13 +339,10 @@ mod tests {
         let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
         let path = crate::base::layout::Layout::new(dir.path()).event_log(day);
         assert!(path.ends_with("artifacts/logs/deployment_20250301.jsonl"));
-        let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         let events = sample::events();
         let mut writer = JsonlWriter::open(&path).expect("open");
-        for (second, event) in (0..).zip(&events) {
-            writer
-                .write(event, start + chrono::Duration::seconds(second))
-                .expect("write");
+        for event in &events {
+            writer.write(event).expect("write");
         }
         let text = std::fs::read_to_string(&path).expect("read log");
         let lines: Vec<&str> = text.lines().collect();
@@ -364,7 +356,12 @@ mod tests {
             assert_eq!(value["schema"], EVENT_SCHEMA, "{line}");
             assert_eq!(value["seq"], seq, "{line}");
             let timestamp = value["timestamp"].as_str().expect("timestamp");
-            assert!(DateTime::parse_from_rfc3339(timestamp).is_ok());
+            let event = &events[usize::try_from(seq).expect("seq") - 1];
+            assert_eq!(
+                chrono::DateTime::parse_from_rfc3339(timestamp).expect("RFC 3339"),
+                event.at,
+                "{line}"
+            );
         }
     }
 
@@ -374,8 +371,7 @@ mod tests {
         let path = dir.path().join("deployment_20250301.jsonl");
         std::fs::write(&path, "{\"a\":1}\n{\"torn\":").expect("write");
         let mut writer = JsonlWriter::open(&path).expect("open");
-        let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
-        writer.write(&sample::events()[0], now).expect("write");
+        writer.write(&sample::events()[0]).expect("write");
         let text = std::fs::read_to_string(&path).expect("read log");
         assert!(text.ends_with('\n'), "{text}");
         let lines: Vec<&str> = text.lines().collect();

@@ -11,7 +11,7 @@ use indicatif::{
 };
 
 use crate::base::text;
-use crate::exec::event::RunEvent;
+use crate::exec::event::{EventKind, RunEvent};
 use crate::report::color::{Painter, Tone};
 use crate::report::forecast::Forecast;
 use crate::report::terminal::QuietControlChars;
@@ -122,9 +122,9 @@ impl ProgressView {
     /// Adds, updates or removes bars for one event.
     pub fn handle(&mut self, event: &RunEvent) {
         let now = Instant::now();
-        match event {
-            RunEvent::RunStarted { operations, .. } => self.start_overall(*operations),
-            RunEvent::OperationStarted {
+        match &event.kind {
+            EventKind::RunStarted { operations, .. } => self.start_overall(*operations),
+            EventKind::OperationStarted {
                 operation,
                 expected,
                 ..
@@ -149,21 +149,21 @@ impl ProgressView {
                 }
                 self.estimate_at(now);
             }
-            RunEvent::Progress {
+            EventKind::Progress {
                 operation, message, ..
             } => {
                 if let Some(bar) = self.bars.get(operation) {
                     bar.set_message(message.clone());
                 }
             }
-            RunEvent::AttemptFailedWillRetry { operation, .. } => {
+            EventKind::AttemptFailedWillRetry { operation, .. } => {
                 self.remove(operation);
                 if let Some(forecast) = &mut self.forecast {
                     forecast.paused(operation);
                 }
                 self.estimate_at(now);
             }
-            RunEvent::OperationFinished { operation, .. } => {
+            EventKind::OperationFinished { operation, .. } => {
                 self.remove(operation);
                 if let Some(forecast) = &mut self.forecast {
                     forecast.finished(operation);
@@ -173,7 +173,7 @@ impl ProgressView {
                 }
                 self.estimate_at(now);
             }
-            RunEvent::RunFinished { .. } => self.clear(),
+            EventKind::RunFinished { .. } => self.clear(),
             _ => {}
         }
     }
@@ -306,7 +306,7 @@ mod tests {
     fn bars_follow_running_operations() {
         let mut view =
             ProgressView::with_target(ProgressDrawTarget::hidden(), None, Painter::default());
-        view.handle(&RunEvent::OperationStarted {
+        view.handle(&RunEvent::now(EventKind::OperationStarted {
             module: "m".into(),
             operation: "op".into(),
             attempt: 1,
@@ -315,14 +315,14 @@ mod tests {
             expected: Duration::from_secs(60),
             changed: Vec::new(),
             fingerprint: None,
-        });
-        view.handle(&RunEvent::Progress {
+        }));
+        view.handle(&RunEvent::now(EventKind::Progress {
             module: "m".into(),
             operation: "op".into(),
             message: "half way".into(),
-        });
+        }));
         assert_eq!(view.bars["op"].message(), "half way");
-        view.handle(&RunEvent::OperationFinished {
+        view.handle(&RunEvent::now(EventKind::OperationFinished {
             module: "m".into(),
             operation: "op".into(),
             attempt: 1,
@@ -332,7 +332,7 @@ mod tests {
             class: None,
             hint: None,
             error: None,
-        });
+        }));
         assert!(view.bars.is_empty());
     }
 }

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use serde::de::Error as _;
 use serde_json::Value;
 
@@ -61,19 +60,8 @@ impl JsonlRecord {
             .get("seq")
             .and_then(Value::as_u64)
             .ok_or_else(|| serde_json::Error::custom("`seq` is missing"))?;
-        let timestamp = value
-            .get("timestamp")
-            .and_then(Value::as_str)
-            .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
-            .ok_or_else(|| serde_json::Error::custom("`timestamp` is not an RFC 3339 time"))?
-            .with_timezone(&Utc);
         let event = serde_json::from_value::<RunEvent>(value)?;
-        Ok(Self {
-            run_id,
-            seq,
-            timestamp,
-            event,
-        })
+        Ok(Self { run_id, seq, event })
     }
 }
 
@@ -118,15 +106,15 @@ pub fn run_records<'a>(
         .filter(move |record| record.run_id.as_deref() == Some(run_id))
 }
 
-/// Records `records` into state through `recorder`, each at the time it was logged, as the run
-/// recorded them while it ran.
+/// Records `records` into state through `recorder`, each at the time its event happened, as the
+/// run recorded them while it ran.
 pub fn replay<'a>(
     records: impl IntoIterator<Item = &'a JsonlRecord>,
     recorder: &mut Recorder,
 ) -> Result<(), ReplayError> {
     for record in records {
         recorder
-            .record_at(&record.event, record.timestamp)
+            .record(&record.event)
             .map_err(|source| ReplayError::State { source })?;
     }
     Ok(())
@@ -134,7 +122,7 @@ pub fn replay<'a>(
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     use super::*;
     use crate::report::jsonl::JsonlWriter;
@@ -143,11 +131,9 @@ mod tests {
     use crate::state::lock_file::DeploymentLock;
 
     fn write_sample(path: &Path) {
-        let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         let mut writer = JsonlWriter::open(path).expect("open");
-        for (second, event) in (0..).zip(sample::events()) {
-            let at = start + chrono::Duration::milliseconds(second * 1500);
-            writer.write(&event, at).expect("write");
+        for event in sample::events() {
+            writer.write(&event).expect("write");
         }
     }
 
@@ -163,10 +149,7 @@ mod tests {
         let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
         assert_eq!(seqs, (1..=events.len() as u64).collect::<Vec<_>>());
         let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
-        assert_eq!(
-            records[1].timestamp,
-            start + chrono::Duration::milliseconds(1500)
-        );
+        assert_eq!(records[1].event.at, start + chrono::Duration::seconds(1));
         assert_eq!(
             run_records(&records, "20250301-090000-1a2b").count(),
             events.len()
@@ -210,10 +193,8 @@ mod tests {
         };
         let (_live_lock, live) = open("live");
         let mut recorder = Recorder::new(live);
-        let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
-        for (second, event) in (0..).zip(sample::events()) {
-            let at = start + chrono::Duration::milliseconds(second * 1500);
-            recorder.record_at(&event, at).expect("record");
+        for event in sample::events() {
+            recorder.record(&event).expect("record");
         }
         let live = recorder.into_store();
         let (_lock, store) = open("replayed");

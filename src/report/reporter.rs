@@ -4,9 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
-
-use crate::exec::event::RunEvent;
+use crate::exec::event::{EventKind, RunEvent};
 use crate::report::color::Painter;
 use crate::report::console::{ConsoleState, lines};
 use crate::report::forecast::Forecast;
@@ -137,21 +135,16 @@ impl Reporter {
         })
     }
 
-    /// Reports one event now.
+    /// Reports one event. Every sink gets the event even when an earlier one fails; the first
+    /// failure is returned.
     pub fn handle(&mut self, event: &RunEvent) -> Result<(), ReportError> {
-        self.handle_at(event, Utc::now())
-    }
-
-    /// Reports one event that happened at `now`. Every sink gets the event even when an
-    /// earlier one fails; the first failure is returned.
-    pub fn handle_at(&mut self, event: &RunEvent, now: DateTime<Utc>) -> Result<(), ReportError> {
         let recorded = match &mut self.recorder {
             Some(recorder) => recorder
-                .record_at(event, now)
+                .record(event)
                 .map_err(|source| ReportError::State { source }),
             None => Ok(()),
         };
-        let logged = self.jsonl.write(event, now);
+        let logged = self.jsonl.write(event);
         if logged.is_err()
             && let Some(recorder) = &self.recorder
         {
@@ -176,8 +169,8 @@ impl Reporter {
                 view.handle(event);
                 // Bars already show heartbeats and progress messages.
                 if matches!(
-                    event,
-                    RunEvent::Heartbeat { .. } | RunEvent::Progress { .. }
+                    &event.kind,
+                    EventKind::Heartbeat { .. } | EventKind::Progress { .. }
                 ) {
                     return Ok(());
                 }
@@ -204,8 +197,6 @@ impl Reporter {
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
-
-    use chrono::TimeZone;
 
     use super::*;
     use crate::model::outcome::OperationStatus;
@@ -248,12 +239,9 @@ mod tests {
         let mut reporter =
             Reporter::with_output(opts.clone(), Some(recorder), Box::new(console.clone()))
                 .expect("reporter");
-        let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
         let events = sample::events();
-        for (second, event) in (0..).zip(&events) {
-            reporter
-                .handle_at(event, start + chrono::Duration::seconds(second))
-                .expect("handle");
+        for event in &events {
+            reporter.handle(event).expect("handle");
         }
         let store = reporter.finish().expect("finish").expect("store");
 

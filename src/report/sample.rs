@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::exec::event::RunEvent;
+use crate::exec::event::{EventKind, RunEvent};
 use crate::model::operation::OperationKey;
 use crate::model::outcome::OperationStatus;
 use crate::model::outcome::RunOutcome;
@@ -17,25 +17,25 @@ fn secs(n: u64) -> Duration {
 }
 
 fn stage(module: &str, stage: usize, group: Option<u32>, ops: &[&str]) -> RunEvent {
-    RunEvent::StageStarted {
+    RunEvent::now(EventKind::StageStarted {
         module: module.into(),
         stage,
         parallel_group: group,
         operations: ops.iter().map(|op| (*op).to_owned()).collect(),
-    }
+    })
 }
 
 fn stage_done(module: &str, stage: usize, parallel: bool, success: bool) -> RunEvent {
-    RunEvent::StageFinished {
+    RunEvent::now(EventKind::StageFinished {
         module: module.into(),
         stage,
         parallel,
         success,
-    }
+    })
 }
 
 fn start(module: &str, op: &str, attempt: u32, pid: u32) -> RunEvent {
-    RunEvent::OperationStarted {
+    RunEvent::now(EventKind::OperationStarted {
         module: module.into(),
         operation: op.into(),
         attempt,
@@ -44,7 +44,7 @@ fn start(module: &str, op: &str, attempt: u32, pid: u32) -> RunEvent {
         expected: secs(120),
         changed: Vec::new(),
         fingerprint: None,
-    }
+    })
 }
 
 fn done(module: &str, op: &str, attempt: u32, status: OperationStatus) -> RunEvent {
@@ -66,7 +66,7 @@ fn done(module: &str, op: &str, attempt: u32, status: OperationStatus) -> RunEve
         ),
         _ => (None, None, None, None),
     };
-    RunEvent::OperationFinished {
+    RunEvent::now(EventKind::OperationFinished {
         module: module.into(),
         operation: op.into(),
         attempt,
@@ -80,7 +80,7 @@ fn done(module: &str, op: &str, attempt: u32, status: OperationStatus) -> RunEve
         class: class.map(str::to_owned),
         hint: hint.map(str::to_owned),
         error: error.map(str::to_owned),
-    }
+    })
 }
 
 /// The plan of [`events`].
@@ -101,54 +101,63 @@ pub(crate) fn plan() -> Vec<OperationKey> {
 }
 
 /// Every event of the sample run, in order.
+/// The events of the run, one second apart from 2025-03-01 09:00:00 UTC.
 pub(crate) fn events() -> Vec<RunEvent> {
+    let start = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 3, 1, 9, 0, 0).unwrap();
+    (0..)
+        .zip(unstamped())
+        .map(|(second, event)| RunEvent::at(event.kind, start + chrono::Duration::seconds(second)))
+        .collect()
+}
+
+fn unstamped() -> Vec<RunEvent> {
     use OperationStatus::{Completed, Failed, Interrupted, TimedOut};
     vec![
-        RunEvent::RunStarted {
+        RunEvent::now(EventKind::RunStarted {
             run_id: "20250301-090000-1a2b".into(),
             target: "all".into(),
             operations: 8,
             throttle: 5,
             plan: plan(),
             engine_pid: 4000,
-        },
+        }),
         stage(NET, 1, None, &["vnet"]),
         start(NET, "vnet", 1, 4100),
-        RunEvent::Heartbeat {
+        RunEvent::now(EventKind::Heartbeat {
             module: NET.into(),
             operation: "vnet".into(),
             elapsed: secs(70),
             expected: secs(120),
-        },
-        RunEvent::Progress {
+        }),
+        RunEvent::now(EventKind::Progress {
             module: NET.into(),
             operation: "vnet".into(),
             message: "Creating subnets (2/3)".into(),
-        },
-        RunEvent::Marker {
+        }),
+        RunEvent::now(EventKind::Marker {
             module: NET.into(),
             operation: "vnet".into(),
             marker: "INFO".into(),
             message: "vnet-avd exists, updating".into(),
-        },
-        RunEvent::OutputPublished {
+        }),
+        RunEvent::now(EventKind::OutputPublished {
             module: NET.into(),
             operation: "vnet".into(),
             name: "NETWORKING_VNET_ID".into(),
             value: "/subscriptions/0000/vnet-avd".into(),
-        },
+        }),
         done(NET, "vnet", 1, Completed),
         stage_done(NET, 1, false, true),
         stage(NET, 2, Some(1), &["nsg-a", "nsg-b", "nsg-c", "peering"]),
         start(NET, "nsg-a", 1, 4101),
         start(NET, "nsg-b", 1, 4102),
-        RunEvent::OperationBlocked {
+        RunEvent::now(EventKind::OperationBlocked {
             module: NET.into(),
             operation: "peering".into(),
             missing: vec!["hub-vnet".into(), "dns-zone".into()],
-        },
+        }),
         start(NET, "nsg-c", 1, 4103),
-        RunEvent::AttemptFailedWillRetry {
+        RunEvent::now(EventKind::AttemptFailedWillRetry {
             module: NET.into(),
             operation: "nsg-b".into(),
             attempt: 1,
@@ -158,14 +167,14 @@ pub(crate) fn events() -> Vec<RunEvent> {
             message: "(AnotherOperationInProgress) Another operation on this or dependent resource is in progress.".into(),
             exit_code: Some(1),
             duration: secs(12),
-        },
+        }),
         start(NET, "nsg-b", 2, 4104),
-        RunEvent::Marker {
+        RunEvent::now(EventKind::Marker {
             module: NET.into(),
             operation: "nsg-b".into(),
             marker: "WARNING".into(),
             message: "rule 100 already exists".into(),
-        },
+        }),
         done(NET, "nsg-a", 1, Completed),
         done(NET, "nsg-c", 1, TimedOut),
         done(NET, "nsg-b", 2, Failed),
@@ -178,14 +187,14 @@ pub(crate) fn events() -> Vec<RunEvent> {
         stage_done(STORAGE, 1, true, true),
         stage(STORAGE, 2, None, &["private-endpoint"]),
         start(STORAGE, "private-endpoint", 1, 4202),
-        RunEvent::InterruptRequested { running: 1 },
-        RunEvent::KillRequested { running: 1 },
+        RunEvent::now(EventKind::InterruptRequested { running: 1 }),
+        RunEvent::now(EventKind::KillRequested { running: 1 }),
         done(STORAGE, "private-endpoint", 1, Interrupted),
         stage_done(STORAGE, 2, false, false),
-        RunEvent::RunFinished {
+        RunEvent::now(EventKind::RunFinished {
             run_id: "20250301-090000-1a2b".into(),
             outcome: RunOutcome::Interrupted,
             duration: secs(431),
-        },
+        }),
     ]
 }

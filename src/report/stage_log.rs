@@ -2,11 +2,12 @@
 //! module held, and when it started and finished.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+
+use crate::exec::event::{EventKind, RunEvent};
+use crate::report::replay::{ReplayError, read_log, run_records};
 
 /// One stage of a run as the event log recorded it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,9 +25,10 @@ pub struct StageWindow {
 }
 
 /// Every stage of run `run_id` recorded in the `deployment_*.jsonl` files of `logs_dir`, in the
-/// order they started. Lines that are not JSON (a log cut short by a killed engine) are passed
-/// over; a missing folder means no stages.
-pub fn read_stages(logs_dir: &Path, run_id: &str) -> std::io::Result<Vec<StageWindow>> {
+/// order they started, read through the event types ([`crate::report::replay`]). A torn last
+/// line (a killed engine) and records older than the envelope are passed over; a missing folder
+/// means no stages.
+pub fn read_stages(logs_dir: &Path, run_id: &str) -> Result<Vec<StageWindow>, ReplayError> {
     let mut files: Vec<_> = match std::fs::read_dir(logs_dir) {
         Ok(entries) => entries
             .filter_map(Result::ok)
@@ -34,20 +36,20 @@ pub fn read_stages(logs_dir: &Path, run_id: &str) -> std::io::Result<Vec<StageWi
             .filter(|path| is_event_log(path))
             .collect(),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(error),
+        Err(source) => {
+            return Err(ReplayError::Read {
+                path: logs_dir.to_owned(),
+                source,
+            });
+        }
     };
     files.sort();
     let mut stages: Vec<StageWindow> = Vec::new();
     let mut open: HashMap<(String, usize), usize> = HashMap::new();
     for file in files {
-        for line in BufReader::new(std::fs::File::open(&file)?).lines() {
-            let Ok(record) = serde_json::from_str::<Value>(&line?) else {
-                continue;
-            };
-            if record.get("run_id").and_then(Value::as_str) != Some(run_id) {
-                continue;
-            }
-            apply(&record, &mut stages, &mut open);
+        let records = read_log(&file)?;
+        for record in run_records(&records, run_id) {
+            apply(&record.event, &mut stages, &mut open);
         }
     }
     Ok(stages)
@@ -59,55 +61,30 @@ fn is_event_log(path: &Path) -> bool {
         .is_some_and(|name| name.starts_with("deployment_") && name.ends_with(".jsonl"))
 }
 
-/// A field of the event: among its details, or beside the common fields.
-fn field<'a>(record: &'a Value, name: &str) -> Option<&'a Value> {
-    record
-        .get("details")
-        .and_then(|details| details.get(name))
-        .or_else(|| record.get(name))
-}
-
 fn apply(
-    record: &Value,
+    event: &RunEvent,
     stages: &mut Vec<StageWindow>,
     open: &mut HashMap<(String, usize), usize>,
 ) {
-    let event = record.get("event").and_then(Value::as_str);
-    let module = record.get("module").and_then(Value::as_str);
-    let stage = field(record, "stage")
-        .and_then(Value::as_u64)
-        .and_then(|n| usize::try_from(n).ok());
-    let time = record
-        .get("timestamp")
-        .and_then(Value::as_str)
-        .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
-        .map(|time| time.with_timezone(&Utc));
-    let (Some(module), Some(stage), Some(time)) = (module, stage, time) else {
-        return;
-    };
-    match event {
-        Some("stage_started") => {
-            let operations = field(record, "operations")
-                .and_then(Value::as_array)
-                .map(|ops| {
-                    ops.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
-            open.insert((module.to_owned(), stage), stages.len());
+    match &event.kind {
+        EventKind::StageStarted {
+            module,
+            stage,
+            operations,
+            ..
+        } => {
+            open.insert((module.clone(), *stage), stages.len());
             stages.push(StageWindow {
-                module: module.to_owned(),
-                stage,
-                operations,
-                started_at: time,
+                module: module.clone(),
+                stage: *stage,
+                operations: operations.clone(),
+                started_at: event.at,
                 finished_at: None,
             });
         }
-        Some("stage_finished") => {
-            if let Some(&i) = open.get(&(module.to_owned(), stage)) {
-                stages[i].finished_at = Some(time);
+        EventKind::StageFinished { module, stage, .. } => {
+            if let Some(&i) = open.get(&(module.clone(), *stage)) {
+                stages[i].finished_at = Some(event.at);
             }
         }
         _ => {}
@@ -119,28 +96,62 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keeps_the_stages_of_one_run_and_passes_over_torn_lines() {
+    fn keeps_the_stages_of_one_run_and_passes_over_a_torn_line() {
+        use chrono::TimeZone;
+
+        use crate::report::jsonl::JsonlWriter;
+
         let dir = tempfile::tempdir().expect("temp dir");
-        let lines = [
-            r#"{"run_id":"r1","event":"stage_started","module":"m","timestamp":"2026-01-01T10:00:00.000Z","details":{"stage":1,"operations":["a","b"]}}"#,
-            r#"{"run_id":"r2","event":"stage_started","module":"m","timestamp":"2026-01-01T10:00:01.000Z","details":{"stage":1,"operations":["x"]}}"#,
-            r#"{"run_id":"r1","event":"stage_finished","module":"m","timestamp":"2026-01-01T10:00:05.000Z","details":{"stage":1}}"#,
-            r#"{"run_id":"r1","event":"stage_started","module":"m","timestamp":"2026-01-01T10:00:05.000Z","details":{"stage":2,"operations":["c"]}}"#,
-            r#"{"run_id":"r1","event":"stage_sta"#,
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
+        let at = |second| start + chrono::Duration::seconds(second);
+        let stage = |stage, operations: &[&str]| EventKind::StageStarted {
+            module: "m".into(),
+            stage,
+            parallel_group: None,
+            operations: operations.iter().map(|op| (*op).to_owned()).collect(),
+        };
+        let run = |run_id: &str| EventKind::RunStarted {
+            run_id: run_id.into(),
+            target: "m".into(),
+            operations: 3,
+            throttle: 5,
+            plan: Vec::new(),
+            engine_pid: 1,
+        };
+        let path = dir.path().join("deployment_20260101.jsonl");
+        let mut writer = JsonlWriter::open(&path).expect("open");
+        let events = [
+            (run("r1"), 0),
+            (stage(1, &["a", "b"]), 0),
+            (
+                EventKind::StageFinished {
+                    module: "m".into(),
+                    stage: 1,
+                    parallel: true,
+                    success: true,
+                },
+                5,
+            ),
+            (stage(2, &["c"]), 5),
         ];
-        std::fs::write(
-            dir.path().join("deployment_20260101.jsonl"),
-            lines.join("\n"),
-        )
-        .expect("write log");
-        std::fs::write(dir.path().join("other.jsonl"), lines[1]).expect("write other");
+        for (kind, second) in events {
+            writer
+                .write(&RunEvent::at(kind, at(second)))
+                .expect("write");
+        }
+        let mut other = JsonlWriter::open(&path).expect("open");
+        other.write(&RunEvent::at(run("r2"), at(6))).expect("write");
+        other
+            .write(&RunEvent::at(stage(1, &["x"]), at(6)))
+            .expect("write");
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        text.push_str("{\"schema\":1,\"event\":\"stage_sta");
+        std::fs::write(&path, text).expect("tear");
+        std::fs::write(dir.path().join("other.jsonl"), "not a log").expect("write other");
         let stages = read_stages(dir.path(), "r1").expect("read");
         assert_eq!(stages.len(), 2);
         assert_eq!(stages[0].operations, ["a", "b"]);
-        assert_eq!(
-            stages[0].finished_at.map(|t| t.to_rfc3339()),
-            Some("2026-01-01T10:00:05+00:00".to_owned())
-        );
+        assert_eq!(stages[0].finished_at, Some(at(5)));
         assert_eq!((stages[1].stage, stages[1].finished_at), (2, None));
         assert!(
             read_stages(&dir.path().join("missing"), "r1")

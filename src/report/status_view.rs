@@ -359,11 +359,8 @@ mod tests {
         let lock = DeploymentLock::acquire(dir).expect("lock");
         let store = StateDb::open(dir, &lock).expect("store");
         let mut recorder = Recorder::new(store);
-        let start = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
-        for (second, event) in (0..).zip(sample::events()) {
-            recorder
-                .record_at(&event, start + chrono::Duration::seconds(second))
-                .expect("record");
+        for event in sample::events() {
+            recorder.record(&event).expect("record");
         }
         (lock, recorder.into_store())
     }

@@ -335,10 +335,16 @@ mod tests {
             let (_lock, store) = open(dir.path());
             let mut recorder = Recorder::new(store);
             recorder
-                .record_at(&run_started("r1"), at(0))
+                .record(&crate::exec::event::RunEvent::at(
+                    run_started("r1").kind.clone(),
+                    at(0),
+                ))
                 .expect("record");
             recorder
-                .record_at(&started("vnet", 1, 42), at(1))
+                .record(&crate::exec::event::RunEvent::at(
+                    started("vnet", 1, 42).kind.clone(),
+                    at(1),
+                ))
                 .expect("record");
         }
         let read_only = StateDb::open_read_only(dir.path())

@@ -42,6 +42,37 @@ impl StateDb {
             .map_err(StateError::sql(action))
     }
 
+    /// The status of each operation's latest attempt that started (blocked and skipped rows do
+    /// not count), in the runs since the deployment was last destroyed.
+    pub fn latest_statuses(&self) -> Result<HashMap<String, OperationStatus>, StateError> {
+        let sql = format!(
+            "SELECT a.operation, a.status FROM attempts a
+             WHERE a.run_id IN {LIVE_RUNS} AND a.id = (
+                 SELECT MAX(b.id) FROM attempts b
+                 WHERE b.operation = a.operation AND b.status NOT IN {NOT_STARTED})"
+        );
+        let action = "read the latest attempts";
+        let live = self.live_from()?;
+        let mut stmt = self.conn.prepare(&sql).map_err(StateError::sql(action))?;
+        let rows = stmt
+            .query_map([live], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(StateError::sql(action))?;
+        rows.map(|row| {
+            let (operation, status) = row.map_err(StateError::sql(action))?;
+            let status =
+                status
+                    .parse::<OperationStatus>()
+                    .map_err(|_| StateError::InvalidValue {
+                        what: "operation status",
+                        value: status.clone(),
+                    })?;
+            Ok((operation, status))
+        })
+        .collect()
+    }
+
     /// Every published output (the latest value per operation and name) whose operation completed
     /// in the run that published it, in publication order: a failed attempt's values are never
     /// passed on, nor those of a destroyed deployment.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use crate::base::text;
-use crate::exec::event::RunEvent;
+use crate::exec::event::{EventKind, RunEvent};
 use crate::model::fingerprint::Fingerprint;
 use crate::model::operation::OperationKey;
 use crate::model::outcome::OperationStatus;
@@ -56,16 +56,12 @@ impl Recorder {
         self.store
     }
 
-    /// Records one event at the current time.
-    pub fn record(&mut self, event: &RunEvent) -> Result<(), StateError> {
-        self.record_at(event, Utc::now())
-    }
-
-    /// Records one event that happened at `now`, in one transaction. Events that change no
+    /// Records one event at the time it happened, in one transaction. Events that change no
     /// state (heartbeats, progress, markers, stages, interrupts) are ignored.
-    pub fn record_at(&mut self, event: &RunEvent, now: DateTime<Utc>) -> Result<(), StateError> {
-        match event {
-            RunEvent::RunStarted {
+    pub fn record(&mut self, event: &RunEvent) -> Result<(), StateError> {
+        let now = event.at;
+        match &event.kind {
+            EventKind::RunStarted {
                 run_id,
                 target,
                 throttle,
@@ -83,7 +79,7 @@ impl Recorder {
                 };
                 self.write("record the start of the run", |tx, _| insert_run(tx, &run, now))
             }
-            RunEvent::OperationStarted {
+            EventKind::OperationStarted {
                 module,
                 operation,
                 attempt,
@@ -119,7 +115,7 @@ impl Recorder {
                     .map(drop)
                 })
             }
-            RunEvent::AttemptFailedWillRetry {
+            EventKind::AttemptFailedWillRetry {
                 module,
                 operation,
                 attempt,
@@ -141,7 +137,7 @@ impl Recorder {
                 },
                 now,
             ),
-            RunEvent::OperationFinished {
+            EventKind::OperationFinished {
                 module,
                 operation,
                 attempt,
@@ -170,7 +166,7 @@ impl Recorder {
                     now,
                 )
             }
-            RunEvent::OperationBlocked {
+            EventKind::OperationBlocked {
                 module,
                 operation,
                 missing,
@@ -190,7 +186,7 @@ impl Recorder {
                     now,
                 )
             }
-            RunEvent::OutputPublished {
+            EventKind::OutputPublished {
                 module,
                 operation,
                 name,
@@ -207,7 +203,7 @@ impl Recorder {
                     .map(drop)
                 })
             }
-            RunEvent::RunFinished {
+            EventKind::RunFinished {
                 outcome, duration, ..
             } => self.write("record the end of the run", |tx, run_id| {
                 tx.execute(
@@ -222,13 +218,13 @@ impl Recorder {
                 )
                 .map(drop)
             }),
-            RunEvent::StageStarted { .. }
-            | RunEvent::Heartbeat { .. }
-            | RunEvent::Progress { .. }
-            | RunEvent::Marker { .. }
-            | RunEvent::StageFinished { .. }
-            | RunEvent::InterruptRequested { .. }
-            | RunEvent::KillRequested { .. } => Ok(()),
+            EventKind::StageStarted { .. }
+            | EventKind::Heartbeat { .. }
+            | EventKind::Progress { .. }
+            | EventKind::Marker { .. }
+            | EventKind::StageFinished { .. }
+            | EventKind::InterruptRequested { .. }
+            | EventKind::KillRequested { .. } => Ok(()),
         }
     }
 
@@ -378,7 +374,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn started(op: &str, attempt: u32, pid: u32) -> RunEvent {
-        RunEvent::OperationStarted {
+        RunEvent::now(EventKind::OperationStarted {
             module: "01-networking".into(),
             operation: op.into(),
             attempt,
@@ -387,12 +383,12 @@ pub(crate) mod tests {
             expected: Duration::from_secs(60),
             changed: Vec::new(),
             fingerprint: None,
-        }
+        })
     }
 
     pub(crate) fn finished(op: &str, attempt: u32, status: OperationStatus) -> RunEvent {
         let failed = status != OperationStatus::Completed;
-        RunEvent::OperationFinished {
+        RunEvent::now(EventKind::OperationFinished {
             module: "01-networking".into(),
             operation: op.into(),
             attempt,
@@ -402,26 +398,26 @@ pub(crate) mod tests {
             class: failed.then(|| "Quota".to_owned()),
             hint: None,
             error: failed.then(|| "ERROR: quota exceeded".to_owned()),
-        }
+        })
     }
 
     pub(crate) fn run_started(run_id: &str) -> RunEvent {
-        RunEvent::RunStarted {
+        RunEvent::now(EventKind::RunStarted {
             run_id: run_id.into(),
             target: "01-networking".into(),
             operations: 3,
             throttle: 5,
             plan: plan(),
             engine_pid: std::process::id(),
-        }
+        })
     }
 
     pub(crate) fn run_finished(run_id: &str, outcome: RunOutcome) -> RunEvent {
-        RunEvent::RunFinished {
+        RunEvent::now(EventKind::RunFinished {
             run_id: run_id.into(),
             outcome,
             duration: Duration::from_secs(30),
-        }
+        })
     }
 
     pub(crate) fn plan() -> Vec<OperationKey> {
@@ -439,7 +435,9 @@ pub(crate) mod tests {
 
     pub(crate) fn record_all(recorder: &mut Recorder, events: &[RunEvent]) {
         for (second, event) in (0..).zip(events) {
-            recorder.record_at(event, at(second)).expect("record");
+            recorder
+                .record(&RunEvent::at(event.kind.clone(), at(second)))
+                .expect("record");
         }
     }
 
@@ -453,15 +451,15 @@ pub(crate) mod tests {
             &[
                 run_started("r1"),
                 started("vnet", 1, 100),
-                RunEvent::OutputPublished {
+                RunEvent::now(EventKind::OutputPublished {
                     module: "01-networking".into(),
                     operation: "vnet".into(),
                     name: "VNET_ID".into(),
                     value: "/subscriptions/x/vnet".into(),
-                },
+                }),
                 finished("vnet", 1, OperationStatus::Completed),
                 started("nsg", 1, 101),
-                RunEvent::AttemptFailedWillRetry {
+                RunEvent::now(EventKind::AttemptFailedWillRetry {
                     module: "01-networking".into(),
                     operation: "nsg".into(),
                     attempt: 1,
@@ -471,14 +469,14 @@ pub(crate) mod tests {
                     message: "AnotherOperationInProgress".into(),
                     exit_code: Some(1),
                     duration: Duration::from_secs(2),
-                },
+                }),
                 started("nsg", 2, 102),
                 finished("nsg", 2, OperationStatus::Failed),
-                RunEvent::OperationBlocked {
+                RunEvent::now(EventKind::OperationBlocked {
                     module: "01-networking".into(),
                     operation: "peering".into(),
                     missing: vec!["nsg".into()],
-                },
+                }),
                 run_finished("r1", RunOutcome::Failed),
             ],
         );

@@ -38,6 +38,7 @@ pub mod runcommand;
 pub mod script_effects;
 pub mod settings;
 pub mod shapes;
+mod share_data;
 pub mod shim;
 pub mod special;
 pub mod storage;

@@ -35,6 +35,11 @@ pub fn dispatch(call: &mut Call) -> Option<Outcome> {
         ] => power(call, verb),
         ["storage", "account", "keys", "list"] => storage_keys(call),
         [
+            "storage",
+            "share",
+            verb @ ("create" | "delete" | "exists" | "show"),
+        ] => crate::share_data::dispatch(call, verb),
+        [
             "desktopvirtualization",
             "hostpool",
             "retrieve-registration-token",
@@ -194,7 +199,7 @@ fn storage_keys(call: &mut Call) -> Outcome {
     };
     call.read_delay();
     call.existing(&address)?;
-    let key = |n: u8| format!("c2ltdWxhdGVk{n}{}==", name.len());
+    let key = |n: u8| crate::storage::account_key(&name, n);
     Ok(json!([
         { "creationTime": "2025-01-01T00:00:00+00:00", "keyName": "key1", "permissions": "FULL", "value": key(1) },
         { "creationTime": "2025-01-01T00:00:00+00:00", "keyName": "key2", "permissions": "FULL", "value": key(2) },

@@ -202,6 +202,11 @@ fn check_name(name: &str) -> Result<(), AzFailure> {
     ))
 }
 
+/// Key `n` (1 or 2) of storage account `name`, as `storage account keys list` shows it.
+pub fn account_key(name: &str, n: u8) -> String {
+    format!("c2ltdWxhdGVk{n}{}==", name.len())
+}
+
 fn share(
     call: &mut Call,
     address: &Address,
