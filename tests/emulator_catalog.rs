@@ -15,7 +15,7 @@ use azure_cli::{requests, run, run_within, stored_ids, with_az};
 use deploy::Deploy;
 
 /// How long one run of the whole catalog may take before the test stops it and fails.
-const CATALOG_LIMIT: Duration = Duration::from_secs(1500);
+const CATALOG_LIMIT: Duration = Duration::from_secs(2700);
 
 /// The writes to Resource Manager or Graph among `requests`.
 fn writes(requests: &[(String, String)]) -> Vec<&(String, String)> {
