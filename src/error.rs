@@ -11,6 +11,9 @@ pub enum Error {
     /// The deployment folder could not be read.
     #[error(transparent)]
     Load(#[from] crate::load::deployment::LoadError),
+    /// The config file's name cannot name an environment.
+    #[error(transparent)]
+    Layout(#[from] crate::base::layout::LayoutError),
     /// The deployment has errors; they were already printed.
     #[error("the deployment has {count} error(s); run `avdeploy validate` for details")]
     Invalid {
@@ -98,9 +101,11 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Self::Load(_) | Self::Invalid { .. } | Self::Plan(_) | Self::Usage { .. } => {
-                exit_code::INVALID_INPUT
-            }
+            Self::Load(_)
+            | Self::Layout(_)
+            | Self::Invalid { .. }
+            | Self::Plan(_)
+            | Self::Usage { .. } => exit_code::INVALID_INPUT,
             Self::Sim(error) if error.invalid_input => exit_code::INVALID_INPUT,
             Self::Catalog(_) => exit_code::INVALID_INPUT,
             Self::Locked(crate::state::LockError::Held { .. }) => exit_code::LOCKED,
