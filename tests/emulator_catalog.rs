@@ -121,7 +121,7 @@ fn the_core_cli_modules_run_to_completion_and_again_create_nothing() {
     for skipped in [
         "rbac-desktop-users (needs the az extension `desktopvirtualization`",
         "autoscale-validate (requires autoscale-assign-plan, which this mode does not cover)",
-        "session-hosts-verify (requires session-host-register, which this mode does not cover)",
+        "session-hosts-verify (requires session-host-register@1, which this mode does not cover)",
     ] {
         assert!(out.contains(skipped), "{skipped}:\n{out}");
     }
