@@ -14,8 +14,8 @@
 #
 # Usage: scripts/disk-full.sh [SEEDS] [TMPFS_SIZE]
 # Needs the right to mount a tmpfs (root), jq and sqlite3. BIN=path/to/avdeploy uses that binary
-# instead of building the release one; EXAMPLE=avd deploys the AVD catalog instead of the
-# quickstart.
+# instead of building the release one; EXAMPLE=quickstart deploys the small quickstart instead
+# of the AVD catalog.
 set -euo pipefail
 
 seeds=${1:-10}
@@ -25,9 +25,8 @@ if [[ -z "${BIN:-}" ]]; then
   cargo build --release --quiet --manifest-path "$root/Cargo.toml"
   BIN="$root/target/release/avdeploy"
 fi
-# The built-in example deployed: quickstart (default) or avd, the complete AVD catalog, once the
-# simulator deploys all of it (EXAMPLE=avd).
-example=${EXAMPLE:-quickstart}
+# The built-in example deployed: avd, the complete AVD catalog (default), or quickstart.
+example=${EXAMPLE:-avd}
 work=$(mktemp -d)
 disk="$work/disk"
 mkdir -p "$disk"

@@ -10,7 +10,7 @@
 # built-in 8 are meant for real Azure rates).
 #
 # Usage: scripts/faults.sh [SEEDS]
-# Needs jq and sqlite3. EXAMPLE=avd deploys the AVD catalog instead of the quickstart;
+# Needs jq and sqlite3. EXAMPLE=quickstart deploys the small quickstart instead of the catalog;
 # BIN=path/to/avdeploy uses that binary instead of building the release one.
 set -euo pipefail
 
@@ -20,9 +20,8 @@ if [[ -z "${BIN:-}" ]]; then
   cargo build --release --quiet --manifest-path "$root/Cargo.toml"
   BIN="$root/target/release/avdeploy"
 fi
-# The built-in example deployed: quickstart (default) or avd, the complete AVD catalog, once the
-# simulator deploys all of it (EXAMPLE=avd).
-example=${EXAMPLE:-quickstart}
+# The built-in example deployed: avd, the complete AVD catalog (default), or quickstart.
+example=${EXAMPLE:-avd}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export AVDEPLOY_SIM_TIME_SCALE=${AVDEPLOY_SIM_TIME_SCALE:-0.005}
