@@ -33,7 +33,7 @@ pub fn run(
         return Ok(exit_code::SUCCESS);
     };
     let completed = store.completed_operations()?;
-    let resume = resume_plan(&last, &completed);
+    let resume = resume_plan(&last, &completed, &store.switched_off_operations()?);
     if resume.to_run.is_empty() {
         println!(
             "Nothing to resume: every operation of run {} is completed.",

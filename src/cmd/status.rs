@@ -28,10 +28,11 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let (mut summaries, mut last, resume, destroyed) = match &store {
         Some(store) => {
             let completed = store.completed_operations()?;
+            let switched_off = store.switched_off_operations()?;
             // Nothing to resume once every operation of that run has completed since.
             let resume = store
                 .last_unfinished_run()?
-                .map(|run| resume_plan(&run, &completed))
+                .map(|run| resume_plan(&run, &completed, &switched_off))
                 .filter(|plan| !plan.to_run.is_empty());
             let destroyed = store.destruction()?.as_ref().map(DestroyedJson::new);
             let summaries = store.operation_summaries()?;

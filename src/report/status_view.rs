@@ -141,6 +141,9 @@ pub struct ResumeJson {
     pub to_run: Vec<String>,
     /// Operations of the plan already completed, never re-run.
     pub completed: Vec<String>,
+    /// Operations of the plan last skipped by their `when:`: skipped again, not left to do.
+    #[serde(default)]
+    pub off: Vec<String>,
 }
 
 fn rfc3339(time: DateTime<Utc>) -> String {
@@ -199,6 +202,7 @@ impl StatusJson {
                     .iter()
                     .map(|op| op.operation.clone())
                     .collect(),
+                off: plan.off.iter().map(|op| op.operation.clone()).collect(),
             }),
             expected_off: Vec::new(),
             durations_simulated: false,
@@ -346,6 +350,8 @@ pub fn resume_text(resume: Option<&ResumePlan>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use chrono::TimeZone;
 
     use super::*;
@@ -371,7 +377,7 @@ mod tests {
         let (_lock, store) = sample_store(dir.path());
         let run = store.last_run().expect("query").expect("run");
         let completed = store.completed_operations().expect("completed");
-        let plan = resume_plan(&run, &completed);
+        let plan = resume_plan(&run, &completed, &HashSet::new());
         let summaries = store.operation_summaries().expect("summaries");
         let now = Utc.with_ymd_and_hms(2025, 3, 1, 10, 0, 0).unwrap();
 
