@@ -47,7 +47,7 @@ fail() {
 }
 
 writes() {
-  jq -r 'select(.exit == 0) | .argv | select(.[0:4] | map(select(test("^(create|update|delete|set|add|invoke|assign)$"))) | length > 0) | map(sub("^@.*"; "@FILE") | gsub("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"; "TIME")) | join(" ")' \
+  jq -r 'select(.exit == 0) | .argv | select(.[0:4] | map(select(test("^(create|update|delete|set|add|invoke|assign)$"))) | length > 0) | map(sub("^@.*"; "@FILE") | gsub("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"; "TIME") | gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "GUID")) | join(" ")' \
     "$1" | sort
 }
 
