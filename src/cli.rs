@@ -191,6 +191,9 @@ pub struct RunArgs {
     /// module as soon as the modules it depends on have completed.
     #[arg(long)]
     pub sequential: bool,
+    /// Asking first (a real run says where it deploys and asks).
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
     /// How the operations are executed.
     #[command(flatten)]
     pub exec: ExecArgs,
@@ -222,8 +225,14 @@ pub struct ExecArgs {
 /// `--yes` of the commands that ask before they change the deployment.
 #[derive(Debug, Args)]
 pub struct ConfirmArgs {
-    /// Proceed without asking (required when standard input is not a terminal).
-    #[arg(long, short = 'y')]
+    /// Proceed without asking (required when standard input is not a terminal); also
+    /// `AVDEPLOY_YES=1`.
+    #[arg(
+        long,
+        short = 'y',
+        env = "AVDEPLOY_YES",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub yes: bool,
 }
 

@@ -83,6 +83,9 @@ pub enum Error {
     /// The simulator failed or has a bad setting.
     #[error(transparent)]
     Sim(#[from] crate::simulator::SimulatorError),
+    /// A real run cannot start: no `az`, no login, the wrong subscription or tenant.
+    #[error(transparent)]
+    Preflight(#[from] crate::azure_cli::preflight::PreflightError),
     /// The fingerprint key could not be read or written.
     #[error(transparent)]
     Key(#[from] crate::base::fingerprint_key::KeyError),
@@ -108,6 +111,7 @@ impl Error {
             | Self::Usage { .. } => exit_code::INVALID_INPUT,
             Self::Sim(error) if error.invalid_input => exit_code::INVALID_INPUT,
             Self::Catalog(_) => exit_code::INVALID_INPUT,
+            Self::Preflight(error) if error.invalid_input() => exit_code::INVALID_INPUT,
             Self::Locked(crate::state::LockError::Held { .. }) => exit_code::LOCKED,
             Self::Interrupted => exit_code::INTERRUPTED,
             Self::Io { .. }
@@ -122,6 +126,7 @@ impl Error {
             | Self::Replay(_)
             | Self::Runtime(_)
             | Self::Signal(_)
+            | Self::Preflight(_)
             | Self::Sim(_) => exit_code::OPERATION_FAILED,
         }
     }

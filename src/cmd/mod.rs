@@ -9,6 +9,7 @@ pub mod list;
 pub mod logs;
 pub mod migrate;
 pub mod plan;
+pub mod preflight;
 pub mod report;
 pub mod resume;
 pub mod run;
