@@ -49,11 +49,13 @@ pub struct GlobalArgs {
         default_value = "."
     )]
     pub dir: PathBuf,
-    /// The config file, relative to the deployment folder.
+    /// The config file, relative to the deployment folder. Its stem names the environment: any
+    /// other than `config.yaml` keeps its state in .avdeploy/<stem>/ and artifacts/<stem>/.
     #[arg(
         long,
         value_name = "FILE",
         global = true,
+        env = "AVDEPLOY_CONFIG",
         default_value = "config.yaml"
     )]
     pub config: PathBuf,
@@ -63,6 +65,11 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// The folders of the deployment's environment (the one `--config` names).
+    pub fn layout(&self) -> Result<crate::base::layout::Layout, crate::base::layout::LayoutError> {
+        crate::base::layout::Layout::new(&self.dir, &self.config)
+    }
+
     /// The painter for standard output.
     pub fn stdout_painter(&self) -> crate::report::color::Painter {
         use std::io::IsTerminal;

@@ -11,6 +11,9 @@ pub enum Error {
     /// The deployment folder could not be read.
     #[error(transparent)]
     Load(#[from] crate::load::deployment::LoadError),
+    /// The config file's name cannot name an environment.
+    #[error(transparent)]
+    Layout(#[from] crate::base::layout::LayoutError),
     /// The deployment has errors; they were already printed.
     #[error("the deployment has {count} error(s); run `avdeploy validate` for details")]
     Invalid {
@@ -105,6 +108,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Self::Load(_)
+            | Self::Layout(_)
             | Self::Invalid { .. }
             | Self::NotADeployment { .. }
             | Self::Plan(_)

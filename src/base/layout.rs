@@ -1,5 +1,5 @@
-//! Every path of a deployment folder, and how an attempt log's file name is read back. Nothing
-//! else builds these paths.
+//! Every path of a deployment folder, for the environment its config file names, and how an
+//! attempt log's file name is read back. Nothing else builds these paths.
 //!
 //! ```text
 //! <root>/.avdeploy/state.db, lock, sim/        state, lock, simulated subscription
@@ -7,7 +7,11 @@
 //! <root>/artifacts/logs/deployment_<day>.jsonl the event log of a day
 //! <root>/artifacts/outputs/<op>.json           what an operation's az call returned
 //! <root>/artifacts/scripts/<op>.sh, <op>.ps1   the scripts as run
+//! <root>/artifacts/reports/<run id>.html       the timelines `report` writes
 //! ```
+//!
+//! That is the default config's (`config.yaml`). Another config names an environment by its
+//! stem: `prod.yaml` keeps all of the above under `.avdeploy/prod/` and `artifacts/prod/`.
 
 use std::path::{Path, PathBuf};
 
@@ -22,19 +26,78 @@ pub const LOCK_FILE: &str = "lock";
 /// The fingerprint key's file name inside the state folder.
 pub const FINGERPRINT_KEY: &str = "fingerprint.key";
 
-/// The logs folder relative to the deployment folder, as shown to users.
-pub const LOGS_DIR: &str = "artifacts/logs";
+/// The config stem whose environment keeps the folder's own paths (`config.yaml`).
+const DEFAULT_STEM: &str = "config";
 
-/// The folders of one deployment.
+/// The names the layout itself uses inside `.avdeploy/` and `artifacts/`: no environment may
+/// take them.
+pub const RESERVED_NAMES: [&str; 8] = [
+    "sim",
+    "logs",
+    "outputs",
+    "scripts",
+    "reports",
+    "lock",
+    "migrate-backup",
+    "azure-cli",
+];
+
+/// The prefix of the run's private Azure CLI folders inside the state folder
+/// (`azure-cli-<pid>`): no environment may start with it either.
+const RESERVED_PREFIX: &str = "azure-cli-";
+
+/// A config file whose stem cannot name an environment.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    /// The stem holds characters other than letters, digits, `_` and `-`.
+    #[error(
+        "config file `{config}` cannot name an environment: `{stem}` may hold only letters, \
+         digits, `_` and `-` (its state goes to .avdeploy/<stem>/)"
+    )]
+    Characters {
+        /// The config file as given.
+        config: String,
+        /// Its file name without the extension.
+        stem: String,
+    },
+    /// The stem is one of [`RESERVED_NAMES`].
+    #[error(
+        "config file `{config}` cannot name an environment: `{stem}` is a folder avdeploy uses \
+         itself under .avdeploy/ or artifacts/ (reserved: {reserved}, azure-cli-*); rename the file"
+    )]
+    Reserved {
+        /// The config file as given.
+        config: String,
+        /// Its file name without the extension.
+        stem: String,
+        /// Every reserved name.
+        reserved: String,
+    },
+}
+
+/// The folders of one deployment environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     root: PathBuf,
+    environment: Option<String>,
 }
 
 impl Layout {
-    /// The layout of the deployment folder `root`.
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+    /// The layout of the deployment folder `root` run with the config file `config`: the
+    /// default config's stem (`config`) keeps the folder's own paths, any other stem is an
+    /// environment with its own state and artifacts.
+    pub fn new(root: impl Into<PathBuf>, config: &Path) -> Result<Self, LayoutError> {
+        let stem = config
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let environment = (stem != DEFAULT_STEM)
+            .then(|| check_stem(config, stem))
+            .transpose()?;
+        Ok(Self {
+            root: root.into(),
+            environment,
+        })
     }
 
     /// The deployment folder.
@@ -42,29 +105,39 @@ impl Layout {
         &self.root
     }
 
-    /// `.avdeploy`: state database, lock and the simulator's folder.
-    pub fn state_dir(&self) -> PathBuf {
-        self.root.join(".avdeploy")
+    /// The environment's name (the config stem), `None` for the default config.
+    pub fn environment(&self) -> Option<&str> {
+        self.environment.as_deref()
     }
 
-    /// `.avdeploy/sim`: the simulated subscription of `--simulate`.
+    /// `.avdeploy[/<env>]`: state database, lock and the simulator's folder.
+    pub fn state_dir(&self) -> PathBuf {
+        self.in_environment(self.root.join(".avdeploy"))
+    }
+
+    /// `.avdeploy[/<env>]/sim`: the simulated subscription of `--simulate`.
     pub fn sim_dir(&self) -> PathBuf {
         self.state_dir().join("sim")
     }
 
-    /// `.avdeploy/fingerprint.key`: the private key of every fingerprint hash.
+    /// `.avdeploy[/<env>]/fingerprint.key`: the private key of every fingerprint hash.
     pub fn fingerprint_key(&self) -> PathBuf {
         self.state_dir().join(FINGERPRINT_KEY)
     }
 
-    /// `artifacts`: what runs leave for people to read.
+    /// `artifacts[/<env>]`: what runs leave for people to read.
     pub fn artifacts(&self) -> PathBuf {
-        self.root.join("artifacts")
+        self.in_environment(self.root.join("artifacts"))
     }
 
-    /// `artifacts/logs`.
+    /// `artifacts[/<env>]/logs`.
     pub fn logs_dir(&self) -> PathBuf {
-        self.root.join(LOGS_DIR)
+        self.artifacts().join("logs")
+    }
+
+    /// The logs folder relative to the deployment folder, as shown to users.
+    pub fn logs_shown(&self) -> PathBuf {
+        self.in_environment(PathBuf::from("artifacts")).join("logs")
     }
 
     /// The folders a run writes into, in the order they are created.
@@ -72,27 +145,34 @@ impl Layout {
         [self.logs_dir(), self.outputs_dir(), self.scripts_dir()]
     }
 
-    /// `artifacts/outputs/<op>.json`: the output file of an operation.
+    /// `artifacts[/<env>]/outputs/<op>.json`: the output file of an operation.
     pub fn output_file(&self, operation: &str) -> PathBuf {
         self.outputs_dir().join(format!("{operation}.json"))
     }
 
-    /// `artifacts/scripts/<op>.sh`: the bash an operation runs.
+    /// `artifacts[/<env>]/scripts/<op>.sh`: the bash an operation runs.
     pub fn bash_script(&self, operation: &str) -> PathBuf {
         self.scripts_dir().join(format!("{operation}.sh"))
     }
 
-    /// `artifacts/scripts/<op>.ps1`: the PowerShell a run-command operation sends, redacted.
+    /// `artifacts[/<env>]/scripts/<op>.ps1`: the PowerShell a run-command operation sends,
+    /// redacted.
     pub fn powershell_script(&self, operation: &str) -> PathBuf {
         self.scripts_dir().join(format!("{operation}.ps1"))
     }
 
-    /// `artifacts/logs/deployment_YYYYMMDD.jsonl`: the event log of `day`.
+    /// `artifacts[/<env>]/reports/<run id>.html`: the timeline `report` writes by default.
+    pub fn report_file(&self, run_id: &str) -> PathBuf {
+        self.artifacts()
+            .join("reports")
+            .join(format!("{run_id}.html"))
+    }
+
+    /// `artifacts[/<env>]/logs/deployment_YYYYMMDD.jsonl`: the event log of `day`.
     pub fn event_log(&self, day: NaiveDate) -> PathBuf {
         self.logs_dir()
             .join(format!("deployment_{}.jsonl", day.format("%Y%m%d")))
     }
-
     /// The attempt logs of `operation`, oldest first (by modification time, then name).
     pub fn attempt_logs(&self, operation: &str) -> Vec<PathBuf> {
         let mut logs: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(self.logs_dir())
@@ -117,6 +197,13 @@ impl Layout {
         logs.into_iter().map(|(_, path)| path).collect()
     }
 
+    fn in_environment(&self, dir: PathBuf) -> PathBuf {
+        match &self.environment {
+            Some(environment) => dir.join(environment),
+            None => dir,
+        }
+    }
+
     fn outputs_dir(&self) -> PathBuf {
         self.artifacts().join("outputs")
     }
@@ -124,6 +211,23 @@ impl Layout {
     fn scripts_dir(&self) -> PathBuf {
         self.artifacts().join("scripts")
     }
+}
+
+/// `stem` when it can name an environment.
+fn check_stem(config: &Path, stem: String) -> Result<String, LayoutError> {
+    let config = config.display().to_string();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if stem.is_empty() || !stem.chars().all(allowed) {
+        return Err(LayoutError::Characters { config, stem });
+    }
+    if RESERVED_NAMES.contains(&stem.as_str()) || stem.starts_with(RESERVED_PREFIX) {
+        return Err(LayoutError::Reserved {
+            config,
+            stem,
+            reserved: RESERVED_NAMES.join(", "),
+        });
+    }
+    Ok(stem)
 }
 
 /// The parts of an attempt log's file name: `<op>_<YYYYmmdd-HHMMSS>[-N].log`.
@@ -197,7 +301,7 @@ mod tests {
     #[test]
     fn logs_of_one_operation_exclude_those_of_a_longer_id() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let layout = Layout::new(dir.path());
+        let layout = Layout::new(dir.path(), Path::new("config.yaml")).expect("layout");
         std::fs::create_dir_all(layout.logs_dir()).expect("logs dir");
         for name in [
             "net_20250301-090000.log",
@@ -218,5 +322,43 @@ mod tests {
             ["net_20250301-090000-2.log", "net_20250301-090000.log"]
         );
         assert_eq!(layout.attempt_logs("net_2").len(), 1);
+    }
+
+    #[test]
+    fn the_default_config_keeps_the_folder_paths_and_another_nests_them() {
+        let default = Layout::new("/d", Path::new("config.yaml")).expect("default");
+        assert_eq!(default.environment(), None);
+        assert_eq!(default.state_dir(), Path::new("/d/.avdeploy"));
+        assert_eq!(default.logs_shown(), Path::new("artifacts/logs"));
+        let prod = Layout::new("/d", Path::new("envs/prod.yaml")).expect("prod");
+        assert_eq!(prod.environment(), Some("prod"));
+        assert_eq!(prod.sim_dir(), Path::new("/d/.avdeploy/prod/sim"));
+        assert_eq!(
+            prod.fingerprint_key(),
+            Path::new("/d/.avdeploy/prod/fingerprint.key")
+        );
+        assert_eq!(
+            prod.output_file("net"),
+            Path::new("/d/artifacts/prod/outputs/net.json")
+        );
+        assert_eq!(
+            prod.report_file("r1"),
+            Path::new("/d/artifacts/prod/reports/r1.html")
+        );
+        assert_eq!(prod.logs_shown(), Path::new("artifacts/prod/logs"));
+    }
+
+    #[test]
+    fn stems_that_collide_or_escape_are_refused() {
+        for name in RESERVED_NAMES {
+            let error = Layout::new("/d", Path::new(&format!("{name}.yaml"))).unwrap_err();
+            assert!(matches!(error, LayoutError::Reserved { .. }), "{name}");
+        }
+        let error = Layout::new("/d", Path::new("azure-cli-42.yml")).unwrap_err();
+        assert!(matches!(error, LayoutError::Reserved { .. }));
+        for bad in ["prod.eu.yaml", ".yaml", "pr od.yaml", "\u{e9}t\u{e9}.yaml"] {
+            let error = Layout::new("/d", Path::new(bad)).unwrap_err();
+            assert!(matches!(error, LayoutError::Characters { .. }), "{bad}");
+        }
     }
 }

@@ -1,7 +1,6 @@
 //! `avdeploy destroy`: run every module's `teardown:` in reverse dependency order, after asking,
 //! then mark the deployment destroyed in the state.
 
-use crate::base::layout::Layout;
 use std::io::IsTerminal;
 
 use crate::cli::{DestroyArgs, GlobalArgs};
@@ -37,8 +36,8 @@ pub fn run(
     if !confirm::confirmed(settings.yes, "destroy")? {
         return Ok(exit_code::INVALID_INPUT);
     }
-    let lock = DeploymentLock::acquire(&Layout::new(&deployment.root).state_dir())?;
-    let store = run::open_store(&deployment.root, &lock, settings.grace)?;
+    let lock = DeploymentLock::acquire(&deployment.layout.state_dir())?;
+    let store = run::open_store(&deployment.layout, &lock, settings.grace)?;
     // Teardown always runs in full: what an earlier destroy removed may have been created again
     // since. `resume` continues an unfinished destroy without repeating what it did.
     run::execute(&deployment, &plan, store, &settings, true)

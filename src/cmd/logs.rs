@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, LogsArgs};
 use crate::cmd::checked;
 use crate::error::Error;
@@ -16,7 +15,7 @@ pub fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<i32, Error> {
         || op.id.value.clone(),
         |item| crate::model::instances::instance_id(&op.id.value, item),
     );
-    let logs = Layout::new(&deployment.root).attempt_logs(&id);
+    let logs = deployment.layout.attempt_logs(&id);
     let mut out = std::io::stdout().lock();
     if args.all {
         for log in &logs {

@@ -3,7 +3,6 @@
 
 use std::io::Write;
 
-use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, JsonArg};
 use crate::error::Error;
 use crate::report::outputs_view::{OutputJson, render_outputs};
@@ -11,7 +10,7 @@ use crate::state::StateDb;
 
 /// Runs `outputs`.
 pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
-    let store = StateDb::open_read_only(&Layout::new(&global.dir).state_dir())?;
+    let store = StateDb::open_read_only(&global.layout()?.state_dir())?;
     let mut out = std::io::stdout().lock();
     let Some(store) = store else {
         if args.json {

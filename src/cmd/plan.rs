@@ -7,7 +7,6 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::base::fingerprint_key::FingerprintKey;
-use crate::base::layout::Layout;
 use crate::base::text;
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::cmd::{checked, run::known_variables};
@@ -240,7 +239,7 @@ fn freshness_of(
     plan: &Plan,
     force: bool,
 ) -> Result<Vec<Freshness>, Error> {
-    let layout = Layout::new(&deployment.root);
+    let layout = &deployment.layout;
     let Some(store) = StateDb::open_read_only(&layout.state_dir())? else {
         return Ok(vec![
             Freshness::WillRun(RunReason::NeverRun);

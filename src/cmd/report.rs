@@ -1,9 +1,6 @@
 //! `avdeploy report`: writes the timeline of a run (the last one, or the one named) as a
 //! self-contained HTML page, built from the state, the JSONL event log and the current plan.
 
-use std::path::PathBuf;
-
-use crate::base::layout::Layout;
 use crate::base::text::plural;
 use crate::cli::{GlobalArgs, ReportArgs};
 use crate::cmd::checked;
@@ -21,10 +18,10 @@ use crate::state::records::RunRecord;
 /// Runs `report`.
 pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<i32, Error> {
     let root = &global.dir;
-    let store =
-        StateDb::open_read_only(&Layout::new(root).state_dir())?.ok_or_else(|| Error::Usage {
-            message: format!("no run recorded in `{}` yet", root.display()),
-        })?;
+    let layout = global.layout()?;
+    let store = StateDb::open_read_only(&layout.state_dir())?.ok_or_else(|| Error::Usage {
+        message: format!("no run recorded in `{}` yet", root.display()),
+    })?;
     let run = match &args.run_id {
         Some(id) => store.run(id)?.ok_or_else(|| Error::Usage {
             message: match store.last_run().ok().flatten() {
@@ -37,7 +34,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<i32, Error> {
         })?,
     };
     let attempts = store.run_attempts(&run.id)?;
-    let stages = read_stages(&Layout::new(root).logs_dir(), &run.id)?;
+    let stages = read_stages(&layout.logs_dir(), &run.id)?;
     let planned = planned_for(global, &run);
     let (plan, note) = match planned {
         Ok(plan) => (Some(plan), None),
@@ -65,7 +62,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<i32, Error> {
     let output = args
         .output
         .clone()
-        .unwrap_or_else(|| default_output(root, &run.id));
+        .unwrap_or_else(|| layout.report_file(&run.id));
     if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| Error::Io {
             action: "create",
@@ -88,13 +85,6 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<i32, Error> {
         eprintln!("warning: {note}");
     }
     Ok(crate::exit_code::SUCCESS)
-}
-
-/// `artifacts/reports/<run id>.html` in the deployment folder.
-fn default_output(root: &std::path::Path, run_id: &str) -> PathBuf {
-    root.join("artifacts")
-        .join("reports")
-        .join(format!("{run_id}.html"))
 }
 
 /// The run's plan under the current deployment, with what each operation runs; or why there is

@@ -1,6 +1,5 @@
 //! `avdeploy resume`: re-plan the last unfinished run and run what it did not complete.
 
-use crate::base::layout::Layout;
 use std::io::IsTerminal;
 
 use crate::cli::{GlobalArgs, ResumeArgs};
@@ -27,9 +26,8 @@ pub fn run(
         std::io::stdout().is_terminal(),
     )?;
     let deployment = checked::load_valid(global, false)?;
-    let dir = Layout::new(&deployment.root).state_dir();
-    let lock = DeploymentLock::acquire(&dir)?;
-    let store = run::open_store(&deployment.root, &lock, settings.grace)?;
+    let lock = DeploymentLock::acquire(&deployment.layout.state_dir())?;
+    let store = run::open_store(&deployment.layout, &lock, settings.grace)?;
     let Some(last) = store.last_unfinished_run()? else {
         println!("Nothing to resume: no unfinished run.");
         return Ok(exit_code::SUCCESS);

@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::base::fingerprint_key::FingerprintKey;
-use crate::base::layout::{LOGS_DIR, Layout};
+use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, RunArgs};
 use crate::cmd::checked;
 use crate::cmd::settings::ExecSettings;
@@ -54,8 +54,8 @@ pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Re
         ModuleOrder::Dependencies
     };
     let plan = graph::build_ordered(&deployment, &target, order)?;
-    let lock = DeploymentLock::acquire(&Layout::new(&deployment.root).state_dir())?;
-    let store = open_store(&deployment.root, &lock, settings.grace)?;
+    let lock = DeploymentLock::acquire(&deployment.layout.state_dir())?;
+    let store = open_store(&deployment.layout, &lock, settings.grace)?;
     let force = args.force || matches!(target, Target::Operation { .. });
     execute(&deployment, &plan, store, &settings, force)
 }
@@ -73,7 +73,7 @@ pub fn execute(
     let root = &deployment.root;
     let completed_before = store.completed_operations()?;
     let (vars, secret_outputs) = known_variables(deployment, &store)?;
-    let layout = Layout::new(root);
+    let layout = &deployment.layout;
     let key = FingerprintKey::load_or_create(&layout.fingerprint_key())?;
     let fingerprinter = Fingerprinter::new(key, root, secret_outputs);
     let fingerprints = last_fingerprints(deployment, plan, &store, &fingerprinter, &vars)?;
@@ -85,7 +85,7 @@ pub fn execute(
         })?;
     }
     // The simulated Azure lives until the run ends (dropped after the scheduler returns).
-    let session = start_session(root, settings.simulator)?;
+    let session = start_session(layout, settings.simulator)?;
     let not_covered = session.as_deref().map_or_else(Default::default, |session| {
         coverage::not_covered(deployment, plan, &|script| session.not_covered(script))
     });
@@ -94,7 +94,7 @@ pub fn execute(
         ReporterOptions {
             tty: settings.tty,
             jsonl_path: layout.event_log(chrono::Local::now().date_naive()),
-            logs_dir: PathBuf::from(LOGS_DIR),
+            logs_dir: layout.logs_shown(),
             painter: settings.painter,
             forecast: Some(Forecast::new(
                 plan,
@@ -247,8 +247,12 @@ fn halting(
 
 /// Opens the state for writing and stops what a dead engine left running, so an operation never
 /// runs twice at once: a group that survives SIGKILL stays on record and nothing starts.
-pub fn open_store(root: &Path, lock: &DeploymentLock, grace: Duration) -> Result<StateDb, Error> {
-    let mut store = StateDb::open(&Layout::new(root).state_dir(), lock)?;
+pub fn open_store(
+    layout: &Layout,
+    lock: &DeploymentLock,
+    grace: Duration,
+) -> Result<StateDb, Error> {
+    let mut store = StateDb::open(&layout.state_dir(), lock)?;
     for notice in store.notices() {
         eprintln!("{notice}");
     }
@@ -291,17 +295,17 @@ fn new_run_id() -> String {
 }
 
 /// With `--simulate`: the simulated Azure for this run, whose subscription lives in
-/// `.avdeploy/sim`.
+/// `.avdeploy[/<env>]/sim`.
 fn start_session(
-    root: &Path,
+    layout: &Layout,
     simulator: Option<(&dyn Simulator, Backend)>,
 ) -> Result<Option<Box<dyn Session>>, Error> {
     let Some((simulator, backend)) = simulator else {
         return Ok(None);
     };
-    let sim_dir = std::path::absolute(Layout::new(root).sim_dir()).map_err(|source| Error::Io {
+    let sim_dir = std::path::absolute(layout.sim_dir()).map_err(|source| Error::Io {
         action: "resolve",
-        path: root.to_path_buf(),
+        path: layout.root().to_path_buf(),
         source,
     })?;
     Ok(Some(simulator.start(backend, &sim_dir)?))

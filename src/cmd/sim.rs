@@ -1,6 +1,5 @@
 //! `avdeploy sim`: inspect or clear the simulated subscription of this deployment folder.
 
-use crate::base::layout::Layout;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 use crate::simulator::Simulator;
@@ -11,6 +10,6 @@ pub fn run(
     matches: &clap::ArgMatches,
     simulator: &dyn Simulator,
 ) -> Result<i32, Error> {
-    simulator.execute(matches, &Layout::new(&global.dir).sim_dir())?;
+    simulator.execute(matches, &global.layout()?.sim_dir())?;
     Ok(crate::exit_code::SUCCESS)
 }

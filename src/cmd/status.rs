@@ -24,7 +24,8 @@ use crate::state::{StateDb, resume_plan};
 /// Runs `status`.
 pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let now = chrono::Utc::now();
-    let store = StateDb::open_read_only(&Layout::new(&global.dir).state_dir())?;
+    let layout = global.layout()?;
+    let store = StateDb::open_read_only(&layout.state_dir())?;
     let (mut summaries, mut last, resume, destroyed, outputs) = match &store {
         Some(store) => {
             let completed = store.completed_operations()?;
@@ -49,13 +50,13 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     if let (Some(store), Ok((deployment, _))) = (&store, checked::load_checked(global)) {
         // The simulator runs Azure's minutes in milliseconds: what it measured says nothing
         // about what `duration.expected` should be.
-        let medians = if simulated(&global.dir) {
+        let medians = if simulated(&layout) {
             HashMap::new()
         } else {
             store.completed_medians()?
         };
         annotate(&mut doc, &deployment, &medians);
-        doc.durations_simulated = simulated(&global.dir);
+        doc.durations_simulated = simulated(&layout);
     }
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -72,8 +73,8 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
 }
 
 /// Whether the folder has been run against the simulator.
-fn simulated(root: &std::path::Path) -> bool {
-    Layout::new(root).state_dir().join("sim").exists()
+fn simulated(layout: &Layout) -> bool {
+    layout.sim_dir().exists()
 }
 
 /// A run without an outcome whose engine process is gone (killed, crashed) is shown as

@@ -47,8 +47,8 @@ pub struct Launcher<'a> {
 }
 
 impl Launcher<'_> {
-    fn layout(&self) -> Layout {
-        Layout::new(&self.deployment.root)
+    fn layout(&self) -> &Layout {
+        &self.deployment.layout
     }
 
     fn environment(

@@ -32,6 +32,9 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
+    /// The config file's name cannot name an environment.
+    #[error(transparent)]
+    Layout(#[from] crate::base::layout::LayoutError),
     /// A module or operation folder could not be listed or a file read.
     #[error("cannot read `{path}`")]
     Read {
@@ -57,6 +60,7 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
     // them must not depend on where avdeploy was started.
     let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
     let root = absolute.as_path();
+    let layout = crate::base::layout::Layout::new(root, config)?;
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
     let config_path = root.join(config);
@@ -102,7 +106,7 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
     );
     link(&mut found, &mut diagnostics);
     let deployment = Deployment::new(
-        root.to_path_buf(),
+        layout,
         sources,
         config_file,
         variables,

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::base::layout::Layout;
 use crate::base::source::{FileId, Sources};
 use crate::model::module::Module;
 use crate::model::operation::Operation;
@@ -15,6 +16,8 @@ use crate::model::variables::Variables;
 pub struct Deployment {
     /// The deployment folder, absolute.
     pub root: PathBuf,
+    /// Where the state and artifacts of its config's environment live.
+    pub layout: Layout,
     /// Every file read, for diagnostics.
     pub sources: Sources,
     /// config.yaml's id in `sources`.
@@ -36,7 +39,7 @@ pub struct Deployment {
 impl Deployment {
     /// Assembles a deployment; `modules` entries must already point into `operations`.
     pub fn new(
-        root: PathBuf,
+        layout: Layout,
         sources: Sources,
         config_file: FileId,
         variables: Variables,
@@ -49,7 +52,8 @@ impl Deployment {
             by_id.entry(op.id.value.clone()).or_insert(index);
         }
         Self {
-            root,
+            root: layout.root().to_path_buf(),
+            layout,
             sources,
             config_file,
             variables,

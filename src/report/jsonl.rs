@@ -337,7 +337,10 @@ mod tests {
     fn every_line_parses_with_the_required_fields() {
         let dir = tempfile::tempdir().expect("temp dir");
         let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
-        let path = crate::base::layout::Layout::new(dir.path()).event_log(day);
+        let path =
+            crate::base::layout::Layout::new(dir.path(), std::path::Path::new("config.yaml"))
+                .expect("layout")
+                .event_log(day);
         assert!(path.ends_with("artifacts/logs/deployment_20250301.jsonl"));
         let events = sample::events();
         let mut writer = JsonlWriter::open(&path).expect("open");
