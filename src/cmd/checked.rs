@@ -8,9 +8,10 @@ use crate::model::deployment::Deployment;
 use crate::model::operation::Operation;
 use crate::validate::{checks, render};
 
-/// Refuses a folder without the config file (`-C` and `--config` say where it is), before
-/// anything is read or created there.
+/// Refuses a config file that cannot name an environment, and a folder without the config file
+/// (`-C` and `--config` say where it is), before anything is read or created there.
 pub fn require_deployment(global: &GlobalArgs) -> Result<(), Error> {
+    global.layout()?;
     if global.dir.join(&global.config).is_file() {
         Ok(())
     } else {
