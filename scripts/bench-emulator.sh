@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Wall time of the AVD catalog's core-CLI modules under both simulator backends, at the same time
-# scale: the az shim (`--simulate`) and the real az against the local Azure
-# (`--simulate=azure-cli`). Each backend deploys a fresh `avdeploy init` copy, module by module.
-#   scripts/bench-emulator.sh                    # release build, default modules, scale 0.001
+# Wall time of the AVD catalog under both simulator backends, at the same time scale: the az shim
+# (`--simulate`) and the real az against the local Azure (`--simulate=azure-cli`, which skips the
+# operations that need the desktopvirtualization extension and says so). Each backend deploys a
+# fresh `avdeploy init` copy, `run all` by default, or module by module when MODULES is set.
+#   scripts/bench-emulator.sh                    # release build, the whole catalog, scale 0.001
 #   MODULES="00-resource-group 03-entra-groups" SCALE=0.01 BIN=target/debug/avdeploy scripts/bench-emulator.sh
 # The real az is AVDEPLOY_AZ, else target/azure-cli-venv/bin/az (scripts/test-setup.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MODULES=${MODULES:-"00-resource-group 01-networking 02-storage 03-entra-groups 05-golden-image 06-session-hosts 07-rbac"}
+MODULES=${MODULES:-all}
 SCALE=${SCALE:-0.001}
 THROTTLE=${THROTTLE:-8}
 if [ -z "${BIN:-}" ]; then
@@ -24,7 +25,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# deploy BACKEND_FLAG: prints "seconds completed skipped failed" for the module list.
+# deploy NAME BACKEND_FLAG: prints "seconds completed skipped failed" for the module list.
 deploy() {
     local dir="$work/$1" start end
     "$BIN" init "$dir" >/dev/null

@@ -15,7 +15,7 @@ use azure_cli::{requests, run, run_within, stored_ids, with_az};
 use deploy::Deploy;
 
 /// How long one run of the whole catalog may take before the test stops it and fails.
-const CATALOG_LIMIT: Duration = Duration::from_secs(1500);
+const CATALOG_LIMIT: Duration = Duration::from_secs(2700);
 
 /// The writes to Resource Manager or Graph among `requests`.
 fn writes(requests: &[(String, String)]) -> Vec<&(String, String)> {
@@ -118,10 +118,13 @@ fn the_core_cli_modules_run_to_completion_and_again_create_nothing() {
         });
         assert!(done, "{op} did not complete:\n{out}");
     }
-    assert!(
-        out.contains("rbac-desktop-users (requires host-pool-create-app-group"),
-        "{out}"
-    );
+    for skipped in [
+        "rbac-desktop-users (needs the az extension `desktopvirtualization`",
+        "autoscale-validate (requires autoscale-assign-plan, which this mode does not cover)",
+        "session-hosts-verify (requires session-host-register, which this mode does not cover)",
+    ] {
+        assert!(out.contains(skipped), "{skipped}:\n{out}");
+    }
     let first = requests(&deploy);
     let before = stored_ids(&deploy);
     let (code, out) = run_within(

@@ -173,6 +173,14 @@ impl Layout {
         self.logs_dir()
             .join(format!("deployment_{}.jsonl", day.format("%Y%m%d")))
     }
+
+    /// Whether `path` names an event log, as [`Layout::event_log`] writes them.
+    pub fn is_event_log(path: &Path) -> bool {
+        path.file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.starts_with("deployment_") && name.ends_with(".jsonl"))
+    }
+
     /// The attempt logs of `operation`, oldest first (by modification time, then name).
     pub fn attempt_logs(&self, operation: &str) -> Vec<PathBuf> {
         let mut logs: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(self.logs_dir())
@@ -275,6 +283,18 @@ impl<'a> AttemptLogName<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_logs_are_told_from_attempt_logs() {
+        let layout = Layout::new("/d", Path::new("config.yaml")).expect("a layout");
+        let day = NaiveDate::from_ymd_opt(2025, 3, 1).expect("a day");
+        assert!(Layout::is_event_log(&layout.event_log(day)));
+        let attempt =
+            layout
+                .logs_dir()
+                .join(AttemptLogName::format("deployment", "20250301-090000", 1));
+        assert!(!Layout::is_event_log(&attempt));
+    }
 
     #[test]
     fn attempt_log_names_round_trip() {

@@ -4,4 +4,6 @@ pub mod coverage;
 pub mod expand;
 pub mod freshness;
 pub mod graph;
+#[cfg(test)]
+mod graph_tests;
 pub mod timeline;

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
+use crate::base::layout::Layout;
 use crate::exec::event::{EventKind, RunEvent};
 use crate::report::replay::{ReplayError, read_log, run_records};
 
@@ -33,7 +34,7 @@ pub fn read_stages(logs_dir: &Path, run_id: &str) -> Result<Vec<StageWindow>, Re
         Ok(entries) => entries
             .filter_map(Result::ok)
             .map(|entry| entry.path())
-            .filter(|path| is_event_log(path))
+            .filter(|path| Layout::is_event_log(path))
             .collect(),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(source) => {
@@ -53,12 +54,6 @@ pub fn read_stages(logs_dir: &Path, run_id: &str) -> Result<Vec<StageWindow>, Re
         }
     }
     Ok(stages)
-}
-
-fn is_event_log(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|name| name.to_str())
-        .is_some_and(|name| name.starts_with("deployment_") && name.ends_with(".jsonl"))
 }
 
 fn apply(

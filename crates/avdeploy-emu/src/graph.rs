@@ -1,6 +1,6 @@
 //! Microsoft Graph v1.0 for `az ad`: security groups (create, list with `$filter`, show,
 //! delete), their members (`$ref` add and remove, list, `checkMemberGroups`) and service
-//! principal lookups (their single sign-on configuration in [`crate::sso`]), with Graph's error
+//! principal lookups (their single sign-on configuration is in the `sso` module), with Graph's error
 //! format.
 
 use avdeploy_sim::clock;
