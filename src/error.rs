@@ -20,6 +20,12 @@ pub enum Error {
         /// How many errors.
         count: usize,
     },
+    /// The folder holds no config file: the command has nothing to work on.
+    #[error("not a deployment folder (no {config} here): use -C DIR or `avdeploy init DIR`")]
+    NotADeployment {
+        /// The config file as named (`config.yaml`, or the `--config` file).
+        config: String,
+    },
     /// The target of `run`/`plan` names nothing.
     #[error(transparent)]
     Plan(#[from] crate::plan::graph::PlanError),
@@ -107,6 +113,7 @@ impl Error {
             Self::Load(_)
             | Self::Layout(_)
             | Self::Invalid { .. }
+            | Self::NotADeployment { .. }
             | Self::Plan(_)
             | Self::Usage { .. } => exit_code::INVALID_INPUT,
             Self::Sim(error) if error.invalid_input => exit_code::INVALID_INPUT,

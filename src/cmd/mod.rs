@@ -8,6 +8,7 @@ pub mod init;
 pub mod list;
 pub mod logs;
 pub mod migrate;
+pub mod outputs;
 pub mod plan;
 pub mod preflight;
 pub mod report;

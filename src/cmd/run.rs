@@ -31,7 +31,6 @@ use crate::report::forecast::Forecast;
 use crate::report::{Reporter, ReporterOptions};
 use crate::simulator::{Backend, Session, Simulator};
 use crate::state::{DeploymentLock, Recorder, StateDb};
-use avdeploy_wire::redact::MASK;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// Runs `run`.
@@ -208,7 +207,7 @@ pub(crate) fn known_variables(
     let mut vars = deployment.variables.clone();
     let mut secret_outputs = BTreeMap::new();
     for output in store.outputs()? {
-        if output.value == MASK {
+        if output.is_secret() {
             secret_outputs.insert(output.name, output.operation);
         } else {
             vars.insert_output(&output.operation, &output.name, &output.value);
