@@ -33,15 +33,16 @@ export AVDEPLOY_SIM_TIME_SCALE=${AVDEPLOY_SIM_TIME_SCALE:-0.002}
 export AVDEPLOY_KILL_GRACE_SECONDS=${AVDEPLOY_KILL_GRACE_SECONDS:-0.5}
 
 # Successful calls that change the simulated subscription, one per line, sorted; script files
-# (`@path`) differ between folders and are written as `@FILE`.
+# (`@path`) differ between folders and are written as `@FILE`, times (a registration token's
+# expiry) as `TIME`, ids as `GUID` (parallel creations number the groups in any order).
 writes() {
-  jq -r 'select(.exit == 0) | .argv | select(.[0:4] | map(select(test("^(create|update|delete|set|add|invoke|assign)$"))) | length > 0) | map(sub("^@.*"; "@FILE")) | join(" ")' \
+  jq -r 'select(.exit == 0) | .argv | select(.[0:4] | map(select(test("^(create|update|delete|set|add|invoke|assign)$"))) | length > 0) | map(sub("^@.*"; "@FILE") | gsub("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"; "TIME") | gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "GUID")) | join(" ")' \
     "$1/.avdeploy/sim/calls.jsonl" | sort
 }
 
 # Successful write calls of the log in folder $1 as `operation<TAB>run<TAB>call` lines, sorted.
 op_writes() {
-  jq -r 'select(.exit == 0) | select(.argv | .[0:4] | map(select(test("^(create|update|delete|set|add|invoke|assign)$"))) | length > 0) | [.operation // "", .run_id // "", (.argv | map(sub("^@.*"; "@FILE")) | join(" "))] | @tsv' \
+  jq -r 'select(.exit == 0) | select(.argv | .[0:4] | map(select(test("^(create|update|delete|set|add|invoke|assign)$"))) | length > 0) | [.operation // "", .run_id // "", (.argv | map(sub("^@.*"; "@FILE") | gsub("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"; "TIME") | gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "GUID")) | join(" "))] | @tsv' \
     "$1/.avdeploy/sim/calls.jsonl" | sort
 }
 

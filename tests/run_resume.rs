@@ -140,3 +140,42 @@ fn operations_left_running_by_a_killed_engine_are_stopped_before_resuming() {
         "the orphaned operation was stopped"
     );
 }
+
+#[test]
+fn an_operation_switched_off_by_when_is_not_left_to_resume() {
+    let off = bash_op("off", 30, "echo off >> ran")
+        .replace("  duration:", "  when: \"false\"\n  duration:");
+    let deploy = Deploy::new()
+        .config("app:\n  name: \"demo\"\n")
+        .module("m", &module_yaml("m", &[("off", None), ("first", None)]))
+        .operation("m", "off", &off)
+        .operation(
+            "m",
+            "first",
+            &bash_op("first", 30, "[ -e fixed ] || exit 1\necho first >> ran"),
+        );
+    deploy.cmd(&["run", "m"]).assert().code(1);
+    let doc = deploy.json(&["status", "--json"]);
+    assert_eq!(
+        doc["resume"]["to_run"],
+        serde_json::json!(["first"]),
+        "{doc:#}"
+    );
+    assert_eq!(doc["resume"]["off"], serde_json::json!(["off"]), "{doc:#}");
+
+    std::fs::write(deploy.path().join("fixed"), "").unwrap();
+    deploy
+        .cmd(&["resume", "--yes"])
+        .assert()
+        .success()
+        .stdout(contains("1 to run: first;"));
+    assert_eq!(count(&deploy, "first"), 1);
+    assert_eq!(count(&deploy, "off"), 0);
+    // Done: nothing is left for another resume.
+    assert!(deploy.json(&["status", "--json"])["resume"].is_null());
+    deploy
+        .cmd(&["resume", "--yes"])
+        .assert()
+        .success()
+        .stdout(contains("Nothing to resume"));
+}

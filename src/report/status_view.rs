@@ -9,6 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::base::text::{self, plural};
 use crate::model::outcome::OperationStatus;
 use crate::report::durations::{ExpectedOff, render_expected_off};
+use crate::report::outputs_view::OutputJson;
 use crate::state::Destruction;
 use crate::state::records::{OperationSummary, RunRecord, outcome_name};
 use crate::state::resume::ResumePlan;
@@ -38,6 +39,9 @@ pub struct StatusJson {
     /// operations of that run and later ones are listed.
     #[serde(default)]
     pub destroyed: Option<DestroyedJson>,
+    /// Every published output, as `outputs --json` lists them.
+    #[serde(default)]
+    pub outputs: Vec<OutputJson>,
 }
 
 /// A destruction in `status --json`.
@@ -141,9 +145,13 @@ pub struct ResumeJson {
     pub to_run: Vec<String>,
     /// Operations of the plan already completed, never re-run.
     pub completed: Vec<String>,
+    /// Operations of the plan last skipped by their `when:`: skipped again, not left to do.
+    #[serde(default)]
+    pub off: Vec<String>,
 }
 
-fn rfc3339(time: DateTime<Utc>) -> String {
+/// A time as `status` and `outputs` show it: RFC 3339 in UTC, to the second.
+pub(crate) fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -199,10 +207,12 @@ impl StatusJson {
                     .iter()
                     .map(|op| op.operation.clone())
                     .collect(),
+                off: plan.off.iter().map(|op| op.operation.clone()).collect(),
             }),
             expected_off: Vec::new(),
             durations_simulated: false,
             destroyed: None,
+            outputs: Vec::new(),
         }
     }
 }
@@ -346,6 +356,8 @@ pub fn resume_text(resume: Option<&ResumePlan>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use chrono::TimeZone;
 
     use super::*;
@@ -371,7 +383,7 @@ mod tests {
         let (_lock, store) = sample_store(dir.path());
         let run = store.last_run().expect("query").expect("run");
         let completed = store.completed_operations().expect("completed");
-        let plan = resume_plan(&run, &completed);
+        let plan = resume_plan(&run, &completed, &HashSet::new());
         let summaries = store.operation_summaries().expect("summaries");
         let now = Utc.with_ymd_and_hms(2025, 3, 1, 10, 0, 0).unwrap();
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, Row};
 
+use crate::model::instances::WHEN_FALSE;
 use crate::model::operation::OperationKey;
 use crate::model::outcome::OperationStatus;
 use crate::state::db::{StateDb, parse_time};
@@ -37,6 +38,28 @@ impl StateDb {
         let mut stmt = self.conn.prepare(&sql).map_err(StateError::sql(action))?;
         let rows = stmt
             .query_map([live], |row| row.get::<_, String>(0))
+            .map_err(StateError::sql(action))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(StateError::sql(action))
+    }
+
+    /// Operations whose latest row, since the deployment was last destroyed, skipped them
+    /// because their `when:` was false (no attempt started after it).
+    pub fn switched_off_operations(&self) -> Result<HashSet<String>, StateError> {
+        let sql = format!(
+            "SELECT a.operation FROM attempts a
+             WHERE a.status = 'skipped' AND a.error = ?2 AND a.run_id IN {LIVE_RUNS} AND a.id = (
+                 SELECT MAX(b.id) FROM attempts b
+                 WHERE b.operation = a.operation
+                   AND (b.status NOT IN {NOT_STARTED} OR (b.status = 'skipped' AND b.error = ?2)))"
+        );
+        let action = "read the operations switched off by when:";
+        let live = self.live_from()?;
+        let mut stmt = self.conn.prepare(&sql).map_err(StateError::sql(action))?;
+        let rows = stmt
+            .query_map(rusqlite::params![live, WHEN_FALSE], |row| {
+                row.get::<_, String>(0)
+            })
             .map_err(StateError::sql(action))?;
         rows.collect::<Result<_, _>>()
             .map_err(StateError::sql(action))
@@ -82,7 +105,7 @@ impl StateDb {
         let mut stmt = self
             .conn
             .prepare(&format!(
-                "SELECT o.operation, o.name, o.value FROM outputs o
+                "SELECT o.operation, o.name, o.value, o.published_at FROM outputs o
                  WHERE o.run_id IN {LIVE_RUNS} AND EXISTS (SELECT 1 FROM attempts a
                                WHERE a.operation = o.operation AND a.run_id = o.run_id
                                  AND a.status = 'completed')
@@ -91,15 +114,24 @@ impl StateDb {
             .map_err(StateError::sql(action))?;
         let rows = stmt
             .query_map([live], |row| {
-                Ok(PublishedOutput {
-                    operation: row.get(0)?,
-                    name: row.get(1)?,
-                    value: row.get(2)?,
-                })
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get::<_, String>(3)?,
+                ))
             })
             .map_err(StateError::sql(action))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(StateError::sql(action))
+        rows.map(|row| {
+            let (operation, name, value, published_at) = row.map_err(StateError::sql(action))?;
+            Ok(PublishedOutput {
+                operation,
+                name,
+                value,
+                published_at: parse_time(&published_at)?,
+            })
+        })
+        .collect()
     }
 
     /// The latest run, finished or not.
