@@ -17,11 +17,20 @@ use deploy::Deploy;
 /// How long one run of the whole catalog may take before the test stops it and fails.
 const CATALOG_LIMIT: Duration = Duration::from_secs(2700);
 
+/// Actions sent as POST that only read: Graph's queries by id, a storage account's keys.
+const READING_ACTIONS: [&str; 4] = [
+    "/getByIds",
+    "/checkMemberGroups",
+    "/getMemberObjects",
+    "/listKeys",
+];
+
 /// The writes to Resource Manager or Graph among `requests`.
 fn writes(requests: &[(String, String)]) -> Vec<&(String, String)> {
     requests
         .iter()
         .filter(|(method, _)| matches!(method.as_str(), "PUT" | "PATCH" | "POST" | "DELETE"))
+        .filter(|(_, path)| !READING_ACTIONS.iter().any(|action| path.ends_with(action)))
         .filter(|(_, path)| path.starts_with("/subscriptions") || path.starts_with("/v1.0"))
         .collect()
 }
@@ -121,7 +130,7 @@ fn the_core_cli_modules_run_to_completion_and_again_create_nothing() {
     for skipped in [
         "rbac-desktop-users (needs the az extension `desktopvirtualization`",
         "autoscale-validate (requires autoscale-assign-plan, which this mode does not cover)",
-        "session-hosts-verify (requires session-host-register, which this mode does not cover)",
+        "session-hosts-verify (requires session-host-register@1, which this mode does not cover)",
     ] {
         assert!(out.contains(skipped), "{skipped}:\n{out}");
     }

@@ -223,7 +223,9 @@ fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     if !meta.is_file() {
         return Err(not_a_file());
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata: the file is read in one call, not in doubling chunks.
+    let expected = usize::try_from(meta.len().min(MAX_FILE_BYTES + 1)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(expected + 1);
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(std::io::Error::new(

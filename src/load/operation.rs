@@ -13,6 +13,7 @@ use crate::model::operation::{
     Action, Check, Operation, PowerShell, Requirement, Retry, RunCommand, RunCommandMode,
     TemplateKind,
 };
+use crate::validate::shell_vars::ShellFacts;
 
 const OPERATION_KEYS: &[&str] = &[
     "id",
@@ -68,12 +69,17 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         let command = Spanned::new(String::new(), node.span);
         (TemplateKind::BashScript, Action::Bash { command })
     });
+    let (shell, printed) = match &action {
+        Action::Bash { command } => ShellFacts::of(&command.value),
+        Action::RunCommand(_) => Default::default(),
+    };
     let mut outputs = decoder
         .string_list(fields, "outputs", "operation")
         .into_iter()
         .map(|s| s.value)
         .collect::<Vec<_>>();
-    outputs.extend(published_outputs(&action));
+    outputs.extend(printed);
+    outputs.extend(written_outputs(&action));
     outputs.sort();
     outputs.dedup();
     Some(Operation {
@@ -98,6 +104,7 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         retry: retry(decoder, fields),
         checks: checks(decoder, fields),
         script_texts: apps::texts(fields),
+        shell,
         id,
     })
 }
@@ -470,15 +477,11 @@ fn check(decoder: &mut Decoder<'_>, item: &Node) -> Option<Check> {
     })
 }
 
-/// Names an operation publishes with `[OUTPUT] NAME=`: printed by `echo` or `printf` in a bash
-/// command (found by the bash parser), or written literally in its PowerShell.
-fn published_outputs(action: &Action) -> Vec<String> {
+/// Names a run-command operation publishes with `[OUTPUT] NAME=`, written literally in its
+/// PowerShell (those of a bash command are found by the bash parser).
+fn written_outputs(action: &Action) -> Vec<String> {
     let text = match action {
-        Action::Bash { command } => {
-            return crate::validate::shell_vars::outputs(&command.value)
-                .into_iter()
-                .collect();
-        }
+        Action::Bash { .. } => return Vec::new(),
         Action::RunCommand(rc) => match &rc.script {
             PowerShell::Content { content, .. } => content.value.as_str(),
             PowerShell::Generated(_) => return vec!["REBOOT_REQUIRED".to_owned()],

@@ -8,6 +8,7 @@ use crate::model::duration::Durations;
 use crate::model::instances::ForEach;
 use crate::model::variables::Destination;
 use crate::ps::spec::ScriptSpec;
+use crate::validate::shell_vars::ShellFacts;
 
 /// How an operation's command runs (`template.type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -195,4 +196,6 @@ pub struct Operation {
     /// The texts of `apps:` and `blocks:` as written, with where each is substituted into, so
     /// their `{{VARS}}` are checked like the other texts.
     pub script_texts: Vec<(Spanned<String>, Destination)>,
+    /// What the bash script reads, binds and publishes (empty for run-command operations).
+    pub shell: ShellFacts,
 }

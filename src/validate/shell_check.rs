@@ -11,7 +11,7 @@ use crate::model::instances::ITEM_VARIABLE;
 use crate::model::operation::{Action, Operation};
 use crate::validate::checks::ENGINE_VARIABLES;
 use crate::validate::scalar_position::span_in_file;
-use crate::validate::shell_vars::{self, Read};
+use crate::validate::shell_vars::Read;
 
 /// Environment variables a script may read without defining them: set by bash itself, by the
 /// login session, or read by the tools operations run.
@@ -116,16 +116,14 @@ fn check_script(
     known: &BTreeSet<&str>,
     diagnostics: &mut Diagnostics,
 ) {
-    let vars = shell_vars::analyze(&command.value);
+    let vars = &op.shell;
     let provided = |read: &&Read| {
-        read.guarded
-            || known.contains(read.name.as_str())
-            || vars.bound.contains(&read.name)
+        known.contains(read.name.as_str())
             || is_environment_variable(&read.name)
             || (read.name == ITEM_VARIABLE && op.for_each.is_some())
     };
     let mut reported = BTreeSet::new();
-    let reads: Vec<&Read> = vars.reads.iter().filter(|r| !provided(r)).collect();
+    let reads: Vec<&Read> = vars.open_reads.iter().filter(|r| !provided(r)).collect();
     for read in &reads {
         if !reported.insert(read.name.as_str()) {
             continue;

@@ -2,6 +2,7 @@
 //! (tree-sitter-bash): `$NAME` and `${NAME...}` reads, names the script sets itself, and the
 //! `[OUTPUT] NAME=` lines its `echo` and `printf` commands print.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::ops::Range;
 
@@ -60,14 +61,38 @@ pub fn analyze(script: &str) -> ShellVars {
     vars
 }
 
+/// What an operation keeps of its bash script's analysis, made once when the operation is
+/// loaded: the names the script binds, and its reads that it does not provide itself (neither
+/// guarded nor bound by it), which the deployment must.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShellFacts {
+    /// Names the script sets itself.
+    pub bound: BTreeSet<String>,
+    /// Unguarded reads of names the script does not set, in script order.
+    pub open_reads: Vec<Read>,
+}
+
+impl ShellFacts {
+    /// Analyses `script` once: what to keep of it, and the names it publishes with
+    /// `[OUTPUT] NAME=`.
+    pub fn of(script: &str) -> (Self, BTreeSet<String>) {
+        let ShellVars {
+            bound,
+            outputs,
+            reads,
+            ..
+        } = analyze(script);
+        let open_reads = reads
+            .into_iter()
+            .filter(|read| !read.guarded && !bound.contains(&read.name))
+            .collect();
+        (Self { bound, open_reads }, outputs)
+    }
+}
+
 /// The UPPER_SNAKE names a bash script reads.
 pub fn referenced(script: &str) -> BTreeSet<String> {
     analyze(script).referenced
-}
-
-/// The names a bash script publishes with `[OUTPUT] NAME=`.
-pub fn outputs(script: &str) -> BTreeSet<String> {
-    analyze(script).outputs
 }
 
 /// Whether `name` is UPPER_SNAKE: an upper-case letter or `_`, then upper-case letters, digits
@@ -80,12 +105,24 @@ pub fn is_upper_snake(name: &str) -> bool {
         && name.chars().any(|c| c.is_ascii_uppercase())
 }
 
+thread_local! {
+    /// One bash parser per thread: making one (and loading the grammar into it) costs more than
+    /// parsing a short script.
+    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+}
+
 fn parse(script: &str) -> Option<Tree> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_bash::LANGUAGE.into())
-        .ok()?;
-    parser.parse(script, None)
+    PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&tree_sitter_bash::LANGUAGE.into())
+                .ok()?;
+            *slot = Some(parser);
+        }
+        slot.as_mut()?.parse(script, None)
+    })
 }
 
 /// Parameter-expansion operators that say what an unset variable gives.
