@@ -136,6 +136,9 @@ pub enum Command {
     /// Write the timeline of a run (the last one, or RUN_ID) as a self-contained HTML page: a bar
     /// per attempt, the predicted bar beside it, the critical path, and a summary.
     Report(ReportArgs),
+    /// Print every output operations published with `[OUTPUT] NAME=value` (secrets as ***), the
+    /// operation that published it and when.
+    Outputs(JsonArg),
     /// Print the log of an operation's latest attempt (or list all attempts' logs).
     Logs(LogsArgs),
     /// Print the script an operation runs, as rendered, with secrets as ***. For run-command
@@ -151,6 +154,17 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions(CompletionsArgs),
+}
+
+impl Command {
+    /// Whether the command works on an existing deployment folder (the `-C` folder holding the
+    /// `--config` file); `init`, `migrate` and `completions` do not.
+    pub fn needs_deployment(&self) -> bool {
+        !matches!(
+            self,
+            Self::Init(_) | Self::Migrate(_) | Self::Completions(_)
+        )
+    }
 }
 
 /// `plan`.
@@ -191,6 +205,9 @@ pub struct RunArgs {
     /// module as soon as the modules it depends on have completed.
     #[arg(long)]
     pub sequential: bool,
+    /// Asking first (a real run says where it deploys and asks).
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
     /// How the operations are executed.
     #[command(flatten)]
     pub exec: ExecArgs,
@@ -222,8 +239,14 @@ pub struct ExecArgs {
 /// `--yes` of the commands that ask before they change the deployment.
 #[derive(Debug, Args)]
 pub struct ConfirmArgs {
-    /// Proceed without asking (required when standard input is not a terminal).
-    #[arg(long, short = 'y')]
+    /// Proceed without asking (required when standard input is not a terminal); also
+    /// `AVDEPLOY_YES=1`.
+    #[arg(
+        long,
+        short = 'y',
+        env = "AVDEPLOY_YES",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub yes: bool,
 }
 

@@ -20,6 +20,12 @@ pub enum Error {
         /// How many errors.
         count: usize,
     },
+    /// The folder holds no config file: the command has nothing to work on.
+    #[error("not a deployment folder (no {config} here): use -C DIR or `avdeploy init DIR`")]
+    NotADeployment {
+        /// The config file as named (`config.yaml`, or the `--config` file).
+        config: String,
+    },
     /// The target of `run`/`plan` names nothing.
     #[error(transparent)]
     Plan(#[from] crate::plan::graph::PlanError),
@@ -83,6 +89,9 @@ pub enum Error {
     /// The simulator failed or has a bad setting.
     #[error(transparent)]
     Sim(#[from] crate::simulator::SimulatorError),
+    /// A real run cannot start: no `az`, no login, the wrong subscription or tenant.
+    #[error(transparent)]
+    Preflight(#[from] crate::azure_cli::preflight::PreflightError),
     /// The fingerprint key could not be read or written.
     #[error(transparent)]
     Key(#[from] crate::base::fingerprint_key::KeyError),
@@ -104,10 +113,12 @@ impl Error {
             Self::Load(_)
             | Self::Layout(_)
             | Self::Invalid { .. }
+            | Self::NotADeployment { .. }
             | Self::Plan(_)
             | Self::Usage { .. } => exit_code::INVALID_INPUT,
             Self::Sim(error) if error.invalid_input => exit_code::INVALID_INPUT,
             Self::Catalog(_) => exit_code::INVALID_INPUT,
+            Self::Preflight(error) if error.invalid_input() => exit_code::INVALID_INPUT,
             Self::Locked(crate::state::LockError::Held { .. }) => exit_code::LOCKED,
             Self::Interrupted => exit_code::INTERRUPTED,
             Self::Io { .. }
@@ -122,6 +133,7 @@ impl Error {
             | Self::Replay(_)
             | Self::Runtime(_)
             | Self::Signal(_)
+            | Self::Preflight(_)
             | Self::Sim(_) => exit_code::OPERATION_FAILED,
         }
     }

@@ -26,10 +26,13 @@ pub fn main(simulator: &dyn Simulator) -> i32 {
             return code;
         }
     };
-    let result = match &parsed {
-        Parsed::Engine(cli) => dispatch(cli, simulator),
-        Parsed::Sim(global, matches) => cmd::sim::run(global, matches, simulator),
-    };
+    let result = parsed
+        .deployment_folder()
+        .map_or(Ok(()), cmd::checked::require_deployment)
+        .and_then(|()| match &parsed {
+            Parsed::Engine(cli) => dispatch(cli, simulator),
+            Parsed::Sim(global, matches) => cmd::sim::run(global, matches, simulator),
+        });
     match result {
         Ok(code) => code,
         // A reader that went away (`avdeploy list | head`) is not an error worth a message.
@@ -59,6 +62,14 @@ impl Parsed {
             _ => Ok(Self::Engine(Cli::from_arg_matches(matches)?)),
         }
     }
+
+    /// The options naming the deployment folder, when the command works on one.
+    fn deployment_folder(&self) -> Option<&GlobalArgs> {
+        match self {
+            Self::Engine(cli) => cli.command.needs_deployment().then_some(&cli.global),
+            Self::Sim(global, _) => Some(global),
+        }
+    }
 }
 
 fn dispatch(cli: &Cli, simulator: &dyn Simulator) -> Result<i32, Error> {
@@ -75,6 +86,7 @@ fn dispatch(cli: &Cli, simulator: &dyn Simulator) -> Result<i32, Error> {
         Command::Status(args) => cmd::status::run(global, args),
         Command::Report(args) => cmd::report::run(global, args),
         Command::Logs(args) => cmd::logs::run(global, args),
+        Command::Outputs(args) => cmd::outputs::run(global, args),
         Command::Script(args) => cmd::script::run(global, args),
         Command::Init(args) => cmd::init::run(args),
         Command::Migrate(args) => cmd::migrate::run(global, args),

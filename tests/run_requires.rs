@@ -131,3 +131,47 @@ fn outputs_of_a_failed_operation_are_not_passed_on() {
     deploy.cmd(&["run", "n"]).assert().success();
     assert_eq!(deploy.read("reader-saw"), "unset\n");
 }
+
+#[test]
+fn requirements_of_a_module_that_never_ran_point_at_that_module_not_resume() {
+    let deploy = Deploy::quickstart();
+    deploy
+        .cmd(&["run", "02-storage", "--simulate"])
+        .assert()
+        .code(1)
+        .stdout(
+            contains(
+                "[x] Operation storage-create-account blocked: requires resource-group-create (not completed)",
+            )
+            .and(contains(
+                "    blocked by requirements outside this run: run `avdeploy run 00-resource-group` first, or `avdeploy run all`",
+            ))
+            .and(contains("continue with: avdeploy resume").not()),
+        );
+    // The command it names satisfies them.
+    deploy
+        .cmd(&["run", "00-resource-group", "--simulate"])
+        .assert()
+        .success();
+    deploy
+        .cmd(&["run", "02-storage", "--simulate"])
+        .assert()
+        .success()
+        .stdout(contains("outside this run").not());
+}
+
+#[test]
+fn a_failure_inside_the_run_still_points_at_resume() {
+    let deploy = Deploy::new()
+        .config("app:\n  name: \"demo\"\n")
+        .module("m", &module_yaml("m", &[("first", None), ("second", None)]))
+        .operation("m", "first", &bash_op("first", 30, "exit 1"))
+        .operation(
+            "m",
+            "second",
+            &with_keys(&bash_op("second", 30, "true"), "  requires: [\"first\"]"),
+        );
+    deploy.cmd(&["run", "m"]).assert().code(1).stdout(
+        contains("    continue with: avdeploy resume").and(contains("outside this run").not()),
+    );
+}

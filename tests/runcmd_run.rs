@@ -233,7 +233,7 @@ fn managed_mode_streams_output_reports_the_real_exit_code_and_deletes_the_run_co
 
 /// An `az` that records how it was called: its own command line as the kernel shows it to every
 /// local user, the mode of the folder of every `@file` argument, and whether that file held the
-/// join key. It answers `invoke` and the managed `show` calls as Azure does.
+/// join key. It answers the preflight's `account show`, `invoke` and the managed `show` calls as Azure does.
 const RECORDING_AZ: &str = r#"#!/usr/bin/env bash
 rec="$AVD_TEST_RECORD"
 tr '\0' ' ' < /proc/$$/cmdline >> "$rec/cmdlines"
@@ -247,6 +247,8 @@ for arg; do
   esac
 done
 case "$*" in
+  "account show -o json")
+    printf '%s' '{"id":"sub-1","name":"Test","tenantId":"t-1","user":{"name":"ana@contoso.com"}}' ;;
   *"run-command invoke"*)
     printf '%s' '{"value":[{"code":"ComponentStatus/StdOut/succeeded","message":"AVDEPLOY_EXIT_CODE=0\n"},{"code":"ComponentStatus/StdErr/succeeded","message":""}]}' ;;
   *"instanceView.executionState"*) echo Succeeded ;;
@@ -284,7 +286,7 @@ fn scripts_reach_az_as_a_file_in_a_private_folder_never_on_its_command_line() {
         .env("PATH", &path)
         .env("AVD_TEST_RECORD", &record.display().to_string())
         .env("AVD_POLL_SECONDS", "0.05");
-    let out = deploy.cmd(&["run", "all"]).output().expect("run");
+    let out = deploy.cmd(&["run", "all", "--yes"]).output().expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let read = |name: &str| std::fs::read_to_string(record.join(name)).unwrap_or_default();

@@ -262,7 +262,7 @@ fn config_option_and_dir_option_pick_the_files() {
         .cmd(&["validate"])
         .assert()
         .code(2)
-        .stderr(contains("cannot read config file"));
+        .stderr(contains("not a deployment folder (no config.yaml here)"));
     deploy
         .cmd(&["--config", "prod.yaml", "vars"])
         .assert()

@@ -2,10 +2,9 @@
 //! run's own configuration folder. Operations then share that login: the tokens are fetched
 //! here (Resource Manager and Graph), so concurrent `az` processes only read the cache.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use super::{AzCliError, ConfigDir};
 
@@ -140,65 +139,29 @@ impl Login {
             code,
             output,
         };
-        let mut command = Command::new(self.dir.path().join("bin").join("az"));
+        let az = self.dir.path().join("bin").join("az");
+        let mut command = Command::new(&az);
         command
             .args(args)
-            .envs(self.environment(std::env::var("PATH").ok().as_deref()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().map_err(|source| AzCliError::Io {
-            action: "start",
-            path: self.dir.path().join("bin").join("az"),
-            source,
-        })?;
-        let readers = [
-            child
-                .stdout
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
-            child
-                .stderr
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|mut stream| {
-            std::thread::spawn(move || {
-                let mut text = String::new();
-                let _ = stream.read_to_string(&mut text);
-                text
-            })
-        })
-        .collect::<Vec<_>>();
-        let deadline = Instant::now() + STEP_TIMEOUT;
-        let status = loop {
-            if let Some(status) = child.try_wait().map_err(|e| failed(-1, e.to_string()))? {
-                break Some(status);
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let output: String = readers
-            .into_iter()
-            .filter_map(|reader| reader.join().ok())
-            .collect();
-        let Some(status) = status else {
+            .envs(self.environment(std::env::var("PATH").ok().as_deref()));
+        let finished =
+            super::invoke::run(command, STEP_TIMEOUT).map_err(|source| AzCliError::Io {
+                action: "start",
+                path: az,
+                source,
+            })?;
+        if finished.timed_out {
             return Err(failed(
                 -1,
                 format!("no answer within {}s", STEP_TIMEOUT.as_secs()),
             ));
-        };
-        if status.success() {
+        }
+        if finished.success() {
             return Ok(());
         }
+        let output = finished.stdout + &finished.stderr;
         Err(failed(
-            status.code().unwrap_or(-1),
+            finished.code.unwrap_or(-1),
             output.trim_end().to_owned(),
         ))
     }

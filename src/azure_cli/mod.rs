@@ -4,8 +4,11 @@
 //! The engine knows nothing of what serves the cloud: it is given the cloud's address, its
 //! certificate authority and the tenant to log in to.
 
+pub mod account;
 mod config_dir;
+pub mod invoke;
 mod login;
+pub mod preflight;
 
 use std::path::{Path, PathBuf};
 

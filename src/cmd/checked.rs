@@ -8,6 +8,19 @@ use crate::model::deployment::Deployment;
 use crate::model::operation::Operation;
 use crate::validate::{checks, render};
 
+/// Refuses a config file that cannot name an environment, and a folder without the config file
+/// (`-C` and `--config` say where it is), before anything is read or created there.
+pub fn require_deployment(global: &GlobalArgs) -> Result<(), Error> {
+    global.layout()?;
+    if global.dir.join(&global.config).is_file() {
+        Ok(())
+    } else {
+        Err(Error::NotADeployment {
+            config: global.config.display().to_string(),
+        })
+    }
+}
+
 /// Loads the deployment and runs every check; returns the deployment and all findings, sorted.
 pub fn load_checked(global: &GlobalArgs) -> Result<(Deployment, Vec<Diagnostic>), Error> {
     let env = |name: &str| std::env::var(name).ok();

@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 
 use crate::cli::{DestroyArgs, GlobalArgs};
+use crate::cmd::preflight::{self, Preflight};
 use crate::cmd::settings::ExecSettings;
 use crate::cmd::{checked, confirm, run};
 use crate::error::Error;
@@ -32,7 +33,13 @@ pub fn run(
         println!("Nothing to destroy: no module lists `teardown:` operations.");
         return Ok(exit_code::SUCCESS);
     }
+    let var = |name: &str| std::env::var(name).ok();
+    let planned = plan.ops.iter().map(|op| &deployment.operations[op.index]);
+    let preflight = Preflight::prove(&deployment, planned, &settings, &var)?;
     println!("{}", announcement(&plan));
+    if let Some(preflight) = &preflight {
+        println!("{}", preflight.summary(plan.ops.len()));
+    }
     if !confirm::confirmed(settings.yes, "destroy")? {
         return Ok(exit_code::INVALID_INPUT);
     }
@@ -40,7 +47,8 @@ pub fn run(
     let store = run::open_store(&deployment.layout, &lock, settings.grace)?;
     // Teardown always runs in full: what an earlier destroy removed may have been created again
     // since. `resume` continues an unfinished destroy without repeating what it did.
-    run::execute(&deployment, &plan, store, &settings, true)
+    let environment = preflight::environment(preflight.as_ref());
+    run::execute(&deployment, &plan, store, &settings, true, environment)
 }
 
 /// What destroy is about to run, module by module in the order they are taken down.

@@ -234,7 +234,7 @@ fn op_state(when_false: bool, fresh: &Freshness) -> (OpState, Option<String>, Ve
 /// The freshness of every planned operation by the rule `run` acts on: from the state (nothing
 /// ran when there is none), comparing what each completed operation would run now with what
 /// its last completed attempt ran. Reads the state only: plan writes nothing.
-fn freshness_of(
+pub(crate) fn freshness_of(
     deployment: &Deployment,
     plan: &Plan,
     force: bool,

@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 
 use crate::cli::{GlobalArgs, ResumeArgs};
+use crate::cmd::preflight::{self, Preflight};
 use crate::cmd::settings::ExecSettings;
 use crate::cmd::{checked, confirm, run};
 use crate::error::Error;
@@ -26,6 +27,8 @@ pub fn run(
         std::io::stdout().is_terminal(),
     )?;
     let deployment = checked::load_valid(global, false)?;
+    let var = |name: &str| std::env::var(name).ok();
+    let preflight = Preflight::prove(&deployment, deployment.operations.iter(), &settings, &var)?;
     let lock = DeploymentLock::acquire(&deployment.layout.state_dir())?;
     let store = run::open_store(&deployment.layout, &lock, settings.grace)?;
     let Some(last) = store.last_unfinished_run()? else {
@@ -60,10 +63,14 @@ pub fn run(
         names(&resume.to_run),
         resume.completed.len(),
     );
+    if let Some(preflight) = &preflight {
+        println!("{}", preflight.summary(resume.to_run.len()));
+    }
     if !confirm::confirmed(settings.yes, "resume")? {
         return Ok(exit_code::INVALID_INPUT);
     }
     let plan = graph::build(&deployment, &Target::parse_recorded(&last.target))?;
     settings.throttle.get_or_insert(last.throttle.max(1));
-    run::execute(&deployment, &plan, store, &settings, false)
+    let environment = preflight::environment(preflight.as_ref());
+    run::execute(&deployment, &plan, store, &settings, false, environment)
 }

@@ -11,6 +11,7 @@ use crate::base::fingerprint_key::FingerprintKey;
 use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, RunArgs};
 use crate::cmd::checked;
+use crate::cmd::preflight::{self, Preflight};
 use crate::cmd::settings::ExecSettings;
 use crate::error::Error;
 use crate::exec::error_catalog::ErrorCatalog;
@@ -24,12 +25,12 @@ use crate::model::fingerprint::Fingerprint;
 use crate::model::outcome::RunOutcome;
 use crate::model::variables::Variables;
 use crate::plan::coverage;
+use crate::plan::freshness::Freshness;
 use crate::plan::graph::{self, ModuleOrder, Plan, Target};
 use crate::report::forecast::Forecast;
 use crate::report::{Reporter, ReporterOptions};
 use crate::simulator::{Backend, Session, Simulator};
 use crate::state::{DeploymentLock, Recorder, StateDb};
-use avdeploy_wire::redact::MASK;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// Runs `run`.
@@ -37,7 +38,7 @@ pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Re
     let settings = ExecSettings::resolve(
         global,
         &args.exec,
-        None,
+        Some(&args.confirm),
         simulator,
         &|name| std::env::var(name).ok(),
         std::io::stdout().is_terminal(),
@@ -55,21 +56,35 @@ pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Re
         ModuleOrder::Dependencies
     };
     let plan = graph::build_ordered(&deployment, &target, order)?;
+    let force = args.force || matches!(target, Target::Operation { .. });
+    let var = |name: &str| std::env::var(name).ok();
+    let planned = plan.ops.iter().map(|op| &deployment.operations[op.index]);
+    let preflight = Preflight::prove(&deployment, planned, &settings, &var)?;
+    if let Some(preflight) = &preflight {
+        let will_run = crate::cmd::plan::freshness_of(&deployment, &plan, force)?
+            .iter()
+            .filter(|fresh| !matches!(fresh, Freshness::UpToDate))
+            .count();
+        if !preflight.confirmed(will_run, settings.yes, "run")? {
+            return Ok(exit_code::INVALID_INPUT);
+        }
+    }
     let lock = DeploymentLock::acquire(&deployment.layout.state_dir())?;
     let store = open_store(&deployment.layout, &lock, settings.grace)?;
-    let force = args.force || matches!(target, Target::Operation { .. });
-    execute(&deployment, &plan, store, &settings, force)
+    let environment = preflight::environment(preflight.as_ref());
+    execute(&deployment, &plan, store, &settings, force, environment)
 }
 
 /// Executes `plan` with the state `store` (opened under the deployment lock, which the caller
 /// holds until this returns), and returns the exit code. `force` re-runs operations completed
-/// before.
+/// before; `environment` is added to every operation's (the preflight's CLI folder).
 pub fn execute(
     deployment: &Deployment,
     plan: &Plan,
     store: StateDb,
     settings: &ExecSettings<'_>,
     force: bool,
+    environment: Vec<(String, String)>,
 ) -> Result<i32, Error> {
     let root = &deployment.root;
     let completed_before = store.completed_operations()?;
@@ -111,7 +126,10 @@ pub fn execute(
         extra_env: session
             .as_deref()
             .map(Session::environment)
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into_iter()
+            .chain(environment)
+            .collect(),
         grace: settings.grace,
         retry_time_scale: settings.time_scale,
         session: session.as_deref(),
@@ -189,7 +207,7 @@ pub(crate) fn known_variables(
     let mut vars = deployment.variables.clone();
     let mut secret_outputs = BTreeMap::new();
     for output in store.outputs()? {
-        if output.value == MASK {
+        if output.is_secret() {
             secret_outputs.insert(output.name, output.operation);
         } else {
             vars.insert_output(&output.operation, &output.name, &output.value);

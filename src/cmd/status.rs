@@ -14,6 +14,7 @@ use crate::model::outcome::OperationStatus;
 use crate::model::outcome::RunOutcome;
 use crate::report::color::Painter;
 use crate::report::durations::annotate;
+use crate::report::outputs_view::OutputJson;
 use crate::report::status_view::DestroyedJson;
 use crate::report::{StatusJson, render_document};
 use crate::state::db::ENGINE_GONE;
@@ -25,7 +26,7 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let now = chrono::Utc::now();
     let layout = global.layout()?;
     let store = StateDb::open_read_only(&layout.state_dir())?;
-    let (mut summaries, mut last, resume, destroyed) = match &store {
+    let (mut summaries, mut last, resume, destroyed, outputs) = match &store {
         Some(store) => {
             let completed = store.completed_operations()?;
             let switched_off = store.switched_off_operations()?;
@@ -36,15 +37,17 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
                 .filter(|plan| !plan.to_run.is_empty());
             let destroyed = store.destruction()?.as_ref().map(DestroyedJson::new);
             let summaries = store.operation_summaries()?;
-            (summaries, store.last_run()?, resume, destroyed)
+            let outputs = OutputJson::all(&store.outputs()?);
+            (summaries, store.last_run()?, resume, destroyed, outputs)
         }
-        None => (Vec::new(), None, None, None),
+        None => (Vec::new(), None, None, None, Vec::new()),
     };
     if let Some(run) = &mut last {
         presume_interrupted(run, &mut summaries);
     }
     let mut doc = StatusJson::new(&summaries, last.as_ref(), resume.as_ref(), now);
     doc.destroyed = destroyed;
+    doc.outputs = outputs;
     if let (Some(store), Ok((deployment, _))) = (&store, checked::load_checked(global)) {
         // The simulator runs Azure's minutes in milliseconds: what it measured says nothing
         // about what `duration.expected` should be.

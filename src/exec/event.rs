@@ -81,6 +81,10 @@ pub enum EventKind {
         operation: String,
         /// The requirements that are not completed.
         missing: Vec<String>,
+        /// The modules of missing requirements that the run does not plan, in deployment
+        /// order: only a run of them (or of `all`) can satisfy them, `resume` cannot.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        run_first: Vec<String>,
     },
     /// An attempt of an operation started as a process.
     OperationStarted {

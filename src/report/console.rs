@@ -9,7 +9,7 @@ use crate::exec::event::{EventKind, RunEvent};
 use crate::model::instances::WHEN_FALSE;
 use crate::model::outcome::OperationStatus;
 use crate::report::messages::{changed_reason, finished_text, heartbeat_text, retry_text};
-use crate::report::summary::{RunTally, summary_lines};
+use crate::report::summary::{NextSteps, RunTally, summary_lines};
 
 /// What the console remembers between events.
 #[derive(Clone, Debug, Default)]
@@ -22,6 +22,10 @@ pub struct ConsoleState {
     stages: HashMap<String, ParallelStage>,
     finals: HashMap<String, OperationStatus>,
     blocked: HashSet<String>,
+    /// Operations blocked by requirements outside the run, which `resume` cannot satisfy.
+    blocked_outside: HashSet<String>,
+    /// The modules those requirements belong to, in the order they were first named.
+    run_first: Vec<String>,
 }
 
 /// A parallel stage in progress, to know when all its members have started.
@@ -45,6 +49,28 @@ impl ConsoleState {
     /// How operations ended so far, for the summary.
     pub fn tally(&self) -> RunTally {
         RunTally::from_statuses(self.planned, self.finals.values().copied())
+    }
+
+    /// Remembers that `operation` waits for requirements in the modules `run_first`, which the
+    /// run does not include, or for `missing` operations that wait for such requirements.
+    fn note_outside(&mut self, operation: &str, missing: &[String], run_first: &[String]) {
+        if run_first.is_empty() && !missing.iter().any(|m| self.blocked_outside.contains(m)) {
+            return;
+        }
+        self.blocked_outside.insert(operation.to_owned());
+        for module in run_first {
+            if !self.run_first.contains(module) {
+                self.run_first.push(module.clone());
+            }
+        }
+    }
+
+    /// What to run next when the run did not complete.
+    fn next_steps(&self) -> NextSteps<'_> {
+        NextSteps {
+            run_first: &self.run_first,
+            resume: self.tally().left_for_resume(self.blocked_outside.len()),
+        }
     }
 
     /// `[*] Module X` the first time a module shows up, never again.
@@ -114,8 +140,10 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
             module,
             operation,
             missing,
+            run_first,
         } => {
             state.blocked.insert(operation.clone());
+            state.note_outside(operation, missing, run_first);
             state
                 .finals
                 .insert(operation.clone(), OperationStatus::Blocked);
@@ -218,7 +246,14 @@ pub fn lines(state: &mut ConsoleState, event: &RunEvent) -> Vec<String> {
             run_id,
             outcome,
             duration,
-        } => summary_lines(run_id, *outcome, *duration, &state.tally(), &state.logs),
+        } => summary_lines(
+            run_id,
+            *outcome,
+            *duration,
+            &state.tally(),
+            &state.logs,
+            &state.next_steps(),
+        ),
     }
 }
 

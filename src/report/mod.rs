@@ -7,6 +7,7 @@ pub mod forecast;
 pub mod html;
 pub mod jsonl;
 pub mod messages;
+pub mod outputs_view;
 pub mod progress;
 pub mod replay;
 pub mod reporter;

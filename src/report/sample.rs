@@ -155,6 +155,7 @@ fn unstamped() -> Vec<RunEvent> {
             module: NET.into(),
             operation: "peering".into(),
             missing: vec!["hub-vnet".into(), "dns-zone".into()],
+            run_first: Vec::new(),
         }),
         start(NET, "nsg-c", 1, 4103),
         RunEvent::now(EventKind::AttemptFailedWillRetry {

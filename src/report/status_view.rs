@@ -9,6 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::base::text::{self, plural};
 use crate::model::outcome::OperationStatus;
 use crate::report::durations::{ExpectedOff, render_expected_off};
+use crate::report::outputs_view::OutputJson;
 use crate::state::Destruction;
 use crate::state::records::{OperationSummary, RunRecord, outcome_name};
 use crate::state::resume::ResumePlan;
@@ -38,6 +39,9 @@ pub struct StatusJson {
     /// operations of that run and later ones are listed.
     #[serde(default)]
     pub destroyed: Option<DestroyedJson>,
+    /// Every published output, as `outputs --json` lists them.
+    #[serde(default)]
+    pub outputs: Vec<OutputJson>,
 }
 
 /// A destruction in `status --json`.
@@ -146,7 +150,8 @@ pub struct ResumeJson {
     pub off: Vec<String>,
 }
 
-fn rfc3339(time: DateTime<Utc>) -> String {
+/// A time as `status` and `outputs` show it: RFC 3339 in UTC, to the second.
+pub(crate) fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -207,6 +212,7 @@ impl StatusJson {
             expected_off: Vec::new(),
             durations_simulated: false,
             destroyed: None,
+            outputs: Vec::new(),
         }
     }
 }

@@ -50,6 +50,14 @@ impl RunTally {
         tally
     }
 
+    /// Whether `resume` would run anything that can now succeed: a failure, a timeout, an
+    /// interruption, an operation never started, or one blocked by a requirement of the run
+    /// itself (`blocked_outside` of the blocked ones wait for modules the run does not plan).
+    pub fn left_for_resume(&self, blocked_outside: usize) -> bool {
+        self.failed + self.timed_out + self.interrupted + self.not_started > 0
+            || self.blocked > blocked_outside
+    }
+
     /// `3 completed, 1 failed`: the non-zero counts, or `nothing run`.
     pub fn text(&self) -> String {
         let parts: Vec<String> = [
@@ -73,6 +81,42 @@ impl RunTally {
     }
 }
 
+/// What a run that did not complete leaves to do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NextSteps<'a> {
+    /// Modules whose operations blocked ones require but the run did not include.
+    pub run_first: &'a [String],
+    /// Whether `resume` would run something that can now succeed.
+    pub resume: bool,
+}
+
+impl NextSteps<'_> {
+    /// The `run first` and `continue with` lines.
+    fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match self.run_first {
+            [] => {}
+            [module] => out.push(format!(
+                "    blocked by requirements outside this run: run `avdeploy run {module}` first, or `avdeploy run all`"
+            )),
+            modules => {
+                let runs: Vec<String> = modules
+                    .iter()
+                    .map(|module| format!("avdeploy run {module}"))
+                    .collect();
+                out.push(format!(
+                    "    blocked by requirements outside this run: run `avdeploy run all`, or first {}",
+                    text::code_list(&runs)
+                ));
+            }
+        }
+        if self.resume {
+            out.push("    continue with: avdeploy resume".to_owned());
+        }
+        out
+    }
+}
+
 /// The summary lines for a finished run.
 pub fn summary_lines(
     run_id: &str,
@@ -80,6 +124,7 @@ pub fn summary_lines(
     duration: Duration,
     tally: &RunTally,
     logs: &str,
+    next: &NextSteps<'_>,
 ) -> Vec<String> {
     let took = text::duration(duration);
     let head = match outcome {
@@ -93,7 +138,52 @@ pub fn summary_lines(
         format!("    logs: {logs}"),
     ];
     if outcome != RunOutcome::Completed {
-        out.push("    continue with: avdeploy resume".to_owned());
+        out.extend(next.lines());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_at_the_modules_a_run_left_out_and_at_resume_only_when_it_helps() {
+        let tally = RunTally {
+            completed: 1,
+            blocked: 2,
+            ..RunTally::default()
+        };
+        let modules = ["00-resource-group".to_owned(), "01-networking".to_owned()];
+        let next = NextSteps {
+            run_first: &modules,
+            resume: tally.left_for_resume(2),
+        };
+        let lines = summary_lines(
+            "r1",
+            RunOutcome::Failed,
+            Duration::from_secs(3),
+            &tally,
+            "logs",
+            &next,
+        );
+        assert_eq!(
+            lines[3..],
+            [
+                "    blocked by requirements outside this run: run `avdeploy run all`, or first `avdeploy run 00-resource-group`, `avdeploy run 01-networking`"
+            ]
+        );
+        assert!(tally.left_for_resume(1), "one blocked inside the run");
+        let one = NextSteps {
+            run_first: &modules[..1],
+            resume: true,
+        };
+        assert_eq!(
+            one.lines(),
+            [
+                "    blocked by requirements outside this run: run `avdeploy run 00-resource-group` first, or `avdeploy run all`",
+                "    continue with: avdeploy resume"
+            ]
+        );
+    }
 }

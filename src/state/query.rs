@@ -105,7 +105,7 @@ impl StateDb {
         let mut stmt = self
             .conn
             .prepare(&format!(
-                "SELECT o.operation, o.name, o.value FROM outputs o
+                "SELECT o.operation, o.name, o.value, o.published_at FROM outputs o
                  WHERE o.run_id IN {LIVE_RUNS} AND EXISTS (SELECT 1 FROM attempts a
                                WHERE a.operation = o.operation AND a.run_id = o.run_id
                                  AND a.status = 'completed')
@@ -114,15 +114,24 @@ impl StateDb {
             .map_err(StateError::sql(action))?;
         let rows = stmt
             .query_map([live], |row| {
-                Ok(PublishedOutput {
-                    operation: row.get(0)?,
-                    name: row.get(1)?,
-                    value: row.get(2)?,
-                })
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get::<_, String>(3)?,
+                ))
             })
             .map_err(StateError::sql(action))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(StateError::sql(action))
+        rows.map(|row| {
+            let (operation, name, value, published_at) = row.map_err(StateError::sql(action))?;
+            Ok(PublishedOutput {
+                operation,
+                name,
+                value,
+                published_at: parse_time(&published_at)?,
+            })
+        })
+        .collect()
     }
 
     /// The latest run, finished or not.

@@ -170,6 +170,7 @@ impl Recorder {
                 module,
                 operation,
                 missing,
+                ..
             } => {
                 let error = text::blocked_text(missing);
                 self.end_attempt(
@@ -476,6 +477,7 @@ pub(crate) mod tests {
                     module: "01-networking".into(),
                     operation: "peering".into(),
                     missing: vec!["nsg".into()],
+                    run_first: Vec::new(),
                 }),
                 run_finished("r1", RunOutcome::Failed),
             ],

@@ -42,6 +42,15 @@ pub struct PublishedOutput {
     pub name: String,
     /// The value (already redacted when it is a secret).
     pub value: String,
+    /// When it was published.
+    pub published_at: DateTime<Utc>,
+}
+
+impl PublishedOutput {
+    /// Whether the value is a secret, which the state keeps only as `***`.
+    pub fn is_secret(&self) -> bool {
+        self.value == avdeploy_wire::redact::MASK
+    }
 }
 
 /// Where one operation stands in the deployment, from its latest attempt.

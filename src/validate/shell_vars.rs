@@ -1,6 +1,6 @@
 //! The variables a bash script reads, binds and publishes, found by a bash parser
 //! (tree-sitter-bash): `$NAME` and `${NAME...}` reads, names the script sets itself, and the
-//! `[OUTPUT] NAME=` lines its `echo` and `printf` commands print.
+//! `[OUTPUT] NAME=` lines its `echo` and `printf` commands print; and the commands it runs.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -46,6 +46,8 @@ pub struct ShellVars {
     pub bindings: Vec<Occurrence>,
     /// Every printed `[OUTPUT] NAME=`, in script order.
     pub printed: Vec<Occurrence>,
+    /// The name of every command the script runs (`az`, `echo`, ...), wherever it stands.
+    pub commands: BTreeSet<String>,
 }
 
 /// Analyses a bash script. Parts the parser cannot read are skipped; what it reads is kept.
@@ -314,6 +316,7 @@ impl Walker<'_, '_> {
             return;
         };
         let command = self.text(name).to_owned();
+        self.vars.commands.insert(command.clone());
         let mut cursor = node.walk();
         let arguments: Vec<Node<'_>> = node
             .children_by_field_name("argument", &mut cursor)
