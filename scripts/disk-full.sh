@@ -54,6 +54,7 @@ writes() {
 "$BIN" init --example "$example" "$work/ref" > /dev/null
 "$BIN" -C "$work/ref" run all --simulate > "$work/ref.log" 2>&1
 writes "$work/ref/.avdeploy/sim/calls.jsonl" > "$work/ref.writes"
+planned=$("$BIN" -C "$work/ref" status --json | jq '.operations | length')
 
 stopped=0 total_failed=0 started=$(date +%s)
 for ((seed = 1; seed <= seeds; seed++)); do
@@ -74,12 +75,19 @@ for ((seed = 1; seed <= seeds; seed++)); do
   if ((code != 0)); then stopped=$((stopped + 1)); fi
   rm -f "$disk/filler"
   rounds=0
-  until "$BIN" -C "$dir" status --json | jq -e '.resume == null and all(.operations[]; .status == "completed" or .status == "skipped")' > /dev/null; do
+  # Done: every operation of the reference is completed (or off by `when:`), nothing to resume.
+  until "$BIN" -C "$dir" status --json | jq -e --argjson n "$planned" \
+    '.resume == null and (.operations | length) == $n and all(.operations[]; .status == "completed" or .status == "skipped")' > /dev/null; do
     rounds=$((rounds + 1))
     if ((rounds > 5)); then
       fail "not done after 5 resumes"
     fi
-    "$BIN" -C "$dir" resume --yes --simulate >> "$work/console-$seed.log" 2>&1 || true
+    # A disk full before the first run was recorded leaves nothing to resume: run it again.
+    if "$BIN" -C "$dir" status --json | jq -e '.run == null' > /dev/null; then
+      "$BIN" -C "$dir" run all --simulate >> "$work/console-$seed.log" 2>&1 || true
+    else
+      "$BIN" -C "$dir" resume --yes --simulate >> "$work/console-$seed.log" 2>&1 || true
+    fi
   done
   db="$dir/.avdeploy/state.db"
   twice=$(sqlite3 "$db" "SELECT operation FROM attempts GROUP BY operation HAVING SUM(status = 'completed') <> 1 AND SUM(status = 'skipped') = 0")
