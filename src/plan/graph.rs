@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::model::deployment::Deployment;
-use crate::model::module::{Entry, Module, Schedule};
+use crate::model::module::{DESTROY_TARGET, Entry, Module, Schedule};
 use crate::model::operation::{Action, Operation, OperationKey};
 use crate::model::variables::Destination;
 use crate::plan::expand;
@@ -63,9 +63,6 @@ impl std::fmt::Display for Target {
         }
     }
 }
-
-/// How a `destroy` run's target is recorded (module ids `all` and `destroy` are reserved).
-pub const DESTROY_TARGET: &str = "destroy";
 
 /// The target names nothing in the deployment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
