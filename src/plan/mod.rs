@@ -6,4 +6,5 @@ pub mod freshness;
 pub mod graph;
 #[cfg(test)]
 mod graph_tests;
+pub mod outside;
 pub mod timeline;
