@@ -10,7 +10,7 @@ use crate::state::StateDb;
 
 /// Runs `outputs`.
 pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
-    let store = StateDb::open_read_only(&global.layout()?.state_dir())?;
+    let store = StateDb::open_read_only(&global.layout()?)?;
     let mut out = std::io::stdout().lock();
     let Some(store) = store else {
         if args.json {

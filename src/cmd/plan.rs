@@ -240,7 +240,7 @@ pub(crate) fn freshness_of(
     force: bool,
 ) -> Result<Vec<Freshness>, Error> {
     let layout = &deployment.layout;
-    let Some(store) = StateDb::open_read_only(&layout.state_dir())? else {
+    let Some(store) = StateDb::open_read_only(layout)? else {
         return Ok(vec![
             Freshness::WillRun(RunReason::NeverRun);
             plan.ops.len()

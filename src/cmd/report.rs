@@ -19,7 +19,7 @@ use crate::state::records::RunRecord;
 pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<i32, Error> {
     let root = &global.dir;
     let layout = global.layout()?;
-    let store = StateDb::open_read_only(&layout.state_dir())?.ok_or_else(|| Error::Usage {
+    let store = StateDb::open_read_only(&layout)?.ok_or_else(|| Error::Usage {
         message: format!("no run recorded in `{}` yet", root.display()),
     })?;
     let run = match &args.run_id {

@@ -271,7 +271,7 @@ pub fn open_store(
     lock: &DeploymentLock,
     grace: Duration,
 ) -> Result<StateDb, Error> {
-    let mut store = StateDb::open(&layout.state_dir(), lock)?;
+    let mut store = StateDb::open(layout, lock)?;
     for notice in store.notices() {
         eprintln!("{notice}");
     }

@@ -28,7 +28,7 @@ use crate::state::{StateDb, resume_plan};
 pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let now = chrono::Utc::now();
     let layout = global.layout()?;
-    let store = StateDb::open_read_only(&layout.state_dir())?;
+    let store = StateDb::open_read_only(&layout)?;
     let (mut summaries, mut last, resume, destroyed, outputs, done) = match &store {
         Some(store) => {
             let completed = store.completed_operations()?;

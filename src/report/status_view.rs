@@ -390,8 +390,7 @@ mod tests {
     use crate::state::resume::resume_plan;
 
     fn sample_store(dir: &std::path::Path) -> (DeploymentLock, StateDb) {
-        let lock = DeploymentLock::acquire(dir).expect("lock");
-        let store = StateDb::open(dir, &lock).expect("store");
+        let (lock, store) = crate::state::recorder::tests::open(dir);
         let mut recorder = Recorder::new(store);
         for event in sample::events() {
             recorder.record(&event).expect("record");
