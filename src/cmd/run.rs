@@ -157,10 +157,10 @@ pub fn execute(
                 && report_error.is_none()
             {
                 // What cannot be recorded must not run: start nothing new, let the running
-                // operations finish (their ends are recorded if space allows).
+                // operations finish (their ends are recorded if space allows). The error is
+                // returned, and shown, once the run has ended.
                 eprintln!(
-                    "[!] {}\n[!] Starting nothing new: state and logs must be able to record what runs",
-                    crate::error::display_chain(&error)
+                    "[!] Starting nothing new: state and logs can no longer record what runs (the error follows when the running operations end)"
                 );
                 let _ = halt.send(Interrupt::First);
                 report_error = Some(error);
