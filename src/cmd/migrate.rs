@@ -14,7 +14,7 @@ use crate::migrate::migration::{self, Migration};
 use crate::validate::render;
 
 /// Runs `migrate` and returns the exit code.
-pub fn run(global: &GlobalArgs, args: &MigrateArgs) -> Result<i32, Error> {
+pub(crate) fn run(global: &GlobalArgs, args: &MigrateArgs) -> Result<i32, Error> {
     let root = args.dir.as_deref().unwrap_or(&global.dir);
     let env = |name: &str| std::env::var(name).ok();
     let Loaded {

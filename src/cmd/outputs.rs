@@ -9,7 +9,7 @@ use crate::report::outputs_view::{OutputJson, render_outputs};
 use crate::state::StateDb;
 
 /// Runs `outputs`.
-pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
+pub(crate) fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let store = StateDb::open_read_only(&global.layout()?)?;
     let mut out = std::io::stdout().lock();
     let Some(store) = store else {

@@ -25,7 +25,7 @@ use crate::state::records::{OperationSummary, RunRecord};
 use crate::state::{StateDb, resume_plan};
 
 /// Runs `status`.
-pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
+pub(crate) fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let now = chrono::Utc::now();
     let layout = global.layout()?;
     let store = StateDb::open_read_only(&layout)?;

@@ -27,14 +27,14 @@ use crate::plan::outside;
 
 /// Turns a planned operation into a unit ready to spawn, at the moment it starts (so that
 /// outputs published by earlier operations can be substituted).
-pub trait Prepare {
+pub(crate) trait Prepare {
     /// Renders the operation's script and environment; an `Err` fails the operation with
     /// that message.
     fn prepare(&mut self, op: &PlannedOperation, vars: &Variables) -> Result<UnitSpec, String>;
 }
 
 /// What the scheduler needs besides the plan.
-pub struct RunSettings {
+pub(crate) struct RunSettings {
     /// The run's id.
     pub run_id: String,
     /// At most this many operations at once.
@@ -92,7 +92,7 @@ struct Run<'a> {
 }
 
 /// Runs `plan` to the end and returns how it ended. Events go to `on_event` in order.
-pub async fn execute(
+pub(crate) async fn execute(
     plan: &Plan,
     deployment: &Deployment,
     settings: RunSettings,

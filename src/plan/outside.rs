@@ -9,7 +9,11 @@ use crate::model::instances;
 use crate::plan::graph::Plan;
 
 /// The modules, in deployment order, of the requirements in `missing` that `plan` does not hold.
-pub fn modules_outside(deployment: &Deployment, plan: &Plan, missing: &[String]) -> Vec<String> {
+pub(crate) fn modules_outside(
+    deployment: &Deployment,
+    plan: &Plan,
+    missing: &[String],
+) -> Vec<String> {
     let outside: HashSet<&str> = missing
         .iter()
         .filter(|id| plan.ops.iter().all(|op| op.id != **id))
@@ -27,7 +31,7 @@ pub fn modules_outside(deployment: &Deployment, plan: &Plan, missing: &[String])
 
 /// What of a plan only runs of other modules can unblock.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BlockedOutside {
+pub(crate) struct BlockedOutside {
     /// The operations left to do that wait, directly or through another one of them, for
     /// requirements outside the plan; in plan order.
     pub operations: Vec<String>,
@@ -38,7 +42,7 @@ pub struct BlockedOutside {
 /// Which of the operations `left` of `plan` wait for requirements outside it; `done` says
 /// whether a requirement no longer holds anything back (completed, or switched off by its
 /// `when:`).
-pub fn blocked_outside(
+pub(crate) fn blocked_outside(
     deployment: &Deployment,
     plan: &Plan,
     left: &HashSet<&str>,
