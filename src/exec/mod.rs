@@ -15,6 +15,7 @@ pub mod retry_after;
 pub mod run_command;
 pub mod scheduler;
 pub mod signal;
+pub mod spawn;
 #[cfg(test)]
 mod test_support;
 pub mod unit;

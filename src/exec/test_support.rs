@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use crate::exec::backoff::RetryPolicy;
 use crate::exec::error_catalog::ErrorCatalog;
 use crate::exec::event::RunEvent;
+use crate::exec::spawn::Bash;
 use crate::exec::unit::{UnitOutcome, UnitRequest, UnitSpec, run_unit};
 use avdeploy_wire::redact::Redactor;
 
@@ -43,6 +44,7 @@ impl Fixture {
             module: "m".into(),
             operation: op.into(),
             script,
+            process: Arc::new(Bash),
             env: vec![("WORK".into(), self.dir.path().display().to_string())],
             cwd: self.dir.path().to_owned(),
             log_dir: self.path("logs"),

@@ -14,6 +14,7 @@ use crate::exec::error_catalog::ErrorCatalog;
 use crate::exec::event::{EventKind, RunEvent};
 use crate::exec::retry;
 use crate::exec::run_command::RunCommandCheck;
+use crate::exec::spawn::Spawn;
 use crate::model::fingerprint::Fingerprint;
 use crate::model::outcome::OperationStatus;
 use avdeploy_wire::redact::Redactor;
@@ -27,6 +28,8 @@ pub struct UnitSpec {
     pub operation: String,
     /// The rendered bash script, run as `bash <script>`.
     pub script: PathBuf,
+    /// Starts the process of each attempt: [`Bash`](crate::exec::spawn::Bash) runs `script`.
+    pub process: Arc<dyn Spawn>,
     /// Variables added to the inherited environment (secrets included: never written to disk).
     pub env: Vec<(String, String)>,
     /// The working directory (the deployment folder).
