@@ -21,3 +21,5 @@ mod test_support;
 pub mod unit;
 mod units;
 pub mod unix;
+#[cfg(test)]
+mod virtual_process;
