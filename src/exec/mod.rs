@@ -15,8 +15,11 @@ pub(crate) mod retry_after;
 pub(crate) mod run_command;
 pub(crate) mod scheduler;
 pub(crate) mod signal;
+pub(crate) mod spawn;
 #[cfg(test)]
 mod test_support;
 pub(crate) mod unit;
 mod units;
 pub(crate) mod unix;
+#[cfg(test)]
+mod virtual_process;
