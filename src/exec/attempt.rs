@@ -89,15 +89,15 @@ pub(crate) async fn run_attempt(
         spec.operation,
         spec.script.display()
     ));
-    let child = match process::spawn(spec) {
-        Ok(child) => child,
+    let process = match spec.process.spawn(spec) {
+        Ok(process) => process,
         Err(err) => {
             let message = format!("failed to start `bash {}`: {err}", spec.script.display());
             sink.note(&message);
             return AttemptReport::not_started(message, started);
         }
     };
-    let pid = child.id().unwrap_or_default();
+    let pid = process.pid;
     let _ = events.send(RunEvent::now(EventKind::OperationStarted {
         module: spec.module.clone(),
         operation: spec.operation.clone(),
@@ -108,16 +108,15 @@ pub(crate) async fn run_attempt(
         changed: spec.changed.clone(),
         fingerprint: spec.fingerprint.clone(),
     }));
-    let run = match process::supervise(spec, child, pid, &mut sink, events, requests, requests_open)
-        .await
-    {
-        Ok(run) => run,
-        Err(err) => {
-            let message = format!("failed to wait for process {pid}: {err}");
-            sink.note(&message);
-            return AttemptReport::not_started(message, started);
-        }
-    };
+    let run =
+        match process::supervise(spec, process, &mut sink, events, requests, requests_open).await {
+            Ok(run) => run,
+            Err(err) => {
+                let message = format!("failed to wait for process {pid}: {err}");
+                sink.note(&message);
+                return AttemptReport::not_started(message, started);
+            }
+        };
     let (status, exit_code, error) = judge(spec, &run, &mut sink);
     mask_output_file(spec, &mut sink);
     sink.note(&format!(

@@ -11,6 +11,7 @@ use crate::exec::backoff::RetryPolicy;
 use crate::exec::orphans::RUN_MARKER_VAR;
 use crate::exec::run_command::RunCommandCheck;
 use crate::exec::scheduler::Prepare;
+use crate::exec::spawn::Bash;
 use crate::exec::unit::UnitSpec;
 use crate::model::deployment::Deployment;
 use crate::model::operation::{Action, Operation, PowerShell, RunCommand, RunCommandMode};
@@ -177,6 +178,7 @@ impl Prepare for Launcher<'_> {
             module: op.module.clone(),
             operation: id.to_owned(),
             script: script_path,
+            process: Arc::new(Bash),
             env,
             cwd: self.deployment.root.clone(),
             log_dir: self.layout().logs_dir(),

@@ -15,8 +15,11 @@ pub mod retry_after;
 pub mod run_command;
 pub mod scheduler;
 pub mod signal;
+pub mod spawn;
 #[cfg(test)]
 mod test_support;
 pub mod unit;
 mod units;
 pub mod unix;
+#[cfg(test)]
+mod virtual_process;

@@ -1,20 +1,17 @@
-//! One attempt as a real process: `bash <script>` as the leader of a new process group, its
-//! output streamed line by line, heartbeats, the timeout (TERM, grace, KILL) and kill requests.
+//! One attempt's process under supervision, however it was started ([`Started`]): its output
+//! streamed line by line, heartbeats, the timeout (TERM, grace, KILL) and kill requests.
 
-use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::{Child, Command};
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
-use tokio::task::JoinHandle;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
 
 use crate::exec::attempt_log::Stream;
 use crate::exec::event::{EventKind, RunEvent};
 use crate::exec::output_sink::OutputSink;
+use crate::exec::spawn::Started;
 use crate::exec::unit::{UnitRequest, UnitSpec};
-use crate::exec::unix::{GroupSignal, signal_group};
+use crate::exec::unix::GroupSignal;
 
 /// The exit code recorded for a timed-out attempt (as `timeout(1)` reports it).
 pub const TIMEOUT_EXIT_CODE: i32 = 124;
@@ -56,57 +53,24 @@ struct Supervision {
     requests_open: bool,
 }
 
-/// `bash` as found on the engine's PATH once, so that each spawn does not search PATH again;
-/// plain `bash` (searched at spawn) when it is not found.
-fn bash() -> &'static std::path::Path {
-    static BASH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    BASH.get_or_init(|| {
-        std::env::var_os("PATH")
-            .iter()
-            .flat_map(std::env::split_paths)
-            .map(|dir| dir.join("bash"))
-            .find(|path| path.is_file())
-            .unwrap_or_else(|| "bash".into())
-    })
-}
-
-/// Spawns `bash <script>` for `spec` in its own process group.
-pub(crate) fn spawn(spec: &UnitSpec) -> std::io::Result<Child> {
-    Command::new(bash())
-        .arg(&spec.script)
-        .current_dir(&spec.cwd)
-        .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-}
-
-/// Supervises the spawned `child` (group leader `pid`) until it and its group are gone, feeding
-/// every output line to `sink`.
+/// Supervises the `started` process until it and its group are gone, feeding every output line
+/// to `sink`.
 pub(crate) async fn supervise(
     spec: &UnitSpec,
-    mut child: Child,
-    pid: u32,
+    started: Started,
     sink: &mut OutputSink<'_>,
-    events: &UnboundedSender<crate::exec::event::RunEvent>,
+    events: &UnboundedSender<RunEvent>,
     requests: &mut UnboundedReceiver<UnitRequest>,
     requests_open: &mut bool,
 ) -> std::io::Result<AttemptRun> {
+    let Started {
+        pid: _,
+        mut exit,
+        mut lines,
+        readers,
+        signal,
+    } = started;
     let started = Instant::now();
-    let (line_tx, mut lines) = mpsc::unbounded_channel();
-    let readers = [
-        child
-            .stdout
-            .take()
-            .map(|out| read_lines(out, Stream::Stdout, line_tx.clone())),
-        child
-            .stderr
-            .take()
-            .map(|err| read_lines(err, Stream::Stderr, line_tx.clone())),
-    ];
-    drop(line_tx);
     let deadline = later(started, spec.timeout);
     let period = spec
         .heartbeat
@@ -120,19 +84,19 @@ pub(crate) async fn supervise(
         cancel_requested: false,
         requests_open: *requests_open,
     };
-    let status: ExitStatus = loop {
+    let code = loop {
         tokio::select! {
             Some((stream, line)) = lines.recv() => sink.line(stream, &line),
-            status = child.wait() => break status?,
+            code = &mut exit => break code?,
             () = sleep_until(deadline), if state.end == ProcessEnd::Exited => {
                 sink.note(&format!("timeout of {}s reached: terminating the process group", spec.timeout.as_secs()));
-                signal_group(pid, GroupSignal::Terminate);
+                signal(GroupSignal::Terminate);
                 state.end = ProcessEnd::TimedOut;
                 state.kill_at = Some(later(Instant::now(), spec.grace));
             }
             () = sleep_until(state.kill_at.unwrap_or(deadline)), if state.kill_at.is_some() => {
                 sink.note("grace period over: killing the process group");
-                signal_group(pid, GroupSignal::Kill);
+                signal(GroupSignal::Kill);
                 state.kill_at = None;
             }
             _ = heartbeat.tick(), if spec.heartbeat.is_some() => {
@@ -146,7 +110,7 @@ pub(crate) async fn supervise(
             request = requests.recv(), if state.requests_open => match request {
                 Some(UnitRequest::Kill) => {
                     sink.note("kill requested: killing the process group");
-                    signal_group(pid, GroupSignal::Kill);
+                    signal(GroupSignal::Kill);
                     state.end = ProcessEnd::Killed;
                 }
                 Some(UnitRequest::Cancel) => state.cancel_requested = true,
@@ -163,15 +127,15 @@ pub(crate) async fn supervise(
         }
     }
     // The leader is gone; anything it left running in its group would hold the pipes open.
-    signal_group(pid, GroupSignal::Kill);
+    signal(GroupSignal::Kill);
     drain(&mut lines, sink).await;
-    for reader in readers.into_iter().flatten() {
+    for reader in readers {
         reader.abort();
     }
     *requests_open = state.requests_open;
     let exit_code = match state.end {
         ProcessEnd::TimedOut => Some(TIMEOUT_EXIT_CODE),
-        ProcessEnd::Exited | ProcessEnd::Killed => exit_code_of(status),
+        ProcessEnd::Exited | ProcessEnd::Killed => code,
     };
     Ok(AttemptRun {
         end: state.end,
@@ -190,40 +154,6 @@ async fn drain(lines: &mut UnboundedReceiver<(Stream, String)>, sink: &mut Outpu
     while let Ok(Some((stream, line))) = tokio::time::timeout_at(limit, lines.recv()).await {
         sink.line(stream, &line);
     }
-}
-
-fn read_lines<R>(
-    reader: R,
-    stream: Stream,
-    lines: UnboundedSender<(Stream, String)>,
-) -> JoinHandle<()>
-where
-    R: AsyncRead + Unpin + Send + 'static,
-{
-    tokio::spawn(async move {
-        let mut reader = BufReader::new(reader);
-        let mut buffer = Vec::new();
-        loop {
-            buffer.clear();
-            match reader.read_until(b'\n', &mut buffer).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let line = String::from_utf8_lossy(&buffer);
-                    let line = line.trim_end_matches(['\n', '\r']).to_owned();
-                    if lines.send((stream, line)).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    })
-}
-
-fn exit_code_of(status: ExitStatus) -> Option<i32> {
-    use std::os::unix::process::ExitStatusExt;
-    status
-        .code()
-        .or_else(|| status.signal().map(|signal| 128 + signal))
 }
 
 #[cfg(test)]

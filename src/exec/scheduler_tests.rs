@@ -1,36 +1,58 @@
-//! Unit tests of the scheduler: stages, throttle, requirements and failures, with real `bash`
-//! units on a small deployment loaded from a temporary folder.
+//! Unit tests of the scheduler: stages, parallel groups, the throttle, locks, requirements and
+//! failures, on small deployments loaded from a temporary folder. The operations are stand-ins
+//! on a paused tokio clock, so each test asserts when things happen in exact virtual time; one
+//! test runs real `bash` scripts end to end.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 use super::*;
 use crate::exec::test_support::Fixture;
+use crate::exec::virtual_process::Act;
 use crate::load::deployment::{self, Loaded};
 use crate::plan::graph::{self, Target};
 
-/// Module `m`: `a` and `b` in parallel group 1, then `c`, which requires `a`.
-fn deployment(fixture: &Fixture) -> Deployment {
-    let files = [
-        ("config.yaml", "app:\n  name: \"demo\"\n".to_owned()),
+const S: fn(u64) -> Duration = Duration::from_secs;
+
+/// Module `m` with `header` lines (a schedule) and `entries` (`op` or `op:group`), and one bash
+/// operation per `(id, extra lines)` of `ops`, loaded without findings.
+fn deployment(
+    fixture: &Fixture,
+    header: &str,
+    entries: &[&str],
+    ops: &[(&str, &str)],
+) -> Deployment {
+    let mut module = format!("module:\n  id: \"m\"\n{header}  operations:\n");
+    for entry in entries {
+        match entry.split_once(':') {
+            Some((op, group)) => module.push_str(&format!(
+                "    - id: \"{op}\"\n      parallel_group: {group}\n"
+            )),
+            None => module.push_str(&format!("    - id: \"{entry}\"\n")),
+        }
+    }
+    let mut files = vec![
         (
-            "modules/m/module.yaml",
-            "module:\n  id: \"m\"\n  operations:\n    - id: \"a\"\n      parallel_group: 1\n    \
-             - id: \"b\"\n      parallel_group: 1\n    - id: \"c\"\n"
-                .to_owned(),
+            "config.yaml".to_owned(),
+            "app:\n  name: \"demo\"\n".to_owned(),
         ),
-        ("modules/m/operations/a.yaml", operation("a", "")),
-        ("modules/m/operations/b.yaml", operation("b", "")),
-        (
-            "modules/m/operations/c.yaml",
-            operation("c", "  requires: [\"a\"]\n"),
-        ),
+        ("modules/m/module.yaml".to_owned(), module),
     ];
+    files.extend(ops.iter().map(|(id, extra)| {
+        (
+            format!("modules/m/operations/{id}.yaml"),
+            format!(
+                "operation:\n  id: \"{id}\"\n{extra}  duration: {{ expected: 1, timeout: 30, type: FAST }}\n  \
+                 template:\n    type: \"bash-script\"\n    command: \"true\"\n"
+            ),
+        )
+    }));
     for (path, text) in files {
-        let path = fixture.path(path);
+        let path = fixture.path(&path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
@@ -43,41 +65,81 @@ fn deployment(fixture: &Fixture) -> Deployment {
     deployment
 }
 
-fn operation(id: &str, extra: &str) -> String {
-    format!(
-        "operation:\n  id: \"{id}\"\n{extra}  duration: {{ expected: 1, timeout: 30, type: FAST }}\n  \
-         template:\n    type: \"bash-script\"\n    command: \"true\"\n"
-    )
+/// Module `m`: `a` and `b` in parallel group 1, then `c`, which requires `a`.
+fn grouped(fixture: &Fixture) -> Deployment {
+    let ops = [("a", ""), ("b", ""), ("c", "  requires: [\"a\"]\n")];
+    deployment(fixture, "", &["a:1", "b:1", "c"], &ops)
 }
 
-/// Units whose scripts come from `body(op)`.
-struct Scripts<'a> {
-    fixture: &'a Fixture,
-    body: fn(&str) -> String,
+/// Module `m`: `a`, `b` and `c` in parallel group 1.
+fn three_together(fixture: &Fixture, extra: &str) -> Deployment {
+    let ops = [("a", extra), ("b", extra), ("c", extra)];
+    deployment(fixture, "", &["a:1", "b:1", "c:1"], &ops)
 }
 
-impl Prepare for Scripts<'_> {
+/// How each operation's unit is made.
+enum Specs<'a> {
+    /// Stand-ins on the tokio clock: operation `op` plays `act(op)`.
+    Acting(&'a Fixture, fn(&str) -> Act),
+    /// Real `bash` running `script(op)`.
+    Scripts(&'a Fixture, fn(&str) -> String),
+}
+
+impl Prepare for Specs<'_> {
     fn prepare(&mut self, op: &PlannedOperation, _vars: &Variables) -> Result<UnitSpec, String> {
-        Ok(self.fixture.spec(&op.id, &(self.body)(&op.id)))
+        Ok(match self {
+            Specs::Acting(fixture, act) => fixture.acting(&op.id, [act(&op.id)]),
+            Specs::Scripts(fixture, script) => fixture.spec(&op.id, &script(&op.id)),
+        })
     }
 }
 
-async fn execute_all(
-    fixture: &Fixture,
-    body: fn(&str) -> String,
-    throttle: usize,
-) -> (RunOutcome, Vec<RunEvent>) {
-    execute_covered(fixture, body, throttle, BTreeMap::new()).await
+/// A run's outcome and its events, each with the time it came at since the run started.
+struct Ran {
+    outcome: RunOutcome,
+    events: Vec<(Duration, RunEvent)>,
 }
 
-async fn execute_covered(
-    fixture: &Fixture,
-    body: fn(&str) -> String,
+impl Ran {
+    /// When the first event matching `wanted` came.
+    fn at(&self, wanted: impl Fn(&RunEvent) -> bool) -> Duration {
+        self.events
+            .iter()
+            .find(|(_, e)| wanted(e))
+            .map(|(at, _)| *at)
+            .unwrap_or_else(|| panic!("event missing from {:#?}", self.events))
+    }
+
+    /// When the run ended.
+    fn took(&self) -> Duration {
+        self.at(|e| matches!(e.kind, EventKind::RunFinished { .. }))
+    }
+
+    fn kinds(&self) -> Vec<&EventKind> {
+        self.events.iter().map(|(_, e)| &e.kind).collect()
+    }
+
+    /// Each operation's final status, in the order they ended.
+    fn finished(&self) -> Vec<(String, OperationStatus)> {
+        self.kinds()
+            .into_iter()
+            .filter_map(|kind| match kind {
+                EventKind::OperationFinished {
+                    operation, status, ..
+                } => Some((operation.clone(), *status)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+async fn execute(
+    deployment: &Deployment,
+    mut specs: Specs<'_>,
     throttle: usize,
     not_covered: BTreeMap<String, String>,
-) -> (RunOutcome, Vec<RunEvent>) {
-    let deployment = deployment(fixture);
-    let plan = graph::build(&deployment, &Target::parse("m", None)).unwrap();
+) -> Ran {
+    let plan = graph::build(deployment, &Target::parse("m", None)).unwrap();
     let settings = RunSettings {
         run_id: "run".into(),
         throttle,
@@ -90,35 +152,18 @@ async fn execute_covered(
     };
     let (_interrupts_tx, interrupts) = mpsc::unbounded_channel();
     let mut events = Vec::new();
-    let vars = deployment.variables.clone();
-    let mut prepare = Scripts { fixture, body };
+    let started = Instant::now();
     let outcome = super::execute(
         &plan,
-        &deployment,
+        deployment,
         settings,
-        vars,
-        &mut prepare,
+        deployment.variables.clone(),
+        &mut specs,
         interrupts,
-        &mut |event| events.push(event),
+        &mut |event| events.push((started.elapsed(), event)),
     )
     .await;
-    (outcome, events)
-}
-
-fn finished(events: &[RunEvent]) -> Vec<(String, OperationStatus)> {
-    events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::OperationFinished {
-                operation, status, ..
-            } => Some((operation.clone(), *status)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn position(events: &[RunEvent], wanted: impl Fn(&RunEvent) -> bool) -> usize {
-    events.iter().position(wanted).expect("event present")
+    Ran { outcome, events }
 }
 
 fn started(op: &'static str) -> impl Fn(&RunEvent) -> bool {
@@ -129,7 +174,138 @@ fn ended(op: &'static str) -> impl Fn(&RunEvent) -> bool {
     move |e| matches!(&e.kind, EventKind::OperationFinished { operation, .. } if operation == op)
 }
 
-#[tokio::test]
+fn ten_seconds(_: &str) -> Act {
+    Act::succeeds_after(10)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_throttle_bounds_how_many_operations_run_at_once() {
+    let fixture = Fixture::new();
+    let deployment = three_together(&fixture, "");
+    for (throttle, took) in [(1, 30), (2, 20), (3, 10)] {
+        let ran = execute(
+            &deployment,
+            Specs::Acting(&fixture, ten_seconds),
+            throttle,
+            BTreeMap::new(),
+        )
+        .await;
+        assert_eq!(ran.outcome, RunOutcome::Completed);
+        assert_eq!(ran.took(), S(took), "throttle {throttle}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttle_of_one_starts_each_operation_when_the_one_before_ends() {
+    let fixture = Fixture::new();
+    let deployment = three_together(&fixture, "");
+    let ran = execute(
+        &deployment,
+        Specs::Acting(&fixture, ten_seconds),
+        1,
+        BTreeMap::new(),
+    )
+    .await;
+    let starts = [
+        ran.at(started("a")),
+        ran.at(started("b")),
+        ran.at(started("c")),
+    ];
+    assert_eq!(starts, [S(0), S(10), S(20)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_parallel_group_starts_together_and_the_next_stage_starts_when_its_last_member_ends() {
+    let fixture = Fixture::new();
+    let act = |op: &str| Act::succeeds_after(if op == "b" { 25 } else { 10 });
+    let ran = execute(
+        &grouped(&fixture),
+        Specs::Acting(&fixture, act),
+        5,
+        BTreeMap::new(),
+    )
+    .await;
+    assert_eq!(ran.outcome, RunOutcome::Completed);
+    assert_eq!((ran.at(started("a")), ran.at(started("b"))), (S(0), S(0)));
+    assert_eq!(ran.at(ended("a")), S(10));
+    assert_eq!(ran.at(started("c")), S(25));
+    assert_eq!(ran.took(), S(35));
+    assert!(matches!(
+        &ran.kinds()[..2],
+        [EventKind::RunStarted { operations: 3, .. }, EventKind::StageStarted { stage: 1, operations, .. }]
+            if operations == &["a", "b"]
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lock_serialises_operations_of_the_same_group() {
+    let fixture = Fixture::new();
+    let deployment = three_together(&fixture, "  locks: [\"vnet:hub\"]\n");
+    let ran = execute(
+        &deployment,
+        Specs::Acting(&fixture, ten_seconds),
+        5,
+        BTreeMap::new(),
+    )
+    .await;
+    assert_eq!(ran.outcome, RunOutcome::Completed);
+    let starts = [
+        ran.at(started("a")),
+        ran.at(started("b")),
+        ran.at(started("c")),
+    ];
+    assert_eq!(starts, [S(0), S(10), S(20)]);
+    assert_eq!(ran.took(), S(30));
+}
+
+#[tokio::test(start_paused = true)]
+async fn in_a_dag_an_operation_starts_when_what_it_requires_ends() {
+    let fixture = Fixture::new();
+    let ops = [("a", ""), ("b", ""), ("c", "  requires: [\"a\"]\n")];
+    let deployment = deployment(&fixture, "  schedule: dag\n", &["a", "b", "c"], &ops);
+    let act = |op: &str| Act::succeeds_after(if op == "b" { 30 } else { 10 });
+    let ran = execute(
+        &deployment,
+        Specs::Acting(&fixture, act),
+        5,
+        BTreeMap::new(),
+    )
+    .await;
+    assert_eq!(ran.outcome, RunOutcome::Completed);
+    assert_eq!((ran.at(started("a")), ran.at(started("b"))), (S(0), S(0)));
+    assert_eq!(ran.at(started("c")), S(10));
+    assert_eq!(ran.took(), S(30));
+}
+
+#[tokio::test(start_paused = true)]
+async fn what_follows_a_failed_stage_is_skipped_once_the_stage_ends() {
+    let fixture = Fixture::new();
+    let act = |op: &str| match op {
+        "a" => Act::fails_after(5, "ERROR: broken"),
+        _ => Act::succeeds_after(20),
+    };
+    let ran = execute(
+        &grouped(&fixture),
+        Specs::Acting(&fixture, act),
+        5,
+        BTreeMap::new(),
+    )
+    .await;
+    assert_eq!(ran.outcome, RunOutcome::Failed);
+    assert_eq!(
+        ran.finished(),
+        [
+            ("a".to_owned(), OperationStatus::Failed),
+            ("b".to_owned(), OperationStatus::Completed),
+            ("c".to_owned(), OperationStatus::Skipped),
+        ]
+    );
+    assert_eq!(ran.at(ended("a")), S(5));
+    assert_eq!(ran.at(ended("c")), S(20));
+    assert!(!ran.events.iter().any(|(_, e)| started("c")(e)));
+}
+
+#[tokio::test(start_paused = true)]
 async fn operations_not_covered_are_skipped_with_their_reason_and_never_started() {
     let fixture = Fixture::new();
     let reason = "not covered: needs the az extension x";
@@ -137,60 +313,45 @@ async fn operations_not_covered_are_skipped_with_their_reason_and_never_started(
         ("a".to_owned(), reason.to_owned()),
         ("c".to_owned(), reason.to_owned()),
     ]);
-    let (outcome, events) =
-        execute_covered(&fixture, |_| "true\n".to_owned(), 5, not_covered).await;
-    assert_eq!(outcome, RunOutcome::Completed);
+    let ran = execute(
+        &grouped(&fixture),
+        Specs::Acting(&fixture, ten_seconds),
+        5,
+        not_covered,
+    )
+    .await;
+    assert_eq!(ran.outcome, RunOutcome::Completed);
     assert_eq!(
-        finished(&events),
+        ran.finished(),
         [
             ("a".to_owned(), OperationStatus::Skipped),
             ("b".to_owned(), OperationStatus::Completed),
             ("c".to_owned(), OperationStatus::Skipped),
         ]
     );
-    assert!(!events.iter().any(started("a")) && !events.iter().any(started("c")));
-    assert!(events.iter().any(|e| matches!(&e.kind,
-        EventKind::OperationFinished { operation, error: Some(m), .. } if operation == "a" && m == reason)), "{events:#?}");
-}
-
-#[tokio::test]
-async fn a_parallel_group_starts_together_and_the_next_stage_waits_for_it() {
-    let fixture = Fixture::new();
-    let (outcome, events) = execute_all(&fixture, |_| "sleep 0.2\n".to_owned(), 5).await;
-    assert_eq!(outcome, RunOutcome::Completed);
-    let (a, b) = (
-        position(&events, started("a")),
-        position(&events, started("b")),
-    );
-    let first_end = position(&events, ended("a")).min(position(&events, ended("b")));
-    assert!(a < first_end && b < first_end, "{events:#?}");
-    let c = position(&events, started("c"));
-    assert!(c > position(&events, ended("a")) && c > position(&events, ended("b")));
-    assert!(matches!(
-        &events.iter().map(|e| &e.kind).collect::<Vec<_>>()[..2],
-        [EventKind::RunStarted { operations: 3, .. }, EventKind::StageStarted { stage: 1, operations, .. }]
-            if operations == &["a", "b"]
-    ));
-}
-
-#[tokio::test]
-async fn a_throttle_of_one_runs_one_operation_at_a_time() {
-    let fixture = Fixture::new();
-    let (outcome, events) = execute_all(&fixture, |_| "sleep 0.1\n".to_owned(), 1).await;
-    assert_eq!(outcome, RunOutcome::Completed);
     assert!(
-        position(&events, ended("a")) < position(&events, started("b")),
-        "{events:#?}"
+        !ran.events
+            .iter()
+            .any(|(_, e)| started("a")(e) || started("c")(e))
     );
+    assert!(ran.kinds().iter().any(|kind| matches!(kind,
+        EventKind::OperationFinished { operation, error: Some(m), .. } if operation == "a" && m == reason)));
+    assert_eq!(ran.took(), S(10));
 }
 
 #[tokio::test]
-async fn a_failed_stage_skips_the_stages_after_it_and_fails_the_run() {
+async fn real_scripts_run_and_a_failed_one_skips_what_follows() {
     let fixture = Fixture::new();
-    let body = |op: &str| if op == "a" { "exit 3\n" } else { "true\n" }.to_owned();
-    let (outcome, events) = execute_all(&fixture, body, 5).await;
-    assert_eq!(outcome, RunOutcome::Failed);
-    let mut statuses = finished(&events);
+    let script = |op: &str| if op == "a" { "exit 3\n" } else { "true\n" }.to_owned();
+    let ran = execute(
+        &grouped(&fixture),
+        Specs::Scripts(&fixture, script),
+        5,
+        BTreeMap::new(),
+    )
+    .await;
+    assert_eq!(ran.outcome, RunOutcome::Failed);
+    let mut statuses = ran.finished();
     statuses.sort_by(|x, y| x.0.cmp(&y.0));
     assert_eq!(
         statuses,
@@ -200,8 +361,10 @@ async fn a_failed_stage_skips_the_stages_after_it_and_fails_the_run() {
             ("c".to_owned(), OperationStatus::Skipped),
         ]
     );
+    assert!(ran.kinds().iter().any(|kind| matches!(kind,
+        EventKind::OperationFinished { operation, exit_code: Some(3), .. } if operation == "a")));
     assert!(matches!(
-        events.last().map(|e| &e.kind),
+        ran.kinds().last(),
         Some(EventKind::RunFinished {
             outcome: RunOutcome::Failed,
             ..

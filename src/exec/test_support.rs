@@ -1,5 +1,5 @@
-//! Test fixtures for running real `bash` operations: a temporary deployment folder, unit specs,
-//! event collection and deadline polling.
+//! Test fixtures for running operations, as real `bash` or as stand-ins on the tokio clock: a
+//! temporary deployment folder, unit specs, event collection and deadline polling.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,7 +11,9 @@ use tokio::task::JoinHandle;
 use crate::exec::backoff::RetryPolicy;
 use crate::exec::error_catalog::ErrorCatalog;
 use crate::exec::event::RunEvent;
+use crate::exec::spawn::Bash;
 use crate::exec::unit::{UnitOutcome, UnitRequest, UnitSpec, run_unit};
+use crate::exec::virtual_process::{Act, Acts};
 use avdeploy_wire::redact::Redactor;
 
 /// The longest any test waits for something that should happen quickly.
@@ -43,6 +45,7 @@ impl Fixture {
             module: "m".into(),
             operation: op.into(),
             script,
+            process: Arc::new(Bash),
             env: vec![("WORK".into(), self.dir.path().display().to_string())],
             cwd: self.dir.path().to_owned(),
             log_dir: self.path("logs"),
@@ -55,6 +58,16 @@ impl Fixture {
             redactor: Arc::new(Redactor::default()),
             fingerprint: None,
             changed: Vec::new(),
+        }
+    }
+
+    /// A spec whose attempts play `acts` on the tokio clock (no process), with a one-hour
+    /// timeout and the grace of [`Fixture::spec`].
+    pub(crate) fn acting(&self, op: &str, acts: impl IntoIterator<Item = Act>) -> UnitSpec {
+        UnitSpec {
+            process: Acts::new(acts),
+            timeout: Duration::from_secs(3600),
+            ..self.spec(op, "")
         }
     }
 
@@ -106,11 +119,16 @@ impl Running {
     }
 
     /// Waits for the outcome; returns it with the events not consumed yet.
-    pub(crate) async fn finish(mut self) -> (UnitOutcome, Vec<RunEvent>) {
-        let outcome = tokio::time::timeout(PATIENCE, self.handle)
+    pub(crate) async fn finish(self) -> (UnitOutcome, Vec<RunEvent>) {
+        tokio::time::timeout(PATIENCE, self.end())
             .await
             .expect("the unit did not finish in time")
-            .expect("the unit task panicked");
+    }
+
+    /// Waits for the outcome however long it takes (on a paused clock, virtual time passes);
+    /// returns it with the events not consumed yet.
+    pub(crate) async fn end(mut self) -> (UnitOutcome, Vec<RunEvent>) {
+        let outcome = self.handle.await.expect("the unit task panicked");
         let mut events = Vec::new();
         while let Ok(event) = self.events.try_recv() {
             events.push(event);
@@ -134,11 +152,6 @@ pub(crate) async fn eventually(condition: impl Fn() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     condition()
-}
-
-/// Waits until `path` exists.
-pub(crate) async fn file_appears(path: &Path) -> bool {
-    eventually(|| path.exists()).await
 }
 
 /// The pid written (by a script) into `path`.
