@@ -189,3 +189,22 @@ fn outputs_named_like_loader_or_interpreter_settings_are_refused() {
         .stdout(contains("PYTHONPATH ignored").and(contains("changes how operations run")));
     assert_eq!(deploy.read("seen"), "seen=none\n");
 }
+
+#[test]
+fn a_config_yaml_that_is_not_a_regular_file_is_named_as_such() {
+    // A link to a device that never ends.
+    let deploy = one_op("app:\n  name: \"demo\"\n");
+    let config = deploy.path().join("config.yaml");
+    std::fs::remove_file(&config).expect("remove");
+    std::os::unix::fs::symlink("/dev/zero", &config).expect("symlink");
+    refused(&deploy, &["validate"], "not a regular file");
+    refused(&deploy, &["run", "all"], "not a regular file");
+    // A folder.
+    std::fs::remove_file(&config).expect("remove");
+    std::fs::create_dir(&config).expect("mkdir");
+    refused(&deploy, &["validate"], "config.yaml");
+    deploy
+        .cmd(&["validate"])
+        .assert()
+        .stderr(contains("not a deployment folder").not());
+}

@@ -9,10 +9,12 @@ use crate::model::operation::Operation;
 use crate::validate::{checks, render};
 
 /// Refuses a config file that cannot name an environment, and a folder without the config file
-/// (`-C` and `--config` say where it is), before anything is read or created there.
+/// (`-C` and `--config` say where it is), before anything is read or created there. A config
+/// path that is there but is no regular file (a folder, a device, a dangling link) is left to
+/// loading, which says what it is.
 pub(crate) fn require_deployment(global: &GlobalArgs) -> Result<(), Error> {
     global.layout()?;
-    if global.dir.join(&global.config).is_file() {
+    if std::fs::symlink_metadata(global.dir.join(&global.config)).is_ok() {
         Ok(())
     } else {
         Err(Error::NotADeployment {
