@@ -19,7 +19,7 @@ use crate::simulator::{Backend, Simulator};
                   the folder's lock, 130 interrupted.\nDocumentation: README.md and docs/ in the \
                   source repository."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Options every command takes.
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -29,7 +29,7 @@ pub struct Cli {
 }
 
 /// The whole command line: [`Cli`] with the simulator's `sim` subcommand listed after `script`.
-pub fn command(simulator: &dyn Simulator) -> clap::Command {
+pub(crate) fn command(simulator: &dyn Simulator) -> clap::Command {
     let cli = Cli::command();
     let order = cli
         .find_subcommand("script")
@@ -39,7 +39,7 @@ pub fn command(simulator: &dyn Simulator) -> clap::Command {
 
 /// Options every command takes.
 #[derive(Debug, Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Work on the deployment in DIR instead of the current folder (like `git -C`).
     #[arg(
         short = 'C',
@@ -66,18 +66,20 @@ pub struct GlobalArgs {
 
 impl GlobalArgs {
     /// The folders of the deployment's environment (the one `--config` names).
-    pub fn layout(&self) -> Result<crate::base::layout::Layout, crate::base::layout::LayoutError> {
+    pub(crate) fn layout(
+        &self,
+    ) -> Result<crate::base::layout::Layout, crate::base::layout::LayoutError> {
         crate::base::layout::Layout::new(&self.dir, &self.config)
     }
 
     /// The painter for standard output.
-    pub fn stdout_painter(&self) -> crate::report::color::Painter {
+    pub(crate) fn stdout_painter(&self) -> crate::report::color::Painter {
         use std::io::IsTerminal;
         crate::report::color::Painter::new(self.color.enabled_for(std::io::stdout().is_terminal()))
     }
 
     /// The painter for standard error.
-    pub fn stderr_painter(&self) -> crate::report::color::Painter {
+    pub(crate) fn stderr_painter(&self) -> crate::report::color::Painter {
         use std::io::IsTerminal;
         crate::report::color::Painter::new(self.color.enabled_for(std::io::stderr().is_terminal()))
     }
@@ -85,7 +87,7 @@ impl GlobalArgs {
 
 /// `--json` for commands that can print machine-readable output.
 #[derive(Debug, Args)]
-pub struct JsonArg {
+pub(crate) struct JsonArg {
     /// Print JSON (a stable, versioned schema) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -93,7 +95,7 @@ pub struct JsonArg {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check config.yaml, every module and operation; report all findings with file:line:column.
     /// Exits 0 when there are no errors (warnings allowed), 2 otherwise.
     Validate(JsonArg),
@@ -159,7 +161,7 @@ pub enum Command {
 impl Command {
     /// Whether the command works on an existing deployment folder (the `-C` folder holding the
     /// `--config` file); `init`, `migrate` and `completions` do not.
-    pub fn needs_deployment(&self) -> bool {
+    pub(crate) fn needs_deployment(&self) -> bool {
         !matches!(
             self,
             Self::Init(_) | Self::Migrate(_) | Self::Completions(_)
@@ -169,7 +171,7 @@ impl Command {
 
 /// `plan`.
 #[derive(Debug, Args)]
-pub struct PlanArgs {
+pub(crate) struct PlanArgs {
     /// A module id, or `all`.
     #[arg(required_unless_present = "destroy", conflicts_with = "destroy")]
     pub target: Option<String>,
@@ -192,7 +194,7 @@ pub struct PlanArgs {
 
 /// `run`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// A module id, or `all` for every module in dependency order.
     pub module: String,
     /// One operation of the module (its id, or its file name without .yaml); all its
@@ -216,7 +218,7 @@ pub struct RunArgs {
 /// The options of the commands that execute operations (`run`, `resume`, `destroy`); the
 /// environment adds to them (see `cmd::settings`).
 #[derive(Debug, Args)]
-pub struct ExecArgs {
+pub(crate) struct ExecArgs {
     /// How many operations may run at once across the whole run [default: 5; `resume`: the
     /// resumed run's].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -238,7 +240,7 @@ pub struct ExecArgs {
 
 /// `--yes` of the commands that ask before they change the deployment.
 #[derive(Debug, Args)]
-pub struct ConfirmArgs {
+pub(crate) struct ConfirmArgs {
     /// Proceed without asking (required when standard input is not a terminal); also
     /// `AVDEPLOY_YES=1`.
     #[arg(
@@ -252,7 +254,7 @@ pub struct ConfirmArgs {
 
 /// `resume`.
 #[derive(Debug, Args)]
-pub struct ResumeArgs {
+pub(crate) struct ResumeArgs {
     /// Asking first.
     #[command(flatten)]
     pub confirm: ConfirmArgs,
@@ -263,7 +265,7 @@ pub struct ResumeArgs {
 
 /// `report`.
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// The run to show (as `status` names it); the last run when left out.
     pub run_id: Option<String>,
     /// Where to write the page (default: artifacts/reports/<RUN_ID>.html).
@@ -273,7 +275,7 @@ pub struct ReportArgs {
 
 /// `destroy`.
 #[derive(Debug, Args)]
-pub struct DestroyArgs {
+pub(crate) struct DestroyArgs {
     /// Asking first.
     #[command(flatten)]
     pub confirm: ConfirmArgs,
@@ -284,7 +286,7 @@ pub struct DestroyArgs {
 
 /// `logs`.
 #[derive(Debug, Args)]
-pub struct LogsArgs {
+pub(crate) struct LogsArgs {
     /// The operation id (or file name without .yaml); `<id>@<item>` for one `for_each`
     /// instance.
     pub operation: String,
@@ -295,7 +297,7 @@ pub struct LogsArgs {
 
 /// `script`.
 #[derive(Debug, Args)]
-pub struct ScriptArgs {
+pub(crate) struct ScriptArgs {
     /// The operation id (or file name without .yaml); `<id>@<item>` for one `for_each`
     /// instance.
     pub operation: String,
@@ -303,7 +305,7 @@ pub struct ScriptArgs {
 
 /// `init`.
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// The folder to create (must be empty or absent).
     #[arg(required_unless_present = "list_examples")]
     pub dir: Option<PathBuf>,
@@ -318,7 +320,7 @@ pub struct InitArgs {
 
 /// `migrate`.
 #[derive(Debug, Args)]
-pub struct MigrateArgs {
+pub(crate) struct MigrateArgs {
     /// The folder to migrate (default: the `-C` folder, else the current one).
     pub dir: Option<PathBuf>,
     /// Print the unified diff of every change and write nothing.
@@ -328,18 +330,18 @@ pub struct MigrateArgs {
 
 /// `completions`.
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell.
     pub shell: clap_complete::Shell,
 }
 
 /// The value of `--simulate[=BACKEND]` or `AVDEPLOY_SIMULATE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Simulate(pub Option<Backend>);
+pub(crate) struct Simulate(pub Option<Backend>);
 
 impl Simulate {
     /// The backend to run against, or `None` for the real Azure.
-    pub fn backend(option: Option<Self>) -> Option<Backend> {
+    pub(crate) fn backend(option: Option<Self>) -> Option<Backend> {
         option.and_then(|simulate| simulate.0)
     }
 }

@@ -7,7 +7,7 @@ use crate::exit_code;
 
 /// A command failed.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     /// The deployment folder could not be read.
     #[error(transparent)]
     Load(#[from] crate::load::deployment::LoadError),
@@ -108,7 +108,7 @@ impl From<crate::state::LockError> for Error {
 
 impl Error {
     /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         match self {
             Self::Load(_)
             | Self::Layout(_)
@@ -140,7 +140,7 @@ impl Error {
 }
 
 /// `error: message` followed by an indented `caused by:` chain.
-pub fn display_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn display_chain(error: &dyn std::error::Error) -> String {
     let mut out = format!("error: {error}");
     let mut source = error.source();
     while let Some(cause) = source {

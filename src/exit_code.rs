@@ -1,12 +1,12 @@
 //! The process exit codes avdeploy returns, one named constant each.
 
 /// Everything asked for was done.
-pub const SUCCESS: i32 = 0;
+pub(crate) const SUCCESS: i32 = 0;
 /// An operation failed, timed out or was blocked.
-pub const OPERATION_FAILED: i32 = 1;
+pub(crate) const OPERATION_FAILED: i32 = 1;
 /// The input was invalid: configuration, YAML or arguments.
-pub const INVALID_INPUT: i32 = 2;
+pub(crate) const INVALID_INPUT: i32 = 2;
 /// Another avdeploy process holds the deployment's lock.
-pub const LOCKED: i32 = 3;
+pub(crate) const LOCKED: i32 = 3;
 /// The run was interrupted by Ctrl-C or SIGTERM.
-pub const INTERRUPTED: i32 = 130;
+pub(crate) const INTERRUPTED: i32 = 130;

@@ -1,21 +1,21 @@
 //! avdeploy: a deployment engine for Azure Virtual Desktop.
 
-pub mod atomic_file;
+pub(crate) mod atomic_file;
 pub mod azure_cli;
 pub mod base;
-pub mod cli;
-pub mod cmd;
-pub mod error;
+pub(crate) mod cli;
+pub(crate) mod cmd;
+pub(crate) mod error;
 pub mod examples;
-pub mod exec;
-pub mod exit_code;
+pub(crate) mod exec;
+pub(crate) mod exit_code;
 pub mod load;
-pub mod migrate;
+pub(crate) mod migrate;
 pub mod model;
-pub mod plan;
+pub(crate) mod plan;
 pub mod ps;
 pub mod report;
-pub mod run;
+pub(crate) mod run;
 pub mod runcmd;
 pub mod simulator;
 pub mod state;

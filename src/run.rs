@@ -10,7 +10,7 @@ use crate::exit_code;
 use crate::simulator::Simulator;
 
 /// Runs avdeploy with the process's arguments and returns the exit code.
-pub fn main(simulator: &dyn Simulator) -> i32 {
+pub(crate) fn main(simulator: &dyn Simulator) -> i32 {
     let parsed = crate::cli::command(simulator)
         .try_get_matches()
         .and_then(|matches| Parsed::from_matches(&matches));

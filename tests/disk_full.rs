@@ -137,6 +137,9 @@ fn a_full_disk_stops_new_launches_and_resume_runs_nothing_twice() {
         stderr.contains("full") || stderr.contains("No space"),
         "{stderr}"
     );
+    // The error that stopped the run is shown once, as every fatal error is.
+    let errors = stderr.lines().filter(|l| l.contains("error: ")).count();
+    assert_eq!(errors, 1, "{stderr}");
     let ran: Vec<&str> = OPS
         .iter()
         .copied()

@@ -6,6 +6,7 @@ mod deploy;
 
 use std::path::{Path, PathBuf};
 
+use avdeploy::base::layout::Layout;
 use avdeploy::report::replay::{read_log, replay, run_records};
 use avdeploy::state::lock_file::DeploymentLock;
 use avdeploy::state::{Recorder, StateDb};
@@ -76,10 +77,10 @@ fn replaying_the_event_log_gives_status_and_report_what_the_state_gives_them() {
     let logs = rebuilt.path().join("artifacts/logs");
     std::fs::create_dir_all(&logs).expect("logs folder");
     std::fs::copy(&log, logs.join(log.file_name().expect("name"))).expect("copy log");
-    let state_dir = rebuilt.path().join(".avdeploy");
+    let layout = Layout::new(rebuilt.path(), Path::new("config.yaml")).expect("layout");
     {
-        let lock = DeploymentLock::acquire(&state_dir).expect("lock");
-        let mut recorder = Recorder::new(StateDb::open(&state_dir, &lock).expect("state"));
+        let lock = DeploymentLock::acquire(&layout.state_dir()).expect("lock");
+        let mut recorder = Recorder::new(StateDb::open(&layout, &lock).expect("state"));
         replay(run_records(&records, &run_id), &mut recorder).expect("replay");
     }
 

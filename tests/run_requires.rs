@@ -161,6 +161,31 @@ fn requirements_of_a_module_that_never_ran_point_at_that_module_not_resume() {
 }
 
 #[test]
+fn status_points_at_the_modules_a_run_left_out_not_resume() {
+    let deploy = Deploy::quickstart();
+    deploy
+        .cmd(&["run", "02-storage", "--simulate"])
+        .assert()
+        .code(1);
+    deploy.cmd(&["status"]).assert().success().stdout(
+        contains(
+            "(02-storage) is blocked by requirements outside it: run `avdeploy run 00-resource-group` first, or `avdeploy run all`.",
+        )
+        .and(contains("avdeploy resume` would run").not()),
+    );
+    let doc = deploy.json(&["status", "--json"]);
+    assert_eq!(
+        doc["resume"]["run_first"],
+        serde_json::json!(["00-resource-group"]),
+        "{doc}"
+    );
+    assert_eq!(
+        doc["resume"]["blocked_outside"], doc["resume"]["to_run"],
+        "{doc}"
+    );
+}
+
+#[test]
 fn a_failure_inside_the_run_still_points_at_resume() {
     let deploy = Deploy::new()
         .config("app:\n  name: \"demo\"\n")
@@ -173,5 +198,8 @@ fn a_failure_inside_the_run_still_points_at_resume() {
         );
     deploy.cmd(&["run", "m"]).assert().code(1).stdout(
         contains("    continue with: avdeploy resume").and(contains("outside this run").not()),
+    );
+    deploy.cmd(&["status"]).assert().success().stdout(
+        contains("`avdeploy resume` would run 2 operations").and(contains("outside it").not()),
     );
 }

@@ -3,23 +3,27 @@
 
 use std::path::Path;
 
+use avdeploy::base::layout::Layout;
 use avdeploy::model::outcome::OperationStatus;
 use avdeploy::model::outcome::RunOutcome;
 use avdeploy::state::{DeploymentLock, StateDb};
 
 const V1_DUMP: &str = include_str!("fixtures/state_v1.sql");
 
-fn load_v1(state_dir: &Path) {
-    std::fs::create_dir_all(state_dir).expect("state dir");
-    let conn = rusqlite::Connection::open(state_dir.join("state.db")).expect("create db");
+/// Puts the version 1 state into the deployment folder `dir`; returns the folder's layout.
+fn load_v1(dir: &Path) -> Layout {
+    let layout = Layout::new(dir, Path::new("config.yaml")).expect("layout");
+    std::fs::create_dir_all(layout.state_dir()).expect("state dir");
+    let conn = rusqlite::Connection::open(layout.state_db()).expect("create db");
     conn.execute_batch(V1_DUMP).expect("load v1 dump");
+    layout
 }
 
 #[test]
 fn v1_state_opens_read_only_unchanged() {
     let dir = tempfile::tempdir().expect("temp dir");
-    load_v1(dir.path());
-    let store = StateDb::open_read_only(dir.path())
+    let layout = load_v1(dir.path());
+    let store = StateDb::open_read_only(&layout)
         .expect("open")
         .expect("state exists");
     let run = store.last_run().expect("query").expect("a run");
@@ -36,9 +40,9 @@ fn v1_state_opens_read_only_unchanged() {
 #[test]
 fn v1_state_opens_for_writing_and_recovers() {
     let dir = tempfile::tempdir().expect("temp dir");
-    load_v1(dir.path());
-    let lock = DeploymentLock::acquire(dir.path()).expect("lock");
-    let store = StateDb::open(dir.path(), &lock).expect("open v1 state");
+    let layout = load_v1(dir.path());
+    let lock = DeploymentLock::acquire(&layout.state_dir()).expect("lock");
+    let store = StateDb::open(&layout, &lock).expect("open v1 state");
 
     let completed = store.completed_operations().expect("completed");
     let mut completed: Vec<_> = completed.into_iter().collect();
@@ -89,9 +93,9 @@ fn v1_state_opens_for_writing_and_recovers() {
 #[test]
 fn v1_state_migrates_and_a_destruction_hides_what_came_before() {
     let dir = tempfile::tempdir().expect("temp dir");
-    load_v1(dir.path());
-    let lock = DeploymentLock::acquire(dir.path()).expect("lock");
-    let store = StateDb::open(dir.path(), &lock).expect("open v1 state");
+    let layout = load_v1(dir.path());
+    let lock = DeploymentLock::acquire(&layout.state_dir()).expect("lock");
+    let store = StateDb::open(&layout, &lock).expect("open v1 state");
     assert_eq!(store.destruction().expect("query"), None);
     assert!(!store.completed_operations().expect("completed").is_empty());
     let now = chrono::Utc::now();
@@ -118,7 +122,7 @@ fn v1_state_migrates_and_a_destruction_hides_what_came_before() {
             .is_some_and(|r| r.id == "20250301-091500-3c4d")
     );
     drop(store);
-    let reopened = StateDb::open_read_only(dir.path())
+    let reopened = StateDb::open_read_only(&layout)
         .expect("open")
         .expect("state exists");
     assert_eq!(

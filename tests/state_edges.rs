@@ -105,6 +105,21 @@ fn a_deleted_state_database_is_said_when_earlier_runs_left_logs() {
 }
 
 #[test]
+fn a_deleted_state_database_of_an_environment_is_said_too() {
+    let deploy = deployment().file("prod.yaml", "app:\n  name: \"prod\"\n");
+    let run = ["run", "m", "--config", "prod.yaml"];
+    deploy.cmd(&run).assert().success();
+    for file in ["state.db", "state.db-wal", "state.db-shm"] {
+        let _ = std::fs::remove_file(deploy.path().join(".avdeploy/prod").join(file));
+    }
+    deploy
+        .cmd(&run)
+        .assert()
+        .success()
+        .stderr(contains("is missing although earlier runs left logs"));
+}
+
+#[test]
 fn a_value_too_large_for_an_environment_is_refused_at_validate() {
     let big = "x".repeat(200 * 1024);
     let deploy = Deploy::new()

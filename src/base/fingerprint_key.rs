@@ -12,7 +12,7 @@ use sha2::Sha256;
 /// The key file could not be read, written or understood.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot {action} the fingerprint key `{path}`")]
-pub struct KeyError {
+pub(crate) struct KeyError {
     /// What was being done.
     action: &'static str,
     /// The key file.
@@ -27,7 +27,7 @@ const KEY_BYTES: usize = 32;
 
 /// A key for fingerprint hashes.
 #[derive(Clone)]
-pub struct FingerprintKey {
+pub(crate) struct FingerprintKey {
     bytes: [u8; KEY_BYTES],
 }
 
@@ -40,7 +40,7 @@ impl std::fmt::Debug for FingerprintKey {
 impl FingerprintKey {
     /// The key stored at `path`, created (from the system's random source, mode 0600) when
     /// there is none yet.
-    pub fn load_or_create(path: &Path) -> Result<Self, KeyError> {
+    pub(crate) fn load_or_create(path: &Path) -> Result<Self, KeyError> {
         if let Some(key) = Self::read(path)? {
             return Ok(key);
         }
@@ -70,7 +70,7 @@ impl FingerprintKey {
     }
 
     /// The key stored at `path`; `None` when there is none (no fingerprint was recorded yet).
-    pub fn read(path: &Path) -> Result<Option<Self>, KeyError> {
+    pub(crate) fn read(path: &Path) -> Result<Option<Self>, KeyError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -87,7 +87,7 @@ impl FingerprintKey {
 
     /// The keyed hash (HMAC-SHA256, hex) of `parts`, each length-prefixed so that no two
     /// different lists of parts hash alike.
-    pub fn hash(&self, parts: &[&[u8]]) -> String {
+    pub(crate) fn hash(&self, parts: &[&[u8]]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.bytes).expect("HMAC takes any key");
         for part in parts {
             mac.update(&(part.len() as u64).to_le_bytes());

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! <root>/.avdeploy/state.db, lock, sim/        state, lock, simulated subscription
+//! <root>/.avdeploy/migrate-backup/<stamp>/     what `migrate` changed, as it was before
 //! <root>/artifacts/logs/<op>_<stamp>[-N].log   one log per attempt
 //! <root>/artifacts/logs/deployment_<day>.jsonl the event log of a day
 //! <root>/artifacts/outputs/<op>.json           what an operation's az call returned
@@ -18,13 +19,17 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 /// The state database's file name inside the state folder.
-pub const STATE_DB: &str = "state.db";
+const STATE_DB: &str = "state.db";
 
 /// The deployment lock's file name inside the state folder.
 pub const LOCK_FILE: &str = "lock";
 
 /// The fingerprint key's file name inside the state folder.
 pub const FINGERPRINT_KEY: &str = "fingerprint.key";
+
+/// The folder of `migrate`'s backups inside `.avdeploy/`, shared by every environment (the
+/// files it rewrites are).
+const MIGRATE_BACKUP: &str = "migrate-backup";
 
 /// The config stem whose environment keeps the folder's own paths (`config.yaml`).
 const DEFAULT_STEM: &str = "config";
@@ -38,7 +43,7 @@ pub const RESERVED_NAMES: [&str; 8] = [
     "scripts",
     "reports",
     "lock",
-    "migrate-backup",
+    MIGRATE_BACKUP,
     "azure-cli",
 ];
 
@@ -113,6 +118,16 @@ impl Layout {
     /// `.avdeploy[/<env>]`: state database, lock and the simulator's folder.
     pub fn state_dir(&self) -> PathBuf {
         self.in_environment(self.root.join(".avdeploy"))
+    }
+
+    /// `.avdeploy[/<env>]/state.db`: the state database.
+    pub fn state_db(&self) -> PathBuf {
+        self.state_dir().join(STATE_DB)
+    }
+
+    /// `.avdeploy/migrate-backup/<name>`: one backup of `migrate`, for every environment.
+    pub fn migrate_backup(&self, name: &str) -> PathBuf {
+        self.root.join(".avdeploy").join(MIGRATE_BACKUP).join(name)
     }
 
     /// `.avdeploy[/<env>]/sim`: the simulated subscription of `--simulate`.

@@ -2,9 +2,9 @@
 //! (diagnostics) that point at them, the paths of a deployment folder and the key of its
 //! fingerprints. It imports nothing of the engine.
 
-pub mod diagnostic;
-pub mod fingerprint_key;
+pub(crate) mod diagnostic;
+pub(crate) mod fingerprint_key;
 pub mod layout;
-pub mod source;
-pub mod span;
-pub mod text;
+pub(crate) mod source;
+pub(crate) mod span;
+pub(crate) mod text;

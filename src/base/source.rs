@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use crate::base::span::Pos;
 
 /// Index of a file in [`Sources`].
-pub type FileId = usize;
+pub(crate) type FileId = usize;
 
 /// One loaded file.
 #[derive(Debug, Clone)]

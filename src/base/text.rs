@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 /// The candidate closest to `word`, if one is close enough to be a likely typo.
-pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
@@ -13,7 +16,7 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// `count` followed by `word`, with an `s` when it is not one: `1 operation`, `3 operations`.
-pub fn plural(count: usize, word: &str) -> String {
+pub(crate) fn plural(count: usize, word: &str) -> String {
     if count == 1 {
         format!("{count} {word}")
     } else {
@@ -22,7 +25,7 @@ pub fn plural(count: usize, word: &str) -> String {
 }
 
 /// A duration as people read it, the one format of every command: `45s`, `2m05s` or `1h02m`.
-pub fn duration(duration: Duration) -> String {
+pub(crate) fn duration(duration: Duration) -> String {
     let secs = duration.as_secs();
     match secs {
         0..60 => format!("{secs}s"),
@@ -32,7 +35,7 @@ pub fn duration(duration: Duration) -> String {
 }
 
 /// Items quoted in backticks and joined with commas: `` `a`, `b` ``.
-pub fn code_list<S: AsRef<str>>(items: &[S]) -> String {
+pub(crate) fn code_list<S: AsRef<str>>(items: &[S]) -> String {
     items
         .iter()
         .map(|item| format!("`{}`", item.as_ref()))
@@ -41,7 +44,7 @@ pub fn code_list<S: AsRef<str>>(items: &[S]) -> String {
 }
 
 /// `requires a, b (not completed)`.
-pub fn blocked_text(missing: &[String]) -> String {
+pub(crate) fn blocked_text(missing: &[String]) -> String {
     format!("requires {} (not completed)", missing.join(", "))
 }
 

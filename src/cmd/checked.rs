@@ -12,7 +12,7 @@ use crate::validate::{checks, render};
 /// (`-C` and `--config` say where it is), before anything is read or created there. A config
 /// path that is there but is no regular file (a folder, a device, a dangling link) is left to
 /// loading, which says what it is.
-pub fn require_deployment(global: &GlobalArgs) -> Result<(), Error> {
+pub(crate) fn require_deployment(global: &GlobalArgs) -> Result<(), Error> {
     global.layout()?;
     if std::fs::symlink_metadata(global.dir.join(&global.config)).is_ok() {
         Ok(())
@@ -24,7 +24,7 @@ pub fn require_deployment(global: &GlobalArgs) -> Result<(), Error> {
 }
 
 /// Loads the deployment and runs every check; returns the deployment and all findings, sorted.
-pub fn load_checked(global: &GlobalArgs) -> Result<(Deployment, Vec<Diagnostic>), Error> {
+pub(crate) fn load_checked(global: &GlobalArgs) -> Result<(Deployment, Vec<Diagnostic>), Error> {
     let env = |name: &str| std::env::var(name).ok();
     let Loaded {
         deployment,
@@ -36,7 +36,7 @@ pub fn load_checked(global: &GlobalArgs) -> Result<(Deployment, Vec<Diagnostic>)
 
 /// Loads a deployment that must be free of errors: findings are printed to stderr, and errors
 /// stop the command with exit code 2. Warnings are printed only when `show_warnings`.
-pub fn load_valid(global: &GlobalArgs, show_warnings: bool) -> Result<Deployment, Error> {
+pub(crate) fn load_valid(global: &GlobalArgs, show_warnings: bool) -> Result<Deployment, Error> {
     let (deployment, diagnostics) = load_checked(global)?;
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let shown: Vec<Diagnostic> = diagnostics
@@ -55,7 +55,10 @@ pub fn load_valid(global: &GlobalArgs, show_warnings: bool) -> Result<Deployment
 
 /// The operation named on the command line by its id, or by its file name without `.yaml` when
 /// that names exactly one operation.
-pub fn find_operation<'a>(deployment: &'a Deployment, name: &str) -> Result<&'a Operation, Error> {
+pub(crate) fn find_operation<'a>(
+    deployment: &'a Deployment,
+    name: &str,
+) -> Result<&'a Operation, Error> {
     if let Some(op) = deployment.operation(name) {
         return Ok(op);
     }

@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::simulator::Simulator;
 
 /// Prints completions for the shell, `sim` included.
-pub fn run(args: &CompletionsArgs, simulator: &dyn Simulator) -> Result<i32, Error> {
+pub(crate) fn run(args: &CompletionsArgs, simulator: &dyn Simulator) -> Result<i32, Error> {
     let mut command = crate::cli::command(simulator);
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "avdeploy", &mut script);

@@ -7,7 +7,7 @@ use crate::error::Error;
 
 /// Whether to go on with `command`: `yes`, or a `y` typed on the terminal. Without a terminal
 /// and without `yes`, an error that says so.
-pub fn confirmed(yes: bool, command: &str) -> Result<bool, Error> {
+pub(crate) fn confirmed(yes: bool, command: &str) -> Result<bool, Error> {
     if yes {
         return Ok(true);
     }

@@ -14,7 +14,7 @@ use crate::simulator::Simulator;
 use crate::state::DeploymentLock;
 
 /// Runs `destroy`.
-pub fn run(
+pub(crate) fn run(
     global: &GlobalArgs,
     args: &DestroyArgs,
     simulator: &dyn Simulator,

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::examples::{EXAMPLES, Example};
 
 /// Runs `init`.
-pub fn run(args: &InitArgs) -> Result<i32, Error> {
+pub(crate) fn run(args: &InitArgs) -> Result<i32, Error> {
     if args.list_examples {
         print!("{}", listing());
         return Ok(crate::exit_code::SUCCESS);

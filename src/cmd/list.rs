@@ -10,7 +10,7 @@ use crate::model::module::{Entry, Schedule};
 
 /// The `list --json` document.
 #[derive(Debug, serde::Serialize)]
-pub struct ListJson {
+pub(crate) struct ListJson {
     /// Bumped when fields change meaning.
     pub format_version: u32,
     /// Modules in folder order.
@@ -19,7 +19,7 @@ pub struct ListJson {
 
 /// A module in `list --json`.
 #[derive(Debug, serde::Serialize)]
-pub struct ModuleJson {
+pub(crate) struct ModuleJson {
     /// Module id.
     pub id: String,
     /// Display name.
@@ -39,7 +39,7 @@ pub struct ModuleJson {
 
 /// An operation in `list --json`.
 #[derive(Debug, serde::Serialize)]
-pub struct OperationJson {
+pub(crate) struct OperationJson {
     /// Operation id.
     pub id: String,
     /// Display name.
@@ -61,7 +61,7 @@ pub struct OperationJson {
 }
 
 /// Builds the list document.
-pub fn document(deployment: &Deployment) -> ListJson {
+pub(crate) fn document(deployment: &Deployment) -> ListJson {
     let modules = deployment
         .modules
         .iter()
@@ -110,7 +110,7 @@ fn entries(deployment: &Deployment, entries: &[Entry]) -> Vec<OperationJson> {
 }
 
 /// Runs `list`.
-pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
+pub(crate) fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let deployment = checked::load_valid(global, false)?;
     let doc = document(&deployment);
     let mut out = std::io::stdout().lock();
@@ -123,7 +123,7 @@ pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
 }
 
 /// The text form of `list`.
-pub fn render(doc: &ListJson) -> String {
+pub(crate) fn render(doc: &ListJson) -> String {
     let mut out = String::new();
     for module in &doc.modules {
         out.push_str(&format!("{}  {}", module.id, module.name));

@@ -7,7 +7,7 @@ use crate::cmd::checked;
 use crate::error::Error;
 
 /// Runs `logs`.
-pub fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<i32, Error> {
+pub(crate) fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<i32, Error> {
     let deployment = checked::load_valid(global, false)?;
     let (name, item) = crate::model::instances::split_instance(&args.operation);
     let op = checked::find_operation(&deployment, name)?;

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::base::layout::Layout;
 use crate::cli::{GlobalArgs, MigrateArgs};
 use crate::error::Error;
 use crate::exit_code;
@@ -12,11 +13,8 @@ use crate::migrate::diff;
 use crate::migrate::migration::{self, Migration};
 use crate::validate::render;
 
-/// Where backups go, under the deployment folder.
-const BACKUP_DIR: &str = ".avdeploy/migrate-backup";
-
 /// Runs `migrate` and returns the exit code.
-pub fn run(global: &GlobalArgs, args: &MigrateArgs) -> Result<i32, Error> {
+pub(crate) fn run(global: &GlobalArgs, args: &MigrateArgs) -> Result<i32, Error> {
     let root = args.dir.as_deref().unwrap_or(&global.dir);
     let env = |name: &str| std::env::var(name).ok();
     let Loaded {
@@ -48,7 +46,7 @@ pub fn run(global: &GlobalArgs, args: &MigrateArgs) -> Result<i32, Error> {
             )?;
         }
     } else if !plan.changes.is_empty() {
-        let backup = write_back(&deployment.root, &plan)?;
+        let backup = write_back(&deployment.layout, &plan)?;
         writeln!(
             out,
             "backup of the {} before: {}",
@@ -62,22 +60,22 @@ pub fn run(global: &GlobalArgs, args: &MigrateArgs) -> Result<i32, Error> {
 
 /// Copies every file about to change into a new backup folder, then writes the new texts
 /// (each atomically); returns the backup folder, relative to the deployment folder.
-fn write_back(root: &Path, plan: &Migration) -> Result<PathBuf, Error> {
+fn write_back(layout: &Layout, plan: &Migration) -> Result<PathBuf, Error> {
+    let root = layout.root();
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string();
-    let mut relative = PathBuf::from(BACKUP_DIR).join(&stamp);
+    let mut backup = layout.migrate_backup(&stamp);
     let mut counter = 1;
-    while root.join(&relative).exists() {
+    while backup.exists() {
         counter += 1;
-        relative = PathBuf::from(BACKUP_DIR).join(format!("{stamp}-{counter}"));
+        backup = layout.migrate_backup(&format!("{stamp}-{counter}"));
     }
     for (path, file) in &plan.files {
-        let target = root.join(&relative).join(strip_root(root, path));
-        write(&target, &file.original)?;
+        write(&backup.join(strip_root(root, path)), &file.original)?;
     }
     for (path, file) in &plan.files {
         write(&root.join(path), &file.apply())?;
     }
-    Ok(relative)
+    Ok(strip_root(root, &backup).to_path_buf())
 }
 
 /// `path` relative to `root` (an absolute `--config` inside the folder included).

@@ -9,8 +9,8 @@ use crate::report::outputs_view::{OutputJson, render_outputs};
 use crate::state::StateDb;
 
 /// Runs `outputs`.
-pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
-    let store = StateDb::open_read_only(&global.layout()?.state_dir())?;
+pub(crate) fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
+    let store = StateDb::open_read_only(&global.layout()?)?;
     let mut out = std::io::stdout().lock();
     let Some(store) = store else {
         if args.json {

@@ -22,7 +22,7 @@ use crate::state::StateDb;
 
 /// The `plan --json` document.
 #[derive(Debug, serde::Serialize)]
-pub struct PlanJson {
+pub(crate) struct PlanJson {
     /// Bumped when fields change meaning.
     pub format_version: u32,
     /// What was planned.
@@ -45,7 +45,7 @@ pub struct PlanJson {
 
 /// The counts of `plan --json`.
 #[derive(Debug, Default, serde::Serialize)]
-pub struct SummaryJson {
+pub(crate) struct SummaryJson {
     /// Operations `run` would start.
     pub will_run: usize,
     /// Operations completed before that run the same now.
@@ -56,7 +56,7 @@ pub struct SummaryJson {
 
 /// `up to date`, `will run` or `skipped`: what `run` would do with an operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum OpState {
+pub(crate) enum OpState {
     /// Runs: never completed, failed, interrupted, changed, or forced.
     #[serde(rename = "will run")]
     WillRun,
@@ -70,7 +70,7 @@ pub enum OpState {
 
 /// A module in `plan --json`.
 #[derive(Debug, serde::Serialize)]
-pub struct ModuleJson {
+pub(crate) struct ModuleJson {
     /// Module id.
     pub id: String,
     /// `stages` or `dag`.
@@ -90,7 +90,7 @@ pub struct ModuleJson {
 
 /// A stage in `plan --json`.
 #[derive(Debug, serde::Serialize)]
-pub struct StageJson {
+pub(crate) struct StageJson {
     /// 1-based stage number.
     pub number: usize,
     /// Whether its operations run in parallel.
@@ -105,7 +105,7 @@ pub struct StageJson {
 
 /// An operation in `plan --json`.
 #[derive(Debug, serde::Serialize)]
-pub struct OpJson {
+pub(crate) struct OpJson {
     /// Operation id.
     pub id: String,
     /// Expected seconds.
@@ -130,7 +130,7 @@ pub struct OpJson {
 }
 
 /// Builds the plan document; `fresh` holds the freshness of each planned operation.
-pub fn document(
+pub(crate) fn document(
     plan: &Plan,
     timeline: &Timeline,
     throttle: usize,
@@ -240,7 +240,7 @@ pub(crate) fn freshness_of(
     force: bool,
 ) -> Result<Vec<Freshness>, Error> {
     let layout = &deployment.layout;
-    let Some(store) = StateDb::open_read_only(&layout.state_dir())? else {
+    let Some(store) = StateDb::open_read_only(layout)? else {
         return Ok(vec![
             Freshness::WillRun(RunReason::NeverRun);
             plan.ops.len()
@@ -272,7 +272,7 @@ pub(crate) fn freshness_of(
 }
 
 /// Runs `plan`.
-pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
+pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     // Warnings matter here: a split parallel group changes the order the plan shows.
     let deployment = checked::load_valid(global, true)?;
     let target = match &args.target {
@@ -329,7 +329,7 @@ fn after_text(module: &ModuleJson) -> String {
 }
 
 /// The text form of `plan`.
-pub fn render(doc: &PlanJson) -> String {
+pub(crate) fn render(doc: &PlanJson) -> String {
     let mut out = format!("Plan for `{}` (throttle {})\n", doc.target, doc.throttle);
     for module in &doc.modules {
         let schedule = match module.schedule {
@@ -406,7 +406,7 @@ pub fn render(doc: &PlanJson) -> String {
 }
 
 /// `Nothing to do: all N operations are up to date.` when `run` would start nothing.
-pub fn nothing_to_do(doc: &PlanJson) -> Option<String> {
+pub(crate) fn nothing_to_do(doc: &PlanJson) -> Option<String> {
     let summary = &doc.summary;
     if summary.will_run > 0 || summary.up_to_date == 0 {
         return None;

@@ -14,7 +14,7 @@ use crate::model::operation::{Action, Operation};
 
 /// A login proven for this run; holds the run's CLI folder until dropped.
 #[derive(Debug)]
-pub struct Preflight {
+pub(crate) struct Preflight {
     proven: Proven,
 }
 
@@ -22,7 +22,7 @@ impl Preflight {
     /// Proves the login for a real run of `operations`. `None` under `--simulate`, and when
     /// none of them talks to Azure (no run-command operation, no bash script calling `az`):
     /// such a run needs no login.
-    pub fn prove<'a>(
+    pub(crate) fn prove<'a>(
         deployment: &Deployment,
         mut operations: impl Iterator<Item = &'a Operation>,
         settings: &ExecSettings<'_>,
@@ -52,7 +52,7 @@ impl Preflight {
     }
 
     /// `about to run N operations in subscription <name> (<id>) as <user>`.
-    pub fn summary(&self, operations: usize) -> String {
+    pub(crate) fn summary(&self, operations: usize) -> String {
         let account = &self.proven.account;
         format!(
             "about to run {} in subscription {} ({}) as {}",
@@ -64,19 +64,24 @@ impl Preflight {
     }
 
     /// Prints the summary and asks (see [`confirm::confirmed`]); nothing to run asks nothing.
-    pub fn confirmed(&self, operations: usize, yes: bool, command: &str) -> Result<bool, Error> {
+    pub(crate) fn confirmed(
+        &self,
+        operations: usize,
+        yes: bool,
+        command: &str,
+    ) -> Result<bool, Error> {
         println!("{}", self.summary(operations));
         Ok(operations == 0 || confirm::confirmed(yes, command)?)
     }
 
     /// The environment every operation of the run gets (see [`Proven::environment`]).
-    pub fn environment(&self) -> Vec<(String, String)> {
+    pub(crate) fn environment(&self) -> Vec<(String, String)> {
         self.proven.environment(&|name| std::env::var(name).ok())
     }
 }
 
 /// The environment of a run's operations: the preflight's, or nothing.
-pub fn environment(preflight: Option<&Preflight>) -> Vec<(String, String)> {
+pub(crate) fn environment(preflight: Option<&Preflight>) -> Vec<(String, String)> {
     preflight.map(Preflight::environment).unwrap_or_default()
 }
 

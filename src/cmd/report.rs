@@ -16,10 +16,10 @@ use crate::state::StateDb;
 use crate::state::records::RunRecord;
 
 /// Runs `report`.
-pub fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<i32, Error> {
+pub(crate) fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<i32, Error> {
     let root = &global.dir;
     let layout = global.layout()?;
-    let store = StateDb::open_read_only(&layout.state_dir())?.ok_or_else(|| Error::Usage {
+    let store = StateDb::open_read_only(&layout)?.ok_or_else(|| Error::Usage {
         message: format!("no run recorded in `{}` yet", root.display()),
     })?;
     let run = match &args.run_id {

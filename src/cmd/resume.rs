@@ -13,7 +13,7 @@ use crate::simulator::Simulator;
 use crate::state::{DeploymentLock, resume_plan};
 
 /// Runs `resume`.
-pub fn run(
+pub(crate) fn run(
     global: &GlobalArgs,
     args: &ResumeArgs,
     simulator: &dyn Simulator,

@@ -34,7 +34,11 @@ use crate::state::{DeploymentLock, Recorder, StateDb};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// Runs `run`.
-pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Result<i32, Error> {
+pub(crate) fn run(
+    global: &GlobalArgs,
+    args: &RunArgs,
+    simulator: &dyn Simulator,
+) -> Result<i32, Error> {
     let settings = ExecSettings::resolve(
         global,
         &args.exec,
@@ -78,7 +82,7 @@ pub fn run(global: &GlobalArgs, args: &RunArgs, simulator: &dyn Simulator) -> Re
 /// Executes `plan` with the state `store` (opened under the deployment lock, which the caller
 /// holds until this returns), and returns the exit code. `force` re-runs operations completed
 /// before; `environment` is added to every operation's (the preflight's CLI folder).
-pub fn execute(
+pub(crate) fn execute(
     deployment: &Deployment,
     plan: &Plan,
     store: StateDb,
@@ -157,10 +161,10 @@ pub fn execute(
                 && report_error.is_none()
             {
                 // What cannot be recorded must not run: start nothing new, let the running
-                // operations finish (their ends are recorded if space allows).
+                // operations finish (their ends are recorded if space allows). The error is
+                // returned, and shown, once the run has ended.
                 eprintln!(
-                    "[!] {}\n[!] Starting nothing new: state and logs must be able to record what runs",
-                    crate::error::display_chain(&error)
+                    "[!] Starting nothing new: state and logs can no longer record what runs (the error follows when the running operations end)"
                 );
                 let _ = halt.send(Interrupt::First);
                 report_error = Some(error);
@@ -266,12 +270,12 @@ fn halting(
 
 /// Opens the state for writing and stops what a dead engine left running, so an operation never
 /// runs twice at once: a group that survives SIGKILL stays on record and nothing starts.
-pub fn open_store(
+pub(crate) fn open_store(
     layout: &Layout,
     lock: &DeploymentLock,
     grace: Duration,
 ) -> Result<StateDb, Error> {
-    let mut store = StateDb::open(&layout.state_dir(), lock)?;
+    let mut store = StateDb::open(layout, lock)?;
     for notice in store.notices() {
         eprintln!("{notice}");
     }

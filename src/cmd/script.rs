@@ -9,7 +9,7 @@ use crate::model::operation::{Action, PowerShell};
 use crate::model::variables::Destination;
 
 /// Runs `script`.
-pub fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
+pub(crate) fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
     let deployment = checked::load_valid(global, false)?;
     // `<id>@<item>` shows one instance of a `for_each` operation, with its `{{AVD_ITEM}}`.
     let (name, item) = crate::model::instances::split_instance(&args.operation);

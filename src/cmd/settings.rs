@@ -9,20 +9,20 @@ use crate::report::color::Painter;
 use crate::simulator::{Backend, Simulator};
 
 /// The environment variable that sets the grace period between SIGTERM and SIGKILL.
-pub const KILL_GRACE_VAR: &str = "AVDEPLOY_KILL_GRACE_SECONDS";
+pub(crate) const KILL_GRACE_VAR: &str = "AVDEPLOY_KILL_GRACE_SECONDS";
 
 /// The grace period between SIGTERM and SIGKILL when none is configured.
-pub const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(5);
 
 /// The longest grace period accepted: a stopped operation is killed within the hour.
-pub const MAX_KILL_GRACE: Duration = Duration::from_secs(3600);
+pub(crate) const MAX_KILL_GRACE: Duration = Duration::from_secs(3600);
 
 /// How many operations run at once when `--throttle` is not given (and no resumed run says).
-pub const DEFAULT_THROTTLE: usize = 5;
+pub(crate) const DEFAULT_THROTTLE: usize = 5;
 
 /// How a command executes operations, resolved from its arguments and the environment.
 #[derive(Clone, Copy)]
-pub struct ExecSettings<'a> {
+pub(crate) struct ExecSettings<'a> {
     /// `--throttle` when given; see [`ExecSettings::throttle`].
     pub throttle: Option<usize>,
     /// Run against this simulated Azure (and backend of it) instead of the real Azure.
@@ -44,7 +44,7 @@ impl<'a> ExecSettings<'a> {
     /// Resolves the settings from the command's arguments (`confirm` for the commands that ask
     /// first), the environment that `var` reads, and whether standard output is a terminal.
     /// A bad value is a usage error (exit 2) naming its source.
-    pub fn resolve(
+    pub(crate) fn resolve(
         global: &GlobalArgs,
         exec: &ExecArgs,
         confirm: Option<&ConfirmArgs>,
@@ -75,7 +75,7 @@ impl<'a> ExecSettings<'a> {
     }
 
     /// How many operations may run at once: `--throttle`, else [`DEFAULT_THROTTLE`].
-    pub fn throttle(&self) -> usize {
+    pub(crate) fn throttle(&self) -> usize {
         self.throttle.unwrap_or(DEFAULT_THROTTLE)
     }
 }

@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::simulator::Simulator;
 
 /// Runs the simulator's `sim` command (`show`, `reset`) on this folder's simulated subscription.
-pub fn run(
+pub(crate) fn run(
     global: &GlobalArgs,
     matches: &clap::ArgMatches,
     simulator: &dyn Simulator,

@@ -9,7 +9,7 @@ use crate::exit_code;
 use crate::validate::render;
 
 /// Runs `validate` and returns the exit code.
-pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
+pub(crate) fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let (deployment, diagnostics) = checked::load_checked(global)?;
     crate::cmd::run::catalog(&deployment.root)?;
     let has_errors = diagnostics.iter().any(|d| d.is_error());

@@ -10,7 +10,7 @@ use avdeploy_wire::redact::MASK;
 
 /// A variable in `vars --json`.
 #[derive(Debug, serde::Serialize)]
-pub struct VarJson<'a> {
+pub(crate) struct VarJson<'a> {
     /// The name.
     pub name: &'a str,
     /// The value, `***` for secrets.
@@ -22,7 +22,7 @@ pub struct VarJson<'a> {
 }
 
 /// The variables as JSON rows, secrets masked.
-pub fn rows(vars: &Variables) -> Vec<VarJson<'_>> {
+pub(crate) fn rows(vars: &Variables) -> Vec<VarJson<'_>> {
     vars.iter()
         .map(|v| VarJson {
             name: &v.name,
@@ -34,7 +34,7 @@ pub fn rows(vars: &Variables) -> Vec<VarJson<'_>> {
 }
 
 /// Runs `vars`.
-pub fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
+pub(crate) fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let deployment = checked::load_valid(global, false)?;
     let rows = rows(&deployment.variables);
     let mut out = std::io::stdout().lock();

@@ -11,7 +11,7 @@ use crate::base::layout::AttemptLogName;
 
 /// Where a log line came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stream {
+pub(crate) enum Stream {
     /// Lines avdeploy itself writes (attempt start and end).
     Engine,
     /// The operation's standard error.
@@ -38,7 +38,7 @@ impl Stream {
 
 /// An open attempt log. Text given to it must already be redacted.
 #[derive(Debug)]
-pub struct AttemptLog {
+pub(crate) struct AttemptLog {
     path: PathBuf,
     file: File,
     write_error: Option<io::Error>,
@@ -47,7 +47,11 @@ pub struct AttemptLog {
 impl AttemptLog {
     /// Creates a new log for `operation` in `dir` (created if missing), named after `started`;
     /// `-2`, `-3`... are appended when that name is taken.
-    pub fn create(dir: &Path, operation: &str, started: DateTime<Local>) -> io::Result<Self> {
+    pub(crate) fn create(
+        dir: &Path,
+        operation: &str,
+        started: DateTime<Local>,
+    ) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let stamp = started.format("%Y%m%d-%H%M%S").to_string();
         for n in 1u32.. {
@@ -68,13 +72,13 @@ impl AttemptLog {
     }
 
     /// The log file's path.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Appends one line. A failed write is remembered (see [`AttemptLog::write_error`]) rather
     /// than stopping the operation, whose outcome matters more than its log.
-    pub fn line(&mut self, stream: Stream, text: &str) {
+    pub(crate) fn line(&mut self, stream: Stream, text: &str) {
         if self.write_error.is_some() {
             return;
         }
@@ -86,7 +90,7 @@ impl AttemptLog {
     }
 
     /// The first write that failed, if any.
-    pub fn write_error(&self) -> Option<&io::Error> {
+    pub(crate) fn write_error(&self) -> Option<&io::Error> {
         self.write_error.as_ref()
     }
 }

@@ -3,12 +3,12 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The longest single wait exponential backoff produces for an operation's own policy.
-pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(300);
+pub(crate) const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(300);
 
 /// An operation's own retry policy, used for failures the error catalog does not know
 /// (`retry: {max_attempts, backoff}` in the operation file).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
+pub(crate) struct RetryPolicy {
     /// The most attempts, the first included: 1 means no retry.
     pub max_attempts: u32,
     /// The base delay: the wait before the second attempt, doubled for each later one.
@@ -30,7 +30,7 @@ impl Default for RetryPolicy {
 ///
 /// Keeping at least half the delay stops retries from bunching up, while the random half spreads
 /// parallel operations that failed together.
-pub fn delay(base: Duration, cap: Duration, attempt: u32, jitter: f64) -> Duration {
+pub(crate) fn delay(base: Duration, cap: Duration, attempt: u32, jitter: f64) -> Duration {
     let exponent = attempt.saturating_sub(1).min(30);
     let full = base.saturating_mul(1 << exponent).min(cap);
     let jitter = jitter.clamp(0.0, 1.0);
@@ -39,13 +39,13 @@ pub fn delay(base: Duration, cap: Duration, attempt: u32, jitter: f64) -> Durati
 
 /// A small pseudo-random source for jitter (xorshift), seeded from the clock and process id.
 #[derive(Clone, Debug)]
-pub struct Jitter {
+pub(crate) struct Jitter {
     state: u64,
 }
 
 impl Jitter {
     /// A source seeded from the current time and process id.
-    pub fn from_entropy() -> Self {
+    pub(crate) fn from_entropy() -> Self {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -56,12 +56,12 @@ impl Jitter {
     }
 
     /// A source with a fixed seed (tests).
-    pub fn seeded(seed: u64) -> Self {
+    pub(crate) fn seeded(seed: u64) -> Self {
         Self { state: seed | 1 }
     }
 
     /// The next value in `[0, 1)`.
-    pub fn next_unit(&mut self) -> f64 {
+    pub(crate) fn next_unit(&mut self) -> f64 {
         self.state ^= self.state << 13;
         self.state ^= self.state >> 7;
         self.state ^= self.state << 17;

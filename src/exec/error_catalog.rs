@@ -26,7 +26,7 @@ const MAX_SECONDS: u64 = 86_400;
 
 /// Why a deployment's error catalog could not be loaded.
 #[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
+pub(crate) enum CatalogError {
     /// An entry is inconsistent.
     #[error("error catalog `{path}`: entry {index} (`{class}`): {message}")]
     Invalid {
@@ -61,7 +61,7 @@ pub enum CatalogError {
 
 /// What to do about a failure of a class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorPolicy {
+pub(crate) enum ErrorPolicy {
     /// Fail at once: retrying cannot help.
     Fail,
     /// Retry within these limits.
@@ -70,7 +70,7 @@ pub enum ErrorPolicy {
 
 /// How far a retryable class may be retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryLimits {
+pub(crate) struct RetryLimits {
     /// The most attempts, the first included.
     pub max_attempts: u32,
     /// Base of the exponential backoff.
@@ -83,7 +83,7 @@ pub struct RetryLimits {
 
 /// One class of failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ErrorEntry {
+pub(crate) struct ErrorEntry {
     /// The class name, e.g. `run_command_conflict`.
     pub class: String,
     /// Texts that identify the class; any one occurring (case-insensitive) in a line matches.
@@ -96,7 +96,7 @@ pub struct ErrorEntry {
 
 /// The class a failure's output belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Classification {
+pub(crate) struct Classification {
     /// The class name.
     pub class: String,
     /// Retry or fail.
@@ -111,7 +111,7 @@ pub struct Classification {
 
 /// An ordered list of error classes; the first entry matching a failure's output wins.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ErrorCatalog {
+pub(crate) struct ErrorCatalog {
     entries: Vec<ErrorEntry>,
 }
 
@@ -144,14 +144,14 @@ enum RawPolicy {
 
 impl ErrorCatalog {
     /// The catalog compiled into avdeploy (`src/exec/errors.yaml`).
-    pub fn builtin() -> Self {
+    pub(crate) fn builtin() -> Self {
         // The built-in text is a compile-time constant that a unit test parses.
         Self::parse(BUILTIN, Path::new("<built-in>"))
             .unwrap_or_else(|err| panic!("the built-in error catalog is invalid: {err}"))
     }
 
     /// The built-in catalog with the entries of the deployment's `path` tried first.
-    pub fn with_file(path: &Path) -> Result<Self, CatalogError> {
+    pub(crate) fn with_file(path: &Path) -> Result<Self, CatalogError> {
         let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Read {
             path: path.to_owned(),
             source,
@@ -162,7 +162,7 @@ impl ErrorCatalog {
     }
 
     /// Parses catalog YAML; `path` names it in errors.
-    pub fn parse(text: &str, path: &Path) -> Result<Self, CatalogError> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<Self, CatalogError> {
         let raw: RawCatalog =
             serde_saphyr::from_str(text).map_err(|source| CatalogError::Parse {
                 path: path.to_owned(),
@@ -184,13 +184,8 @@ impl ErrorCatalog {
         Ok(Self { entries })
     }
 
-    /// The entries, in the order they are tried.
-    pub fn entries(&self) -> &[ErrorEntry] {
-        &self.entries
-    }
-
     /// The class of the failure whose output is `text`, if an entry matches.
-    pub fn classify(&self, text: &str) -> Option<Classification> {
+    pub(crate) fn classify(&self, text: &str) -> Option<Classification> {
         let lines: Vec<(&str, String)> = text
             .lines()
             .map(|line| (line, line.to_lowercase()))

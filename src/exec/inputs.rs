@@ -21,7 +21,7 @@ const MAX_SENT_FILES: usize = 64;
 
 /// Computes fingerprints for the operations of one deployment.
 #[derive(Clone, Debug)]
-pub struct Fingerprinter {
+pub(crate) struct Fingerprinter {
     key: FingerprintKey,
     root: PathBuf,
     /// Secret outputs of earlier runs, whose values state keeps only as `***`: name to the
@@ -32,7 +32,11 @@ pub struct Fingerprinter {
 impl Fingerprinter {
     /// A fingerprinter keyed with `key` for the deployment folder `root`; `secret_outputs`
     /// names the secret outputs state knows (name to publishing operation).
-    pub fn new(key: FingerprintKey, root: &Path, secret_outputs: BTreeMap<String, String>) -> Self {
+    pub(crate) fn new(
+        key: FingerprintKey,
+        root: &Path,
+        secret_outputs: BTreeMap<String, String>,
+    ) -> Self {
         Self {
             key,
             root: root.to_owned(),
@@ -41,7 +45,7 @@ impl Fingerprinter {
     }
 
     /// The fingerprint of `planned` if it started now with `vars`.
-    pub fn fingerprint(
+    pub(crate) fn fingerprint(
         &self,
         op: &Operation,
         planned: &PlannedOperation,
@@ -177,7 +181,7 @@ fn is_local_path(word: &str) -> bool {
 
 /// The names of the variables `op` reads: every `{{NAME}}` in its texts, and every variable or
 /// secret output named in its bash or run-command target.
-pub fn read_names(
+pub(crate) fn read_names(
     op: &Operation,
     vars: &Variables,
     secret_outputs: &BTreeMap<String, String>,

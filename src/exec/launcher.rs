@@ -32,7 +32,7 @@ const BASH_PREAMBLE: &str = ShellMode::Strict.preamble();
 type Invocation = (String, Vec<(String, String)>, Option<RunCommandCheck>);
 
 /// Folder layout and settings shared by every launch of a run.
-pub struct Launcher<'a> {
+pub(crate) struct Launcher<'a> {
     /// The deployment.
     pub deployment: &'a Deployment,
     /// The run's id (`AVD_RUN_ID`).
@@ -231,7 +231,10 @@ fn render_failure(op: &Operation, errors: &[RenderError]) -> String {
 
 /// The PowerShell a run-command operation sends, with variables substituted (before the
 /// exit-code wrapper).
-pub fn powershell(script: &PowerShell, vars: &Variables) -> Result<String, Vec<RenderError>> {
+pub(crate) fn powershell(
+    script: &PowerShell,
+    vars: &Variables,
+) -> Result<String, Vec<RenderError>> {
     match script {
         PowerShell::Content { content, .. } => vars.render(content, Destination::PowerShell),
         PowerShell::Generated(spec) => Ok(crate::ps::generate(&render_spec(spec, vars)?)),

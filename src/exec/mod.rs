@@ -1,25 +1,25 @@
 //! The execution engine: scheduling, processes, retries and the events they emit.
 
 mod attempt;
-pub mod attempt_log;
-pub mod backoff;
-pub mod error_catalog;
-pub mod event;
-pub mod inputs;
-pub mod launcher;
-pub mod orphans;
+pub(crate) mod attempt_log;
+pub(crate) mod backoff;
+pub(crate) mod error_catalog;
+pub(crate) mod event;
+pub(crate) mod inputs;
+pub(crate) mod launcher;
+pub(crate) mod orphans;
 mod output_sink;
-pub mod process;
-pub mod retry;
-pub mod retry_after;
-pub mod run_command;
-pub mod scheduler;
-pub mod signal;
-pub mod spawn;
+pub(crate) mod process;
+pub(crate) mod retry;
+pub(crate) mod retry_after;
+pub(crate) mod run_command;
+pub(crate) mod scheduler;
+pub(crate) mod signal;
+pub(crate) mod spawn;
 #[cfg(test)]
 mod test_support;
-pub mod unit;
+pub(crate) mod unit;
 mod units;
-pub mod unix;
+pub(crate) mod unix;
 #[cfg(test)]
 mod virtual_process;

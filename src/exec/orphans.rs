@@ -24,14 +24,14 @@ pub struct LeftRunning {
 }
 
 /// The variable whose value, the run id, marks every process an operation starts.
-pub const RUN_MARKER_VAR: &str = "AVD_RUN_ID";
+pub(crate) const RUN_MARKER_VAR: &str = "AVD_RUN_ID";
 
 /// How long a group may take to vanish after SIGKILL before it counts as unstoppable.
 const AFTER_KILL: Duration = Duration::from_secs(5);
 
 /// What [`stop`] found and did.
 #[derive(Debug, Default)]
-pub struct Cleanup {
+pub(crate) struct Cleanup {
     /// One line per group that was alive and is now gone.
     pub lines: Vec<String>,
     /// Groups proven gone (including those already gone before).
@@ -46,7 +46,7 @@ pub struct Cleanup {
 /// end, then SIGKILL, and waits until each group is gone. `interrupts` counts Ctrl-C meanwhile:
 /// the first cuts the grace period short (SIGKILL now), the second ends the wait for the groups
 /// to vanish.
-pub fn stop(left: &[LeftRunning], grace: Duration, interrupts: &dyn Fn() -> u32) -> Cleanup {
+pub(crate) fn stop(left: &[LeftRunning], grace: Duration, interrupts: &dyn Fn() -> u32) -> Cleanup {
     let (alive, already_gone): (Vec<&LeftRunning>, Vec<&LeftRunning>) = left
         .iter()
         .partition(|l| group_alive(l.pid) && is_the_attempts(l));

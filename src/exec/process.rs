@@ -14,7 +14,7 @@ use crate::exec::unit::{UnitRequest, UnitSpec};
 use crate::exec::unix::GroupSignal;
 
 /// The exit code recorded for a timed-out attempt (as `timeout(1)` reports it).
-pub const TIMEOUT_EXIT_CODE: i32 = 124;
+pub(crate) const TIMEOUT_EXIT_CODE: i32 = 124;
 
 /// How long output still queued in the pipes is read after the group is gone. Only a process
 /// that left the group (setsid) can keep a pipe open that long; its output is then abandoned.

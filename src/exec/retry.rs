@@ -7,7 +7,7 @@ use crate::exec::backoff::{self, DEFAULT_MAX_DELAY, RetryPolicy};
 use crate::exec::error_catalog::{Classification, ErrorPolicy};
 
 /// The class name reported for failures the catalog does not know.
-pub const UNCLASSIFIED: &str = "unclassified";
+pub(crate) const UNCLASSIFIED: &str = "unclassified";
 
 /// The decision to retry a failed attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]

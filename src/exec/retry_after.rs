@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 /// The last wait requested in `text`, if any.
-pub fn parse(text: &str) -> Option<Duration> {
+pub(crate) fn parse(text: &str) -> Option<Duration> {
     let lower = text.to_lowercase();
     ["try again after", "retry-after", "retry after"]
         .iter()

@@ -12,7 +12,7 @@ use avdeploy_wire::redact::Redactor;
 
 /// Where a run-command operation's `az ... -o json >` writes its answer, and what answer it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunCommandCheck {
+pub(crate) struct RunCommandCheck {
     /// The JSON file (`artifacts/outputs/<op>.json`).
     pub output_json: PathBuf,
     /// `Invoke`: the `invoke` answer, judged by its sentinel. `Managed`: the final instance view,

@@ -23,17 +23,18 @@ use crate::model::outcome::RunOutcome;
 use crate::model::variables::{Destination, RenderError, Variables};
 use crate::plan::freshness;
 use crate::plan::graph::{Plan, PlannedOperation};
+use crate::plan::outside;
 
 /// Turns a planned operation into a unit ready to spawn, at the moment it starts (so that
 /// outputs published by earlier operations can be substituted).
-pub trait Prepare {
+pub(crate) trait Prepare {
     /// Renders the operation's script and environment; an `Err` fails the operation with
     /// that message.
     fn prepare(&mut self, op: &PlannedOperation, vars: &Variables) -> Result<UnitSpec, String>;
 }
 
 /// What the scheduler needs besides the plan.
-pub struct RunSettings {
+pub(crate) struct RunSettings {
     /// The run's id.
     pub run_id: String,
     /// At most this many operations at once.
@@ -91,7 +92,7 @@ struct Run<'a> {
 }
 
 /// Runs `plan` to the end and returns how it ended. Events go to `on_event` in order.
-pub async fn execute(
+pub(crate) async fn execute(
     plan: &Plan,
     deployment: &Deployment,
     settings: RunSettings,
@@ -248,7 +249,7 @@ impl<'a> Run<'a> {
                 on_event(RunEvent::now(EventKind::OperationBlocked {
                     module: op.module.clone(),
                     operation: op.id.clone(),
-                    run_first: self.modules_outside_plan(&missing),
+                    run_first: outside::modules_outside(self.deployment, self.plan, &missing),
                     missing,
                 }));
                 self.settle(index, OperationStatus::Blocked, on_event);
@@ -354,24 +355,6 @@ impl<'a> Run<'a> {
                 !self.completed.contains(*id) && !self.settings.completed_before.contains(*id)
             })
             .filter(|id| !self.skipped_by_when(id))
-            .cloned()
-            .collect()
-    }
-
-    /// The modules, in deployment order, of the requirements in `missing` that this run does
-    /// not plan.
-    fn modules_outside_plan(&self, missing: &[String]) -> Vec<String> {
-        let outside: HashSet<&str> = missing
-            .iter()
-            .filter(|id| self.plan.ops.iter().all(|op| op.id != **id))
-            .filter_map(|id| self.deployment.operation(instances::split_instance(id).0))
-            .map(|op| op.module.as_str())
-            .collect();
-        self.deployment
-            .modules
-            .iter()
-            .map(|module| &module.id.value)
-            .filter(|id| outside.contains(id.as_str()))
             .cloned()
             .collect()
     }

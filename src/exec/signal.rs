@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 
 /// An interrupt, counted across SIGINT and SIGTERM together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Interrupt {
+pub(crate) enum Interrupt {
     /// The first: start nothing new, wait for running operations.
     First,
     /// The second (and every later one): kill running operations.
@@ -18,7 +18,7 @@ pub enum Interrupt {
 /// Installing the signal handlers failed.
 #[derive(Debug, thiserror::Error)]
 #[error("failed to install the {signal} handler")]
-pub struct SignalError {
+pub(crate) struct SignalError {
     /// `SIGINT` or `SIGTERM`.
     signal: &'static str,
     /// The I/O error.
@@ -28,7 +28,7 @@ pub struct SignalError {
 
 /// Installs SIGINT and SIGTERM handlers and returns the interrupts as they arrive. Must be called
 /// inside a Tokio runtime; the handlers stay installed while the receiver lives.
-pub fn interrupts() -> Result<mpsc::UnboundedReceiver<Interrupt>, SignalError> {
+pub(crate) fn interrupts() -> Result<mpsc::UnboundedReceiver<Interrupt>, SignalError> {
     let install = |kind: SignalKind, name: &'static str| {
         signal(kind).map_err(|source| SignalError {
             signal: name,
@@ -63,7 +63,7 @@ pub fn interrupts() -> Result<mpsc::UnboundedReceiver<Interrupt>, SignalError> {
 /// SIGINT and SIGTERM counted while this guard lives, for work done before the runtime's
 /// handlers exist (stopping what a dead engine left running); the previous handling of both
 /// signals comes back when it is dropped.
-pub struct EarlyInterrupts {
+pub(crate) struct EarlyInterrupts {
     previous: [(libc::c_int, libc::sigaction); 2],
 }
 
@@ -76,7 +76,7 @@ extern "C" fn count_early(_signal: libc::c_int) {
 
 impl EarlyInterrupts {
     /// Starts counting (from zero).
-    pub fn install() -> Self {
+    pub(crate) fn install() -> Self {
         EARLY_COUNT.store(0, Ordering::SeqCst);
         let previous = [libc::SIGINT, libc::SIGTERM].map(|signal| {
             // SAFETY: sigaction(2) with a zeroed struct, an empty mask and a handler that only
@@ -94,7 +94,7 @@ impl EarlyInterrupts {
     }
 
     /// How many interrupts arrived so far.
-    pub fn count(&self) -> u32 {
+    pub(crate) fn count(&self) -> u32 {
         EARLY_COUNT.load(Ordering::SeqCst)
     }
 }

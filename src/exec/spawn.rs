@@ -31,16 +31,16 @@ fn bash() -> &'static std::path::Path {
 }
 
 /// Starts the process of one attempt.
-pub trait Spawn: Send + Sync {
+pub(crate) trait Spawn: Send + Sync {
     /// Starts the process for `spec`.
     fn spawn(&self, spec: &UnitSpec) -> std::io::Result<Started>;
 }
 
 /// The exit of a started process: its exit code (128 + signal when a signal ended it).
-pub type Exit = Pin<Box<dyn Future<Output = std::io::Result<Option<i32>>> + Send>>;
+pub(crate) type Exit = Pin<Box<dyn Future<Output = std::io::Result<Option<i32>>> + Send>>;
 
 /// A started process as supervision sees it.
-pub struct Started {
+pub(crate) struct Started {
     /// The process id, also its process group id.
     pub pid: u32,
     /// Resolves when the leader has exited.
@@ -55,7 +55,7 @@ pub struct Started {
 
 /// Runs each attempt as `bash <script>`, the leader of a new process group.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Bash;
+pub(crate) struct Bash;
 
 impl Spawn for Bash {
     fn spawn(&self, spec: &UnitSpec) -> std::io::Result<Started> {

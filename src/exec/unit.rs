@@ -21,7 +21,7 @@ use avdeploy_wire::redact::Redactor;
 
 /// Everything needed to run one operation. No `Debug`: `env` holds secrets in clear.
 #[derive(Clone)]
-pub struct UnitSpec {
+pub(crate) struct UnitSpec {
     /// The module of the operation.
     pub module: String,
     /// The operation id.
@@ -61,7 +61,7 @@ pub struct UnitSpec {
 
 /// How an operation ended, after its last attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnitOutcome {
+pub(crate) struct UnitOutcome {
     /// The final status: completed, failed, timed_out or interrupted.
     pub status: OperationStatus,
     /// The last attempt's exit code (124 on timeout).
@@ -80,7 +80,7 @@ pub struct UnitOutcome {
 
 /// A request from the scheduler to a running unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnitRequest {
+pub(crate) enum UnitRequest {
     /// Let the running attempt finish, start no retry.
     Cancel,
     /// Kill the process group now.
@@ -90,7 +90,7 @@ pub enum UnitRequest {
 /// Runs `spec` to its final status. Emits `OperationStarted` per attempt, `Heartbeat`,
 /// `Progress`, `Marker`, `OutputPublished`, `AttemptFailedWillRetry`, and one
 /// `OperationFinished` at the end.
-pub async fn run_unit(
+pub(crate) async fn run_unit(
     spec: UnitSpec,
     catalog: Arc<ErrorCatalog>,
     events: UnboundedSender<RunEvent>,

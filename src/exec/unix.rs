@@ -3,7 +3,7 @@
 
 /// A signal the engine sends to an operation's process group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GroupSignal {
+pub(crate) enum GroupSignal {
     /// SIGKILL: stop now.
     Kill,
     /// SIGTERM: ask to stop.
@@ -12,7 +12,7 @@ pub enum GroupSignal {
 
 /// Sends `signal` to every process of group `pgid`. Returns whether any process received it
 /// (`false` once the group is empty).
-pub fn signal_group(pgid: u32, signal: GroupSignal) -> bool {
+pub(crate) fn signal_group(pgid: u32, signal: GroupSignal) -> bool {
     let number = match signal {
         GroupSignal::Kill => libc::SIGKILL,
         GroupSignal::Terminate => libc::SIGTERM,
@@ -29,7 +29,7 @@ pub fn signal_group(pgid: u32, signal: GroupSignal) -> bool {
 
 /// Whether any process of group `pgid` still exists and is not a zombie: a zombie has ended
 /// and only waits for a parent (perhaps one that never reaps) to collect its exit status.
-pub fn group_alive(pgid: u32) -> bool {
+pub(crate) fn group_alive(pgid: u32) -> bool {
     let Ok(group) = libc::pid_t::try_from(pgid) else {
         return false;
     };
@@ -61,7 +61,7 @@ fn stat_is_live_member(stat: &str, pgid: libc::pid_t) -> bool {
 }
 
 /// Whether a process with this id exists and is not a zombie.
-pub fn is_alive(pid: u32) -> bool {
+pub(crate) fn is_alive(pid: u32) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;
     };

@@ -13,7 +13,7 @@ use crate::model::operation::{
     Action, Check, Operation, PowerShell, Requirement, Retry, RunCommand, RunCommandMode,
     TemplateKind,
 };
-use crate::validate::shell_vars::ShellFacts;
+use crate::validate::shell_vars;
 
 const OPERATION_KEYS: &[&str] = &[
     "id",
@@ -70,7 +70,7 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         (TemplateKind::BashScript, Action::Bash { command })
     });
     let (shell, printed) = match &action {
-        Action::Bash { command } => ShellFacts::of(&command.value),
+        Action::Bash { command } => shell_vars::facts(&command.value),
         Action::RunCommand(_) => Default::default(),
     };
     let mut outputs = decoder

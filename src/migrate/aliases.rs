@@ -8,7 +8,7 @@ use crate::model::variables::path_name;
 
 /// A scalar leaf of config.yaml.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Leaf {
+pub(crate) struct Leaf {
     /// Its path, e.g. `["networking", "subnets", "0", "name"]`.
     pub path: Vec<String>,
     /// Its variable name.
@@ -19,7 +19,7 @@ pub struct Leaf {
 
 /// A `variables:` alias to add: `name: "{{target}}"`, `target` being the variable of `path`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Alias {
+pub(crate) struct Alias {
     /// The name the scripts use.
     pub name: String,
     /// The variable it stands for.
@@ -30,7 +30,7 @@ pub struct Alias {
 
 /// What is known about the source of a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// Several config paths fit equally: none is obvious.
     Ambiguous(Vec<String>),
     /// One config path fits.
@@ -41,7 +41,7 @@ pub enum Source {
 
 /// Every scalar leaf of config.yaml's tree, engine sections (`variables`, `secrets`,
 /// `avdeploy`) left out.
-pub fn leaves(root: &Node) -> Vec<Leaf> {
+pub(crate) fn leaves(root: &Node) -> Vec<Leaf> {
     let mut out = Vec::new();
     if let NodeKind::Map(entries) = &root.kind {
         for (key, value) in entries {
@@ -88,7 +88,7 @@ fn walk(node: &Node, path: &mut Vec<String>, out: &mut Vec<Leaf>) {
 type Rule = fn(&str, &[Leaf]) -> Vec<usize>;
 
 /// The source of `name` among `leaves`, by the bash engine's naming rules.
-pub fn source(name: &str, leaves: &[Leaf]) -> Source {
+pub(crate) fn source(name: &str, leaves: &[Leaf]) -> Source {
     let rules: [Rule; 3] = [entra_group, subnet_field, shortened];
     for rule in rules {
         match rule(name, leaves).as_slice() {
@@ -110,7 +110,7 @@ pub fn source(name: &str, leaves: &[Leaf]) -> Source {
 }
 
 /// `networking.subnets[0].name` for `["networking", "subnets", "0", "name"]`.
-pub fn dotted(path: &[String]) -> String {
+pub(crate) fn dotted(path: &[String]) -> String {
     let mut out = String::new();
     for segment in path {
         if segment.chars().all(|c| c.is_ascii_digit()) {

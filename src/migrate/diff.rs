@@ -16,7 +16,7 @@ enum Line {
 }
 
 /// The unified diff turning `old` into `new`, with `path` in the headers; empty when equal.
-pub fn unified(path: &str, old: &str, new: &str) -> String {
+pub(crate) fn unified(path: &str, old: &str, new: &str) -> String {
     if old == new {
         return String::new();
     }

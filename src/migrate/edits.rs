@@ -5,7 +5,7 @@ use std::ops::Range;
 
 /// One replacement (an insertion when the range is empty).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Edit {
+pub(crate) struct Edit {
     /// The bytes replaced.
     pub range: Range<usize>,
     /// The new text.
@@ -14,7 +14,7 @@ pub struct Edit {
 
 /// A file's text and the edits planned for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileEdits {
+pub(crate) struct FileEdits {
     /// The text as read.
     pub original: String,
     /// Planned edits, in the order planned.
@@ -23,7 +23,7 @@ pub struct FileEdits {
 
 impl FileEdits {
     /// A file with nothing planned.
-    pub fn new(original: String) -> Self {
+    pub(crate) fn new(original: String) -> Self {
         Self {
             original,
             edits: Vec::new(),
@@ -31,7 +31,7 @@ impl FileEdits {
     }
 
     /// Plans replacing `range` by `text`.
-    pub fn replace(&mut self, range: Range<usize>, text: impl Into<String>) {
+    pub(crate) fn replace(&mut self, range: Range<usize>, text: impl Into<String>) {
         self.edits.push(Edit {
             range,
             text: text.into(),
@@ -39,12 +39,12 @@ impl FileEdits {
     }
 
     /// Plans inserting `text` at `offset`; insertions at one offset keep their planned order.
-    pub fn insert(&mut self, offset: usize, text: impl Into<String>) {
+    pub(crate) fn insert(&mut self, offset: usize, text: impl Into<String>) {
         self.replace(offset..offset, text);
     }
 
     /// The text with every edit applied. Overlapping edits keep the first planned.
-    pub fn apply(&self) -> String {
+    pub(crate) fn apply(&self) -> String {
         let mut order: Vec<&Edit> = self.edits.iter().collect();
         order.sort_by_key(|edit| edit.range.start);
         let mut out = String::with_capacity(self.original.len() + 256);
@@ -64,14 +64,14 @@ impl FileEdits {
 
 /// The offset just past the end of the line holding `offset` (after its newline, or the end of
 /// the text).
-pub fn line_end(text: &str, offset: usize) -> usize {
+pub(crate) fn line_end(text: &str, offset: usize) -> usize {
     text[offset..]
         .find('\n')
         .map_or(text.len(), |i| offset + i + 1)
 }
 
 /// The offset where the line holding `offset` starts.
-pub fn line_start(text: &str, offset: usize) -> usize {
+pub(crate) fn line_start(text: &str, offset: usize) -> usize {
     text[..offset].rfind('\n').map_or(0, |i| i + 1)
 }
 

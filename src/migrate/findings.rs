@@ -11,7 +11,7 @@ use crate::model::variables::path_name;
 
 /// Something to review by hand, at a place in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// The file, relative to the deployment folder.
     pub file: PathBuf,
     /// 1-based line.
@@ -26,7 +26,7 @@ pub struct Finding {
 
 impl Finding {
     /// A finding at byte `offset` of `op`'s file.
-    pub fn in_operation(
+    pub(crate) fn in_operation(
         deployment: &Deployment,
         op: &Operation,
         offset: usize,
@@ -46,7 +46,7 @@ impl Finding {
 }
 
 /// 1-based line and column (in characters) of byte `offset` of `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
@@ -55,7 +55,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Every finding of these kinds in `deployment`.
-pub fn collect(deployment: &Deployment) -> Vec<Finding> {
+pub(crate) fn collect(deployment: &Deployment) -> Vec<Finding> {
     let listed = listed(deployment);
     let mut out = Vec::new();
     for (index, op) in deployment.operations.iter().enumerate() {

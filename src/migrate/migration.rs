@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::load::node::{Node, NodeKind};
 use crate::load::yaml;
 use crate::migrate::aliases::{self, Alias, Source};
-use crate::migrate::edits::{FileEdits, line_end};
+use crate::migrate::edits::{FileEdits, line_end, line_start};
 use crate::migrate::findings::{self, Finding, line_col};
 use crate::migrate::shell_refs;
 use crate::model::deployment::Deployment;
@@ -47,7 +47,7 @@ const ENVIRONMENT_NAMES: &[&str] = &[
 
 /// One change made (or, with `--dry-run`, to be made).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change {
+pub(crate) struct Change {
     /// The file, relative to the deployment folder.
     pub file: PathBuf,
     /// 1-based line of the original file where it applies.
@@ -58,7 +58,7 @@ pub struct Change {
 
 /// Everything `migrate` would do to a folder.
 #[derive(Debug, Default)]
-pub struct Migration {
+pub(crate) struct Migration {
     /// Edited files by path (relative to the deployment folder unless `--config` is absolute).
     pub files: BTreeMap<PathBuf, FileEdits>,
     /// The changes, in file order.
@@ -87,7 +87,7 @@ impl Migration {
 }
 
 /// Plans the migration of a loaded deployment (which loaded without errors).
-pub fn plan(deployment: &Deployment) -> Migration {
+pub(crate) fn plan(deployment: &Deployment) -> Migration {
     let mut migration = Migration::default();
     let config = deployment.sources.get(deployment.config_file);
     let config_root = yaml::parse(config).ok();
@@ -363,10 +363,9 @@ fn quoted_variable(
     end: usize,
     name: &str,
 ) -> (std::ops::Range<usize>, String) {
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let (mut single, mut double) = (false, false);
     let mut escaped = false;
-    for c in text[line_start..start].chars() {
+    for c in text[line_start(text, start)..start].chars() {
         match c {
             _ if escaped => escaped = false,
             '\\' if !single => escaped = true,

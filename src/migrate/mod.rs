@@ -2,9 +2,9 @@
 //! runs as that engine ran it, by editing the files' text at spans (comments and layout kept),
 //! and lists what it cannot fix.
 
-pub mod aliases;
-pub mod diff;
-pub mod edits;
-pub mod findings;
-pub mod migration;
-pub mod shell_refs;
+pub(crate) mod aliases;
+pub(crate) mod diff;
+pub(crate) mod edits;
+pub(crate) mod findings;
+pub(crate) mod migration;
+pub(crate) mod shell_refs;

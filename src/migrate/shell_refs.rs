@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// What a script does with UPPER_SNAKE variable names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ShellVars {
+pub(crate) struct ShellVars {
     /// Names read, with the byte offset of their first `$`.
     pub referenced: BTreeMap<String, usize>,
     /// Names the script binds itself (assignment, `read`, `for`, `local`, `declare`, `export`).
@@ -15,7 +15,7 @@ pub struct ShellVars {
 }
 
 /// Scans `script`.
-pub fn analyze(script: &str) -> ShellVars {
+pub(crate) fn analyze(script: &str) -> ShellVars {
     let mut vars = ShellVars::default();
     scan_references(script, &mut vars.referenced);
     for line in script.lines() {
@@ -31,7 +31,7 @@ pub fn analyze(script: &str) -> ShellVars {
 }
 
 /// Whether `script` turns errexit on itself (`set -e`, `set -euo pipefail`, `set -o errexit`).
-pub fn sets_errexit(script: &str) -> bool {
+pub(crate) fn sets_errexit(script: &str) -> bool {
     script.lines().any(|line| {
         let words: Vec<&str> = line.split_whitespace().collect();
         let Some(start) = words.iter().position(|w| *w == "set") else {
@@ -49,7 +49,7 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// An UPPER_SNAKE name: upper-case letters, digits and `_`, with at least one letter.
-pub fn is_upper_name(name: &str) -> bool {
+pub(crate) fn is_upper_name(name: &str) -> bool {
     name.chars()
         .next()
         .is_some_and(|c| c.is_ascii_uppercase() || c == '_')

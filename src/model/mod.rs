@@ -10,4 +10,5 @@ pub mod operation;
 pub mod outcome;
 pub mod settings;
 pub mod shell;
+pub mod shell_facts;
 pub mod variables;

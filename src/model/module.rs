@@ -6,6 +6,9 @@ use crate::base::source::FileId;
 use crate::base::span::Spanned;
 use crate::model::shell::ShellMode;
 
+/// How a `destroy` run's target is recorded (module ids `all` and `destroy` are reserved).
+pub const DESTROY_TARGET: &str = "destroy";
+
 /// How a module's operations are ordered (`module.schedule`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -6,9 +6,9 @@ use crate::base::source::FileId;
 use crate::base::span::Spanned;
 use crate::model::duration::Durations;
 use crate::model::instances::ForEach;
+use crate::model::shell_facts::ShellFacts;
 use crate::model::variables::Destination;
 use crate::ps::spec::ScriptSpec;
-use crate::validate::shell_vars::ShellFacts;
 
 /// How an operation's command runs (`template.type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

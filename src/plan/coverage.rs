@@ -10,7 +10,7 @@ use crate::plan::graph::Plan;
 
 /// The operations of `plan` that cannot run, each with why: `uncovered` judges a bash script
 /// (`None`: it can run); an operation requiring one that cannot run cannot run either.
-pub fn not_covered(
+pub(crate) fn not_covered(
     deployment: &Deployment,
     plan: &Plan,
     uncovered: &dyn Fn(&str) -> Option<String>,

@@ -8,7 +8,7 @@ use crate::model::variables::Destination;
 
 /// One instance of an operation: its id and item (`None` without `for_each`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Instance {
+pub(crate) struct Instance {
     /// `<id>` or `<id>@<item>`.
     pub id: String,
     /// The item, for `AVD_ITEM`.
@@ -16,7 +16,10 @@ pub struct Instance {
 }
 
 /// The instances of `op`, in item order.
-pub fn instances(deployment: &Deployment, op: &Operation) -> Result<Vec<Instance>, ForEachError> {
+pub(crate) fn instances(
+    deployment: &Deployment,
+    op: &Operation,
+) -> Result<Vec<Instance>, ForEachError> {
     let Some(for_each) = &op.for_each else {
         return Ok(vec![Instance {
             id: op.id.value.clone(),
@@ -37,7 +40,11 @@ pub fn instances(deployment: &Deployment, op: &Operation) -> Result<Vec<Instance
 /// requirements excluded): `X@item` when `X` has the same `for_each` as `op`, every instance
 /// of `X` when it has another, `X` itself when it has none. Unknown ids stay as written
 /// (validation reports them).
-pub fn required_ids(deployment: &Deployment, op: &Operation, item: Option<&str>) -> Vec<String> {
+pub(crate) fn required_ids(
+    deployment: &Deployment,
+    op: &Operation,
+    item: Option<&str>,
+) -> Vec<String> {
     let mut ids = Vec::new();
     for requirement in op.requires.iter().filter(|r| !r.optional) {
         let name = &requirement.operation.value;
@@ -66,7 +73,7 @@ pub fn required_ids(deployment: &Deployment, op: &Operation, item: Option<&str>)
 
 /// Whether the operation's `when:` is false with the deployment's variables (before any run:
 /// outputs are not known). An unrenderable condition counts as true: it is decided at start.
-pub fn skipped_by_when(deployment: &Deployment, op: &Operation) -> bool {
+pub(crate) fn skipped_by_when(deployment: &Deployment, op: &Operation) -> bool {
     op.when.as_ref().is_some_and(|when| {
         deployment
             .variables

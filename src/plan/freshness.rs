@@ -6,7 +6,7 @@ use crate::model::outcome::OperationStatus;
 
 /// Where an operation stands against what it would run now.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Freshness {
+pub(crate) enum Freshness {
     /// Completed before and runs the same now: `run` skips it.
     UpToDate,
     /// `run` starts it, for this reason.
@@ -15,7 +15,7 @@ pub enum Freshness {
 
 /// Why an operation will run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RunReason {
+pub(crate) enum RunReason {
     /// Completed before, but what it reads or runs differs now (the changed parts).
     Changed(Vec<String>),
     /// Its latest attempt failed.
@@ -32,7 +32,7 @@ pub enum RunReason {
 
 impl RunReason {
     /// The reason as users read it: `never run`, `changed: AZURE_RESOURCE_GROUP, script`, ...
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             Self::Changed(parts) => format!("changed: {}", parts.join(", ")),
             Self::Failed => "failed".to_owned(),
@@ -47,7 +47,7 @@ impl RunReason {
 /// What changed since the operation last completed: the parts of `now` that differ from
 /// `before`. Empty when it did not complete before, or when either fingerprint is unknown (an
 /// attempt recorded before fingerprints existed counts as up to date).
-pub fn changes(
+pub(crate) fn changes(
     completed: bool,
     now: Option<&Fingerprint>,
     before: Option<&Fingerprint>,
@@ -60,13 +60,13 @@ pub fn changes(
 
 /// Whether an operation is skipped as up to date: it completed before, nothing it reads or runs
 /// changed, and the run is not forced.
-pub fn is_up_to_date(force: bool, completed: bool, changed: &[String]) -> bool {
+pub(crate) fn is_up_to_date(force: bool, completed: bool, changed: &[String]) -> bool {
     !force && completed && changed.is_empty()
 }
 
 /// The freshness of an operation by the rule of [`is_up_to_date`]; `latest` is the status of
 /// its latest attempt, which says why one that is not completed will run.
-pub fn freshness(
+pub(crate) fn freshness(
     force: bool,
     completed: bool,
     changed: Vec<String>,

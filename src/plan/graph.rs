@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::model::deployment::Deployment;
-use crate::model::module::{Entry, Module, Schedule};
+use crate::model::module::{DESTROY_TARGET, Entry, Module, Schedule};
 use crate::model::operation::{Action, Operation, OperationKey};
 use crate::model::variables::Destination;
 use crate::plan::expand;
@@ -64,12 +64,9 @@ impl std::fmt::Display for Target {
     }
 }
 
-/// How a `destroy` run's target is recorded (module ids `all` and `destroy` are reserved).
-pub const DESTROY_TARGET: &str = "destroy";
-
 /// The target names nothing in the deployment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
+pub(crate) enum PlanError {
     /// No module with that id.
     #[error("no module `{name}`{}", did_you_mean(.suggestion))]
     UnknownModule {
@@ -170,7 +167,7 @@ pub struct Stage {
 
 /// How `run all` orders modules.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ModuleOrder {
+pub(crate) enum ModuleOrder {
     /// A module starts once the modules it depends on have completed.
     #[default]
     Dependencies,
@@ -206,12 +203,12 @@ pub struct Plan {
 }
 
 /// Plans `target`, modules ordered by their dependencies.
-pub fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError> {
+pub(crate) fn build(deployment: &Deployment, target: &Target) -> Result<Plan, PlanError> {
     build_ordered(deployment, target, ModuleOrder::Dependencies)
 }
 
 /// Plans `target`, with `order` deciding when each module of `all` may start.
-pub fn build_ordered(
+pub(crate) fn build_ordered(
     deployment: &Deployment,
     target: &Target,
     order: ModuleOrder,
@@ -515,7 +512,7 @@ fn link_requirements(plan: &mut Plan, stages: &[Stage]) {
 
 /// The operation's locks with variables substituted (`{{AVD_ITEM}}` as `item`), plus
 /// `vm:<rg>/<name>` for run-commands.
-pub fn locks(deployment: &Deployment, op: &Operation, item: Option<&str>) -> Vec<String> {
+pub(crate) fn locks(deployment: &Deployment, op: &Operation, item: Option<&str>) -> Vec<String> {
     let vars = &deployment.variables.for_item(item);
     let render = |text: &str| {
         vars.render(text, Destination::Value)

@@ -2,6 +2,7 @@
 //! dependencies, targets, `for_each` instances, teardown order and locks, on deployments loaded
 //! from a temporary folder.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use crate::model::deployment::Deployment;
 use crate::plan::graph::{
     ModuleOrder, ModulePlan, Plan, PlanError, PlannedOperation, Target, build, build_ordered,
 };
+use crate::plan::outside;
 
 /// A deployment folder of [`CONFIG`] and the `(path, text)` pairs, loaded without findings.
 fn load(files: Vec<(String, String)>) -> Deployment {
@@ -124,6 +126,34 @@ fn a_dag_module_waits_only_for_requires_and_has_no_stages_numbers() {
     assert_eq!(predecessors(&plan, "c"), ["a"]);
     assert!(plan.ops.iter().all(|op| op.stage.is_none()));
     assert_eq!(planned(&plan, "c").requires, ["a"]);
+}
+
+#[test]
+fn operations_waiting_for_a_module_the_plan_left_out_are_told_apart() {
+    let deployment = load(vec![
+        module("01-net", "", &["vnet"]),
+        operation("01-net", "vnet", 1, ""),
+        module("02-app", "  schedule: dag\n", &["app", "cfg", "free"]),
+        operation("02-app", "app", 1, "  requires: [\"vnet\"]\n"),
+        operation("02-app", "cfg", 1, "  requires: [\"app\"]\n"),
+        operation("02-app", "free", 1, ""),
+    ]);
+    let plan = build(&deployment, &Target::Module("02-app".into())).unwrap();
+    let left: HashSet<&str> = ["app", "cfg", "free"].into();
+    let blocked = outside::blocked_outside(&deployment, &plan, &left, &|_| false);
+    assert_eq!(
+        blocked.operations,
+        ["app", "cfg"],
+        "`cfg` waits through `app`"
+    );
+    assert_eq!(blocked.run_first, ["01-net"]);
+    assert_eq!(
+        outside::modules_outside(&deployment, &plan, &["vnet".into(), "app".into()]),
+        ["01-net"]
+    );
+    // Once `vnet` is completed, nothing waits outside the plan any more.
+    let done = outside::blocked_outside(&deployment, &plan, &left, &|id| id == "vnet");
+    assert_eq!(done, outside::BlockedOutside::default());
 }
 
 /// In folder order: `01-net` (no dependencies key: it is first), `02-pad` with no operations

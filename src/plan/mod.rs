@@ -1,9 +1,10 @@
 //! Plans: stages or a dependency graph, the throttle, locks, expected durations.
 
-pub mod coverage;
-pub mod expand;
-pub mod freshness;
-pub mod graph;
+pub(crate) mod coverage;
+pub(crate) mod expand;
+pub(crate) mod freshness;
+pub(crate) mod graph;
 #[cfg(test)]
 mod graph_tests;
-pub mod timeline;
+pub(crate) mod outside;
+pub(crate) mod timeline;

@@ -31,7 +31,7 @@ impl Timeline {
 /// Simulates `plan` with at most `throttle` operations at once (list scheduling): whenever a slot
 /// is free, the first ready operation in plan order whose locks are all free starts; operations
 /// that end at the same instant release their slots and locks together.
-pub fn predict(plan: &Plan, throttle: usize) -> Timeline {
+pub(crate) fn predict(plan: &Plan, throttle: usize) -> Timeline {
     let n = plan.ops.len();
     let throttle = throttle.max(1);
     let successors = successors(plan);
@@ -94,7 +94,7 @@ fn successors(plan: &Plan) -> Vec<Vec<usize>> {
 
 /// The chain of operations whose expected durations add up to the longest path through the
 /// plan's dependencies (ignoring throttle and locks), with its length.
-pub fn critical_path(plan: &Plan) -> (Vec<usize>, Duration) {
+pub(crate) fn critical_path(plan: &Plan) -> (Vec<usize>, Duration) {
     let n = plan.ops.len();
     let successors = successors(plan);
     let mut waiting: Vec<usize> = plan.ops.iter().map(|op| op.predecessors.len()).collect();

@@ -127,8 +127,6 @@ mod tests {
     use super::*;
     use crate::report::jsonl::JsonlWriter;
     use crate::report::sample;
-    use crate::state::db::StateDb;
-    use crate::state::lock_file::DeploymentLock;
 
     fn write_sample(path: &Path) {
         let mut writer = JsonlWriter::open(path).expect("open");
@@ -185,12 +183,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("deployment_20250301.jsonl");
         write_sample(&path);
-        let open = |name: &str| {
-            let state_dir = dir.path().join(name);
-            let lock = DeploymentLock::acquire(&state_dir).expect("lock");
-            let store = StateDb::open(&state_dir, &lock).expect("store");
-            (lock, store)
-        };
+        let open = |name: &str| crate::state::recorder::tests::open(&dir.path().join(name));
         let (_live_lock, live) = open("live");
         let mut recorder = Recorder::new(live);
         for event in sample::events() {

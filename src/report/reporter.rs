@@ -201,7 +201,6 @@ mod tests {
     use super::*;
     use crate::model::outcome::OperationStatus;
     use crate::report::sample;
-    use crate::state::lock_file::DeploymentLock;
 
     /// A console that tests can read back.
     #[derive(Clone, Default)]
@@ -224,9 +223,7 @@ mod tests {
     #[test]
     fn every_sink_receives_every_event() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let state_dir = dir.path().join(".avdeploy");
-        let lock = DeploymentLock::acquire(&state_dir).expect("lock");
-        let store = StateDb::open(&state_dir, &lock).expect("store");
+        let (_lock, store) = crate::state::recorder::tests::open(dir.path());
         let recorder = Recorder::new(store);
         let opts = ReporterOptions {
             tty: false,

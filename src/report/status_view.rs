@@ -10,6 +10,7 @@ use crate::base::text::{self, plural};
 use crate::model::outcome::OperationStatus;
 use crate::report::durations::{ExpectedOff, render_expected_off};
 use crate::report::outputs_view::OutputJson;
+use crate::report::summary::run_first_advice;
 use crate::state::Destruction;
 use crate::state::records::{OperationSummary, RunRecord, outcome_name};
 use crate::state::resume::ResumePlan;
@@ -148,6 +149,13 @@ pub struct ResumeJson {
     /// Operations of the plan last skipped by their `when:`: skipped again, not left to do.
     #[serde(default)]
     pub off: Vec<String>,
+    /// Operations that would run but wait for requirements outside the run's plan: `resume`
+    /// would find them blocked again (known when the deployment loads).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked_outside: Vec<String>,
+    /// The modules of those requirements, in deployment order: run them first, or `all`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run_first: Vec<String>,
 }
 
 /// A time as `status` and `outputs` show it: RFC 3339 in UTC, to the second.
@@ -208,6 +216,8 @@ impl StatusJson {
                     .map(|op| op.operation.clone())
                     .collect(),
                 off: plan.off.iter().map(|op| op.operation.clone()).collect(),
+                blocked_outside: Vec::new(),
+                run_first: Vec::new(),
             }),
             expected_off: Vec::new(),
             durations_simulated: false,
@@ -242,7 +252,7 @@ fn operation_json(s: &OperationSummary, now: DateTime<Utc>) -> OperationJson {
 
 /// The `status` text: the run, a table per module, durations off their expectation, and what
 /// `resume` would do.
-pub fn render_document(doc: &StatusJson, resume: Option<&ResumePlan>) -> String {
+pub fn render_document(doc: &StatusJson) -> String {
     let mut out = String::new();
     match &doc.run {
         None => out.push_str("No run recorded yet.\n"),
@@ -295,7 +305,7 @@ pub fn render_document(doc: &StatusJson, resume: Option<&ResumePlan>) -> String 
         );
     }
     out.push('\n');
-    out.push_str(&resume_text(resume));
+    out.push_str(&resume_text(doc.resume.as_ref()));
     out
 }
 
@@ -332,26 +342,38 @@ fn operation_row(op: &OperationJson, width: usize, expected: bool) -> String {
     )
 }
 
-/// `Resume would run ...`, or why there is nothing to resume.
-pub fn resume_text(resume: Option<&ResumePlan>) -> String {
-    match resume {
-        None => "Nothing to resume.\n".to_owned(),
-        Some(plan) if plan.to_run.is_empty() => format!(
+/// `Resume would run ...`, or why there is nothing to resume; first what to run before, when
+/// operations wait for modules the run left out.
+pub fn resume_text(resume: Option<&ResumeJson>) -> String {
+    let Some(plan) = resume else {
+        return "Nothing to resume.\n".to_owned();
+    };
+    if plan.to_run.is_empty() {
+        return format!(
             "Nothing to resume: every operation of run {} is completed.\n",
             plan.run_id
-        ),
-        Some(plan) => {
-            let names: Vec<&str> = plan.to_run.iter().map(|op| op.operation.as_str()).collect();
-            format!(
-                "`avdeploy resume` would run {} of run {} ({}): {}; {} already completed.\n",
-                plural(plan.to_run.len(), "operation"),
-                plan.run_id,
-                plan.target,
-                names.join(", "),
-                plan.completed.len()
-            )
-        }
+        );
     }
+    let mut out = String::new();
+    if let Some(advice) = run_first_advice(&plan.run_first) {
+        let _ = writeln!(
+            out,
+            "Run {} ({}) is blocked by requirements outside it: {advice}.",
+            plan.run_id, plan.target
+        );
+    }
+    if plan.to_run.len() > plan.blocked_outside.len() {
+        let _ = writeln!(
+            out,
+            "`avdeploy resume` would run {} of run {} ({}): {}; {} already completed.",
+            plural(plan.to_run.len(), "operation"),
+            plan.run_id,
+            plan.target,
+            plan.to_run.join(", "),
+            plan.completed.len()
+        );
+    }
+    out
 }
 
 #[cfg(test)]
@@ -368,8 +390,7 @@ mod tests {
     use crate::state::resume::resume_plan;
 
     fn sample_store(dir: &std::path::Path) -> (DeploymentLock, StateDb) {
-        let lock = DeploymentLock::acquire(dir).expect("lock");
-        let store = StateDb::open(dir, &lock).expect("store");
+        let (lock, store) = crate::state::recorder::tests::open(dir);
         let mut recorder = Recorder::new(store);
         for event in sample::events() {
             recorder.record(&event).expect("record");
@@ -387,10 +408,7 @@ mod tests {
         let summaries = store.operation_summaries().expect("summaries");
         let now = Utc.with_ymd_and_hms(2025, 3, 1, 10, 0, 0).unwrap();
 
-        let text = render_document(
-            &StatusJson::new(&summaries, Some(&run), Some(&plan), now),
-            Some(&plan),
-        );
+        let text = render_document(&StatusJson::new(&summaries, Some(&run), Some(&plan), now));
         let text = text.replace(&std::process::id().to_string(), "[pid]");
         insta::assert_snapshot!(text);
 
@@ -410,7 +428,7 @@ mod tests {
     fn status_without_runs() {
         let now = Utc.with_ymd_and_hms(2025, 3, 1, 10, 0, 0).unwrap();
         assert_eq!(
-            render_document(&StatusJson::new(&[], None, None, now), None),
+            render_document(&StatusJson::new(&[], None, None, now)),
             "No run recorded yet.\n\nNothing to resume.\n"
         );
     }

@@ -94,26 +94,36 @@ impl NextSteps<'_> {
     /// The `run first` and `continue with` lines.
     fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
-        match self.run_first {
-            [] => {}
-            [module] => out.push(format!(
-                "    blocked by requirements outside this run: run `avdeploy run {module}` first, or `avdeploy run all`"
-            )),
-            modules => {
-                let runs: Vec<String> = modules
-                    .iter()
-                    .map(|module| format!("avdeploy run {module}"))
-                    .collect();
-                out.push(format!(
-                    "    blocked by requirements outside this run: run `avdeploy run all`, or first {}",
-                    text::code_list(&runs)
-                ));
-            }
+        if let Some(advice) = run_first_advice(self.run_first) {
+            out.push(format!(
+                "    blocked by requirements outside this run: {advice}"
+            ));
         }
         if self.resume {
             out.push("    continue with: avdeploy resume".to_owned());
         }
         out
+    }
+}
+
+/// What to run before operations blocked by requirements in `modules`, which their run did not
+/// plan ("run `avdeploy run M` first, or `avdeploy run all`"); `None` without such modules.
+pub fn run_first_advice(modules: &[String]) -> Option<String> {
+    match modules {
+        [] => None,
+        [module] => Some(format!(
+            "run `avdeploy run {module}` first, or `avdeploy run all`"
+        )),
+        modules => {
+            let runs: Vec<String> = modules
+                .iter()
+                .map(|module| format!("avdeploy run {module}"))
+                .collect();
+            Some(format!(
+                "run `avdeploy run all`, or first {}",
+                text::code_list(&runs)
+            ))
+        }
     }
 }
 

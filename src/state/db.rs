@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::base::layout::STATE_DB;
+use crate::base::layout::Layout;
 use crate::exec::orphans::LeftRunning;
 use crate::state::error::StateError;
 use crate::state::lock_file::DeploymentLock;
@@ -38,17 +38,18 @@ pub struct StateDb {
 }
 
 impl StateDb {
-    /// Opens `<state_dir>/state.db` for writing (creating and migrating it), then marks every
-    /// attempt still `running` and every unfinished run as `interrupted`: holding `lock` proves
-    /// that no engine owns them any more.
-    pub fn open(state_dir: &Path, lock: &DeploymentLock) -> Result<StateDb, StateError> {
+    /// Opens the layout's state database for writing (creating and migrating it), then marks
+    /// every attempt still `running` and every unfinished run as `interrupted`: holding `lock`
+    /// proves that no engine owns them any more.
+    pub fn open(layout: &Layout, lock: &DeploymentLock) -> Result<StateDb, StateError> {
         let _ = lock;
-        std::fs::create_dir_all(state_dir).map_err(|source| StateError::CreateDir {
-            path: state_dir.to_owned(),
+        let state_dir = layout.state_dir();
+        std::fs::create_dir_all(&state_dir).map_err(|source| StateError::CreateDir {
+            path: state_dir.clone(),
             source,
         })?;
-        let path = state_dir.join(STATE_DB);
-        let notices = fresh_start(&path)?;
+        let path = layout.state_db();
+        let notices = fresh_start(&path, layout)?;
         let open_error = |source| StateError::Open {
             path: path.clone(),
             source,
@@ -100,8 +101,8 @@ impl StateDb {
     /// Opens the state database for reading only, for `status` while a run may be writing.
     /// `None` when the deployment has no state yet. Never modifies the file: an older schema is
     /// read as it is.
-    pub fn open_read_only(state_dir: &Path) -> Result<Option<StateDb>, StateError> {
-        let path = state_dir.join(STATE_DB);
+    pub fn open_read_only(layout: &Layout) -> Result<Option<StateDb>, StateError> {
+        let path = layout.state_db();
         match std::fs::metadata(&path) {
             Ok(meta) if !meta.is_file() => return Err(StateError::NotAFile { path }),
             Ok(meta) if meta.len() > 0 => {}
@@ -222,7 +223,7 @@ impl StateDb {
 /// file, or a missing one beside a leftover write-ahead log, is set aside (renamed with a
 /// timestamp) and state starts from scratch; so does a missing one where earlier runs left
 /// event logs. Each case returns a notice, so that a lost state is never silent.
-fn fresh_start(path: &Path) -> Result<Vec<String>, StateError> {
+fn fresh_start(path: &Path, layout: &Layout) -> Result<Vec<String>, StateError> {
     let file_error = |action| {
         move |source| StateError::File {
             action,
@@ -265,12 +266,12 @@ fn fresh_start(path: &Path) -> Result<Vec<String>, StateError> {
             Ok(notices)
         }
         None => {
-            let wal = path.with_file_name(format!("{STATE_DB}-wal"));
-            let traces = wal.exists() || earlier_event_logs(path);
+            let wal = beside(path, "-wal");
+            let traces = wal.exists() || earlier_event_logs(layout);
             if wal.exists() {
                 set_aside(&wal)?;
             }
-            let shm = path.with_file_name(format!("{STATE_DB}-shm"));
+            let shm = beside(path, "-shm");
             if shm.exists() {
                 let _ = std::fs::remove_file(&shm);
             }
@@ -288,15 +289,19 @@ fn fresh_start(path: &Path) -> Result<Vec<String>, StateError> {
     }
 }
 
-/// Whether the deployment folder (the state folder's parent) holds JSONL event logs.
-fn earlier_event_logs(db: &Path) -> bool {
-    let Some(root) = db.parent().and_then(Path::parent) else {
-        return false;
-    };
-    std::fs::read_dir(root.join("artifacts").join("logs")).is_ok_and(|entries| {
+/// SQLite's file beside the database `path` with `suffix` appended to its name.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Whether the layout's logs folder holds event logs of earlier runs.
+fn earlier_event_logs(layout: &Layout) -> bool {
+    std::fs::read_dir(layout.logs_dir()).is_ok_and(|entries| {
         entries
             .flatten()
-            .any(|entry| entry.path().extension().is_some_and(|ext| ext == "jsonl"))
+            .any(|entry| Layout::is_event_log(&entry.path()))
     })
 }
 
@@ -326,7 +331,7 @@ mod tests {
     use crate::model::outcome::OperationStatus;
     use crate::model::outcome::RunOutcome;
     use crate::state::recorder::Recorder;
-    use crate::state::recorder::tests::{at, open, run_started, started};
+    use crate::state::recorder::tests::{at, layout, open, run_started, started};
 
     #[test]
     fn a_dead_engine_leaves_interrupted_rows_not_running_ones() {
@@ -347,7 +352,7 @@ mod tests {
                 ))
                 .expect("record");
         }
-        let read_only = StateDb::open_read_only(dir.path())
+        let read_only = StateDb::open_read_only(&layout(dir.path()))
             .expect("open")
             .expect("exists");
         let before = read_only.operation_summaries().expect("summaries");
@@ -365,19 +370,23 @@ mod tests {
     #[test]
     fn read_only_open_of_a_missing_database_is_none() {
         let dir = tempfile::tempdir().expect("temp dir");
-        assert!(StateDb::open_read_only(dir.path()).expect("open").is_none());
-        assert!(!dir.path().join(STATE_DB).exists());
+        assert!(
+            StateDb::open_read_only(&layout(dir.path()))
+                .expect("open")
+                .is_none()
+        );
+        assert!(!layout(dir.path()).state_db().exists());
     }
 
     #[test]
     fn a_newer_schema_is_refused() {
         let dir = tempfile::tempdir().expect("temp dir");
         drop(open(dir.path()));
-        let conn = Connection::open(dir.path().join(STATE_DB)).expect("open");
+        let conn = Connection::open(layout(dir.path()).state_db()).expect("open");
         conn.pragma_update(None, "user_version", 99)
             .expect("set version");
         drop(conn);
-        let err = StateDb::open_read_only(dir.path()).expect_err("newer schema");
+        let err = StateDb::open_read_only(&layout(dir.path())).expect_err("newer schema");
         assert!(
             matches!(err, StateError::NewerSchema { found: 99, .. }),
             "{err}"

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 
-use crate::plan::graph::DESTROY_TARGET;
+use crate::model::module::DESTROY_TARGET;
 use crate::state::db::{StateDb, format_time, parse_time};
 use crate::state::error::StateError;
 

@@ -366,6 +366,7 @@ pub(crate) mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::base::layout::Layout;
     use crate::model::outcome::RunOutcome;
     use crate::state::lock_file::DeploymentLock;
 
@@ -428,9 +429,15 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// The layout of the deployment folder `dir` under the default config.
+    pub(crate) fn layout(dir: &Path) -> Layout {
+        Layout::new(dir, Path::new("config.yaml")).expect("layout")
+    }
+
     pub(crate) fn open(dir: &Path) -> (DeploymentLock, StateDb) {
-        let lock = DeploymentLock::acquire(dir).expect("lock");
-        let store = StateDb::open(dir, &lock).expect("open store");
+        let layout = layout(dir);
+        let lock = DeploymentLock::acquire(&layout.state_dir()).expect("lock");
+        let store = StateDb::open(&layout, &lock).expect("open store");
         (lock, store)
     }
 

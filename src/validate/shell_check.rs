@@ -9,9 +9,9 @@ use crate::base::span::Spanned;
 use crate::model::deployment::Deployment;
 use crate::model::instances::ITEM_VARIABLE;
 use crate::model::operation::{Action, Operation};
+use crate::model::shell_facts::Read;
 use crate::validate::checks::ENGINE_VARIABLES;
 use crate::validate::scalar_position::span_in_file;
-use crate::validate::shell_vars::Read;
 
 /// Environment variables a script may read without defining them: set by bash itself, by the
 /// login session, or read by the tools operations run.

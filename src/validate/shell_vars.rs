@@ -8,17 +8,7 @@ use std::ops::Range;
 
 use tree_sitter::{Node, Parser, Tree};
 
-/// One read of a variable.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Read {
-    /// The variable's name.
-    pub name: String,
-    /// Bytes of the script from the `$` to the end of the expansion.
-    pub range: Range<usize>,
-    /// Whether the read says what happens when the variable is unset (`${NAME:-x}`, `${NAME-}`,
-    /// `${NAME:=x}`, `${NAME:+x}`), so an unset variable is expected.
-    pub guarded: bool,
-}
+use crate::model::shell_facts::{Read, ShellFacts};
 
 /// A name found at a place in the script: a binding or a printed output.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,33 +53,20 @@ pub fn analyze(script: &str) -> ShellVars {
     vars
 }
 
-/// What an operation keeps of its bash script's analysis, made once when the operation is
-/// loaded: the names the script binds, and its reads that it does not provide itself (neither
-/// guarded nor bound by it), which the deployment must.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ShellFacts {
-    /// Names the script sets itself.
-    pub bound: BTreeSet<String>,
-    /// Unguarded reads of names the script does not set, in script order.
-    pub open_reads: Vec<Read>,
-}
-
-impl ShellFacts {
-    /// Analyses `script` once: what to keep of it, and the names it publishes with
-    /// `[OUTPUT] NAME=`.
-    pub fn of(script: &str) -> (Self, BTreeSet<String>) {
-        let ShellVars {
-            bound,
-            outputs,
-            reads,
-            ..
-        } = analyze(script);
-        let open_reads = reads
-            .into_iter()
-            .filter(|read| !read.guarded && !bound.contains(&read.name))
-            .collect();
-        (Self { bound, open_reads }, outputs)
-    }
+/// Analyses `script` once for its operation: what to keep of it, and the names it publishes
+/// with `[OUTPUT] NAME=`.
+pub fn facts(script: &str) -> (ShellFacts, BTreeSet<String>) {
+    let ShellVars {
+        bound,
+        outputs,
+        reads,
+        ..
+    } = analyze(script);
+    let open_reads = reads
+        .into_iter()
+        .filter(|read| !read.guarded && !bound.contains(&read.name))
+        .collect();
+    (ShellFacts { bound, open_reads }, outputs)
 }
 
 /// The UPPER_SNAKE names a bash script reads.

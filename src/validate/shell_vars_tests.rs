@@ -184,11 +184,11 @@ fn referenced_and_outputs_are_shortcuts() {
 
 #[test]
 fn facts_keep_only_the_reads_the_script_does_not_provide() {
-    let (facts, outputs) =
-        ShellFacts::of("NAME=x\necho \"$NAME ${OPT:-} $NEEDED\"\necho \"[OUTPUT] DONE=$NAME\"\n");
-    let open: Vec<&str> = facts.open_reads.iter().map(|r| r.name.as_str()).collect();
+    let (kept, outputs) =
+        facts("NAME=x\necho \"$NAME ${OPT:-} $NEEDED\"\necho \"[OUTPUT] DONE=$NAME\"\n");
+    let open: Vec<&str> = kept.open_reads.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(open, ["NEEDED"]);
-    assert_eq!(names(&facts.bound), ["NAME"]);
+    assert_eq!(names(&kept.bound), ["NAME"]);
     assert_eq!(names(&outputs), ["DONE"]);
 }
 
@@ -196,10 +196,10 @@ fn facts_keep_only_the_reads_the_script_does_not_provide() {
 fn the_parser_of_a_thread_serves_script_after_script() {
     for index in 0..3 {
         let script = format!("echo \"$FIRST_{index}\"\n");
-        let (facts, _) = ShellFacts::of(&script);
-        assert_eq!(facts.open_reads[0].name, format!("FIRST_{index}"));
+        let (kept, _) = facts(&script);
+        assert_eq!(kept.open_reads[0].name, format!("FIRST_{index}"));
         assert_eq!(
-            &script[facts.open_reads[0].range.clone()],
+            &script[kept.open_reads[0].range.clone()],
             format!("$FIRST_{index}")
         );
     }

@@ -5,7 +5,7 @@
 use crate::base::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::base::span::Span;
 use crate::model::deployment::Deployment;
-use crate::plan::graph::DESTROY_TARGET;
+use crate::model::module::DESTROY_TARGET;
 
 /// Module ids that would be read as a run target.
 const RESERVED_MODULE_IDS: &[&str] = &["all", DESTROY_TARGET];
