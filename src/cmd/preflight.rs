@@ -90,7 +90,7 @@ pub(crate) fn environment(preflight: Option<&Preflight>) -> Vec<(String, String)
 fn calls_azure(operation: &Operation) -> bool {
     match &operation.action {
         Action::RunCommand(_) => true,
-        Action::Bash { command } => crate::validate::shell_vars::analyze(&command.value)
+        Action::Bash { command } => crate::model::shell_vars::analyze(&command.value)
             .commands
             .contains("az"),
     }

@@ -13,7 +13,7 @@ use crate::model::operation::{
     Action, Check, Operation, PowerShell, Requirement, Retry, RunCommand, RunCommandMode,
     TemplateKind,
 };
-use crate::validate::shell_vars;
+use crate::model::shell_vars;
 
 const OPERATION_KEYS: &[&str] = &[
     "id",

@@ -11,4 +11,5 @@ pub mod outcome;
 pub mod settings;
 pub mod shell;
 pub mod shell_facts;
+pub mod shell_vars;
 pub mod variables;

@@ -1,5 +1,5 @@
 //! What an operation keeps of its bash script, analysed once when the operation is loaded
-//! (`validate::shell_vars` makes it): the names the script binds, and its reads that it does not
+//! (`model::shell_vars` makes it): the names the script binds, and its reads that it does not
 //! provide itself, which the deployment must.
 
 use std::collections::BTreeSet;

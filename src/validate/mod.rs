@@ -6,5 +6,4 @@ pub mod instances;
 pub mod render;
 pub mod scalar_position;
 pub mod shell_check;
-pub mod shell_vars;
 pub mod teardown;
