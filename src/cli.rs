@@ -62,6 +62,10 @@ pub(crate) struct GlobalArgs {
     /// When to colour output: `auto` colours a terminal unless `NO_COLOR` is set.
     #[arg(long, value_name = "WHEN", global = true, default_value = "auto")]
     pub color: crate::report::color::ColorChoice,
+    /// Decode every operation file instead of taking unchanged ones from the load cache
+    /// (.avdeploy/cache/, used from 256 operation files on by commands that run nothing).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
 }
 
 impl GlobalArgs {
@@ -70,6 +74,15 @@ impl GlobalArgs {
         &self,
     ) -> Result<crate::base::layout::Layout, crate::base::layout::LayoutError> {
         crate::base::layout::Layout::new(&self.dir, &self.config)
+    }
+
+    /// Whether a command that runs nothing may use the load cache.
+    pub(crate) fn cache(&self) -> crate::load::cache::CacheUse {
+        if self.no_cache {
+            crate::load::cache::CacheUse::Off
+        } else {
+            crate::load::cache::CacheUse::Use
+        }
     }
 
     /// The painter for standard output.

@@ -4,6 +4,7 @@
 //! ```text
 //! <root>/.avdeploy/state.db, lock, sim/        state, lock, simulated subscription
 //! <root>/.avdeploy/migrate-backup/<stamp>/     what `migrate` changed, as it was before
+//! <root>/.avdeploy/cache/operations.bin         operations decoded earlier (the load cache)
 //! <root>/artifacts/logs/<op>_<stamp>[-N].log   one log per attempt
 //! <root>/artifacts/logs/deployment_<day>.jsonl the event log of a day
 //! <root>/artifacts/outputs/<op>.json           what an operation's az call returned
@@ -31,12 +32,16 @@ pub const FINGERPRINT_KEY: &str = "fingerprint.key";
 /// files it rewrites are).
 const MIGRATE_BACKUP: &str = "migrate-backup";
 
+/// The folder of the load cache inside `.avdeploy/`, shared by every environment (the
+/// operation files are).
+const CACHE: &str = "cache";
+
 /// The config stem whose environment keeps the folder's own paths (`config.yaml`).
 const DEFAULT_STEM: &str = "config";
 
 /// The names the layout itself uses inside `.avdeploy/` and `artifacts/`: no environment may
 /// take them.
-pub const RESERVED_NAMES: [&str; 8] = [
+pub const RESERVED_NAMES: [&str; 9] = [
     "sim",
     "logs",
     "outputs",
@@ -44,6 +49,7 @@ pub const RESERVED_NAMES: [&str; 8] = [
     "reports",
     "lock",
     MIGRATE_BACKUP,
+    CACHE,
     "azure-cli",
 ];
 
@@ -128,6 +134,14 @@ impl Layout {
     /// `.avdeploy/migrate-backup/<name>`: one backup of `migrate`, for every environment.
     pub fn migrate_backup(&self, name: &str) -> PathBuf {
         self.root.join(".avdeploy").join(MIGRATE_BACKUP).join(name)
+    }
+
+    /// `.avdeploy/cache/operations.bin`: the load cache, for every environment.
+    pub fn load_cache(&self) -> PathBuf {
+        self.root
+            .join(".avdeploy")
+            .join(CACHE)
+            .join("operations.bin")
     }
 
     /// `.avdeploy[/<env>]/sim`: the simulated subscription of `--simulate`.

@@ -1,10 +1,14 @@
 //! Source files: their text, and conversion of the YAML parser's character positions into
 //! byte offsets.
+//!
+//! A file's text is kept only as long as it is needed: once an operation file is decoded (or
+//! its decoding is taken from the load cache), only its path stays, and the text is read again
+//! from disk the first time a finding quotes it.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::base::span::Pos;
+use crate::base::span::{Pos, Span};
 
 /// Index of a file in [`Sources`].
 pub(crate) type FileId = usize;
@@ -14,8 +18,10 @@ pub(crate) type FileId = usize;
 pub struct Source {
     /// The path as shown to users (relative to the deployment folder when possible).
     pub path: PathBuf,
-    /// The file's text.
-    pub text: String,
+    /// The file's text, or none yet when it is to be read again from `on_disk`.
+    text: OnceLock<String>,
+    /// Where the text is read from when it was let go; `None` for a text held from the start.
+    on_disk: Option<PathBuf>,
     /// Byte offset of the start of each line, made when a position is first asked for.
     line_starts: OnceLock<Vec<usize>>,
 }
@@ -25,9 +31,40 @@ impl Source {
     pub fn new(path: PathBuf, text: String) -> Self {
         Self {
             path,
-            text,
+            text: OnceLock::from(text),
+            on_disk: None,
             line_starts: OnceLock::new(),
         }
+    }
+
+    /// A source whose text is read from `on_disk` when first asked for.
+    pub fn on_disk(path: PathBuf, on_disk: PathBuf) -> Self {
+        Self {
+            path,
+            text: OnceLock::new(),
+            on_disk: Some(on_disk),
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    /// The file's text. A text that was let go is read again (an unreadable file reads as
+    /// empty, and spans into it are then not quoted: see [`Source::quotes`]).
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| {
+            self.on_disk
+                .as_deref()
+                .and_then(|path| read_limited(path).ok())
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Lets go of the text (read again from `on_disk` when asked for) and of the line index,
+    /// once every position in the file is made.
+    pub fn let_go(&mut self, on_disk: PathBuf) {
+        self.text = OnceLock::new();
+        self.on_disk = Some(on_disk);
+        self.line_starts.take();
     }
 
     /// Drops the line index (made again when needed), once the file's positions are known.
@@ -35,10 +72,20 @@ impl Source {
         self.line_starts.take();
     }
 
+    /// Whether `span` lies within the text on character boundaries, so it can be quoted (a
+    /// file changed since it was loaded may no longer hold it).
+    pub fn quotes(&self, span: Span) -> bool {
+        let text = self.text();
+        let range = span.range();
+        range.end <= text.len()
+            && text.is_char_boundary(range.start)
+            && text.is_char_boundary(range.end)
+    }
+
     fn line_starts(&self) -> &[usize] {
         self.line_starts.get_or_init(|| {
             std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .chain(self.text().match_indices('\n').map(|(i, _)| i + 1))
                 .collect()
         })
     }
@@ -48,7 +95,7 @@ impl Source {
         let Some(&start) = self.line_starts().get(line.saturating_sub(1)) else {
             return self.end();
         };
-        let rest = &self.text[start..];
+        let rest = &self.text()[start..];
         let offset = start
             + rest
                 .char_indices()
@@ -67,11 +114,23 @@ impl Source {
         let line = line_starts.len();
         let start = line_starts[line - 1];
         Pos {
-            offset: self.text.len(),
+            offset: self.text().len(),
             line,
-            col: self.text[start..].chars().count() + 1,
+            col: self.text()[start..].chars().count() + 1,
         }
     }
+}
+
+/// The most of a file read again to quote it: the most a deployment's YAML file may hold.
+const QUOTE_LIMIT: u64 = 8 * 1024 * 1024;
+
+fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(QUOTE_LIMIT)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Every file a deployment was loaded from, so diagnostics can quote them.

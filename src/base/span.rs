@@ -1,7 +1,19 @@
 //! Positions in source files, as plain data: byte offsets plus 1-based line and column.
 
 /// A position in a source file.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Pos {
     /// Byte offset from the start of the file.
     pub offset: usize,
@@ -12,7 +24,9 @@ pub struct Pos {
 }
 
 /// A range of a source file, `start` inclusive, `end` exclusive.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Span {
     /// Where the range starts.
     pub start: Pos,
@@ -28,7 +42,7 @@ impl Span {
 }
 
 /// A value with the span it came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Spanned<T> {
     /// The value.
     pub value: T,

@@ -3,6 +3,7 @@
 use crate::base::diagnostic::Diagnostic;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
+use crate::load::cache::CacheUse;
 use crate::load::deployment::{self, Loaded};
 use crate::model::deployment::Deployment;
 use crate::model::operation::Operation;
@@ -23,21 +24,29 @@ pub(crate) fn require_deployment(global: &GlobalArgs) -> Result<(), Error> {
     }
 }
 
-/// Loads the deployment and runs every check; returns the deployment and all findings, sorted.
-pub(crate) fn load_checked(global: &GlobalArgs) -> Result<(Deployment, Vec<Diagnostic>), Error> {
+/// Loads the deployment (with the load cache as `cache` says) and runs every check; returns
+/// the deployment and all findings, sorted.
+pub(crate) fn load_checked(
+    global: &GlobalArgs,
+    cache: CacheUse,
+) -> Result<(Deployment, Vec<Diagnostic>), Error> {
     let env = |name: &str| std::env::var(name).ok();
     let Loaded {
         deployment,
         mut diagnostics,
-    } = deployment::load(&global.dir, &global.config, &env)?;
+    } = deployment::load_with(&global.dir, &global.config, &env, cache)?;
     checks::check(&deployment, &mut diagnostics);
     Ok((deployment, diagnostics.into_sorted()))
 }
 
 /// Loads a deployment that must be free of errors: findings are printed to stderr, and errors
 /// stop the command with exit code 2. Warnings are printed only when `show_warnings`.
-pub(crate) fn load_valid(global: &GlobalArgs, show_warnings: bool) -> Result<Deployment, Error> {
-    let (deployment, diagnostics) = load_checked(global)?;
+pub(crate) fn load_valid(
+    global: &GlobalArgs,
+    show_warnings: bool,
+    cache: CacheUse,
+) -> Result<Deployment, Error> {
+    let (deployment, diagnostics) = load_checked(global, cache)?;
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let shown: Vec<Diagnostic> = diagnostics
         .into_iter()

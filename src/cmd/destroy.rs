@@ -27,7 +27,7 @@ pub(crate) fn run(
         &|name| std::env::var(name).ok(),
         std::io::stdout().is_terminal(),
     )?;
-    let deployment = checked::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false, crate::load::cache::CacheUse::Off)?;
     let plan = graph::build(&deployment, &Target::Destroy)?;
     if plan.ops.is_empty() {
         println!("Nothing to destroy: no module lists `teardown:` operations.");

@@ -111,7 +111,7 @@ fn entries(deployment: &Deployment, entries: &[Entry]) -> Vec<OperationJson> {
 
 /// Runs `list`.
 pub(crate) fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
-    let deployment = checked::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false, global.cache())?;
     let doc = document(&deployment);
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -8,7 +8,7 @@ use crate::error::Error;
 
 /// Runs `logs`.
 pub(crate) fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<i32, Error> {
-    let deployment = checked::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false, global.cache())?;
     let (name, item) = crate::model::instances::split_instance(&args.operation);
     let op = checked::find_operation(&deployment, name)?;
     let id = item.map_or_else(

@@ -274,7 +274,7 @@ pub(crate) fn freshness_of(
 /// Runs `plan`.
 pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     // Warnings matter here: a split parallel group changes the order the plan shows.
-    let deployment = checked::load_valid(global, true)?;
+    let deployment = checked::load_valid(global, true, global.cache())?;
     let target = match &args.target {
         Some(target) if !args.destroy => Target::parse(target, None),
         _ => Target::Destroy,

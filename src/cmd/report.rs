@@ -95,7 +95,7 @@ fn planned_for(
     run: &RunRecord,
 ) -> Result<(Plan, Vec<Option<String>>), String> {
     let unavailable = |why: String| format!("no prediction: {why}");
-    let (deployment, diagnostics) = checked::load_checked(global)
+    let (deployment, diagnostics) = checked::load_checked(global, global.cache())
         .map_err(|e| unavailable(format!("the deployment does not load ({e})")))?;
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {

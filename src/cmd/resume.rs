@@ -26,7 +26,7 @@ pub(crate) fn run(
         &|name| std::env::var(name).ok(),
         std::io::stdout().is_terminal(),
     )?;
-    let deployment = checked::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false, crate::load::cache::CacheUse::Off)?;
     let var = |name: &str| std::env::var(name).ok();
     let preflight = Preflight::prove(&deployment, deployment.operations.iter(), &settings, &var)?;
     let lock = DeploymentLock::acquire(&deployment.layout.state_dir())?;

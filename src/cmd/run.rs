@@ -47,7 +47,7 @@ pub(crate) fn run(
         &|name| std::env::var(name).ok(),
         std::io::stdout().is_terminal(),
     )?;
-    let deployment = checked::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false, crate::load::cache::CacheUse::Off)?;
     let target = Target::parse(&args.module, args.operation.as_deref());
     if args.sequential && target != Target::All {
         return Err(Error::Usage {

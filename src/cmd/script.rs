@@ -10,7 +10,7 @@ use crate::model::variables::Destination;
 
 /// Runs `script`.
 pub(crate) fn run(global: &GlobalArgs, args: &ScriptArgs) -> Result<i32, Error> {
-    let deployment = checked::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false, global.cache())?;
     // `<id>@<item>` shows one instance of a `for_each` operation, with its `{{AVD_ITEM}}`.
     let (name, item) = crate::model::instances::split_instance(&args.operation);
     let op = checked::find_operation(&deployment, name)?;

@@ -148,6 +148,7 @@ mod tests {
             dir: PathBuf::from("."),
             config: PathBuf::from("config.yaml"),
             color,
+            no_cache: false,
         }
     }
 

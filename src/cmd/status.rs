@@ -53,7 +53,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
     let mut doc = StatusJson::new(&summaries, last.as_ref(), resume.as_ref(), now);
     doc.destroyed = destroyed;
     doc.outputs = outputs;
-    if let (Some(store), Ok((deployment, _))) = (&store, checked::load_checked(global)) {
+    if let (Some(store), Ok((deployment, _))) =
+        (&store, checked::load_checked(global, global.cache()))
+    {
         // The simulator runs Azure's minutes in milliseconds: what it measured says nothing
         // about what `duration.expected` should be.
         let medians = if simulated(&layout) {

@@ -35,7 +35,7 @@ pub(crate) fn rows(vars: &Variables) -> Vec<VarJson<'_>> {
 
 /// Runs `vars`.
 pub(crate) fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
-    let deployment = checked::load_valid(global, false)?;
+    let deployment = checked::load_valid(global, false, global.cache())?;
     let rows = rows(&deployment.variables);
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -8,11 +8,12 @@ use crate::base::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::base::source::{FileId, Source, Sources};
 use crate::base::span::{Span, Spanned};
 use crate::load::apps::ConfigTree;
+use crate::load::cache::{self, Cache, CacheUse};
 use crate::load::config::{self, EnvLookup};
 use crate::load::decode::Decoder;
 use crate::load::module::{self, DecodedModule};
 use crate::load::node::Node;
-use crate::load::operation_files::{self, DecodedOperation, Job};
+use crate::load::operation_files::{self, CacheOutcome, DecodedOperation, Job, Reading};
 use crate::load::settings;
 use crate::load::yaml;
 use crate::model::deployment::Deployment;
@@ -54,13 +55,68 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
 }
 
-/// Loads the deployment in `root` with `config` (relative to `root` unless absolute).
+/// Loads the deployment in `root` with `config` (relative to `root` unless absolute), decoding
+/// every file.
 pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, LoadError> {
+    load_with(root, config, env, CacheUse::Off)
+}
+
+/// Loads the deployment in `root` with `config` (relative to `root` unless absolute), taking
+/// unchanged operations from the load cache when `cache` says so.
+pub fn load_with(
+    root: &Path,
+    config: &Path,
+    env: EnvLookup<'_>,
+    cache: CacheUse,
+) -> Result<Loaded, LoadError> {
+    let started = std::time::SystemTime::now();
     // Operations run with the deployment folder as working directory, so every path handed to
     // them must not depend on where avdeploy was started.
     let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
     let root = absolute.as_path();
     let layout = crate::base::layout::Layout::new(root, config)?;
+    let cache_file = layout.load_cache();
+    std::thread::scope(|scope| {
+        // Read while config.yaml and the module files are: it is ready when they are.
+        let stored = (cache == CacheUse::Use).then(|| scope.spawn(|| Cache::read(&cache_file)));
+        let files = Files {
+            root,
+            config,
+            env,
+            started,
+        };
+        load_files(
+            &files,
+            layout,
+            stored.map(|stored| (stored, cache_file.as_path())),
+        )
+    })
+}
+
+/// Where a deployment is loaded from.
+struct Files<'a> {
+    root: &'a Path,
+    config: &'a Path,
+    env: EnvLookup<'a>,
+    started: std::time::SystemTime,
+}
+
+/// The load cache being read on another thread, and where it is stored.
+type Pending<'scope, 'a> = (std::thread::ScopedJoinHandle<'scope, Cache>, &'a Path);
+
+/// Loads the deployment's files; operations come from the cache `stored` is reading if there
+/// are enough of them.
+fn load_files(
+    files: &Files<'_>,
+    layout: crate::base::layout::Layout,
+    stored: Option<Pending<'_, '_>>,
+) -> Result<Loaded, LoadError> {
+    let Files {
+        root,
+        config,
+        env,
+        started,
+    } = *files;
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
     let config_path = root.join(config);
@@ -96,10 +152,23 @@ pub fn load(root: &Path, config: &Path, env: EnvLookup<'_>) -> Result<Loaded, Lo
             &mut found,
         )?);
     }
-    load_operations(
+    let cache = stored
+        .filter(|_| listed.len() >= cache::MIN_FILES)
+        .map(|(stored, path)| match stored.join() {
+            Ok(cache) => (cache, path),
+            Err(panic) => std::panic::resume_unwind(panic),
+        });
+    let reading = Reading {
         root,
+        config: config_tree,
+        caching: cache.is_some(),
+        let_go: listed.len() >= cache::MIN_FILES,
+        started,
+    };
+    load_operations(
         &listed,
-        config_tree,
+        reading,
+        cache,
         &mut sources,
         &mut diagnostics,
         &mut found,
@@ -348,7 +417,7 @@ fn text_source(file: FileId, diagnostics: &mut Diagnostics, path: &Path, bytes: 
             let bytes = error.into_bytes();
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let source = Source::new(path.to_path_buf(), text);
-            let before = &source.text[..valid];
+            let before = &source.text()[..valid];
             let line = before.matches('\n').count() + 1;
             let col0 = before.rsplit('\n').next().unwrap_or("").chars().count();
             let at = source.pos(line, col0);
@@ -444,32 +513,41 @@ struct Listed {
     module: usize,
 }
 
-/// Reads, parses and decodes every listed operation file (on all cores), then records the
+/// Reads, parses and decodes every listed operation file (on all cores) or takes it from the
+/// load `cache` (with where it is stored), brings the cache up to date, then records the
 /// results in the order the files were listed.
 fn load_operations(
-    root: &Path,
     listed: &[Listed],
-    config: ConfigTree<'_>,
+    reading: Reading<'_>,
+    cache: Option<(Cache, &Path)>,
     sources: &mut Sources,
     diagnostics: &mut Diagnostics,
     found: &mut Found,
 ) {
+    let (cache, cache_file) = cache.unzip();
+    let mut cache = cache.unwrap_or_default();
     let jobs: Vec<Job<'_>> = listed
         .iter()
         .map(|file| Job {
             file: file.file,
             relative: file.relative.clone(),
             module: &found.modules[file.module].id.value,
+            cached: cache.take(&file.relative),
         })
         .collect();
-    let results = operation_files::load_all(root, &jobs, config);
-    drop(jobs);
+    let stored_before = cache.len_read();
+    drop(cache);
+    let results = operation_files::load_all(jobs, reading);
+    if let Some(cache_file) = cache_file {
+        update_cache(cache_file, stored_before, listed, &results);
+    }
+    found.operations.reserve(results.len());
     for (file, loaded) in listed.iter().zip(results) {
         diagnostics.extend(loaded.diagnostics);
         if loaded.syntax_error {
             found
                 .unreadable
-                .extend(scan_id(&loaded.source.text, "operation"));
+                .extend(scan_id(loaded.source.text(), "operation"));
         }
         sources.fill(file.file, loaded.source);
         if let Some(DecodedOperation {
@@ -482,15 +560,52 @@ fn load_operations(
             {
                 operation.duration = *duration;
             }
-            found.operations.push(operation);
+            found.operations.push(*operation);
         }
     }
+}
+
+/// Writes the load cache again when this load decoded a file it may store, or it holds entries
+/// of files that changed or are gone; a cache that cannot be written is only slower next time.
+fn update_cache(
+    cache_file: &Path,
+    stored_before: usize,
+    listed: &[Listed],
+    results: &[operation_files::Loaded],
+) {
+    let outcome = |loaded: &operation_files::Loaded| match loaded.cache {
+        CacheOutcome::Hit(stamp) => Some((stamp, true)),
+        CacheOutcome::Fresh(stamp) => Some((stamp, false)),
+        CacheOutcome::Unstored => None,
+    };
+    let hits = results
+        .iter()
+        .filter(|loaded| outcome(loaded).is_some_and(|(_, hit)| hit))
+        .count();
+    let fresh = results
+        .iter()
+        .filter(|loaded| outcome(loaded).is_some_and(|(_, hit)| !hit))
+        .count();
+    if fresh == 0 && hits == stored_before {
+        return;
+    }
+    let entries = listed.iter().zip(results).filter_map(|(file, loaded)| {
+        let (stamp, _) = outcome(loaded)?;
+        let decoded = loaded.operation.as_ref()?;
+        Some(cache::Entry {
+            relative: &file.relative,
+            stamp,
+            has_duration: decoded.has_duration,
+            operation: &decoded.operation,
+        })
+    });
+    let _ = Cache::write(cache_file, entries);
 }
 
 /// A module standing for a module.yaml that could not be decoded (its findings are recorded):
 /// its id as written, or its folder name, and no entries.
 fn stand_in_module(sources: &Sources, file: FileId, dir: &Path) -> Module {
-    let id = scan_id(&sources.get(file).text, "module").unwrap_or_else(|| {
+    let id = scan_id(sources.get(file).text(), "module").unwrap_or_else(|| {
         dir.file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default()

@@ -2,6 +2,7 @@
 //! model while recording every finding.
 
 pub mod apps;
+pub mod cache;
 pub mod config;
 pub mod decode;
 pub mod deployment;

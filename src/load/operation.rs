@@ -1,6 +1,6 @@
 //! Decodes an operation file (`operations/*.yaml`) into an [`Operation`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::base::diagnostic::Diagnostic;
 use crate::base::span::Spanned;
@@ -50,6 +50,20 @@ pub struct OperationFile<'a> {
     pub config: apps::ConfigTree<'a>,
 }
 
+impl OperationFile<'_> {
+    /// Sets where `operation` is: its module, file and path (and the stem it is also known by).
+    pub fn place(&self, operation: &mut Operation) {
+        operation.stem = self
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.module.clone_into(&mut operation.module);
+        operation.file = self.file;
+        self.path.clone_into(&mut operation.path);
+    }
+}
+
 /// Decodes one operation file; `None` when it is too broken to use (findings are recorded).
 pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) -> Option<Operation> {
     let top = decoder.fields(root, "the operation file", &["operation"])?;
@@ -82,15 +96,11 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
     outputs.extend(written_outputs(&action));
     outputs.sort();
     outputs.dedup();
-    Some(Operation {
-        stem: at
-            .path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        module: at.module.to_owned(),
-        file: at.file,
-        path: at.path.to_path_buf(),
+    let mut operation = Operation {
+        stem: String::new(),
+        module: String::new(),
+        file: 0,
+        path: PathBuf::new(),
         name: text(decoder, fields, "name").unwrap_or_else(|| id.value.clone()),
         description: text(decoder, fields, "description").unwrap_or_default(),
         duration,
@@ -106,7 +116,9 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         script_texts: apps::texts(fields),
         shell,
         id,
-    })
+    };
+    at.place(&mut operation);
+    Some(operation)
 }
 
 fn text(decoder: &mut Decoder<'_>, fields: Fields<'_>, key: &str) -> Option<String> {

@@ -1,20 +1,22 @@
 //! Reads, parses and decodes the operation files of every module on all cores: each file is
 //! independent of the others, its YAML tree is dropped as soon as it is decoded, and the results
 //! come back in the order the files were listed, so findings and file ids are the same as when
-//! reading them one by one.
+//! reading them one by one. A file whose stamp matches its load cache entry is not read at all.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use crate::base::diagnostic::Diagnostics;
 use crate::base::source::{FileId, Source};
 use crate::load::apps::ConfigTree;
+use crate::load::cache::{self, Cached, Stamp};
 use crate::load::decode::Decoder;
 use crate::load::deployment::{parse, read_source};
 use crate::load::operation::{self, OperationFile};
 use crate::model::operation::Operation;
 
 /// An operation file to load: its path relative to the deployment folder, the file id reserved
-/// for it, and the id of the module whose folder holds it.
+/// for it, the id of the module whose folder holds it, and its load cache entry.
 pub struct Job<'a> {
     /// The file's id in the sources (reserved, filled in with [`Loaded::source`]).
     pub file: FileId,
@@ -22,6 +24,24 @@ pub struct Job<'a> {
     pub relative: PathBuf,
     /// The id of the module whose `operations/` folder holds the file.
     pub module: &'a str,
+    /// The file's load cache entry, used if the file's stamp still matches it.
+    pub cached: Option<Cached>,
+}
+
+/// How the files of one load are read.
+#[derive(Clone, Copy)]
+pub struct Reading<'a> {
+    /// The deployment folder.
+    pub root: &'a Path,
+    /// config.yaml, for operations generated from `apps:`.
+    pub config: ConfigTree<'a>,
+    /// Whether files are stamped for the load cache.
+    pub caching: bool,
+    /// Whether the text of a file without findings is let go once decoded (read again if a
+    /// later finding quotes it), for large deployments.
+    pub let_go: bool,
+    /// When the load started, for the cache's rule on recently changed files.
+    pub started: SystemTime,
 }
 
 /// What one operation file gave.
@@ -34,12 +54,25 @@ pub struct Loaded {
     pub operation: Option<DecodedOperation>,
     /// Whether the file had a YAML syntax error (already among the findings).
     pub syntax_error: bool,
+    /// What the load cache is to know of the file.
+    pub cache: CacheOutcome,
+}
+
+/// What an operation file means for the load cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// Taken from the cache, with this stamp.
+    Hit(Stamp),
+    /// Decoded now, and may be stored with this stamp.
+    Fresh(Stamp),
+    /// Not to be stored (findings, changed just now, made with config.yaml, or no cache).
+    Unstored,
 }
 
 /// An operation decoded from its file.
 pub struct DecodedOperation {
-    /// The operation.
-    pub operation: Operation,
+    /// The operation (boxed: results move around while being collected).
+    pub operation: Box<Operation>,
     /// Whether the file gives `operation.duration` itself (else its module entry's applies).
     pub has_duration: bool,
 }
@@ -50,25 +83,34 @@ const MIN_FILES_PER_THREAD: usize = 64;
 /// The most threads used, whatever the machine has.
 const MAX_THREADS: usize = 8;
 
-/// Loads every file of `jobs` under `root`, in parallel, returning the results in job order.
-pub fn load_all(root: &Path, jobs: &[Job<'_>], config: ConfigTree<'_>) -> Vec<Loaded> {
+/// Loads every file of `jobs`, in parallel, returning the results in job order.
+pub fn load_all(jobs: Vec<Job<'_>>, reading: Reading<'_>) -> Vec<Loaded> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let threads = cores
         .min(MAX_THREADS)
         .min(jobs.len() / MIN_FILES_PER_THREAD)
         .max(1);
     if threads == 1 {
-        return jobs.iter().map(|job| load_one(root, job, config)).collect();
+        return jobs.into_iter().map(|job| load_one(job, reading)).collect();
     }
     let per_thread = jobs.len().div_ceil(threads);
+    let mut chunks = Vec::with_capacity(threads);
+    let mut jobs = jobs.into_iter();
+    loop {
+        let chunk: Vec<Job<'_>> = jobs.by_ref().take(per_thread).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
     std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(per_thread)
+        let handles: Vec<_> = chunks
+            .into_iter()
             .map(|chunk| {
                 scope.spawn(move || {
                     chunk
-                        .iter()
-                        .map(|job| load_one(root, job, config))
+                        .into_iter()
+                        .map(|job| load_one(job, reading))
                         .collect::<Vec<_>>()
                 })
             })
@@ -83,12 +125,56 @@ pub fn load_all(root: &Path, jobs: &[Job<'_>], config: ConfigTree<'_>) -> Vec<Lo
     })
 }
 
-/// Reads, parses and decodes one operation file.
-fn load_one(root: &Path, job: &Job<'_>, config: ConfigTree<'_>) -> Loaded {
+/// Takes one operation file from the cache when its stamp matches, else reads, parses and
+/// decodes it.
+fn load_one(job: Job<'_>, reading: Reading<'_>) -> Loaded {
+    let on_disk = reading.root.join(&job.relative);
+    // Stamped before reading: a change while it is read gives a new stamp, never a stale hit.
+    let stamp = reading.caching.then(|| Stamp::of(&on_disk)).flatten();
+    let at = OperationFile {
+        module: job.module,
+        path: &job.relative,
+        file: job.file,
+        config: reading.config,
+    };
+    if let (Some(stamp), Some(cached)) = (stamp, job.cached)
+        && cached.stamp == stamp
+    {
+        let mut operation = cached.operation;
+        at.place(&mut operation);
+        return Loaded {
+            source: Source::on_disk(job.relative.clone(), on_disk),
+            diagnostics: Diagnostics::default(),
+            operation: Some(DecodedOperation {
+                operation,
+                has_duration: cached.has_duration,
+            }),
+            syntax_error: false,
+            cache: CacheOutcome::Hit(stamp),
+        };
+    }
+    let mut loaded = decode_file(&at, reading.root);
+    let clean = loaded.diagnostics.items().is_empty();
+    if clean && reading.let_go {
+        loaded.source.let_go(on_disk);
+    }
+    let storable = clean
+        && loaded
+            .operation
+            .as_ref()
+            .is_some_and(|decoded| cache::storable(&decoded.operation));
+    if let Some(stamp) = stamp.filter(|s| storable && !s.is_recent(reading.started)) {
+        loaded.cache = CacheOutcome::Fresh(stamp);
+    }
+    loaded
+}
+
+/// Reads, parses and decodes the operation file `at`.
+fn decode_file(at: &OperationFile<'_>, root: &Path) -> Loaded {
     let mut diagnostics = Diagnostics::default();
-    let (mut source, readable) = read_source(root, &job.relative, job.file, &mut diagnostics);
+    let (mut source, readable) = read_source(root, at.path, at.file, &mut diagnostics);
     let node = if readable {
-        parse(&source, job.file, &mut diagnostics)
+        parse(&source, at.file, &mut diagnostics)
     } else {
         None
     };
@@ -96,23 +182,17 @@ fn load_one(root: &Path, job: &Job<'_>, config: ConfigTree<'_>) -> Loaded {
     source.forget_lines();
     let syntax_error = readable && node.is_none();
     let operation = node.and_then(|node| {
-        let at = OperationFile {
-            module: job.module,
-            path: &job.relative,
-            file: job.file,
-            config,
-        };
         let decoder = &mut Decoder {
-            file: job.file,
+            file: at.file,
             diagnostics: &mut diagnostics,
         };
-        let operation = operation::decode(decoder, &node, &at)?;
+        let operation = operation::decode(decoder, &node, at)?;
         let has_duration = node
             .get("operation")
             .and_then(|o| o.get("duration"))
             .is_some();
         Some(DecodedOperation {
-            operation,
+            operation: Box::new(operation),
             has_duration,
         })
     });
@@ -121,5 +201,6 @@ fn load_one(root: &Path, job: &Job<'_>, config: ConfigTree<'_>) -> Loaded {
         diagnostics,
         operation,
         syntax_error,
+        cache: CacheOutcome::Unstored,
     }
 }

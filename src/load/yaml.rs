@@ -30,7 +30,7 @@ pub const MAX_DEPTH: usize = 128;
 pub fn parse(source: &Source) -> Result<Node, SyntaxError> {
     let mut builder = Builder {
         source,
-        parser: Parser::new_from_str(&source.text),
+        parser: Parser::new_from_str(source.text()),
         anchors: HashMap::new(),
         nodes: 0,
         alias_nodes: 0,

@@ -34,7 +34,7 @@ impl Finding {
         help: String,
     ) -> Self {
         let source = deployment.sources.get(op.file);
-        let (line, col) = line_col(&source.text, offset);
+        let (line, col) = line_col(source.text(), offset);
         Self {
             file: source.path.clone(),
             line,
@@ -127,7 +127,7 @@ fn tmp_paths(deployment: &Deployment, op: &Operation) -> Vec<(String, usize)> {
     let Action::Bash { command } = &op.action else {
         return Vec::new();
     };
-    let text = &deployment.sources.get(op.file).text;
+    let text = deployment.sources.get(op.file).text();
     let range = command.span.range();
     let Some(body) = text.get(range.clone()) else {
         return Vec::new();
@@ -185,7 +185,7 @@ fn yq_reads(deployment: &Deployment, op: &Operation, out: &mut Vec<Finding>) {
     let Action::Bash { command } = &op.action else {
         return;
     };
-    let text = &deployment.sources.get(op.file).text;
+    let text = deployment.sources.get(op.file).text();
     let range = command.span.range();
     let Some(body) = text.get(range.clone()) else {
         return;

@@ -72,12 +72,12 @@ impl Migration {
         let source = deployment.sources.get(file);
         self.files
             .entry(source.path.clone())
-            .or_insert_with(|| FileEdits::new(source.text.clone()))
+            .or_insert_with(|| FileEdits::new(source.text().to_owned()))
     }
 
     fn change(&mut self, deployment: &Deployment, file: usize, offset: usize, what: String) {
         let source = deployment.sources.get(file);
-        let (line, _) = line_col(&source.text, offset);
+        let (line, _) = line_col(source.text(), offset);
         self.changes.push(Change {
             file: source.path.clone(),
             line,
@@ -193,7 +193,7 @@ fn aliases_needed(
         let offset = deployment
             .sources
             .get(op.file)
-            .text
+            .text()
             .find(&name)
             .unwrap_or(op.id.span.start.offset);
         match aliases::source(&name, leaves) {
@@ -223,7 +223,7 @@ fn add_aliases(deployment: &Deployment, root: &Node, found: &[Alias], migration:
         return;
     }
     let file = deployment.config_file;
-    let text = &deployment.sources.get(file).text;
+    let text = deployment.sources.get(file).text();
     let section = match &root.kind {
         NodeKind::Map(entries) => entries
             .iter()
@@ -294,7 +294,7 @@ fn secrets_out_of_bash(
     let Action::Bash { command } = &op.action else {
         return;
     };
-    let text = &deployment.sources.get(op.file).text;
+    let text = deployment.sources.get(op.file).text();
     let range = command.span.range();
     let Some(body) = text.get(range.clone()) else {
         return;
@@ -414,7 +414,7 @@ fn module_order_and_shell(
     let Some((id_key, id_value)) = entries.iter().find(|(k, _)| k.as_str() == Some("id")) else {
         return;
     };
-    let text = &source.text;
+    let text = source.text();
     let at = line_end(
         text,
         id_value.span.end.offset.max(id_value.span.start.offset),

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// The duration class of an operation (`duration.type`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum DurationKind {
     /// Seconds to a few minutes; heartbeat every 10 s.
@@ -40,7 +40,7 @@ impl DurationKind {
 }
 
 /// `duration:` of an operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Durations {
     /// Expected seconds.
     pub expected: u64,

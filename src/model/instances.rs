@@ -17,7 +17,7 @@ pub const WHEN_FALSE: &str = "when: false";
 const FALSE_WORDS: &[&str] = &["", "false", "no", "0", "off"];
 
 /// `for_each:` of an operation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ForEach {
     /// `{ count: "{{N}}" }`: items `1` to `N`.
     Count(Spanned<String>),

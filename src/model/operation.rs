@@ -11,7 +11,7 @@ use crate::model::variables::Destination;
 use crate::ps::spec::ScriptSpec;
 
 /// How an operation's command runs (`template.type`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TemplateKind {
     /// `az-cli`: bash.
     #[serde(rename = "az-cli")]
@@ -78,7 +78,7 @@ impl OperationKey {
 }
 
 /// One entry of `requires`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Requirement {
     /// The operation that must be completed.
     pub operation: Spanned<String>,
@@ -87,7 +87,7 @@ pub struct Requirement {
 }
 
 /// How the run-command is invoked (`template.mode`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunCommandMode {
     /// `az vm run-command invoke`: one call, output at the end.
@@ -98,7 +98,7 @@ pub enum RunCommandMode {
 }
 
 /// The PowerShell a run-command operation sends.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum PowerShell {
     /// `powershell.content`, with its `file` name when given.
     Content {
@@ -107,12 +107,14 @@ pub enum PowerShell {
         /// The script, with `{{VARS}}` not yet substituted.
         content: Spanned<String>,
     },
-    /// A script generated from `apps:` and `blocks:`.
+    /// A script generated from `apps:` and `blocks:` (never in the load cache: it is made
+    /// from config.yaml as well as the file).
+    #[serde(skip)]
     Generated(Box<ScriptSpec>),
 }
 
 /// A run-command operation's target and script.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunCommand {
     /// The VM name (may hold `{{VARS}}` or `$VARS`).
     pub vm: Spanned<String>,
@@ -125,7 +127,7 @@ pub struct RunCommand {
 }
 
 /// What an operation runs.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Action {
     /// A bash script (azure-cli-bash, az-cli, bash-script).
     Bash {
@@ -137,7 +139,7 @@ pub enum Action {
 }
 
 /// The operation's own retry policy for failures the error catalog does not know.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Retry {
     /// Total attempts, 1 = no retry.
     pub max_attempts: u32,
@@ -146,7 +148,7 @@ pub struct Retry {
 }
 
 /// A validation check, kept as written (type plus its other fields).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Check {
     /// `type` of the check.
     pub kind: Spanned<String>,
@@ -156,18 +158,23 @@ pub struct Check {
     pub fields: Vec<(String, Spanned<String>)>,
 }
 
-/// A validated operation.
-#[derive(Clone, Debug, PartialEq)]
+/// A validated operation. Its serialized form is the load cache's: where the file is (`module`,
+/// `stem`, `file`, `path`) is left out, the loader sets it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Operation {
     /// `operation.id`.
     pub id: Spanned<String>,
     /// The module it belongs to.
+    #[serde(skip)]
     pub module: String,
     /// The operation file's stem, accepted as an alias on the command line.
+    #[serde(skip)]
     pub stem: String,
     /// The operation file.
+    #[serde(skip)]
     pub file: FileId,
     /// The operation file's path relative to the deployment folder.
+    #[serde(skip)]
     pub path: PathBuf,
     /// Display name.
     pub name: String,

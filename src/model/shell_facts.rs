@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 /// One read of a variable.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Read {
     /// The variable's name.
     pub name: String,
@@ -19,7 +19,7 @@ pub struct Read {
 
 /// The names a bash script binds, and its reads that it does not provide itself (neither
 /// guarded nor bound by it).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ShellFacts {
     /// Names the script sets itself.
     pub bound: BTreeSet<String>,

@@ -235,7 +235,7 @@ impl Variables {
 }
 
 /// Where a substituted value ends up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Destination {
     /// Pasted into PowerShell sent to a VM: only safe values; secrets allowed because the
     /// on-disk copy is redacted and the script travels to `az` in memory.

@@ -490,7 +490,7 @@ impl PlaceholderCheck<'_> {
                 range: placeholder.range.clone(),
                 kind: variables::RenderErrorKind::Unknown,
             };
-            let item_span = locate(&self.deployment.sources, op.file, text, &item);
+            let item_span = || locate(&self.deployment.sources, op.file, text, &item);
             if instances::item_placeholder(op, &placeholder, item_span, diagnostics) {
                 continue;
             }
@@ -526,14 +526,14 @@ fn locate(sources: &Sources, file: usize, text: &Spanned<String>, error: &Render
     let nth = text.value[..error.range.start].matches(literal).count();
     let source = sources.get(file);
     let range = text.span.range();
-    let Some(region) = source.text.get(range.start..range.end.max(range.start)) else {
+    let Some(region) = source.text().get(range.start..range.end.max(range.start)) else {
         return text.span;
     };
     let Some((offset, _)) = region.match_indices(literal).nth(nth) else {
         return text.span;
     };
     let start = range.start + offset;
-    let before = &source.text[..start];
+    let before = &source.text()[..start];
     let line = before.matches('\n').count() + 1;
     let col0 = before.rsplit('\n').next().unwrap_or("").chars().count();
     let start_pos = source.pos(line, col0);

@@ -41,11 +41,11 @@ fn help(for_each: &ForEach) -> String {
 }
 
 /// Whether `placeholder` in a text of `op` is `{{AVD_ITEM}}`: accepted in an operation with
-/// `for_each`, otherwise a finding (there is no item to substitute).
+/// `for_each`, otherwise a finding at `span()` (there is no item to substitute).
 pub fn item_placeholder(
     op: &Operation,
     placeholder: &Placeholder,
-    span: Span,
+    span: impl FnOnce() -> Span,
     diagnostics: &mut Diagnostics,
 ) -> bool {
     if placeholder.name != ITEM_VARIABLE {
@@ -55,7 +55,7 @@ pub fn item_placeholder(
         diagnostics.push(
             Diagnostic::error(
                 "item-without-for-each",
-                at(op, span),
+                at(op, span()),
                 format!("`{{{{{ITEM_VARIABLE}}}}}` is only set in operations with `for_each:`"),
             )
             .with_help("add `for_each:` to the operation, or use a config variable"),

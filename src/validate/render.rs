@@ -68,15 +68,15 @@ fn snippet<'a>(
 ) -> annotate_snippets::Element<'a> {
     let source = sources.get(location.file);
     let path = source.path.to_string_lossy().into_owned();
-    let Some(span) = location.span else {
+    let Some(span) = location.span.filter(|&span| source.quotes(span)) else {
         return Origin::path(path).into();
     };
-    let mut snippet = Snippet::source(source.text.as_str())
+    let mut snippet = Snippet::source(source.text())
         .path(path)
         .fold(true)
         .annotation(AnnotationKind::Primary.span(span.range()));
     for label in labels {
-        if let Some(span) = label.location.span {
+        if let Some(span) = label.location.span.filter(|&span| source.quotes(span)) {
             snippet = snippet.annotation(
                 AnnotationKind::Context
                     .span(span.range())
@@ -91,8 +91,8 @@ fn snippet<'a>(
 fn labelled<'a>(sources: &'a Sources, label: &'a Label) -> annotate_snippets::Element<'a> {
     let source = sources.get(label.location.file);
     let path = source.path.to_string_lossy().into_owned();
-    match label.location.span {
-        Some(span) => Snippet::source(source.text.as_str())
+    match label.location.span.filter(|&span| source.quotes(span)) {
+        Some(span) => Snippet::source(source.text())
             .path(path)
             .fold(true)
             .annotation(

@@ -38,7 +38,7 @@ fn locate(
     value: &str,
     offset: usize,
 ) -> Option<crate::base::span::Pos> {
-    let region = source.text.get(scalar.span.range())?;
+    let region = source.text().get(scalar.span.range())?;
     let region_lines: Vec<&str> = region.split('\n').collect();
     let value_line = value[..offset].matches('\n').count();
     let line_start = value[..offset].rfind('\n').map_or(0, |i| i + 1);
@@ -69,7 +69,7 @@ fn locate(
     let indent = written.len() - line.len();
     let col_bytes = indent + (offset - line_start);
     let col0 = written.get(..col_bytes)?.chars().count();
-    let first_col0 = source.text[..scalar.span.start.offset]
+    let first_col0 = source.text()[..scalar.span.start.offset]
         .rsplit('\n')
         .next()
         .unwrap_or("")
@@ -113,7 +113,7 @@ mod tests {
         (
             span.start.line,
             span.start.col,
-            source.text[span.range()].to_owned(),
+            source.text()[span.range()].to_owned(),
         )
     }
 

@@ -1,0 +1,262 @@
+//! The load cache: operations decoded by an earlier load, so a large deployment whose files did
+//! not change is not parsed again.
+//!
+//! `.avdeploy/cache/operations.bin` starts with a header naming the format and the avdeploy
+//! binary that wrote it, then holds one entry per operation file that decoded without a
+//! finding: its path relative to the deployment folder, its [`Stamp`] (size, modification and
+//! change times, inode and device), and the decoded operation. An entry is used only while the
+//! file's stamp is the same, the way `git status` trusts its index; a file changed within the
+//! last seconds of being read is not stored, so a change within one tick of a coarse file
+//! system clock cannot go unseen. A cache that cannot be read, is corrupt, or was written by
+//! another avdeploy binary is ignored, and written again.
+//!
+//! Operations whose decoding reads config.yaml (`apps:` and `blocks:`) are never stored, and
+//! only commands that do not run anything consult the cache: what `run`, `resume` and
+//! `destroy` execute is always decoded from the files themselves.
+
+use std::collections::VecDeque;
+use std::io::{BufReader, Read, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::model::operation::{Operation, PowerShell};
+
+/// Whether a load may use the load cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheUse {
+    /// Take unchanged operations from the cache and bring it up to date.
+    Use,
+    /// Decode every file; leave the cache alone (`--no-cache`, commands that run operations).
+    Off,
+}
+
+/// Operation files below which the cache is neither read nor written: parsing them is about as
+/// quick as reading the cache.
+pub const MIN_FILES: usize = 256;
+
+/// Seconds within which a file changed too recently to be stored.
+const RACY_SECONDS: u64 = 3;
+
+/// The first bytes of a cache file.
+const MAGIC: [u8; 8] = *b"avdcache";
+
+/// The layout of the cache file; any change to it or to the model's serialized form changes
+/// the binary, which the header names as well.
+const FORMAT: u32 = 1;
+
+/// The largest entry read: far above what an 8 MiB operation file decodes to.
+const MAX_ENTRY_BYTES: usize = 64 * 1024 * 1024;
+
+/// What `stat` says of a file: when any of it differs, the file may have changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stamp {
+    size: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+    inode: u64,
+    device: u64,
+}
+
+impl Stamp {
+    /// The stamp of the file at `path` (following links, like reading it does).
+    pub fn of(path: &Path) -> Option<Self> {
+        std::fs::metadata(path).ok().map(|meta| Self::from(&meta))
+    }
+
+    /// Whether the file was modified or changed within [`RACY_SECONDS`] before `now` (or after
+    /// it): a later change within the same clock tick could keep the same stamp.
+    pub fn is_recent(&self, now: SystemTime) -> bool {
+        let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let threshold = i64::try_from(now.saturating_sub(RACY_SECONDS)).unwrap_or(i64::MAX);
+        self.modified.0 >= threshold || self.changed.0 >= threshold
+    }
+}
+
+impl From<&std::fs::Metadata> for Stamp {
+    fn from(meta: &std::fs::Metadata) -> Self {
+        Self {
+            size: meta.size(),
+            modified: (meta.mtime(), meta.mtime_nsec()),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+            inode: meta.ino(),
+            device: meta.dev(),
+        }
+    }
+}
+
+/// The start of a cache file: its format and the binary that wrote it.
+#[derive(PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Header {
+    magic: [u8; 8],
+    format: u32,
+    version: String,
+    binary: Stamp,
+}
+
+impl Header {
+    /// The header this binary writes and accepts; `None` when the binary cannot be found, and
+    /// then no cache is used.
+    fn current() -> Option<Self> {
+        let binary = Stamp::of(&std::env::current_exe().ok()?)?;
+        Some(Self {
+            magic: MAGIC,
+            format: FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            binary,
+        })
+    }
+}
+
+/// One operation file as stored.
+#[derive(serde::Serialize)]
+pub struct Entry<'a> {
+    /// The path relative to the deployment folder.
+    pub relative: &'a Path,
+    /// The file's stamp when it was read.
+    pub stamp: Stamp,
+    /// Whether the file gives `operation.duration` itself.
+    pub has_duration: bool,
+    /// The operation as decoded (before its module entry's duration applies).
+    pub operation: &'a Operation,
+}
+
+/// One operation file as read back from the cache.
+#[derive(serde::Deserialize)]
+pub struct Cached {
+    relative: PathBuf,
+    /// The file's stamp when it was stored.
+    pub stamp: Stamp,
+    /// Whether the file gives `operation.duration` itself.
+    pub has_duration: bool,
+    /// The operation as decoded; where its file is (`module`, `file`, `path`, `stem`) is for
+    /// the loader to set.
+    pub operation: Box<Operation>,
+}
+
+/// Whether a decoded operation may be stored: only what the file alone decides (not a script
+/// generated with config.yaml's `apps:`).
+pub fn storable(operation: &Operation) -> bool {
+    !matches!(
+        &operation.action,
+        crate::model::operation::Action::RunCommand(rc) if matches!(rc.script, PowerShell::Generated(_))
+    )
+}
+
+/// The entries of a cache file, in the order they were stored: the order files are listed in,
+/// by path.
+#[derive(Default)]
+pub struct Cache {
+    entries: VecDeque<Cached>,
+    read: usize,
+}
+
+impl Cache {
+    /// The cache stored at `path`; empty when there is none, or it cannot be read, is corrupt
+    /// or was written by another binary.
+    pub fn read(path: &Path) -> Self {
+        let Some(header) = Header::current() else {
+            return Self::default();
+        };
+        let Ok(file) = std::fs::File::open(path) else {
+            return Self::default();
+        };
+        read_entries(&mut BufReader::new(file), &header).unwrap_or_default()
+    }
+
+    /// Takes the entry of the file at `relative`, if stored. Files are to be asked for in the
+    /// order of their paths: entries before `relative` that were not asked for (of files gone
+    /// since) are dropped.
+    pub fn take(&mut self, relative: &Path) -> Option<Cached> {
+        while self
+            .entries
+            .front()
+            .is_some_and(|cached| cached.relative.as_path() < relative)
+        {
+            self.entries.pop_front();
+        }
+        if self.entries.front()?.relative == relative {
+            self.entries.pop_front()
+        } else {
+            None
+        }
+    }
+
+    /// How many entries the file held.
+    pub fn len_read(&self) -> usize {
+        self.read
+    }
+
+    /// Stores `entries` at `path`, replacing what was there atomically.
+    pub fn write<'a>(path: &Path, entries: impl Iterator<Item = Entry<'a>>) -> std::io::Result<()> {
+        let header = Header::current().ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the running binary is not found",
+            )
+        })?;
+        crate::atomic_file::write_with(path, |out| {
+            let mut buffer = Vec::new();
+            write_record(out, &mut buffer, &header)?;
+            for entry in entries {
+                write_record(out, &mut buffer, &entry)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Writes one length-prefixed record, serialized in `buffer`.
+fn write_record(
+    out: &mut dyn Write,
+    buffer: &mut Vec<u8>,
+    record: &impl serde::Serialize,
+) -> std::io::Result<()> {
+    buffer.clear();
+    let bytes = postcard::to_extend(record, std::mem::take(buffer)).map_err(invalid)?;
+    let len = u32::try_from(bytes.len()).map_err(invalid)?;
+    out.write_all(&len.to_le_bytes())?;
+    out.write_all(&bytes)?;
+    *buffer = bytes;
+    Ok(())
+}
+
+/// The entries after a header equal to `header`; an error for anything else.
+fn read_entries(input: &mut impl Read, header: &Header) -> std::io::Result<Cache> {
+    let mut buffer = Vec::new();
+    if !read_record(input, &mut buffer)? {
+        return Err(invalid("empty cache"));
+    }
+    let stored: Header = postcard::from_bytes(&buffer).map_err(invalid)?;
+    if stored != *header {
+        return Err(invalid("written by another binary"));
+    }
+    let mut cache = Cache::default();
+    while read_record(input, &mut buffer)? {
+        let cached: Cached = postcard::from_bytes(&buffer).map_err(invalid)?;
+        cache.read += 1;
+        cache.entries.push_back(cached);
+    }
+    Ok(cache)
+}
+
+/// Reads the next length-prefixed record into `buffer`; `false` at the end of the file.
+fn read_record(input: &mut impl Read, buffer: &mut Vec<u8>) -> std::io::Result<bool> {
+    let mut len = [0; 4];
+    match input.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
+        Err(error) => return Err(error),
+    }
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_ENTRY_BYTES {
+        return Err(invalid("entry too large"));
+    }
+    buffer.resize(len, 0);
+    input.read_exact(buffer)?;
+    Ok(true)
+}
+
+fn invalid(error: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, error.to_string())
+}
