@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use std::io::{BufReader, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::model::operation::{Operation, PowerShell};
 
@@ -67,9 +67,16 @@ impl Stamp {
     /// Whether the file was modified or changed within [`RACY_SECONDS`] before `now` (or after
     /// it): a later change within the same clock tick could keep the same stamp.
     pub fn is_recent(&self, now: SystemTime) -> bool {
-        let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let threshold = i64::try_from(now.saturating_sub(RACY_SECONDS)).unwrap_or(i64::MAX);
-        self.modified.0 >= threshold || self.changed.0 >= threshold
+        let since_epoch = |(secs, nanos): (i64, i64)| {
+            let secs = u64::try_from(secs).unwrap_or(0);
+            let nanos = u32::try_from(nanos).unwrap_or(0);
+            Duration::new(secs, 0).saturating_add(Duration::from_nanos(nanos.into()))
+        };
+        let threshold = now
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .saturating_sub(Duration::from_secs(RACY_SECONDS));
+        since_epoch(self.modified) >= threshold || since_epoch(self.changed) >= threshold
     }
 }
 
@@ -260,3 +267,7 @@ fn read_record(input: &mut impl Read, buffer: &mut Vec<u8>) -> std::io::Result<b
 fn invalid(error: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, error.to_string())
 }
+
+#[cfg(test)]
+#[path = "cache_tests.rs"]
+mod tests;

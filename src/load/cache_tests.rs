@@ -1,0 +1,248 @@
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use super::*;
+use crate::load::deployment::{self, Loaded};
+
+/// Operation files in the test deployment: enough for the cache to be used.
+const FILES: usize = MIN_FILES + 4;
+
+fn relative(n: usize) -> PathBuf {
+    PathBuf::from(format!("modules/m/operations/op-{n:04}.yaml"))
+}
+
+fn operation_yaml(n: usize, command: &str) -> String {
+    format!(
+        "operation:\n  id: \"op-{n}\"\n  template:\n    type: \"bash-script\"\n    command: \"{command}\"\n"
+    )
+}
+
+/// A deployment of one module listing [`FILES`] operations, written long enough ago that the
+/// cache may store every file.
+fn deployment() -> tempfile::TempDir {
+    deployment_of(FILES)
+}
+
+/// A deployment of one module listing `files` operations, written long enough ago that the
+/// cache may store every file.
+fn deployment_of(files: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("modules/m/operations")).expect("folders");
+    std::fs::write(
+        root.join("config.yaml"),
+        "azure:\n  location: \"westeurope\"\n",
+    )
+    .expect("config");
+    let entries: String = (0..files)
+        .map(|n| format!("    - id: \"op-{n}\"\n"))
+        .collect();
+    std::fs::write(
+        root.join("modules/m/module.yaml"),
+        format!("module:\n  id: \"m\"\n  operations:\n{entries}"),
+    )
+    .expect("module");
+    for n in 0..files {
+        std::fs::write(
+            root.join(relative(n)),
+            operation_yaml(n, &format!("echo {n}")),
+        )
+        .expect("op");
+    }
+    // The change time cannot be set back: wait until the files are no longer recent.
+    std::thread::sleep(Duration::from_secs(RACY_SECONDS) + Duration::from_millis(200));
+    dir
+}
+
+fn load(root: &Path, cache: CacheUse) -> Vec<Operation> {
+    let Loaded {
+        deployment,
+        diagnostics,
+    } = deployment::load_with(root, Path::new("config.yaml"), &|_| None, cache).expect("loads");
+    assert!(diagnostics.items().is_empty(), "{:?}", diagnostics.items());
+    deployment.operations
+}
+
+fn cache_file(root: &Path) -> PathBuf {
+    root.join(".avdeploy/cache/operations.bin")
+}
+
+fn stored(root: &Path) -> Cache {
+    Cache::read(&cache_file(root))
+}
+
+/// Stores the cache again with `change` applied to every entry.
+fn rewrite(root: &Path, change: impl Fn(&mut Cached)) {
+    let mut cache = stored(root);
+    let mut entries: Vec<Cached> = (0..FILES)
+        .filter_map(|n| cache.take(&relative(n)))
+        .collect();
+    entries.iter_mut().for_each(change);
+    Cache::write(
+        &cache_file(root),
+        entries.iter().map(|cached| Entry {
+            relative: &cached.relative,
+            stamp: cached.stamp,
+            has_duration: cached.has_duration,
+            operation: &cached.operation,
+        }),
+    )
+    .expect("written");
+}
+
+#[test]
+fn unchanged_files_come_from_the_cache_and_changed_ones_from_disk() {
+    let dir = deployment();
+    let root = dir.path();
+    let decoded = load(root, CacheUse::Off);
+    assert!(
+        !cache_file(root).exists(),
+        "a load without the cache leaves none"
+    );
+
+    assert_eq!(
+        load(root, CacheUse::Use),
+        decoded,
+        "the first load decodes and stores"
+    );
+    assert_eq!(stored(root).len_read(), FILES);
+    assert_eq!(
+        load(root, CacheUse::Use),
+        decoded,
+        "the second is served from the cache"
+    );
+
+    // What the cache says is what a matching file gives, and the files are not read again.
+    rewrite(root, |cached| {
+        cached.operation.name = "from the cache".into()
+    });
+    let served = load(root, CacheUse::Use);
+    assert!(served.iter().all(|op| op.name == "from the cache"));
+    assert_eq!(
+        served[3].path,
+        relative(3),
+        "where the file is comes from the listing"
+    );
+    assert_eq!(served[3].module, "m");
+
+    // An edited file is decoded again, and not stored while it is recent.
+    std::fs::write(root.join(relative(1)), operation_yaml(1, "echo edited")).expect("edit");
+    let served = load(root, CacheUse::Use);
+    let crate::model::operation::Action::Bash { command } = &served[1].action else {
+        panic!("a bash operation");
+    };
+    assert_eq!(command.value, "echo edited");
+    assert_eq!(served[1].name, "op-1");
+    assert_eq!(served[2].name, "from the cache");
+    assert_eq!(
+        stored(root).len_read(),
+        FILES - 1,
+        "its stale entry is gone"
+    );
+
+    // A removed file's entry goes, and nothing else changes.
+    std::fs::remove_file(root.join(relative(5))).expect("remove");
+    std::fs::write(
+        root.join("modules/m/module.yaml"),
+        std::fs::read_to_string(root.join("modules/m/module.yaml"))
+            .expect("module")
+            .replace("    - id: \"op-5\"\n", ""),
+    )
+    .expect("module");
+    assert_eq!(load(root, CacheUse::Use).len(), FILES - 1);
+    assert_eq!(stored(root).len_read(), FILES - 2);
+}
+
+#[test]
+fn a_corrupt_or_foreign_cache_is_ignored_and_written_again() {
+    let dir = deployment();
+    let root = dir.path();
+    let decoded = load(root, CacheUse::Off);
+    load(root, CacheUse::Use);
+    let good = std::fs::read(cache_file(root)).expect("cache");
+
+    for broken in [
+        b"not a cache".to_vec(),
+        good[..good.len() / 2].to_vec(),
+        Vec::new(),
+        [&u32::MAX.to_le_bytes()[..], &good[4..]].concat(),
+    ] {
+        std::fs::write(cache_file(root), &broken).expect("corrupt");
+        assert_eq!(load(root, CacheUse::Use), decoded);
+        assert_eq!(stored(root).len_read(), FILES, "stored again in full");
+    }
+
+    // Written by another binary: the header differs, nothing is taken.
+    let mut other = Header::current().expect("binary");
+    other.version = "0.0.0-other".into();
+    let mut foreign = Vec::new();
+    write_record(&mut foreign, &mut Vec::new(), &other).expect("header");
+    foreign
+        .extend_from_slice(&good[4 + u32::from_le_bytes(good[..4].try_into().unwrap()) as usize..]);
+    assert_eq!(
+        read_entries(&mut foreign.as_slice(), &Header::current().unwrap())
+            .err()
+            .map(|e| e.kind()),
+        Some(std::io::ErrorKind::InvalidData)
+    );
+    assert_eq!(
+        read_entries(&mut good.as_slice(), &Header::current().unwrap())
+            .expect("the real header reads")
+            .len_read(),
+        FILES
+    );
+}
+
+#[test]
+fn small_deployments_have_no_cache() {
+    let dir = deployment_of(MIN_FILES - 1);
+    assert_eq!(load(dir.path(), CacheUse::Use).len(), MIN_FILES - 1);
+    assert!(!cache_file(dir.path()).exists());
+}
+
+#[test]
+fn recently_changed_files_are_not_stored() {
+    let dir = deployment();
+    let root = dir.path();
+    for n in 0..FILES {
+        std::fs::write(root.join(relative(n)), operation_yaml(n, "echo again")).expect("edit");
+    }
+    load(root, CacheUse::Use);
+    assert!(
+        !cache_file(root).exists(),
+        "every file changed just now: none is stored, and nothing is written"
+    );
+}
+
+#[test]
+fn stamps_tell_recent_changes() {
+    let file = tempfile::NamedTempFile::new().expect("file");
+    let stamp = Stamp::of(file.path()).expect("stamp");
+    assert!(stamp.is_recent(SystemTime::now()));
+    assert!(!stamp.is_recent(SystemTime::now() + Duration::from_secs(RACY_SECONDS + 2)));
+    std::fs::write(file.path(), "changed").expect("write");
+    assert_ne!(
+        Stamp::of(file.path()),
+        Some(stamp),
+        "a write changes the stamp"
+    );
+}
+
+#[test]
+fn entries_of_files_not_asked_for_are_skipped_in_path_order() {
+    let dir = deployment();
+    let root = dir.path();
+    load(root, CacheUse::Use);
+    let mut cache = stored(root);
+    assert!(cache.take(&relative(2)).is_some());
+    assert!(
+        cache
+            .take(Path::new("modules/m/operations/op-0002b.yaml"))
+            .is_none()
+    );
+    assert!(cache.take(&relative(1)).is_none(), "passed already");
+    assert_eq!(
+        cache.take(&relative(3)).map(|c| c.operation.id.value),
+        Some("op-3".into())
+    );
+}
