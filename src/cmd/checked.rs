@@ -75,6 +75,7 @@ pub(crate) fn find_operation<'a>(
         .operations
         .iter()
         .filter(|op| op.stem == name)
+        .map(Box::as_ref)
         .collect();
     match by_stem.as_slice() {
         [op] => Ok(op),

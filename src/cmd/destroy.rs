@@ -34,7 +34,7 @@ pub(crate) fn run(
         return Ok(exit_code::SUCCESS);
     }
     let var = |name: &str| std::env::var(name).ok();
-    let planned = plan.ops.iter().map(|op| &deployment.operations[op.index]);
+    let planned = plan.ops.iter().map(|op| &*deployment.operations[op.index]);
     let preflight = Preflight::prove(&deployment, planned, &settings, &var)?;
     println!("{}", announcement(&plan));
     if let Some(preflight) = &preflight {

@@ -62,7 +62,7 @@ pub(crate) fn run(
     let plan = graph::build_ordered(&deployment, &target, order)?;
     let force = args.force || matches!(target, Target::Operation { .. });
     let var = |name: &str| std::env::var(name).ok();
-    let planned = plan.ops.iter().map(|op| &deployment.operations[op.index]);
+    let planned = plan.ops.iter().map(|op| &*deployment.operations[op.index]);
     let preflight = Preflight::prove(&deployment, planned, &settings, &var)?;
     if let Some(preflight) = &preflight {
         let will_run = crate::cmd::plan::freshness_of(&deployment, &plan, force)?

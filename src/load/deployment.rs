@@ -444,7 +444,7 @@ fn text_source(file: FileId, diagnostics: &mut Diagnostics, path: &Path, bytes: 
 #[derive(Default)]
 struct Found {
     modules: Vec<Module>,
-    operations: Vec<Operation>,
+    operations: Vec<Box<Operation>>,
     /// Ids of operation files with YAML syntax errors.
     unreadable: Vec<String>,
     /// Modules whose module.yaml could not be decoded: their operation files are not reported
@@ -560,7 +560,7 @@ fn load_operations(
             {
                 operation.duration = *duration;
             }
-            found.operations.push(*operation);
+            found.operations.push(operation);
         }
     }
 }

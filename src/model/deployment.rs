@@ -28,8 +28,8 @@ pub struct Deployment {
     pub settings: Settings,
     /// Modules sorted by folder name.
     pub modules: Vec<Module>,
-    /// Every operation file's operation.
-    pub operations: Vec<Operation>,
+    /// Every operation file's operation (boxed: each is decoded apart, then moved in whole).
+    pub operations: Vec<Box<Operation>>,
     /// Ids of operation files that could not be parsed (YAML syntax errors, already reported).
     pub unreadable: Vec<String>,
     /// Operation index by id (the first, when ids are duplicated).
@@ -44,7 +44,7 @@ impl Deployment {
         config_file: FileId,
         variables: Variables,
         modules: Vec<Module>,
-        operations: Vec<Operation>,
+        operations: Vec<Box<Operation>>,
         unreadable: Vec<String>,
     ) -> Self {
         let mut by_id = HashMap::with_capacity(operations.len());
@@ -88,7 +88,7 @@ impl Deployment {
 
     /// The operation with this id.
     pub fn operation(&self, id: &str) -> Option<&Operation> {
-        self.by_id.get(id).map(|&i| &self.operations[i])
+        self.by_id.get(id).map(|&i| &*self.operations[i])
     }
 
     /// The operation of `module` with this id, or whose file stem is `name`.
@@ -99,6 +99,7 @@ impl Deployment {
                 self.operations
                     .iter()
                     .find(|op| op.stem == name && op.module == module)
+                    .map(Box::as_ref)
             })
     }
 
@@ -130,7 +131,7 @@ impl Deployment {
         module
             .teardown
             .iter()
-            .filter_map(|entry| entry.operation.map(|i| &self.operations[i]))
+            .filter_map(|entry| entry.operation.map(|i| &*self.operations[i]))
     }
 
     /// The index of the operation with this id (the first, when ids are duplicated).
@@ -154,6 +155,6 @@ impl Deployment {
         module
             .entries
             .iter()
-            .filter_map(|entry| entry.operation.map(|i| &self.operations[i]))
+            .filter_map(|entry| entry.operation.map(|i| &*self.operations[i]))
     }
 }

@@ -46,8 +46,27 @@ pub const ENGINE_VARIABLES: &[&str] = &[
     "AVD_SECRET_NAMES",
 ];
 
-/// Runs every cross-file check.
+/// Runs every cross-file check. The checks of every operation's texts run on a thread of their
+/// own beside the others; their findings follow the others' in the order of one thread.
 pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
+    let texts = std::thread::scope(|scope| {
+        let texts = scope.spawn(|| {
+            let mut found = Diagnostics::default();
+            placeholders(deployment, &mut found);
+            shell_check::check(deployment, &mut found);
+            found
+        });
+        structure(deployment, diagnostics);
+        match texts.join() {
+            Ok(found) => found,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    diagnostics.extend(texts);
+}
+
+/// The checks of names, references, order and groups.
+fn structure(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     id_characters(deployment, diagnostics);
     reserved_variables(deployment, diagnostics);
     environment_size(deployment, diagnostics);
@@ -55,14 +74,12 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     duplicate_modules(deployment, diagnostics);
     requirements(deployment, diagnostics);
     dependencies(deployment, diagnostics);
-    placeholders(deployment, diagnostics);
     same_vm_in_group(deployment, diagnostics);
     split_groups(deployment, diagnostics);
     check_types(deployment, diagnostics);
     msi_in_parallel_blocks(deployment, diagnostics);
     instances::for_each_items(deployment, diagnostics);
     teardown::check(deployment, diagnostics);
-    shell_check::check(deployment, diagnostics);
 }
 
 fn reserved_variables(deployment: &Deployment, diagnostics: &mut Diagnostics) {
