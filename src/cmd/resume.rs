@@ -28,7 +28,12 @@ pub(crate) fn run(
     )?;
     let deployment = checked::load_valid(global, false, crate::load::cache::CacheUse::Off)?;
     let var = |name: &str| std::env::var(name).ok();
-    let preflight = Preflight::prove(&deployment, deployment.operations.iter().map(Box::as_ref), &settings, &var)?;
+    let preflight = Preflight::prove(
+        &deployment,
+        deployment.operations.iter().map(Box::as_ref),
+        &settings,
+        &var,
+    )?;
     let lock = DeploymentLock::acquire(&deployment.layout.state_dir())?;
     let store = run::open_store(&deployment.layout, &lock, settings.grace)?;
     let Some(last) = store.last_unfinished_run()? else {

@@ -54,7 +54,7 @@ fn deployment_of(files: usize) -> tempfile::TempDir {
     dir
 }
 
-fn load(root: &Path, cache: CacheUse) -> Vec<Operation> {
+fn load(root: &Path, cache: CacheUse) -> Vec<Box<Operation>> {
     let Loaded {
         deployment,
         diagnostics,
