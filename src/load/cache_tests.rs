@@ -54,13 +54,13 @@ fn deployment_of(files: usize) -> tempfile::TempDir {
     dir
 }
 
-fn load(root: &Path, cache: CacheUse) -> Vec<Box<Operation>> {
+fn load(root: &Path, cache: CacheUse) -> Vec<Operation> {
     let Loaded {
         deployment,
         diagnostics,
     } = deployment::load_with(root, Path::new("config.yaml"), &|_| None, cache).expect("loads");
     assert!(diagnostics.items().is_empty(), "{:?}", diagnostics.items());
-    deployment.operations
+    deployment.operations.into_iter().map(|op| *op).collect()
 }
 
 fn cache_file(root: &Path) -> PathBuf {

@@ -444,6 +444,10 @@ fn text_source(file: FileId, diagnostics: &mut Diagnostics, path: &Path, bytes: 
 #[derive(Default)]
 struct Found {
     modules: Vec<Module>,
+    #[expect(
+        clippy::vec_box,
+        reason = "each operation is decoded in a box of its own and moved in without a copy"
+    )]
     operations: Vec<Box<Operation>>,
     /// Ids of operation files with YAML syntax errors.
     unreadable: Vec<String>,
