@@ -49,12 +49,13 @@ pub const ENGINE_VARIABLES: &[&str] = &[
 /// Runs every cross-file check. The checks of every operation's texts run on a thread of their
 /// own beside the others; their findings follow the others' in the order of one thread.
 pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
-    let texts = std::thread::scope(|scope| {
+    let (placeheld, scripts) = std::thread::scope(|scope| {
         let texts = scope.spawn(|| {
-            let mut found = Diagnostics::default();
-            placeholders(deployment, &mut found);
-            shell_check::check(deployment, &mut found);
-            found
+            let mut placeheld = Diagnostics::default();
+            placeholders(deployment, &mut placeheld);
+            let mut scripts = Diagnostics::default();
+            shell_check::check(deployment, &mut scripts);
+            (placeheld, scripts)
         });
         structure(deployment, diagnostics);
         match texts.join() {
@@ -62,7 +63,19 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
-    diagnostics.extend(texts);
+    diagnostics.extend(placeheld);
+    if !config_broken(deployment, diagnostics) {
+        diagnostics.extend(scripts);
+    }
+}
+
+/// Whether config.yaml has errors: its variables are then unknown, and the scripts' use of
+/// them is not worth a finding.
+fn config_broken(deployment: &Deployment, diagnostics: &Diagnostics) -> bool {
+    diagnostics
+        .items()
+        .iter()
+        .any(|d| d.is_error() && d.location.file == deployment.config_file)
 }
 
 /// The checks of names, references, order and groups.

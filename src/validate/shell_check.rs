@@ -83,17 +83,10 @@ pub fn is_environment_variable(name: &str) -> bool {
             .any(|prefix| name.starts_with(prefix))
 }
 
-/// Checks every bash command of the deployment, teardown operations included. Nothing is
-/// checked while config.yaml has errors: its variables are not all known then, and every read
-/// of them would be reported again.
+/// Checks every bash command of the deployment, teardown operations included. The caller
+/// drops these findings while config.yaml has errors: its variables are not all known then,
+/// and every read of them would be reported again.
 pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
-    let config_broken = diagnostics
-        .items()
-        .iter()
-        .any(|d| d.is_error() && d.location.file == deployment.config_file);
-    if config_broken {
-        return;
-    }
     let mut known: BTreeSet<&str> = deployment.variables.names().collect();
     known.extend(ENGINE_VARIABLES);
     known.extend(
