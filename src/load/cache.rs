@@ -105,7 +105,11 @@ impl Header {
     /// The header this binary writes and accepts; `None` when the binary cannot be found, and
     /// then no cache is used.
     fn current() -> Option<Self> {
-        let binary = Stamp::of(&std::env::current_exe().ok()?)?;
+        let mut binary = Stamp::of(&std::env::current_exe().ok()?)?;
+        // A new hard link to the binary (a profiler's build-id cache, cargo's copy in target/)
+        // changes its change time but not the binary: another build has another modification
+        // time, and mostly another inode.
+        binary.changed = (0, 0);
         Some(Self {
             magic: MAGIC,
             format: FORMAT,

@@ -174,6 +174,7 @@ fn load_files(
         &mut found,
     );
     link(&mut found, &mut diagnostics);
+
     let deployment = Deployment::new(
         layout,
         sources,
@@ -357,7 +358,9 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     for entry in std::fs::read_dir(dir).map_err(read)? {
         paths.push(entry.map_err(read)?.path());
     }
-    paths.sort();
+    // All in one folder: their names order them as their paths would, without comparing the
+    // folder's components again for every pair.
+    paths.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
     Ok(paths)
 }
 
@@ -628,6 +631,15 @@ fn stand_in_module(sources: &Sources, file: FileId, dir: &Path) -> Module {
     }
 }
 
+/// The index of the first operation with each id.
+fn first_of_each(operations: &[Box<Operation>]) -> HashMap<&str, usize> {
+    let mut first = HashMap::with_capacity(operations.len());
+    for (index, op) in operations.iter().enumerate() {
+        first.entry(op.id.value.as_str()).or_insert(index);
+    }
+    first
+}
+
 /// Points module entries at operations (same module first, then anywhere) and reports entries
 /// with no file and files no module lists.
 fn link(found: &mut Found, diagnostics: &mut Diagnostics) {
@@ -639,20 +651,24 @@ fn link(found: &mut Found, diagnostics: &mut Diagnostics) {
         ..
     } = found;
     let mut listed = vec![false; operations.len()];
-    let mut in_module: HashMap<(&str, &str), usize> = HashMap::new();
-    let mut anywhere: HashMap<&str, usize> = HashMap::new();
+    let mut in_module: HashMap<(&str, &str), usize> = HashMap::with_capacity(operations.len());
     for (index, op) in operations.iter().enumerate() {
         in_module
             .entry((op.module.as_str(), op.id.value.as_str()))
             .or_insert(index);
-        anywhere.entry(op.id.value.as_str()).or_insert(index);
     }
+    // Made only when an entry names an operation of another module.
+    let mut anywhere: Option<HashMap<&str, usize>> = None;
     for module in modules.iter_mut() {
         let (id, file, dir) = (&module.id, module.file, &module.dir);
         for entry in module.entries.iter_mut().chain(module.teardown.iter_mut()) {
             let found = in_module
                 .get(&(id.value.as_str(), entry.id.value.as_str()))
-                .or_else(|| anywhere.get(entry.id.value.as_str()))
+                .or_else(|| {
+                    anywhere
+                        .get_or_insert_with(|| first_of_each(operations))
+                        .get(entry.id.value.as_str())
+                })
                 .copied();
             match found {
                 Some(index) => {
@@ -680,6 +696,9 @@ fn link(found: &mut Found, diagnostics: &mut Diagnostics) {
                 ),
             }
         }
+    }
+    if !listed.contains(&false) {
+        return;
     }
     let listed_ids: HashSet<&str> = operations
         .iter()

@@ -2,7 +2,6 @@
 //! (`model::shell_vars` makes it): the names the script binds, and its reads that it does not
 //! provide itself, which the deployment must.
 
-use std::collections::BTreeSet;
 use std::ops::Range;
 
 /// One read of a variable.
@@ -21,8 +20,9 @@ pub struct Read {
 /// guarded nor bound by it).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ShellFacts {
-    /// Names the script sets itself.
-    pub bound: BTreeSet<String>,
+    /// Names the script sets itself, sorted (a list: most scripts bind one or two, and a set's
+    /// node would be ten times their size).
+    pub bound: Vec<String>,
     /// Unguarded reads of names the script does not set, in script order.
     pub open_reads: Vec<Read>,
 }

@@ -66,6 +66,7 @@ pub fn facts(script: &str) -> (ShellFacts, BTreeSet<String>) {
         .into_iter()
         .filter(|read| !read.guarded && !bound.contains(&read.name))
         .collect();
+    let bound = bound.into_iter().collect();
     (ShellFacts { bound, open_reads }, outputs)
 }
 

@@ -313,8 +313,8 @@ pub struct Placeholder {
 pub fn placeholders(text: &str) -> Vec<Placeholder> {
     let mut found = Vec::new();
     let mut from = 0;
-    while let Some(start) = text[from..].find("{{").map(|i| i + from) {
-        let Some(len) = text[start + 2..].find("}}") else {
+    while let Some(start) = find_pair(text, from, '{') {
+        let Some(len) = find_pair(text, start + 2, '}').map(|end| end - start - 2) else {
             break;
         };
         let end = start + 2 + len + 2;
@@ -330,6 +330,19 @@ pub fn placeholders(text: &str) -> Vec<Placeholder> {
         }
     }
     found
+}
+
+/// Where the first `cc` (`{{` or `}}`) at or after byte `from` of `text` starts: a search for
+/// the one character, which is quick, then a look at the next.
+fn find_pair(text: &str, from: usize, c: char) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let found = at + text.get(at..)?.find(c)?;
+        if text[found + 1..].starts_with(c) {
+            return Some(found);
+        }
+        at = found + 1;
+    }
 }
 
 /// Whether `name` is a variable name: letters, digits and underscores, not starting with a digit.

@@ -46,20 +46,21 @@ pub const ENGINE_VARIABLES: &[&str] = &[
     "AVD_SECRET_NAMES",
 ];
 
-/// Runs every cross-file check. The checks of every operation's texts run on a thread of their
-/// own beside the others; their findings follow the others' in the order of one thread.
+/// Runs every cross-file check. The placeholder checks of every operation's texts run on a
+/// thread of their own beside the structural and script checks; their findings are kept in the
+/// order one thread would give.
 pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     let (placeheld, scripts) = std::thread::scope(|scope| {
         let texts = scope.spawn(|| {
             let mut placeheld = Diagnostics::default();
             placeholders(deployment, &mut placeheld);
-            let mut scripts = Diagnostics::default();
-            shell_check::check(deployment, &mut scripts);
-            (placeheld, scripts)
+            placeheld
         });
         structure(deployment, diagnostics);
+        let mut scripts = Diagnostics::default();
+        shell_check::check(deployment, &mut scripts);
         match texts.join() {
-            Ok(found) => found,
+            Ok(placeheld) => (placeheld, scripts),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
@@ -237,10 +238,13 @@ fn at(file: usize, span: Span) -> Location {
 }
 
 fn duplicate_operations(deployment: &Deployment, diagnostics: &mut Diagnostics) {
-    let mut first: HashMap<&str, &Operation> = HashMap::new();
-    for op in &deployment.operations {
-        match first.get(op.id.value.as_str()) {
-            Some(original) => diagnostics.push(
+    for (index, op) in deployment.operations.iter().enumerate() {
+        let first = deployment
+            .operation_index(&op.id.value)
+            .filter(|&first| first != index);
+        if let Some(first) = first {
+            let original = &deployment.operations[first];
+            diagnostics.push(
                 Diagnostic::error(
                     "duplicate-operation",
                     at(op.file, op.id.span),
@@ -253,10 +257,7 @@ fn duplicate_operations(deployment: &Deployment, diagnostics: &mut Diagnostics) 
                 )
                 .with_label(at(original.file, original.id.span), "first used here")
                 .with_help("operation ids must be unique across the whole deployment"),
-            ),
-            None => {
-                first.insert(&op.id.value, op);
-            }
+            );
         }
     }
 }
@@ -283,35 +284,39 @@ fn duplicate_modules(deployment: &Deployment, diagnostics: &mut Diagnostics) {
 }
 
 fn requirements(deployment: &Deployment, diagnostics: &mut Diagnostics) {
-    let index: HashMap<&str, usize> = deployment
-        .operations
-        .iter()
-        .enumerate()
-        .map(|(i, op)| (op.id.value.as_str(), i))
-        .collect();
-    let ids: Vec<&str> = index.keys().copied().collect();
-    let listed: HashSet<usize> = deployment
+    let ids = || -> Vec<&str> {
+        deployment
+            .operations
+            .iter()
+            .map(|op| op.id.value.as_str())
+            .collect()
+    };
+    let mut listed = vec![false; deployment.operations.len()];
+    for entry in deployment
         .modules
         .iter()
         .flat_map(|m| m.entries.iter().chain(&m.teardown))
-        .filter_map(|entry| entry.operation)
-        .collect();
+    {
+        if let Some(index) = entry.operation {
+            listed[index] = true;
+        }
+    }
     let mut edges = vec![Vec::new(); deployment.operations.len()];
     for (i, op) in deployment.operations.iter().enumerate() {
         for requirement in &op.requires {
-            match index.get(requirement.operation.value.as_str()) {
-                Some(&target) if !listed.contains(&target) => {
+            match deployment.operation_index(&requirement.operation.value) {
+                Some(target) if !listed[target] => {
                     let required = &deployment.operations[target];
                     diagnostics.push(unlisted_requirement(op, requirement, required));
                     edges[i].push(target);
                 }
-                Some(&target) => edges[i].push(target),
+                Some(target) => edges[i].push(target),
                 None if deployment.unreadable.contains(&requirement.operation.value) => {}
                 None => diagnostics.push(unknown_requirement(
                     op,
                     &requirement.operation,
                     requirement.optional,
-                    &ids,
+                    &ids(),
                 )),
             }
         }
@@ -515,12 +520,14 @@ impl PlaceholderCheck<'_> {
     ) {
         let vars = &self.deployment.variables;
         for placeholder in variables::placeholders(&text.value) {
-            let item = RenderError {
-                name: placeholder.name.clone(),
-                range: placeholder.range.clone(),
-                kind: variables::RenderErrorKind::Unknown,
+            let item_span = || {
+                let item = RenderError {
+                    name: placeholder.name.clone(),
+                    range: placeholder.range.clone(),
+                    kind: variables::RenderErrorKind::Unknown,
+                };
+                locate(&self.deployment.sources, op.file, text, &item)
             };
-            let item_span = || locate(&self.deployment.sources, op.file, text, &item);
             if instances::item_placeholder(op, &placeholder, item_span, diagnostics) {
                 continue;
             }

@@ -87,14 +87,14 @@ pub fn is_environment_variable(name: &str) -> bool {
 /// drops these findings while config.yaml has errors: its variables are not all known then,
 /// and every read of them would be reported again.
 pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
-    let mut known: BTreeSet<&str> = deployment.variables.names().collect();
-    known.extend(ENGINE_VARIABLES);
-    known.extend(
-        deployment
-            .operations
-            .iter()
-            .flat_map(|op| op.outputs.iter().map(String::as_str)),
-    );
+    let mut variables: Vec<&str> = deployment.variables.names().collect();
+    variables.extend(ENGINE_VARIABLES);
+    let outputs = deployment
+        .operations
+        .iter()
+        .flat_map(|op| op.outputs.iter().map(String::as_str))
+        .collect();
+    let known = Known::new(variables, outputs);
     for op in &deployment.operations {
         if let Action::Bash { command } = &op.action {
             check_script(deployment, op, command, &known, diagnostics);
@@ -102,16 +102,41 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// The names a script may read: the deployment's and the engine's variables, few and searched
+/// first, and the operations' outputs, one or more for every operation.
+struct Known<'a> {
+    variables: Vec<&'a str>,
+    outputs: Vec<&'a str>,
+}
+
+impl<'a> Known<'a> {
+    fn new(mut variables: Vec<&'a str>, mut outputs: Vec<&'a str>) -> Self {
+        for names in [&mut variables, &mut outputs] {
+            names.sort_unstable();
+            names.dedup();
+        }
+        Self { variables, outputs }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.variables.binary_search(&name).is_ok() || self.outputs.binary_search(&name).is_ok()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.variables.iter().chain(&self.outputs).copied()
+    }
+}
+
 fn check_script(
     deployment: &Deployment,
     op: &Operation,
     command: &Spanned<String>,
-    known: &BTreeSet<&str>,
+    known: &Known<'_>,
     diagnostics: &mut Diagnostics,
 ) {
     let vars = &op.shell;
     let provided = |read: &&Read| {
-        known.contains(read.name.as_str())
+        known.contains(&read.name)
             || is_environment_variable(&read.name)
             || (read.name == ITEM_VARIABLE && op.for_each.is_some())
     };
@@ -122,10 +147,7 @@ fn check_script(
             continue;
         }
         let times = reads.iter().filter(|r| r.name == read.name).count();
-        let candidates = known
-            .iter()
-            .copied()
-            .chain(vars.bound.iter().map(String::as_str));
+        let candidates = known.iter().chain(vars.bound.iter().map(String::as_str));
         let suggestion = closest_name(&read.name, candidates);
         diagnostics.push(finding(deployment, op, command, read, times, suggestion));
     }
