@@ -141,11 +141,11 @@ impl Variables {
 
     /// The variables an instance of `item` sees: its item's outputs over the others, and
     /// `AVD_ITEM`. Without an item, the variables as they are.
-    pub fn for_item(&self, item: Option<&str>) -> Self {
-        let mut vars = self.clone();
+    pub fn for_item(&self, item: Option<&str>) -> std::borrow::Cow<'_, Self> {
         let Some(item) = item else {
-            return vars;
+            return std::borrow::Cow::Borrowed(self);
         };
+        let mut vars = self.clone();
         for variable in self
             .by_item
             .get(item)
@@ -161,7 +161,7 @@ impl Variables {
             origin: Origin::Item,
             location: None,
         });
-        vars
+        std::borrow::Cow::Owned(vars)
     }
 
     /// The secret variables.
