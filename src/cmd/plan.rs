@@ -297,7 +297,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     } else if let Some(line) = nothing_to_do(&doc) {
         writeln!(out, "{line}")?;
     } else {
-        let text = global.stdout_painter().lines(&render(&doc), plan_line);
+        let text = render(&doc);
+        let text = global.stdout_painter().lines(&text, plan_line);
         out.write_all(text.as_bytes())?;
     }
     // The process ends next: freeing a large plan and deployment piece by piece only costs time.

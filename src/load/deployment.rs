@@ -537,7 +537,7 @@ fn load_operations(
         .iter()
         .map(|file| Job {
             file: file.file,
-            relative: file.relative.clone(),
+            relative: &file.relative,
             module: &found.modules[file.module].id.value,
             cached: cache.take(&file.relative),
         })

@@ -3,7 +3,7 @@
 //! come back in the order the files were listed, so findings and file ids are the same as when
 //! reading them one by one. A file whose stamp matches its load cache entry is not read at all.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 use crate::base::diagnostic::Diagnostics;
@@ -21,7 +21,7 @@ pub struct Job<'a> {
     /// The file's id in the sources (reserved, filled in with [`Loaded::source`]).
     pub file: FileId,
     /// The path relative to the deployment folder.
-    pub relative: PathBuf,
+    pub relative: &'a Path,
     /// The id of the module whose `operations/` folder holds the file.
     pub module: &'a str,
     /// The file's load cache entry, used if the file's stamp still matches it.
@@ -90,60 +90,54 @@ pub fn load_all(jobs: Vec<Job<'_>>, reading: Reading<'_>) -> Vec<Loaded> {
         .min(MAX_THREADS)
         .min(jobs.len() / MIN_FILES_PER_THREAD)
         .max(1);
+    let mut jobs = jobs;
     if threads == 1 {
-        return jobs.into_iter().map(|job| load_one(job, reading)).collect();
+        return jobs.iter_mut().map(|job| load_one(job, reading)).collect();
     }
     let per_thread = jobs.len().div_ceil(threads);
-    let mut chunks = Vec::with_capacity(threads);
-    let mut jobs = jobs.into_iter();
-    loop {
-        let chunk: Vec<Job<'_>> = jobs.by_ref().take(per_thread).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        chunks.push(chunk);
-    }
+    let total = jobs.len();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
+        let handles: Vec<_> = jobs
+            .chunks_mut(per_thread)
             .map(|chunk| {
                 scope.spawn(move || {
                     chunk
-                        .into_iter()
+                        .iter_mut()
                         .map(|job| load_one(job, reading))
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| match handle.join() {
-                Ok(loaded) => loaded,
+        let mut all = Vec::with_capacity(total);
+        for handle in handles {
+            match handle.join() {
+                Ok(loaded) => all.extend(loaded),
                 Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+            }
+        }
+        all
     })
 }
 
 /// Takes one operation file from the cache when its stamp matches, else reads, parses and
 /// decodes it.
-fn load_one(job: Job<'_>, reading: Reading<'_>) -> Loaded {
-    let on_disk = reading.root.join(&job.relative);
+fn load_one(job: &mut Job<'_>, reading: Reading<'_>) -> Loaded {
+    let on_disk = reading.root.join(job.relative);
     // Stamped before reading: a change while it is read gives a new stamp, never a stale hit.
     let stamp = reading.caching.then(|| Stamp::of(&on_disk)).flatten();
     let at = OperationFile {
         module: job.module,
-        path: &job.relative,
+        path: job.relative,
         file: job.file,
         config: reading.config,
     };
-    if let (Some(stamp), Some(cached)) = (stamp, job.cached)
+    if let (Some(stamp), Some(cached)) = (stamp, job.cached.take())
         && cached.stamp == stamp
     {
         let mut operation = cached.operation;
         at.place(&mut operation);
         return Loaded {
-            source: Source::on_disk(job.relative.clone(), on_disk),
+            source: Source::on_disk(job.relative.to_path_buf(), on_disk),
             diagnostics: Diagnostics::default(),
             operation: Some(DecodedOperation {
                 operation,

@@ -175,10 +175,15 @@ impl Painter {
         ))
     }
 
-    /// Every line of `text` through `paint_line`, keeping line ends.
-    pub fn lines(self, text: &str, paint_line: impl Fn(Self, &str) -> Cow<'_, str>) -> String {
+    /// Every line of `text` through `paint_line`, keeping line ends; `text` itself when
+    /// colours are off.
+    pub fn lines<'a>(
+        self,
+        text: &'a str,
+        paint_line: impl Fn(Self, &str) -> Cow<'_, str>,
+    ) -> Cow<'a, str> {
         if !self.enabled {
-            return text.to_owned();
+            return Cow::Borrowed(text);
         }
         text.split_inclusive('\n')
             .map(|line| {
