@@ -124,7 +124,7 @@ impl Diagnostics {
         self.items.sort_by_key(|d| {
             (
                 d.location.file,
-                d.location.span.map(|s| s.start.offset),
+                d.location.span.map(|s| s.start.offset()),
                 d.severity,
             )
         });

@@ -6,7 +6,7 @@
 //! from disk the first time a finding quotes it.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::base::span::{Pos, Span};
 
@@ -18,10 +18,11 @@ pub(crate) type FileId = usize;
 pub struct Source {
     /// The path as shown to users (relative to the deployment folder when possible).
     pub path: PathBuf,
-    /// The file's text, or none yet when it is to be read again from `on_disk`.
+    /// The file's text, or none yet when it is to be read again from disk.
     text: OnceLock<String>,
-    /// Where the text is read from when it was let go; `None` for a text held from the start.
-    on_disk: Option<PathBuf>,
+    /// The folder `path` is relative to, where the text is read again from when it was let go
+    /// (shared by every file of a deployment); `None` for a text held from the start.
+    folder: Option<Arc<Path>>,
     /// Byte offset of the start of each line, made when a position is first asked for.
     line_starts: OnceLock<Vec<usize>>,
 }
@@ -32,17 +33,17 @@ impl Source {
         Self {
             path,
             text: OnceLock::from(text),
-            on_disk: None,
+            folder: None,
             line_starts: OnceLock::new(),
         }
     }
 
-    /// A source whose text is read from `on_disk` when first asked for.
-    pub fn on_disk(path: PathBuf, on_disk: PathBuf) -> Self {
+    /// A source whose text is read from `path` in `folder` when first asked for.
+    pub fn on_disk(path: PathBuf, folder: Arc<Path>) -> Self {
         Self {
             path,
             text: OnceLock::new(),
-            on_disk: Some(on_disk),
+            folder: Some(folder),
             line_starts: OnceLock::new(),
         }
     }
@@ -51,19 +52,19 @@ impl Source {
     /// empty, and spans into it are then not quoted: see [`Source::quotes`]).
     pub fn text(&self) -> &str {
         self.text.get_or_init(|| {
-            self.on_disk
+            self.folder
                 .as_deref()
-                .and_then(|path| read_limited(path).ok())
+                .and_then(|folder| read_limited(&folder.join(&self.path)).ok())
                 .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
                 .unwrap_or_default()
         })
     }
 
-    /// Lets go of the text (read again from `on_disk` when asked for) and of the line index,
-    /// once every position in the file is made.
-    pub fn let_go(&mut self, on_disk: PathBuf) {
+    /// Lets go of the text (read again from `path` in `folder` when asked for) and of the line
+    /// index, once every position in the file is made.
+    pub fn let_go(&mut self, folder: Arc<Path>) {
         self.text = OnceLock::new();
-        self.on_disk = Some(on_disk);
+        self.folder = Some(folder);
         self.line_starts.take();
     }
 
@@ -101,11 +102,7 @@ impl Source {
                 .char_indices()
                 .nth(col0)
                 .map_or(rest.len(), |(byte, _)| byte);
-        Pos {
-            offset,
-            line: line.max(1),
-            col: col0 + 1,
-        }
+        Pos::new(offset, line.max(1), col0 + 1)
     }
 
     /// The position just past the last character.
@@ -113,11 +110,11 @@ impl Source {
         let line_starts = self.line_starts();
         let line = line_starts.len();
         let start = line_starts[line - 1];
-        Pos {
-            offset: self.text().len(),
+        Pos::new(
+            self.text().len(),
             line,
-            col: self.text()[start..].chars().count() + 1,
-        }
+            self.text()[start..].chars().count() + 1,
+        )
     }
 }
 
@@ -170,16 +167,9 @@ mod tests {
     #[test]
     fn positions_are_byte_offsets_of_characters() {
         let source = Source::new("f".into(), "a: é\nb: x\n".into());
-        assert_eq!(source.pos(1, 3).offset, 3);
-        assert_eq!(source.pos(1, 4).offset, 5);
-        assert_eq!(
-            source.pos(2, 3),
-            Pos {
-                offset: 9,
-                line: 2,
-                col: 4
-            }
-        );
+        assert_eq!(source.pos(1, 3).offset(), 3);
+        assert_eq!(source.pos(1, 4).offset(), 5);
+        assert_eq!(source.pos(2, 3), Pos::new(9, 2, 4));
         assert_eq!(source.pos(9, 0), source.end());
     }
 }

@@ -15,12 +15,38 @@
     serde::Deserialize,
 )]
 pub struct Pos {
+    offset: u32,
+    line: u32,
+    col: u32,
+}
+
+impl Pos {
+    /// The position at byte `offset`, 1-based `line` and 1-based `col` (in characters). Kept in
+    /// 32 bits, as every span of a large deployment is: a value past `u32::MAX` (a file of 4 GiB,
+    /// refused long before) is held as `u32::MAX`.
+    pub fn new(offset: usize, line: usize, col: usize) -> Self {
+        let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            offset: small(offset),
+            line: small(line),
+            col: small(col),
+        }
+    }
+
     /// Byte offset from the start of the file.
-    pub offset: usize,
+    pub fn offset(self) -> usize {
+        self.offset as usize
+    }
+
     /// 1-based line.
-    pub line: usize,
+    pub fn line(self) -> usize {
+        self.line as usize
+    }
+
     /// 1-based column, in characters.
-    pub col: usize,
+    pub fn col(self) -> usize {
+        self.col as usize
+    }
 }
 
 /// A range of a source file, `start` inclusive, `end` exclusive.
@@ -37,7 +63,7 @@ pub struct Span {
 impl Span {
     /// The byte range, for renderers.
     pub fn range(&self) -> std::ops::Range<usize> {
-        self.start.offset..self.end.offset.max(self.start.offset)
+        self.start.offset()..self.end.offset().max(self.start.offset())
     }
 }
 

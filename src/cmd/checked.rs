@@ -74,7 +74,7 @@ pub(crate) fn find_operation<'a>(
     let by_stem: Vec<&Operation> = deployment
         .operations
         .iter()
-        .filter(|op| op.stem == name)
+        .filter(|op| op.stem() == name)
         .map(Box::as_ref)
         .collect();
     match by_stem.as_slice() {

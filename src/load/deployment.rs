@@ -158,8 +158,9 @@ fn load_files(
             Ok(cache) => (cache, path),
             Err(panic) => std::panic::resume_unwind(panic),
         });
+    let shared_root: std::sync::Arc<Path> = root.into();
     let reading = Reading {
-        root,
+        root: &shared_root,
         config: config_tree,
         caching: cache.is_some(),
         let_go: listed.len() >= cache::MIN_FILES,

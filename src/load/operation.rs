@@ -51,13 +51,8 @@ pub struct OperationFile<'a> {
 }
 
 impl OperationFile<'_> {
-    /// Sets where `operation` is: its module, file and path (and the stem it is also known by).
+    /// Sets where `operation` is: its module, file and path.
     pub fn place(&self, operation: &mut Operation) {
-        operation.stem = self
-            .path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
         self.module.clone_into(&mut operation.module);
         operation.file = self.file;
         self.path.clone_into(&mut operation.path);
@@ -97,7 +92,6 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
     outputs.sort();
     outputs.dedup();
     let mut operation = Operation {
-        stem: String::new(),
         module: String::new(),
         file: 0,
         path: PathBuf::new(),
@@ -107,8 +101,10 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         template,
         action,
         requires: requirements(decoder, fields),
-        for_each: for_each(decoder, fields),
-        when: decoder.opt_string(fields, "when", "operation"),
+        for_each: for_each(decoder, fields).map(Box::new),
+        when: decoder
+            .opt_string(fields, "when", "operation")
+            .map(Box::new),
         locks: decoder.string_list(fields, "locks", "operation"),
         outputs,
         retry: retry(decoder, fields),

@@ -4,6 +4,7 @@
 //! reading them one by one. A file whose stamp matches its load cache entry is not read at all.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::base::diagnostic::Diagnostics;
@@ -31,8 +32,8 @@ pub struct Job<'a> {
 /// How the files of one load are read.
 #[derive(Clone, Copy)]
 pub struct Reading<'a> {
-    /// The deployment folder.
-    pub root: &'a Path,
+    /// The deployment folder (shared by the sources of files whose text is let go).
+    pub root: &'a Arc<Path>,
     /// config.yaml, for operations generated from `apps:`.
     pub config: ConfigTree<'a>,
     /// Whether files are stamped for the load cache.
@@ -122,9 +123,11 @@ pub fn load_all(jobs: Vec<Job<'_>>, reading: Reading<'_>) -> Vec<Loaded> {
 /// Takes one operation file from the cache when its stamp matches, else reads, parses and
 /// decodes it.
 fn load_one(job: &mut Job<'_>, reading: Reading<'_>) -> Loaded {
-    let on_disk = reading.root.join(job.relative);
     // Stamped before reading: a change while it is read gives a new stamp, never a stale hit.
-    let stamp = reading.caching.then(|| Stamp::of(&on_disk)).flatten();
+    let stamp = reading
+        .caching
+        .then(|| Stamp::of(&reading.root.join(job.relative)))
+        .flatten();
     let at = OperationFile {
         module: job.module,
         path: job.relative,
@@ -137,7 +140,7 @@ fn load_one(job: &mut Job<'_>, reading: Reading<'_>) -> Loaded {
         let mut operation = cached.operation;
         at.place(&mut operation);
         return Loaded {
-            source: Source::on_disk(job.relative.to_path_buf(), on_disk),
+            source: Source::on_disk(job.relative.to_path_buf(), Arc::clone(reading.root)),
             diagnostics: Diagnostics::default(),
             operation: Some(DecodedOperation {
                 operation,
@@ -150,7 +153,7 @@ fn load_one(job: &mut Job<'_>, reading: Reading<'_>) -> Loaded {
     let mut loaded = decode_file(&at, reading.root);
     let clean = loaded.diagnostics.items().is_empty();
     if clean && reading.let_go {
-        loaded.source.let_go(on_disk);
+        loaded.source.let_go(Arc::clone(reading.root));
     }
     let storable = clean
         && loaded

@@ -232,15 +232,15 @@ mod tests {
             panic!("not a list")
         };
         assert_eq!(items[1].as_str(), Some("x"));
-        assert_eq!(items[0].span.start.line, 2);
-        assert_eq!(items[0].span.start.col, 7);
+        assert_eq!(items[0].span.start.line(), 2);
+        assert_eq!(items[0].span.start.col(), 7);
         assert!(node.get("a").unwrap().get("c").unwrap().is_null());
     }
 
     #[test]
     fn reports_syntax_errors_with_a_position() {
         let err = parse_str("a: [1, 2\nb: 3\n").unwrap_err();
-        assert!(err.span.start.line >= 2, "{err:?}");
+        assert!(err.span.start.line() >= 2, "{err:?}");
     }
 
     #[test]
@@ -257,7 +257,7 @@ mod tests {
         }
         let err = parse_str(&text).unwrap_err();
         assert!(err.message.contains("alias bomb"), "{err:?}");
-        assert!(err.span.start.line >= 5, "{err:?}");
+        assert!(err.span.start.line() >= 5, "{err:?}");
     }
 
     #[test]

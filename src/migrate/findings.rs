@@ -63,7 +63,7 @@ pub(crate) fn collect(deployment: &Deployment) -> Vec<Finding> {
             out.push(Finding::in_operation(
                 deployment,
                 op,
-                op.id.span.start.offset,
+                op.id.span.start.offset(),
                 format!("operation `{}` is in no module's list: it never runs", op.id.value),
                 format!(
                     "add `- id: \"{}\"` to `module.operations` of {}'s module.yaml where it belongs in the order, or delete the file",
@@ -93,7 +93,7 @@ fn listed(deployment: &Deployment) -> Vec<bool> {
 fn requirements(deployment: &Deployment, op: &Operation, listed: &[bool], out: &mut Vec<Finding>) {
     for requirement in op.requires.iter().filter(|r| !r.optional) {
         let name = &requirement.operation.value;
-        let at = requirement.operation.span.start.offset;
+        let at = requirement.operation.span.start.offset();
         let index = deployment
             .operations
             .iter()

@@ -195,7 +195,7 @@ fn aliases_needed(
             .get(op.file)
             .text()
             .find(&name)
-            .unwrap_or(op.id.span.start.offset);
+            .unwrap_or(op.id.span.start.offset());
         match aliases::source(&name, leaves) {
             Source::Found(alias) => found.push(alias),
             Source::Ambiguous(paths) => findings.push(Finding::in_operation(
@@ -235,14 +235,14 @@ fn add_aliases(deployment: &Deployment, root: &Node, found: &[Alias], migration:
             NodeKind::Map(entries) if !entries.is_empty() => {
                 let (first, _) = &entries[0];
                 let (_, last) = &entries[entries.len() - 1];
-                (line_end(text, last.span.end.offset.saturating_sub(1).max(last.span.start.offset)), first.span.start.col - 1, String::new())
+                (line_end(text, last.span.end.offset().saturating_sub(1).max(last.span.start.offset())), first.span.start.col() - 1, String::new())
             }
-            NodeKind::Null => (line_end(text, key.span.end.offset), 2, String::new()),
+            NodeKind::Null => (line_end(text, key.span.end.offset()), 2, String::new()),
             _ => {
                 migration.findings.push(Finding {
                     file: deployment.sources.get(file).path.clone(),
-                    line: key.span.start.line,
-                    col: key.span.start.col,
+                    line: key.span.start.line(),
+                    col: key.span.start.col(),
                     message: "`variables:` is not a block mapping, so the aliases the scripts need cannot be added to it".to_owned(),
                     help: alias_list(found),
                 });
@@ -417,9 +417,9 @@ fn module_order_and_shell(
     let text = source.text();
     let at = line_end(
         text,
-        id_value.span.end.offset.max(id_value.span.start.offset),
+        id_value.span.end.offset().max(id_value.span.start.offset()),
     );
-    let indent = " ".repeat(id_key.span.start.col - 1);
+    let indent = " ".repeat(id_key.span.start.col() - 1);
     let newline = if at == text.len() && !text.ends_with('\n') {
         "\n"
     } else {
@@ -435,7 +435,7 @@ fn module_order_and_shell(
             migration.change(
                 deployment,
                 module.file,
-                id_key.span.start.offset,
+                id_key.span.start.offset(),
                 format!("dependencies: [{order}] (the bash engine's module order)"),
             );
         }
@@ -453,11 +453,11 @@ fn module_order_and_shell(
                     migration.change(
                         deployment,
                         module.file,
-                        value.span.start.offset,
+                        value.span.start.offset(),
                         format!("dependencies: [{order}] (the bash engine's module order)"),
                     );
                 } else {
-                    let (line, col) = line_col(text, value.span.start.offset);
+                    let (line, col) = line_col(text, value.span.start.offset());
                     migration.findings.push(Finding {
                         file: source.path.clone(),
                         line,
@@ -494,7 +494,7 @@ fn module_order_and_shell(
     migration.change(
         deployment,
         module.file,
-        id_key.span.start.offset,
+        id_key.span.start.offset(),
         format!(
             "shell: plain ({} set no errexit themselves)",
             crate::base::text::code_list(&relying)

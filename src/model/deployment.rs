@@ -98,7 +98,7 @@ impl Deployment {
             .or_else(|| {
                 self.operations
                     .iter()
-                    .find(|op| op.stem == name && op.module == module)
+                    .find(|op| op.stem() == name && op.module == module)
                     .map(Box::as_ref)
             })
     }

@@ -159,7 +159,7 @@ pub struct Check {
 }
 
 /// A validated operation. Its serialized form is the load cache's: where the file is (`module`,
-/// `stem`, `file`, `path`) is left out, the loader sets it.
+/// `file`, `path`) is left out, the loader sets it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Operation {
     /// `operation.id`.
@@ -167,9 +167,6 @@ pub struct Operation {
     /// The module it belongs to.
     #[serde(skip)]
     pub module: String,
-    /// The operation file's stem, accepted as an alias on the command line.
-    #[serde(skip)]
-    pub stem: String,
     /// The operation file.
     #[serde(skip)]
     pub file: FileId,
@@ -188,10 +185,10 @@ pub struct Operation {
     pub action: Action,
     /// Operations that must be completed first.
     pub requires: Vec<Requirement>,
-    /// `for_each:`: one instance per item.
-    pub for_each: Option<ForEach>,
+    /// `for_each:`: one instance per item (boxed, as the next: most operations have neither).
+    pub for_each: Option<Box<ForEach>>,
     /// `when:`: rendered at start; a false value skips the operation.
-    pub when: Option<Spanned<String>>,
+    pub when: Option<Box<Spanned<String>>>,
     /// Named exclusive locks (may hold `{{VARS}}`).
     pub locks: Vec<Spanned<String>>,
     /// Values the operation publishes with `[OUTPUT] NAME=value`.
@@ -205,4 +202,14 @@ pub struct Operation {
     pub script_texts: Vec<(Spanned<String>, Destination)>,
     /// What the bash script reads, binds and publishes (empty for run-command operations).
     pub shell: ShellFacts,
+}
+
+impl Operation {
+    /// The operation file's stem, accepted as an alias on the command line.
+    pub fn stem(&self) -> std::borrow::Cow<'_, str> {
+        self.path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy())
+            .unwrap_or_default()
+    }
 }

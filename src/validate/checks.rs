@@ -475,7 +475,7 @@ fn texts(op: &Operation) -> Vec<(&Spanned<String>, Destination)> {
     let mut texts: Vec<(&Spanned<String>, Destination)> =
         op.locks.iter().map(|l| (l, Destination::Value)).collect();
     texts.extend(op.for_each.iter().map(|f| (f.text(), Destination::Value)));
-    texts.extend(op.when.iter().map(|w| (w, Destination::Value)));
+    texts.extend(op.when.iter().map(|w| (&**w, Destination::Value)));
     match &op.action {
         Action::Bash { command } => texts.push((command, Destination::Script)),
         Action::RunCommand(rc) => {

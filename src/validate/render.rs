@@ -169,8 +169,8 @@ pub fn json<'a>(sources: &Sources, diagnostics: &'a [Diagnostic]) -> Report<'a> 
                 severity: d.severity,
                 message: &d.message,
                 file: file_name(sources, d.location),
-                line: d.location.span.map(|s| s.start.line),
-                column: d.location.span.map(|s| s.start.col),
+                line: d.location.span.map(|s| s.start.line()),
+                column: d.location.span.map(|s| s.start.col()),
                 help: d.help.as_deref(),
                 labels: d
                     .labels
@@ -178,8 +178,8 @@ pub fn json<'a>(sources: &Sources, diagnostics: &'a [Diagnostic]) -> Report<'a> 
                     .map(|label| JsonLabel {
                         message: &label.message,
                         file: file_name(sources, label.location),
-                        line: label.location.span.map(|s| s.start.line),
-                        column: label.location.span.map(|s| s.start.col),
+                        line: label.location.span.map(|s| s.start.line()),
+                        column: label.location.span.map(|s| s.start.col()),
                     })
                     .collect(),
             })

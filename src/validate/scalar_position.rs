@@ -69,13 +69,13 @@ fn locate(
     let indent = written.len() - line.len();
     let col_bytes = indent + (offset - line_start);
     let col0 = written.get(..col_bytes)?.chars().count();
-    let first_col0 = source.text()[..scalar.span.start.offset]
+    let first_col0 = source.text()[..scalar.span.start.offset()]
         .rsplit('\n')
         .next()
         .unwrap_or("")
         .chars()
         .count();
-    let line_no = scalar.span.start.line + region_line;
+    let line_no = scalar.span.start.line() + region_line;
     // The region's first line starts where the scalar starts, not at the line's start.
     let col0 = if region_line == 0 {
         first_col0 + col0
@@ -111,8 +111,8 @@ mod tests {
         let offset = scalar.value.find(needle).expect("needle in the value");
         let span = span_in_file(&source, &scalar, offset..offset + needle.len()).expect("found");
         (
-            span.start.line,
-            span.start.col,
+            span.start.line(),
+            span.start.col(),
             source.text()[span.range()].to_owned(),
         )
     }
@@ -130,7 +130,7 @@ mod tests {
         let (source, scalar) = command(text);
         let second = scalar.value.rfind("$A").unwrap();
         let span = span_in_file(&source, &scalar, second..second + 2).unwrap();
-        assert_eq!((span.start.line, span.start.col), (3, 8));
+        assert_eq!((span.start.line(), span.start.col()), (3, 8));
         assert_eq!(at(text, "$B").0, 4);
     }
 
