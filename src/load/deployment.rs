@@ -549,8 +549,8 @@ fn load_operations(
     if let Some(cache_file) = cache_file {
         update_cache(cache_file, stored_before, listed, &results);
     }
-    found.operations.reserve(results.len());
-    for (file, loaded) in listed.iter().zip(results) {
+    found.operations.reserve(listed.len());
+    for (file, loaded) in listed.iter().zip(results.into_iter().flatten()) {
         diagnostics.extend(loaded.diagnostics);
         if loaded.syntax_error {
             found
@@ -579,25 +579,24 @@ fn update_cache(
     cache_file: &Path,
     stored_before: usize,
     listed: &[Listed],
-    results: &[operation_files::Loaded],
+    results: &[Vec<operation_files::Loaded>],
 ) {
+    let results = || results.iter().flatten();
     let outcome = |loaded: &operation_files::Loaded| match loaded.cache {
         CacheOutcome::Hit(stamp) => Some((stamp, true)),
         CacheOutcome::Fresh(stamp) => Some((stamp, false)),
         CacheOutcome::Unstored => None,
     };
-    let hits = results
-        .iter()
+    let hits = results()
         .filter(|loaded| outcome(loaded).is_some_and(|(_, hit)| hit))
         .count();
-    let fresh = results
-        .iter()
+    let fresh = results()
         .filter(|loaded| outcome(loaded).is_some_and(|(_, hit)| !hit))
         .count();
     if fresh == 0 && hits == stored_before {
         return;
     }
-    let entries = listed.iter().zip(results).filter_map(|(file, loaded)| {
+    let entries = listed.iter().zip(results()).filter_map(|(file, loaded)| {
         let (stamp, _) = outcome(loaded)?;
         let decoded = loaded.operation.as_ref()?;
         Some(cache::Entry {

@@ -84,8 +84,9 @@ const MIN_FILES_PER_THREAD: usize = 64;
 /// The most threads used, whatever the machine has.
 const MAX_THREADS: usize = 8;
 
-/// Loads every file of `jobs`, in parallel, returning the results in job order.
-pub fn load_all(jobs: Vec<Job<'_>>, reading: Reading<'_>) -> Vec<Loaded> {
+/// Loads every file of `jobs`, in parallel, returning the results in job order: one list per
+/// thread (gathering them in one would hold every result twice).
+pub fn load_all(jobs: Vec<Job<'_>>, reading: Reading<'_>) -> Vec<Vec<Loaded>> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let threads = cores
         .min(MAX_THREADS)
@@ -93,10 +94,9 @@ pub fn load_all(jobs: Vec<Job<'_>>, reading: Reading<'_>) -> Vec<Loaded> {
         .max(1);
     let mut jobs = jobs;
     if threads == 1 {
-        return jobs.iter_mut().map(|job| load_one(job, reading)).collect();
+        return vec![jobs.iter_mut().map(|job| load_one(job, reading)).collect()];
     }
     let per_thread = jobs.len().div_ceil(threads);
-    let total = jobs.len();
     std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .chunks_mut(per_thread)
@@ -109,14 +109,13 @@ pub fn load_all(jobs: Vec<Job<'_>>, reading: Reading<'_>) -> Vec<Loaded> {
                 })
             })
             .collect();
-        let mut all = Vec::with_capacity(total);
-        for handle in handles {
-            match handle.join() {
-                Ok(loaded) => all.extend(loaded),
+        handles
+            .into_iter()
+            .map(|handle| match handle.join() {
+                Ok(loaded) => loaded,
                 Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        all
+            })
+            .collect()
     })
 }
 
