@@ -246,3 +246,15 @@ fn entries_of_files_not_asked_for_are_skipped_in_path_order() {
         Some("op-3".into())
     );
 }
+
+#[test]
+fn a_new_hard_link_to_the_binary_keeps_its_caches() {
+    let exe = std::env::current_exe().expect("the test binary");
+    let before = Header::current().expect("a header");
+    // Linking changes the binary's change time (as a profiler's build-id cache does).
+    let link = exe.with_extension("hard-link-of-the-test-binary");
+    std::fs::hard_link(&exe, &link).expect("a hard link beside it");
+    let after = Header::current();
+    std::fs::remove_file(&link).expect("the link removed");
+    assert!(after == Some(before), "the header changed with a new link");
+}
