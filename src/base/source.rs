@@ -5,7 +5,7 @@
 //! its decoding is taken from the load cache), only its path stays, and the text is read again
 //! from disk the first time a finding quotes it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use crate::base::span::{Pos, Span};
@@ -13,50 +13,72 @@ use crate::base::span::{Pos, Span};
 /// Index of a file in [`Sources`].
 pub(crate) type FileId = usize;
 
-/// One loaded file.
+/// One loaded file. Small (48 bytes) while its text is let go: a large deployment holds one
+/// for every operation file.
 #[derive(Debug, Clone)]
 pub struct Source {
-    /// The path as shown to users (relative to the deployment folder when possible).
-    pub path: PathBuf,
+    /// The path as shown to users (relative to the deployment folder when possible), shared
+    /// with the operation decoded from the file.
+    pub path: Arc<Path>,
     /// The file's text, or none yet when it is to be read again from disk.
-    text: OnceLock<String>,
+    text: OnceLock<Box<Text>>,
     /// The folder `path` is relative to, where the text is read again from when it was let go
     /// (shared by every file of a deployment); `None` for a text held from the start.
     folder: Option<Arc<Path>>,
+}
+
+/// A file's text and its index of lines.
+#[derive(Debug, Clone)]
+struct Text {
+    /// The text.
+    text: String,
     /// Byte offset of the start of each line, made when a position is first asked for.
     line_starts: OnceLock<Vec<usize>>,
 }
 
+impl Text {
+    fn new(text: String) -> Box<Self> {
+        Box::new(Self {
+            text,
+            line_starts: OnceLock::new(),
+        })
+    }
+}
+
 impl Source {
     /// A source from its path and text.
-    pub fn new(path: PathBuf, text: String) -> Self {
+    pub fn new(path: impl Into<Arc<Path>>, text: String) -> Self {
         Self {
-            path,
-            text: OnceLock::from(text),
+            path: path.into(),
+            text: OnceLock::from(Text::new(text)),
             folder: None,
-            line_starts: OnceLock::new(),
         }
     }
 
     /// A source whose text is read from `path` in `folder` when first asked for.
-    pub fn on_disk(path: PathBuf, folder: Arc<Path>) -> Self {
+    pub fn on_disk(path: Arc<Path>, folder: Arc<Path>) -> Self {
         Self {
             path,
             text: OnceLock::new(),
             folder: Some(folder),
-            line_starts: OnceLock::new(),
         }
     }
 
     /// The file's text. A text that was let go is read again (an unreadable file reads as
     /// empty, and spans into it are then not quoted: see [`Source::quotes`]).
     pub fn text(&self) -> &str {
+        &self.loaded().text
+    }
+
+    fn loaded(&self) -> &Text {
         self.text.get_or_init(|| {
-            self.folder
+            let text = self
+                .folder
                 .as_deref()
                 .and_then(|folder| read_limited(&folder.join(&self.path)).ok())
                 .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-                .unwrap_or_default()
+                .unwrap_or_default();
+            Text::new(text)
         })
     }
 
@@ -65,12 +87,13 @@ impl Source {
     pub fn let_go(&mut self, folder: Arc<Path>) {
         self.text = OnceLock::new();
         self.folder = Some(folder);
-        self.line_starts.take();
     }
 
     /// Drops the line index (made again when needed), once the file's positions are known.
     pub fn forget_lines(&mut self) {
-        self.line_starts.take();
+        if let Some(text) = self.text.get_mut() {
+            text.line_starts.take();
+        }
     }
 
     /// Whether `span` lies within the text on character boundaries, so it can be quoted (a
@@ -84,9 +107,10 @@ impl Source {
     }
 
     fn line_starts(&self) -> &[usize] {
-        self.line_starts.get_or_init(|| {
+        let text = self.loaded();
+        text.line_starts.get_or_init(|| {
             std::iter::once(0)
-                .chain(self.text().match_indices('\n').map(|(i, _)| i + 1))
+                .chain(text.text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect()
         })
     }
@@ -138,14 +162,14 @@ pub struct Sources {
 
 impl Sources {
     /// Adds a file and returns its id.
-    pub fn add(&mut self, path: &Path, text: String) -> FileId {
-        self.files.push(Source::new(path.to_path_buf(), text));
+    pub fn add(&mut self, path: impl Into<Arc<Path>>, text: String) -> FileId {
+        self.files.push(Source::new(path, text));
         self.files.len() - 1
     }
 
     /// Reserves an id for the file at `path`, whose text [`Sources::fill`] gives later (files
     /// read together keep the ids of files read in turn).
-    pub fn reserve(&mut self, path: &Path) -> FileId {
+    pub fn reserve(&mut self, path: impl Into<Arc<Path>>) -> FileId {
         self.add(path, String::new())
     }
 
@@ -166,7 +190,7 @@ mod tests {
 
     #[test]
     fn positions_are_byte_offsets_of_characters() {
-        let source = Source::new("f".into(), "a: é\nb: x\n".into());
+        let source = Source::new(Path::new("f"), "a: é\nb: x\n".into());
         assert_eq!(source.pos(1, 3).offset(), 3);
         assert_eq!(source.pos(1, 4).offset(), 5);
         assert_eq!(source.pos(2, 3), Pos::new(9, 2, 4));

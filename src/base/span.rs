@@ -68,7 +68,7 @@ impl Span {
 }
 
 /// A value with the span it came from.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Spanned<T> {
     /// The value.
     pub value: T,
@@ -80,6 +80,18 @@ impl<T> Spanned<T> {
     /// Pairs a value with its span.
     pub fn new(value: T, span: Span) -> Self {
         Self { value, span }
+    }
+
+    /// The value made into another, at the same span.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Spanned<U> {
+        Spanned::new(f(self.value), self.span)
+    }
+}
+
+impl<T: AsRef<str>> Spanned<T> {
+    /// The text, borrowed, with its span.
+    pub fn as_deref(&self) -> Spanned<&str> {
+        Spanned::new(self.value.as_ref(), self.span)
     }
 }
 

@@ -119,8 +119,8 @@ fn unchanged_files_come_from_the_cache_and_changed_ones_from_disk() {
     let served = load(root, CacheUse::Use);
     assert!(served.iter().all(|op| op.name == "from the cache"));
     assert_eq!(
-        served[3].path,
-        relative(3),
+        &*served[3].path,
+        relative(3).as_path(),
         "where the file is comes from the listing"
     );
     assert_eq!(served[3].module, "m");

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::base::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::base::source::{FileId, Source, Sources};
@@ -498,9 +499,9 @@ fn load_module(
             ) {
                 continue;
             }
-            let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            let relative: Arc<Path> = path.strip_prefix(root).unwrap_or(&path).into();
             listed.push(Listed {
-                file: sources.reserve(&relative),
+                file: sources.reserve(Arc::clone(&relative)),
                 relative,
                 module: found.modules.len(),
             });
@@ -515,8 +516,8 @@ fn load_module(
 struct Listed {
     /// The file id reserved for it.
     file: FileId,
-    /// Its path relative to the deployment folder.
-    relative: PathBuf,
+    /// Its path relative to the deployment folder (shared with its source and operation).
+    relative: Arc<Path>,
     /// The index of its module in [`Found::modules`].
     module: usize,
 }

@@ -1,6 +1,9 @@
 //! Decodes an operation file (`operations/*.yaml`) into an [`Operation`].
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
+
+use compact_str::CompactString;
 
 use crate::base::diagnostic::Diagnostic;
 use crate::base::span::Spanned;
@@ -43,7 +46,7 @@ pub struct OperationFile<'a> {
     /// The module folder's module id.
     pub module: &'a str,
     /// Path relative to the deployment folder.
-    pub path: &'a Path,
+    pub path: &'a Arc<Path>,
     /// The file's id in the sources.
     pub file: usize,
     /// config.yaml, for `apps.items_from`.
@@ -55,7 +58,7 @@ impl OperationFile<'_> {
     pub fn place(&self, operation: &mut Operation) {
         self.module.clone_into(&mut operation.module);
         operation.file = self.file;
-        self.path.clone_into(&mut operation.path);
+        operation.path = Arc::clone(self.path);
     }
 }
 
@@ -85,16 +88,20 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
     let mut outputs = decoder
         .string_list(fields, "outputs", "operation")
         .into_iter()
-        .map(|s| s.value)
+        .map(|s| CompactString::from(s.value))
         .collect::<Vec<_>>();
-    outputs.extend(printed);
-    outputs.extend(written_outputs(&action));
+    outputs.extend(printed.into_iter().map(CompactString::from));
+    outputs.extend(
+        written_outputs(&action)
+            .into_iter()
+            .map(CompactString::from),
+    );
     outputs.sort();
     outputs.dedup();
     let mut operation = Operation {
         module: String::new(),
         file: 0,
-        path: PathBuf::new(),
+        path: Arc::clone(at.path),
         name: text(decoder, fields, "name").unwrap_or_else(|| id.value.clone()),
         description: text(decoder, fields, "description").unwrap_or_default(),
         duration,
@@ -105,7 +112,11 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         when: decoder
             .opt_string(fields, "when", "operation")
             .map(Box::new),
-        locks: decoder.string_list(fields, "locks", "operation"),
+        locks: decoder
+            .string_list(fields, "locks", "operation")
+            .into_iter()
+            .map(|lock| lock.map(CompactString::from))
+            .collect(),
         outputs,
         retry: retry(decoder, fields),
         checks: checks(decoder, fields),
@@ -361,7 +372,7 @@ fn requirements(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Vec<Requiremen
     for item in decoder.list(node, "operation.requires") {
         if let Some(id) = item.as_str() {
             out.push(Requirement {
-                operation: Spanned::new(id.to_owned(), item.span),
+                operation: Spanned::new(CompactString::from(id), item.span),
                 optional: false,
             });
             continue;
@@ -374,7 +385,7 @@ fn requirements(decoder: &mut Decoder<'_>, fields: Fields<'_>) -> Vec<Requiremen
                 .opt_bool(entry, "optional", "a requirement")
                 .unwrap_or(false);
             out.push(Requirement {
-                operation,
+                operation: operation.map(CompactString::from),
                 optional,
             });
         }
@@ -453,7 +464,7 @@ fn check(decoder: &mut Decoder<'_>, item: &Node) -> Option<Check> {
         .get("type")
         .and_then(|n| n.as_str().map(|t| (t, n.span)))
     {
-        Some((text, span)) => Spanned::new(text.to_owned(), span),
+        Some((text, span)) => Spanned::new(CompactString::from(text), span),
         None => {
             decoder.error(
                 "missing-field",
@@ -468,19 +479,19 @@ fn check(decoder: &mut Decoder<'_>, item: &Node) -> Option<Check> {
         .iter()
         .filter_map(|(k, v)| {
             Some((
-                k.as_str()?.to_owned(),
-                Spanned::new(v.as_str()?.to_owned(), v.span),
+                CompactString::from(k.as_str()?),
+                Spanned::new(CompactString::from(v.as_str()?), v.span),
             ))
         })
         .filter(|(k, _)| k != "type" && k != "description")
         .collect();
     Some(Check {
         kind,
-        description: item
-            .get("description")
-            .and_then(Node::as_str)
-            .unwrap_or_default()
-            .to_owned(),
+        description: CompactString::from(
+            item.get("description")
+                .and_then(Node::as_str)
+                .unwrap_or_default(),
+        ),
         fields,
     })
 }

@@ -22,7 +22,7 @@ pub struct Job<'a> {
     /// The file's id in the sources (reserved, filled in with [`Loaded::source`]).
     pub file: FileId,
     /// The path relative to the deployment folder.
-    pub relative: &'a Path,
+    pub relative: &'a Arc<Path>,
     /// The id of the module whose `operations/` folder holds the file.
     pub module: &'a str,
     /// The file's load cache entry, used if the file's stamp still matches it.
@@ -139,7 +139,7 @@ fn load_one(job: &mut Job<'_>, reading: Reading<'_>) -> Loaded {
         let mut operation = cached.operation;
         at.place(&mut operation);
         return Loaded {
-            source: Source::on_disk(job.relative.to_path_buf(), Arc::clone(reading.root)),
+            source: Source::on_disk(Arc::clone(job.relative), Arc::clone(reading.root)),
             diagnostics: Diagnostics::default(),
             operation: Some(DecodedOperation {
                 operation,

@@ -221,7 +221,7 @@ mod tests {
     use super::*;
 
     fn parse_str(text: &str) -> Result<Node, SyntaxError> {
-        parse(&Source::new("t.yaml".into(), text.into()))
+        parse(&Source::new(std::path::Path::new("t.yaml"), text.into()))
     }
 
     #[test]

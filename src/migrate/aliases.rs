@@ -220,7 +220,7 @@ mod tests {
     const CONFIG: &str = "entra_id:\n  group_users_standard: \"avd-users\"\n  group_users_standard_description: \"Users\"\nnetworking:\n  subnets:\n    - name: \"subnet-session-hosts\"\n      address_prefix: \"10.0.1.0/24\"\n    - name: \"subnet-private-endpoints\"\n      address_prefix: \"10.0.2.0/24\"\n    - name: \"subnet-management\"\nautoscaling:\n  capacity:\n    min_vms: 1\n    max_vms: 4\n  schedule:\n    weekdays:\n      max_vms: 2\n";
 
     fn found(name: &str) -> (String, String) {
-        let text = Text::new("config.yaml".into(), CONFIG.to_owned());
+        let text = Text::new(std::path::Path::new("config.yaml"), CONFIG.to_owned());
         let root = yaml::parse(&text).expect("yaml");
         match source(name, &leaves(&root)) {
             Source::Found(alias) => (alias.target, alias.path),
@@ -275,7 +275,7 @@ mod tests {
                 "autoscaling.capacity.min_vms".into()
             )
         );
-        let text = Text::new("config.yaml".into(), CONFIG.to_owned());
+        let text = Text::new(std::path::Path::new("config.yaml"), CONFIG.to_owned());
         let root = yaml::parse(&text).expect("yaml");
         assert_eq!(
             source("AUTOSCALING_MAX_VMS", &leaves(&root)),

@@ -36,7 +36,7 @@ impl Finding {
         let source = deployment.sources.get(op.file);
         let (line, col) = line_col(source.text(), offset);
         Self {
-            file: source.path.clone(),
+            file: source.path.to_path_buf(),
             line,
             col,
             message,
@@ -92,12 +92,12 @@ fn listed(deployment: &Deployment) -> Vec<bool> {
 
 fn requirements(deployment: &Deployment, op: &Operation, listed: &[bool], out: &mut Vec<Finding>) {
     for requirement in op.requires.iter().filter(|r| !r.optional) {
-        let name = &requirement.operation.value;
+        let name = requirement.operation.value.as_str();
         let at = requirement.operation.span.start.offset();
         let index = deployment
             .operations
             .iter()
-            .position(|o| &o.id.value == name);
+            .position(|o| o.id.value == name);
         let (message, help) = match index {
             None => (
                 format!(

@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use compact_str::CompactString;
+
 use crate::load::node::{Node, NodeKind};
 use crate::load::yaml;
 use crate::migrate::aliases::{self, Alias, Source};
@@ -71,7 +73,7 @@ impl Migration {
     fn edit(&mut self, deployment: &Deployment, file: usize) -> &mut FileEdits {
         let source = deployment.sources.get(file);
         self.files
-            .entry(source.path.clone())
+            .entry(source.path.to_path_buf())
             .or_insert_with(|| FileEdits::new(source.text().to_owned()))
     }
 
@@ -79,7 +81,7 @@ impl Migration {
         let source = deployment.sources.get(file);
         let (line, _) = line_col(source.text(), offset);
         self.changes.push(Change {
-            file: source.path.clone(),
+            file: source.path.to_path_buf(),
             line,
             what,
         });
@@ -158,7 +160,7 @@ fn aliases_needed(
         deployment
             .operations
             .iter()
-            .flat_map(|op| op.outputs.iter().cloned()),
+            .flat_map(|op| op.outputs.iter().map(CompactString::to_string)),
     );
     known.extend(ENVIRONMENT_NAMES.iter().map(|n| (*n).to_owned()));
     // Name -> (operation, whether it is a `{{NAME}}` rather than a `$NAME`).
@@ -240,7 +242,7 @@ fn add_aliases(deployment: &Deployment, root: &Node, found: &[Alias], migration:
             NodeKind::Null => (line_end(text, key.span.end.offset()), 2, String::new()),
             _ => {
                 migration.findings.push(Finding {
-                    file: deployment.sources.get(file).path.clone(),
+                    file: deployment.sources.get(file).path.to_path_buf(),
                     line: key.span.start.line(),
                     col: key.span.start.col(),
                     message: "`variables:` is not a block mapping, so the aliases the scripts need cannot be added to it".to_owned(),
@@ -459,7 +461,7 @@ fn module_order_and_shell(
                 } else {
                     let (line, col) = line_col(text, value.span.start.offset());
                     migration.findings.push(Finding {
-                        file: source.path.clone(),
+                        file: source.path.to_path_buf(),
                         line,
                         col,
                         message: format!("module `{}` does not depend on `{}`, which the bash engine ran before it: avdeploy may run them at the same time", module.id.value, previous.id.value),

@@ -1,7 +1,9 @@
 //! A whole validated deployment: variables, modules and their operations.
 
-use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::path::PathBuf;
+
+use hashbrown::HashTable;
 
 use crate::base::layout::Layout;
 use crate::base::source::{FileId, Sources};
@@ -32,8 +34,11 @@ pub struct Deployment {
     pub operations: Vec<Box<Operation>>,
     /// Ids of operation files that could not be parsed (YAML syntax errors, already reported).
     pub unreadable: Vec<String>,
-    /// Operation index by id (the first, when ids are duplicated).
-    by_id: HashMap<String, usize>,
+    /// Operation indices hashed by id (the first, when ids are duplicated): looked up by id
+    /// without a second copy of every id.
+    by_id: HashTable<u32>,
+    /// How ids are hashed for `by_id`.
+    hasher: RandomState,
 }
 
 impl Deployment {
@@ -47,9 +52,16 @@ impl Deployment {
         operations: Vec<Box<Operation>>,
         unreadable: Vec<String>,
     ) -> Self {
-        let mut by_id = HashMap::with_capacity(operations.len());
-        for (index, op) in operations.iter().enumerate() {
-            by_id.entry(op.id.value.clone()).or_insert(index);
+        let hasher = RandomState::new();
+        let mut by_id = HashTable::with_capacity(operations.len());
+        // Operations are far fewer than `u32::MAX`: each is a file of its own.
+        for (index, op) in (0..u32::MAX).zip(&operations) {
+            let id = op.id.value.as_str();
+            let same = |&i: &u32| operations[i as usize].id.value == id;
+            if by_id.find(hasher.hash_one(id), same).is_none() {
+                let rehash = |&i: &u32| hasher.hash_one(operations[i as usize].id.value.as_str());
+                by_id.insert_unique(hasher.hash_one(id), index, rehash);
+            }
         }
         Self {
             root: layout.root().to_path_buf(),
@@ -62,6 +74,7 @@ impl Deployment {
             operations,
             unreadable,
             by_id,
+            hasher,
         }
     }
 
@@ -88,7 +101,7 @@ impl Deployment {
 
     /// The operation with this id.
     pub fn operation(&self, id: &str) -> Option<&Operation> {
-        self.by_id.get(id).map(|&i| &*self.operations[i])
+        self.operation_index(id).map(|i| &*self.operations[i])
     }
 
     /// The operation of `module` with this id, or whose file stem is `name`.
@@ -136,7 +149,10 @@ impl Deployment {
 
     /// The index of the operation with this id (the first, when ids are duplicated).
     pub fn operation_index(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
+        let same = |&i: &u32| self.operations[i as usize].id.value == id;
+        self.by_id
+            .find(self.hasher.hash_one(id), same)
+            .map(|&i| i as usize)
     }
 
     /// Whether the operation at `index` is listed under some module's `teardown:`.

@@ -1,6 +1,9 @@
 //! A validated operation: what it runs, how long it may take, what it needs and holds.
 
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
+
+use compact_str::CompactString;
 
 use crate::base::source::FileId;
 use crate::base::span::Spanned;
@@ -81,7 +84,7 @@ impl OperationKey {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Requirement {
     /// The operation that must be completed.
-    pub operation: Spanned<String>,
+    pub operation: Spanned<CompactString>,
     /// Whether a missing operation is only a warning.
     pub optional: bool,
 }
@@ -147,15 +150,16 @@ pub struct Retry {
     pub backoff: u64,
 }
 
-/// A validation check, kept as written (type plus its other fields).
+/// A validation check, kept as written (type plus its other fields). Its texts are short and
+/// mostly kept inline (see [`CompactString`]): a large deployment holds several per operation.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Check {
     /// `type` of the check.
-    pub kind: Spanned<String>,
+    pub kind: Spanned<CompactString>,
     /// `description`.
-    pub description: String,
+    pub description: CompactString,
     /// Other scalar fields (`command`, `path`, `expected`, ...).
-    pub fields: Vec<(String, Spanned<String>)>,
+    pub fields: Vec<(CompactString, Spanned<CompactString>)>,
 }
 
 /// A validated operation. Its serialized form is the load cache's: where the file is (`module`,
@@ -170,9 +174,9 @@ pub struct Operation {
     /// The operation file.
     #[serde(skip)]
     pub file: FileId,
-    /// The operation file's path relative to the deployment folder.
-    #[serde(skip)]
-    pub path: PathBuf,
+    /// The operation file's path relative to the deployment folder (shared with its source).
+    #[serde(skip, default = "no_path")]
+    pub path: Arc<Path>,
     /// Display name.
     pub name: String,
     /// Description.
@@ -190,9 +194,9 @@ pub struct Operation {
     /// `when:`: rendered at start; a false value skips the operation.
     pub when: Option<Box<Spanned<String>>>,
     /// Named exclusive locks (may hold `{{VARS}}`).
-    pub locks: Vec<Spanned<String>>,
+    pub locks: Vec<Spanned<CompactString>>,
     /// Values the operation publishes with `[OUTPUT] NAME=value`.
-    pub outputs: Vec<String>,
+    pub outputs: Vec<CompactString>,
     /// The operation's retry policy, if any.
     pub retry: Option<Retry>,
     /// Validation checks.
@@ -202,6 +206,11 @@ pub struct Operation {
     pub script_texts: Vec<(Spanned<String>, Destination)>,
     /// What the bash script reads, binds and publishes (empty for run-command operations).
     pub shell: ShellFacts,
+}
+
+/// The path of an operation read back from the load cache, until the loader places it.
+fn no_path() -> Arc<Path> {
+    Arc::from(Path::new(""))
 }
 
 impl Operation {

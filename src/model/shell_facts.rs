@@ -4,16 +4,40 @@
 
 use std::ops::Range;
 
-/// One read of a variable.
+use compact_str::CompactString;
+
+/// One read of a variable. Names are kept inline (a name of up to 24 bytes takes no
+/// allocation) and positions in 32 bits: a large deployment holds several per operation.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Read {
     /// The variable's name.
-    pub name: String,
-    /// Bytes of the script from the `$` to the end of the expansion.
-    pub range: Range<usize>,
+    pub name: CompactString,
+    /// Where the read starts in the script: at its `$`.
+    start: u32,
+    /// Where the read ends in the script: at the end of the expansion.
+    end: u32,
     /// Whether the read says what happens when the variable is unset (`${NAME:-x}`, `${NAME-}`,
     /// `${NAME:=x}`, `${NAME:+x}`), so an unset variable is expected.
     pub guarded: bool,
+}
+
+impl Read {
+    /// A read of `name` at the bytes `range` of the script (a script is at most a few MiB, far
+    /// below `u32::MAX`, the most a position holds).
+    pub fn new(name: &str, range: Range<usize>, guarded: bool) -> Self {
+        let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            name: CompactString::from(name),
+            start: small(range.start),
+            end: small(range.end),
+            guarded,
+        }
+    }
+
+    /// The bytes of the script from the `$` to the end of the expansion.
+    pub fn range(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
 }
 
 /// The names a bash script binds, and its reads that it does not provide itself (neither
@@ -22,7 +46,7 @@ pub struct Read {
 pub struct ShellFacts {
     /// Names the script sets itself, sorted (a list: most scripts bind one or two, and a set's
     /// node would be ten times their size).
-    pub bound: Vec<String>,
+    pub bound: Vec<CompactString>,
     /// Unguarded reads of names the script does not set, in script order.
     pub open_reads: Vec<Read>,
 }

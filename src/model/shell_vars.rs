@@ -8,6 +8,8 @@ use std::ops::Range;
 
 use tree_sitter::{Node, Parser, Tree};
 
+use compact_str::CompactString;
+
 use crate::model::shell_facts::{Read, ShellFacts};
 
 /// A name found at a place in the script: a binding or a printed output.
@@ -64,9 +66,12 @@ pub fn facts(script: &str) -> (ShellFacts, BTreeSet<String>) {
     } = analyze(script);
     let open_reads = reads
         .into_iter()
-        .filter(|read| !read.guarded && !bound.contains(&read.name))
+        .filter(|read| !read.guarded && !bound.contains(read.name.as_str()))
         .collect();
-    let bound = bound.into_iter().collect();
+    let bound = bound
+        .iter()
+        .map(|name| CompactString::from(name.as_str()))
+        .collect();
     (ShellFacts { bound, open_reads }, outputs)
 }
 
@@ -239,11 +244,9 @@ impl Walker<'_, '_> {
             .rfind('$')
             .map_or(name.start_byte(), |i| expansion.start_byte() + i);
         self.vars.referenced.insert(text.clone());
-        self.vars.reads.push(Read {
-            name: text,
-            range: start..expansion.end_byte(),
-            guarded,
-        });
+        self.vars
+            .reads
+            .push(Read::new(&text, start..expansion.end_byte(), guarded));
     }
 
     fn bind(&mut self, node: Node<'_>) {
@@ -437,13 +440,9 @@ impl Walker<'_, '_> {
             self.bind(node);
             return;
         }
-        let name = text.to_owned();
-        self.vars.referenced.insert(name.clone());
-        self.vars.reads.push(Read {
-            name,
-            range: node.byte_range(),
-            guarded: false,
-        });
+        let read = Read::new(text, node.byte_range(), false);
+        self.vars.referenced.insert(read.name.to_string());
+        self.vars.reads.push(read);
     }
 }
 

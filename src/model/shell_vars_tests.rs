@@ -17,11 +17,7 @@ fn reads_quoted_and_unquoted_expansions() {
     let script = "echo $A \"${B}\" pre${C}post \"x $D y\"\n";
     let vars = analyze(script);
     assert_eq!(names(&vars.referenced), ["A", "B", "C", "D"]);
-    let ranges: Vec<&str> = vars
-        .reads
-        .iter()
-        .map(|r| &script[r.range.clone()])
-        .collect();
+    let ranges: Vec<&str> = vars.reads.iter().map(|r| &script[r.range()]).collect();
     assert_eq!(ranges, ["$A", "${B}", "${C}", "$D"]);
 }
 
@@ -199,7 +195,7 @@ fn the_parser_of_a_thread_serves_script_after_script() {
         let (kept, _) = facts(&script);
         assert_eq!(kept.open_reads[0].name, format!("FIRST_{index}"));
         assert_eq!(
-            &script[kept.open_reads[0].range.clone()],
+            &script[kept.open_reads[0].range()],
             format!("$FIRST_{index}")
         );
     }

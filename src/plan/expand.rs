@@ -47,13 +47,13 @@ pub(crate) fn required_ids(
 ) -> Vec<String> {
     let mut ids = Vec::new();
     for requirement in op.requires.iter().filter(|r| !r.optional) {
-        let name = &requirement.operation.value;
+        let name = requirement.operation.value.as_str();
         let Some(required) = deployment.operation(name) else {
-            ids.push(name.clone());
+            ids.push(name.to_owned());
             continue;
         };
         match (&required.for_each, item) {
-            (None, _) => ids.push(name.clone()),
+            (None, _) => ids.push(name.to_owned()),
             (Some(theirs), Some(item))
                 if op
                     .for_each
@@ -64,7 +64,7 @@ pub(crate) fn required_ids(
             }
             (Some(_), _) => match instances(deployment, required) {
                 Ok(all) => ids.extend(all.into_iter().map(|i| i.id)),
-                Err(_) => ids.push(name.clone()),
+                Err(_) => ids.push(name.to_owned()),
             },
         }
     }

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use compact_str::CompactString;
+
 use crate::base::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::base::source::Sources;
 use crate::base::span::{Span, Spanned};
@@ -311,10 +313,13 @@ fn requirements(deployment: &Deployment, diagnostics: &mut Diagnostics) {
                     edges[i].push(target);
                 }
                 Some(target) => edges[i].push(target),
-                None if deployment.unreadable.contains(&requirement.operation.value) => {}
+                None if deployment
+                    .unreadable
+                    .iter()
+                    .any(|id| *id == requirement.operation.value) => {}
                 None => diagnostics.push(unknown_requirement(
                     op,
-                    &requirement.operation,
+                    requirement.operation.as_deref(),
                     requirement.optional,
                     &ids(),
                 )),
@@ -372,7 +377,7 @@ fn unlisted_requirement(
 
 fn unknown_requirement(
     op: &Operation,
-    name: &Spanned<String>,
+    name: Spanned<&str>,
     optional: bool,
     ids: &[&str],
 ) -> Diagnostic {
@@ -380,7 +385,7 @@ fn unknown_requirement(
         "`{}` requires unknown operation `{}`",
         op.id.value, name.value
     );
-    let help = match crate::base::text::closest(&name.value, ids.iter().copied()) {
+    let help = match crate::base::text::closest(name.value, ids.iter().copied()) {
         Some(best) => format!("did you mean `{best}`?"),
         None => "requirements name an `operation.id`".to_owned(),
     };
@@ -454,7 +459,7 @@ fn placeholders(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     let outputs: HashSet<&str> = deployment
         .operations
         .iter()
-        .flat_map(|op| op.outputs.iter().map(String::as_str))
+        .flat_map(|op| op.outputs.iter().map(CompactString::as_str))
         .collect();
     let mut names: Vec<&str> = known.iter().chain(outputs.iter()).copied().collect();
     names.sort_unstable();
@@ -470,26 +475,30 @@ fn placeholders(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// A text substituted as a plain value.
+fn value(text: &Spanned<impl AsRef<str>>) -> (Spanned<&str>, Destination) {
+    (text.as_deref(), Destination::Value)
+}
+
 /// The texts of an operation where placeholders are substituted, with how they are used.
-fn texts(op: &Operation) -> Vec<(&Spanned<String>, Destination)> {
-    let mut texts: Vec<(&Spanned<String>, Destination)> =
-        op.locks.iter().map(|l| (l, Destination::Value)).collect();
-    texts.extend(op.for_each.iter().map(|f| (f.text(), Destination::Value)));
-    texts.extend(op.when.iter().map(|w| (&**w, Destination::Value)));
+fn texts(op: &Operation) -> Vec<(Spanned<&str>, Destination)> {
+    let mut texts: Vec<(Spanned<&str>, Destination)> = op.locks.iter().map(value).collect();
+    texts.extend(op.for_each.iter().map(|f| value(f.text())));
+    texts.extend(op.when.iter().map(|w| value(w)));
     match &op.action {
-        Action::Bash { command } => texts.push((command, Destination::Script)),
+        Action::Bash { command } => texts.push((command.as_deref(), Destination::Script)),
         Action::RunCommand(rc) => {
-            texts.push((&rc.vm, Destination::Value));
-            texts.push((&rc.resource_group, Destination::Value));
+            texts.push(value(&rc.vm));
+            texts.push(value(&rc.resource_group));
             if let PowerShell::Content { content, .. } = &rc.script {
-                texts.push((content, Destination::PowerShell));
+                texts.push((content.as_deref(), Destination::PowerShell));
             }
         }
     }
     texts.extend(
         op.script_texts
             .iter()
-            .map(|(text, context)| (text, *context)),
+            .map(|(text, context)| (text.as_deref(), *context)),
     );
     for check in &op.checks {
         for (name, value) in &check.fields {
@@ -498,7 +507,7 @@ fn texts(op: &Operation) -> Vec<(&Spanned<String>, Destination)> {
             } else {
                 Destination::Value
             };
-            texts.push((value, context));
+            texts.push((value.as_deref(), context));
         }
     }
     texts
@@ -514,12 +523,12 @@ impl PlaceholderCheck<'_> {
     fn check(
         &self,
         op: &Operation,
-        text: &Spanned<String>,
+        text: Spanned<&str>,
         context: Destination,
         diagnostics: &mut Diagnostics,
     ) {
         let vars = &self.deployment.variables;
-        for placeholder in variables::placeholders(&text.value) {
+        for placeholder in variables::placeholders(text.value) {
             let item_span = || {
                 let item = RenderError {
                     name: placeholder.name.clone(),
@@ -558,7 +567,7 @@ fn code(error: &RenderError) -> &'static str {
 
 /// The span of the placeholder in the file: the same occurrence of its literal text inside the
 /// scalar's span, or the whole scalar when it cannot be found (escaped or folded text).
-fn locate(sources: &Sources, file: usize, text: &Spanned<String>, error: &RenderError) -> Span {
+fn locate(sources: &Sources, file: usize, text: Spanned<&str>, error: &RenderError) -> Span {
     let literal = &text.value[error.range.clone()];
     let nth = text.value[..error.range.start].matches(literal).count();
     let source = sources.get(file);

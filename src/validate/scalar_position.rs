@@ -93,7 +93,7 @@ mod tests {
 
     /// The `command` scalar of a YAML text, spanned as the loader spans it.
     fn command(text: &str) -> (Source, Spanned<String>) {
-        let source = Source::new("op.yaml".into(), text.to_owned());
+        let source = Source::new(std::path::Path::new("op.yaml"), text.to_owned());
         let root = crate::load::yaml::parse(&source).expect("valid YAML");
         let NodeKind::Map(entries) = root.kind else {
             panic!("a mapping");

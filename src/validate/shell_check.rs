@@ -4,6 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use compact_str::CompactString;
+
 use crate::base::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::base::span::Spanned;
 use crate::model::deployment::Deployment;
@@ -92,7 +94,7 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     let outputs = deployment
         .operations
         .iter()
-        .flat_map(|op| op.outputs.iter().map(String::as_str))
+        .flat_map(|op| op.outputs.iter().map(CompactString::as_str))
         .collect();
     let known = Known::new(variables, outputs);
     for op in &deployment.operations {
@@ -147,7 +149,9 @@ fn check_script(
             continue;
         }
         let times = reads.iter().filter(|r| r.name == read.name).count();
-        let candidates = known.iter().chain(vars.bound.iter().map(String::as_str));
+        let candidates = known
+            .iter()
+            .chain(vars.bound.iter().map(CompactString::as_str));
         let suggestion = closest_name(&read.name, candidates);
         diagnostics.push(finding(deployment, op, command, read, times, suggestion));
     }
@@ -162,12 +166,12 @@ fn finding(
     suggestion: Option<&str>,
 ) -> Diagnostic {
     let source = deployment.sources.get(op.file);
-    let span = span_in_file(source, command, read.range.clone()).unwrap_or(command.span);
+    let span = span_in_file(source, command, read.range()).unwrap_or(command.span);
     let location = Location {
         file: op.file,
         span: Some(span),
     };
-    let snippet = &command.value[read.range.clone()];
+    let snippet = &command.value[read.range()];
     let also = match times {
         1 => String::new(),
         n => format!(" (read {n} times)"),
