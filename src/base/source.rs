@@ -168,9 +168,14 @@ impl Sources {
     }
 
     /// Reserves an id for the file at `path`, whose text [`Sources::fill`] gives later (files
-    /// read together keep the ids of files read in turn).
+    /// read together keep the ids of files read in turn); until then its text is empty.
     pub fn reserve(&mut self, path: impl Into<Arc<Path>>) -> FileId {
-        self.add(path, String::new())
+        self.files.push(Source {
+            path: path.into(),
+            text: OnceLock::new(),
+            folder: None,
+        });
+        self.files.len() - 1
     }
 
     /// Puts `source` in the place reserved for it as `id`.

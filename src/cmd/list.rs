@@ -91,8 +91,8 @@ fn entries(deployment: &Deployment, entries: &[Entry]) -> Vec<OperationJson> {
         .filter_map(|entry| {
             let op = &deployment.operations[entry.operation?];
             Some(OperationJson {
-                id: op.id.value.clone(),
-                name: op.name.clone(),
+                id: op.id.value.to_string(),
+                name: op.name.to_string(),
                 template: op.template.as_str(),
                 parallel_group: entry.parallel_group.as_ref().map(|g| g.value),
                 expected_seconds: op.duration.expected,

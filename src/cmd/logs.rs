@@ -12,7 +12,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<i32, Error> {
     let (name, item) = crate::model::instances::split_instance(&args.operation);
     let op = checked::find_operation(&deployment, name)?;
     let id = item.map_or_else(
-        || op.id.value.clone(),
+        || op.id.value.to_string(),
         |item| crate::model::instances::instance_id(&op.id.value, item),
     );
     let logs = deployment.layout.attempt_logs(&id);

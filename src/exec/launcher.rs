@@ -175,7 +175,7 @@ impl Prepare for Launcher<'_> {
         write(&script_path, script.as_bytes())?;
         Ok(UnitSpec {
             retry_time_scale: self.retry_time_scale,
-            module: op.module.clone(),
+            module: op.module.to_string(),
             operation: id.to_owned(),
             script: script_path,
             process: Arc::new(Bash),

@@ -132,9 +132,11 @@ pub struct Entry<'a> {
     pub operation: &'a Operation,
 }
 
-/// One operation file as read back from the cache.
+/// One operation file as read back from the cache (boxed while waiting to be matched: a large
+/// deployment's jobs then hold a pointer each, not the entry).
 #[derive(serde::Deserialize)]
 pub struct Cached {
+    /// Its path, let go once the entry is taken.
     relative: PathBuf,
     /// The file's stamp when it was stored.
     pub stamp: Stamp,
@@ -158,7 +160,7 @@ pub fn storable(operation: &Operation) -> bool {
 /// by path.
 #[derive(Default)]
 pub struct Cache {
-    entries: VecDeque<Cached>,
+    entries: VecDeque<Box<Cached>>,
     read: usize,
 }
 
@@ -178,7 +180,7 @@ impl Cache {
     /// Takes the entry of the file at `relative`, if stored. Files are to be asked for in the
     /// order of their paths: entries before `relative` that were not asked for (of files gone
     /// since) are dropped.
-    pub fn take(&mut self, relative: &Path) -> Option<Cached> {
+    pub fn take(&mut self, relative: &Path) -> Option<Box<Cached>> {
         while self
             .entries
             .front()
@@ -186,11 +188,12 @@ impl Cache {
         {
             self.entries.pop_front();
         }
-        if self.entries.front()?.relative == relative {
-            self.entries.pop_front()
-        } else {
-            None
+        if self.entries.front()?.relative != relative {
+            return None;
         }
+        let mut cached = self.entries.pop_front()?;
+        cached.relative = PathBuf::new();
+        Some(cached)
     }
 
     /// How many entries the file held.
@@ -244,7 +247,7 @@ fn read_entries(input: &mut impl Read, header: &Header) -> std::io::Result<Cache
     }
     let mut cache = Cache::default();
     while read_record(input, &mut buffer)? {
-        let cached: Cached = postcard::from_bytes(&buffer).map_err(invalid)?;
+        let cached: Box<Cached> = postcard::from_bytes(&buffer).map_err(invalid)?;
         cache.read += 1;
         cache.entries.push_back(cached);
     }

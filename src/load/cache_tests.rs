@@ -74,14 +74,14 @@ fn stored(root: &Path) -> Cache {
 /// Stores the cache again with `change` applied to every entry.
 fn rewrite(root: &Path, change: impl Fn(&mut Cached)) {
     let mut cache = stored(root);
-    let mut entries: Vec<Cached> = (0..FILES)
-        .filter_map(|n| cache.take(&relative(n)))
+    let mut entries: Vec<(PathBuf, Box<Cached>)> = (0..FILES)
+        .filter_map(|n| Some((relative(n), cache.take(&relative(n))?)))
         .collect();
-    entries.iter_mut().for_each(change);
+    entries.iter_mut().for_each(|(_, cached)| change(cached));
     Cache::write(
         &cache_file(root),
-        entries.iter().map(|cached| Entry {
-            relative: &cached.relative,
+        entries.iter().map(|(relative, cached)| Entry {
+            relative,
             stamp: cached.stamp,
             has_duration: cached.has_duration,
             operation: &cached.operation,

@@ -565,7 +565,8 @@ fn load_operations(
         }) = loaded.operation
         {
             if !has_duration
-                && let Some(duration) = found.entry_durations[file.module].get(&operation.id.value)
+                && let Some(duration) =
+                    found.entry_durations[file.module].get(operation.id.value.as_str())
             {
                 operation.duration = *duration;
             }
@@ -710,7 +711,7 @@ fn link(found: &mut Found, diagnostics: &mut Diagnostics) {
     // A second file with a listed id is reported as a duplicate, not as unlisted.
     for (op, listed) in operations.iter().zip(&listed) {
         if !listed
-            && !unknown_listing.contains(&op.module)
+            && !unknown_listing.iter().any(|id| *id == op.module)
             && !listed_ids.contains(op.id.value.as_str())
         {
             diagnostics.push(

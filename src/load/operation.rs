@@ -56,7 +56,7 @@ pub struct OperationFile<'a> {
 impl OperationFile<'_> {
     /// Sets where `operation` is: its module, file and path.
     pub fn place(&self, operation: &mut Operation) {
-        self.module.clone_into(&mut operation.module);
+        operation.module = CompactString::from(self.module);
         operation.file = self.file;
         operation.path = Arc::clone(self.path);
     }
@@ -99,11 +99,13 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
     outputs.sort();
     outputs.dedup();
     let mut operation = Operation {
-        module: String::new(),
+        module: CompactString::default(),
         file: 0,
         path: Arc::clone(at.path),
-        name: text(decoder, fields, "name").unwrap_or_else(|| id.value.clone()),
-        description: text(decoder, fields, "description").unwrap_or_default(),
+        name: CompactString::from(
+            text(decoder, fields, "name").unwrap_or_else(|| id.value.clone()),
+        ),
+        description: CompactString::from(text(decoder, fields, "description").unwrap_or_default()),
         duration,
         template,
         action,
@@ -122,7 +124,7 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
         checks: checks(decoder, fields),
         script_texts: apps::texts(fields),
         shell,
-        id,
+        id: id.map(CompactString::from),
     };
     at.place(&mut operation);
     Some(operation)

@@ -26,7 +26,7 @@ pub struct Job<'a> {
     /// The id of the module whose `operations/` folder holds the file.
     pub module: &'a str,
     /// The file's load cache entry, used if the file's stamp still matches it.
-    pub cached: Option<Cached>,
+    pub cached: Option<Box<Cached>>,
 }
 
 /// How the files of one load are read.

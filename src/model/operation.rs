@@ -1,7 +1,7 @@
 //! A validated operation: what it runs, how long it may take, what it needs and holds.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use compact_str::CompactString;
 
@@ -167,10 +167,10 @@ pub struct Check {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Operation {
     /// `operation.id`.
-    pub id: Spanned<String>,
+    pub id: Spanned<CompactString>,
     /// The module it belongs to.
     #[serde(skip)]
-    pub module: String,
+    pub module: CompactString,
     /// The operation file.
     #[serde(skip)]
     pub file: FileId,
@@ -178,9 +178,9 @@ pub struct Operation {
     #[serde(skip, default = "no_path")]
     pub path: Arc<Path>,
     /// Display name.
-    pub name: String,
+    pub name: CompactString,
     /// Description.
-    pub description: String,
+    pub description: CompactString,
     /// Durations.
     pub duration: Durations,
     /// `template.type`.
@@ -208,9 +208,11 @@ pub struct Operation {
     pub shell: ShellFacts,
 }
 
-/// The path of an operation read back from the load cache, until the loader places it.
+/// The path of an operation read back from the load cache, until the loader places it (one
+/// for all of them).
 fn no_path() -> Arc<Path> {
-    Arc::from(Path::new(""))
+    static EMPTY: LazyLock<Arc<Path>> = LazyLock::new(|| Arc::from(Path::new("")));
+    Arc::clone(&EMPTY)
 }
 
 impl Operation {

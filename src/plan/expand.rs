@@ -22,7 +22,7 @@ pub(crate) fn instances(
 ) -> Result<Vec<Instance>, ForEachError> {
     let Some(for_each) = &op.for_each else {
         return Ok(vec![Instance {
-            id: op.id.value.clone(),
+            id: op.id.value.to_string(),
             item: None,
         }]);
     };

@@ -280,7 +280,7 @@ pub(crate) fn build_ordered(
             if !module.entries.iter().any(|e| e.id.value == op.id.value) {
                 return Err(PlanError::Teardown {
                     module: module.id.value.clone(),
-                    operation: op.id.value.clone(),
+                    operation: op.id.value.to_string(),
                 });
             }
             if let Some(item) = item {
@@ -302,7 +302,7 @@ pub(crate) fn build_ordered(
 /// Refuses `run <module> <op>@<item>` when the operation has no such instance.
 fn check_instance(deployment: &Deployment, op: &Operation, item: &str) -> Result<(), PlanError> {
     let found = expand::instances(deployment, op).map_err(|e| PlanError::ForEach {
-        operation: op.id.value.clone(),
+        operation: op.id.value.to_string(),
         message: e.to_string(),
     })?;
     if found.iter().any(|i| i.item.as_deref() == Some(item)) {
@@ -310,7 +310,7 @@ fn check_instance(deployment: &Deployment, op: &Operation, item: &str) -> Result
     }
     let items: Vec<&str> = found.iter().filter_map(|i| i.item.as_deref()).collect();
     Err(PlanError::UnknownInstance {
-        operation: op.id.value.clone(),
+        operation: op.id.value.to_string(),
         item: item.to_owned(),
         items: if items.is_empty() {
             "none, it has no `for_each`".to_owned()
@@ -416,7 +416,7 @@ fn add_module(
             }
         };
         let instances = expand::instances(deployment, op).map_err(|e| PlanError::ForEach {
-            operation: op.id.value.clone(),
+            operation: op.id.value.to_string(),
             message: e.to_string(),
         })?;
         let when_false = expand::skipped_by_when(deployment, op);

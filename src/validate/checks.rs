@@ -208,13 +208,16 @@ pub fn is_safe_id(id: &str) -> bool {
 }
 
 fn id_characters(deployment: &Deployment, diagnostics: &mut Diagnostics) {
-    let modules = deployment.modules.iter().map(|m| (m.file, &m.id, "module"));
+    let modules = deployment
+        .modules
+        .iter()
+        .map(|m| (m.file, m.id.as_deref(), "module"));
     let operations = deployment
         .operations
         .iter()
-        .map(|op| (op.file, &op.id, "operation"));
+        .map(|op| (op.file, op.id.as_deref(), "operation"));
     for (file, id, what) in modules.chain(operations) {
-        if !is_safe_id(&id.value) {
+        if !is_safe_id(id.value) {
             diagnostics.push(
                 Diagnostic::error(
                     "invalid-id",
