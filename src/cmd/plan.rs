@@ -21,9 +21,10 @@ use crate::plan::timeline::{self, Timeline};
 use crate::report::color::{Painter, Tone};
 use crate::state::StateDb;
 
-/// The `plan --json` document.
+/// The `plan --json` document; its operations borrow from the plan (a plan may have a hundred
+/// thousand).
 #[derive(Debug, serde::Serialize)]
-pub(crate) struct PlanJson {
+pub(crate) struct PlanJson<'a> {
     /// Bumped when fields change meaning.
     pub format_version: u32,
     /// What was planned.
@@ -31,7 +32,7 @@ pub(crate) struct PlanJson {
     /// The concurrency cap the prediction used.
     pub throttle: usize,
     /// Modules in execution order.
-    pub modules: Vec<ModuleJson>,
+    pub modules: Vec<ModuleJson<'a>>,
     /// Predicted wall time of the whole plan, in seconds.
     pub predicted_seconds: u64,
     /// Sum of all expected durations, in seconds.
@@ -71,7 +72,7 @@ pub(crate) enum OpState {
 
 /// A module in `plan --json`.
 #[derive(Debug, serde::Serialize)]
-pub(crate) struct ModuleJson {
+pub(crate) struct ModuleJson<'a> {
     /// Module id.
     pub id: String,
     /// `stages` or `dag`.
@@ -82,7 +83,7 @@ pub(crate) struct ModuleJson {
     /// `dependencies` key.
     pub follows_previous: bool,
     /// Stages in order.
-    pub stages: Vec<StageJson>,
+    pub stages: Vec<StageJson<'a>>,
     /// Predicted wall time of the module.
     pub predicted_seconds: u64,
     /// Sum of its expected durations.
@@ -91,7 +92,7 @@ pub(crate) struct ModuleJson {
 
 /// A stage in `plan --json`.
 #[derive(Debug, serde::Serialize)]
-pub(crate) struct StageJson {
+pub(crate) struct StageJson<'a> {
     /// 1-based stage number.
     pub number: usize,
     /// Whether its operations run in parallel.
@@ -101,18 +102,18 @@ pub(crate) struct StageJson {
     /// Predicted wall time of the stage under the throttle and locks.
     pub predicted_seconds: u64,
     /// The stage's operations.
-    pub operations: Vec<OpJson>,
+    pub operations: Vec<OpJson<'a>>,
 }
 
 /// An operation in `plan --json`.
 #[derive(Debug, serde::Serialize)]
-pub(crate) struct OpJson {
+pub(crate) struct OpJson<'a> {
     /// Operation id.
-    pub id: String,
+    pub id: &'a str,
     /// Expected seconds.
     pub expected_seconds: u64,
     /// Exclusive locks it holds.
-    pub locks: Vec<String>,
+    pub locks: &'a [String],
     /// Whether its `when:` is false with the config's values: it will be skipped.
     pub when_false: bool,
     /// Predicted start, in seconds after the plan starts; `null` when it can never start.
@@ -125,18 +126,18 @@ pub(crate) struct OpJson {
     pub state: OpState,
     /// Why it will run (`never run`, `failed`, `interrupted`, `changed: A, script`, ...) or is
     /// skipped (`when: false`); `null` when up to date.
-    pub reason: Option<String>,
+    pub reason: Option<Cow<'static, str>>,
     /// What changed since it last completed: variable names, `template`, `script`, `file <path>`.
     pub changed: Vec<String>,
 }
 
 /// Builds the plan document; `fresh` holds the freshness of each planned operation.
-pub(crate) fn document(
-    plan: &Plan,
+pub(crate) fn document<'a>(
+    plan: &'a Plan,
     timeline: &Timeline,
     throttle: usize,
     fresh: &[Freshness],
-) -> PlanJson {
+) -> PlanJson<'a> {
     let mut summary = SummaryJson::default();
     let (path, critical) = timeline::critical_path(plan);
     let mut on_path = vec![false; plan.ops.len()];
@@ -179,9 +180,9 @@ pub(crate) fn document(
                                     OpState::Skipped => summary.skipped += 1,
                                 }
                                 OpJson {
-                                    id: plan.ops[i].id.clone(),
+                                    id: &plan.ops[i].id,
                                     expected_seconds: plan.ops[i].expected.as_secs(),
-                                    locks: plan.ops[i].locks.clone(),
+                                    locks: &plan.ops[i].locks,
                                     when_false: plan.ops[i].when_false,
                                     predicted_start_seconds: timeline.spans[i]
                                         .map(|s| s.0.as_secs()),
@@ -212,11 +213,14 @@ pub(crate) fn document(
 }
 
 /// The state, reason and changed parts of one operation in the plan document.
-fn op_state(when_false: bool, fresh: &Freshness) -> (OpState, Option<String>, Vec<String>) {
+fn op_state(
+    when_false: bool,
+    fresh: &Freshness,
+) -> (OpState, Option<Cow<'static, str>>, Vec<String>) {
     if when_false {
         return (
             OpState::Skipped,
-            Some(crate::model::instances::WHEN_FALSE.to_owned()),
+            Some(Cow::Borrowed(crate::model::instances::WHEN_FALSE)),
             Vec::new(),
         );
     }
@@ -291,18 +295,22 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     // Teardown always runs in full, as `destroy` runs it.
     let fresh = freshness_of(&deployment, &plan, args.force || args.destroy)?;
     let doc = document(&plan, &timeline, throttle, &fresh);
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
     } else if let Some(line) = nothing_to_do(&doc) {
         writeln!(out, "{line}")?;
     } else {
-        let text = render(&doc);
-        let text = global.stdout_painter().lines(&text, plan_line);
-        out.write_all(text.as_bytes())?;
+        let painter = global.stdout_painter();
+        render(&doc, &mut |text| {
+            out.write_all(painter.lines(text, plan_line).as_bytes())
+        })?;
     }
+    out.flush()?;
     // The process ends next: freeing a large plan and deployment piece by piece only costs time.
-    std::mem::forget((doc, fresh, timeline, plan));
+    std::mem::forget(doc);
+    std::mem::forget((fresh, timeline, plan));
     std::mem::forget(deployment);
     Ok(crate::exit_code::SUCCESS)
 }
@@ -333,8 +341,12 @@ fn after_text(module: &ModuleJson) -> String {
     format!("after: {}{why}", module.after.join(", "))
 }
 
-/// The text form of `plan`.
-pub(crate) fn render(doc: &PlanJson) -> String {
+/// Writes the text form of `plan` with `write`, a stage at a time: whole lines, never the
+/// whole text at once.
+fn render(
+    doc: &PlanJson,
+    write: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let mut out = format!("Plan for `{}` (throttle {})\n", doc.target, doc.throttle);
     for module in &doc.modules {
         let schedule = match module.schedule {
@@ -365,6 +377,8 @@ pub(crate) fn render(doc: &PlanJson) -> String {
             for op in &stage.operations {
                 operation_line(&mut out, op);
             }
+            write(&out)?;
+            out.clear();
         }
         out.push_str(&format!(
             "  Module total: ~{} (sequential: {})\n",
@@ -388,7 +402,7 @@ pub(crate) fn render(doc: &PlanJson) -> String {
         doc.critical_path.join(" -> ")
     ));
     out.push_str(&summary_text(doc));
-    out
+    write(&out)
 }
 
 /// `* id (10s)  at 0s-10s  locks: a, b  will run (never run)`: one operation of a stage,

@@ -1,6 +1,8 @@
 //! Whether an operation is up to date or will run, and why: the one rule `run` acts on when it
 //! skips a completed operation, and that `plan` shows.
 
+use std::borrow::Cow;
+
 use crate::model::fingerprint::Fingerprint;
 use crate::model::outcome::OperationStatus;
 
@@ -32,15 +34,15 @@ pub(crate) enum RunReason {
 
 impl RunReason {
     /// The reason as users read it: `never run`, `changed: AZURE_RESOURCE_GROUP, script`, ...
-    pub(crate) fn text(&self) -> String {
-        match self {
-            Self::Changed(parts) => format!("changed: {}", parts.join(", ")),
-            Self::Failed => "failed".to_owned(),
-            Self::Forced => "--force".to_owned(),
-            Self::Interrupted => "interrupted".to_owned(),
-            Self::NeverRun => "never run".to_owned(),
-            Self::TimedOut => "timed out".to_owned(),
-        }
+    pub(crate) fn text(&self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Self::Changed(parts) => return Cow::Owned(format!("changed: {}", parts.join(", "))),
+            Self::Failed => "failed",
+            Self::Forced => "--force",
+            Self::Interrupted => "interrupted",
+            Self::NeverRun => "never run",
+            Self::TimedOut => "timed out",
+        })
     }
 }
 
@@ -109,7 +111,7 @@ mod tests {
     fn the_reason_follows_the_latest_attempt() {
         let reason = |latest| match freshness(false, false, Vec::new(), latest) {
             Freshness::WillRun(reason) => reason.text(),
-            Freshness::UpToDate => "up to date".to_owned(),
+            Freshness::UpToDate => "up to date".into(),
         };
         assert_eq!(reason(None), "never run");
         assert_eq!(reason(Some(OperationStatus::Failed)), "failed");
