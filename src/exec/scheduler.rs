@@ -247,7 +247,7 @@ impl<'a> Run<'a> {
             let missing = self.missing_requirements(op);
             if !missing.is_empty() {
                 on_event(RunEvent::now(EventKind::OperationBlocked {
-                    module: op.module.clone(),
+                    module: op.module.to_string(),
                     operation: op.id.clone(),
                     run_first: outside::modules_outside(self.deployment, self.plan, &missing),
                     missing,
@@ -422,7 +422,7 @@ impl<'a> Run<'a> {
         let op = &self.plan.ops[index];
         let error = format!("the engine failed while running it: {panic}");
         on_event(RunEvent::now(EventKind::OperationFinished {
-            module: op.module.clone(),
+            module: op.module.to_string(),
             operation: op.id.clone(),
             attempt: 0,
             status: OperationStatus::Failed,
@@ -454,7 +454,7 @@ impl<'a> Run<'a> {
     ) {
         let op = &self.plan.ops[index];
         on_event(RunEvent::now(EventKind::OperationFinished {
-            module: op.module.clone(),
+            module: op.module.to_string(),
             operation: op.id.clone(),
             attempt: 0,
             status,
@@ -522,7 +522,7 @@ impl<'a> Run<'a> {
         self.ready.remove(&index);
         let op = &self.plan.ops[index];
         on_event(RunEvent::now(EventKind::OperationFinished {
-            module: op.module.clone(),
+            module: op.module.to_string(),
             operation: op.id.clone(),
             attempt: 0,
             status: OperationStatus::Skipped,

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use compact_str::CompactString;
+
 use crate::model::deployment::Deployment;
 use crate::model::module::{DESTROY_TARGET, Entry, Module, Schedule};
 use crate::model::operation::{Action, Operation, OperationKey};
@@ -136,7 +138,7 @@ pub struct PlannedOperation {
     /// Whether its `when:` is false with the deployment's variables (it will be skipped).
     pub when_false: bool,
     /// Module id.
-    pub module: String,
+    pub module: CompactString,
     /// Stage number within its module (stages schedule), 1-based.
     pub stage: Option<usize>,
     /// Plan indices that must complete before this one starts.
@@ -150,7 +152,7 @@ pub struct PlannedOperation {
 impl PlannedOperation {
     /// Its module and id, as the run's plan names it.
     pub fn key(&self) -> OperationKey {
-        OperationKey::new(&self.module, &self.id)
+        OperationKey::new(self.module.as_str(), &self.id)
     }
 }
 
@@ -220,6 +222,9 @@ pub(crate) fn build_ordered(
     };
     match target {
         Target::All => {
+            // At least one planned operation per operation: growing by doubling would hold up
+            // to twice that.
+            plan.ops.reserve(deployment.operations.len());
             let mut finals: HashMap<&str, Vec<usize>> = HashMap::new();
             let mut previous: Option<&str> = None;
             for module in ordered_modules(deployment) {
@@ -434,7 +439,7 @@ fn add_module(
                 id: instance.id,
                 item: instance.item,
                 when_false,
-                module: module.id.value.clone(),
+                module: CompactString::from(module.id.value.as_str()),
                 stage: Some(stages[stage_index].number),
                 predecessors: Vec::new(),
                 expected: if when_false {
