@@ -223,3 +223,23 @@ fn the_catalogs_validate_clean() {
         assert_eq!((code, items.len()), (0, 0), "{items:#?}");
     }
 }
+
+#[test]
+fn a_name_read_several_times_is_reported_once_at_its_first_read_with_the_count() {
+    let script = "echo \"$UNKNOWN_THING\"\necho \"$STORAGE_SHARE_NAME\"\necho \"${UNKNOWN_THING}\" \"$UNKNOWN_THING\"\n";
+    let (code, items) = findings(&deployment(&[("share", script)]));
+    let reported: Vec<(&str, i64, &str)> = items
+        .iter()
+        .map(|item| {
+            let message = item["message"].as_str().unwrap_or_default();
+            let count = message.rsplit_once(" (").map_or("", |(_, count)| count);
+            (
+                item["severity"].as_str().unwrap_or_default(),
+                item["line"].as_i64().unwrap_or(0),
+                count,
+            )
+        })
+        .collect();
+    // A warning only, at the first read (line 7), counting all three.
+    assert_eq!((code, reported), (0, vec![("warning", 7, "read 3 times)")]));
+}

@@ -55,15 +55,6 @@ impl Source {
         }
     }
 
-    /// A source whose text is read from `path` in `folder` when first asked for.
-    pub fn on_disk(path: Arc<Path>, folder: Arc<Path>) -> Self {
-        Self {
-            path,
-            text: OnceLock::new(),
-            folder: Some(folder),
-        }
-    }
-
     /// The file's text. A text that was let go is read again (an unreadable file reads as
     /// empty, and spans into it are then not quoted: see [`Source::quotes`]).
     pub fn text(&self) -> &str {
@@ -181,6 +172,12 @@ impl Sources {
     /// Puts `source` in the place reserved for it as `id`.
     pub fn fill(&mut self, id: FileId, source: Source) {
         self.files[id] = source;
+    }
+
+    /// Lets go of the text of the file with this id: it is read again from `folder` when asked
+    /// for.
+    pub fn let_go(&mut self, id: FileId, folder: Arc<Path>) {
+        self.files[id].let_go(folder);
     }
 
     /// The file with this id.

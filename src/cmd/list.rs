@@ -99,11 +99,10 @@ fn entries(deployment: &Deployment, entries: &[Entry]) -> Vec<OperationJson> {
                 timeout_seconds: op.duration.timeout,
                 file: op.path.display().to_string(),
                 items: op
-                    .for_each
-                    .as_ref()
+                    .for_each()
                     .and_then(|f| f.items(&deployment.variables).ok())
                     .unwrap_or_default(),
-                when: op.when.as_ref().map(|w| w.value.clone()),
+                when: op.when().map(|w| w.value.clone()),
             })
         })
         .collect()

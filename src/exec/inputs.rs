@@ -187,8 +187,12 @@ pub(crate) fn read_names(
     secret_outputs: &BTreeMap<String, String>,
 ) -> BTreeSet<String> {
     let mut texts: Vec<&str> = op.locks.iter().map(|l| l.value.as_str()).collect();
-    texts.extend(op.when.as_ref().map(|w| w.value.as_str()));
-    texts.extend(op.script_texts.iter().map(|(text, _)| text.value.as_str()));
+    texts.extend(op.when().map(|w| w.value.as_str()));
+    texts.extend(
+        op.script_texts()
+            .iter()
+            .map(|(text, _)| text.value.as_str()),
+    );
     let mut shell: Vec<&str> = Vec::new();
     match &op.action {
         Action::Bash { command } => shell.push(command),

@@ -188,10 +188,12 @@ impl Prepare for Launcher<'_> {
             }),
             heartbeat: Some(op.duration.kind.heartbeat()),
             grace: self.grace,
-            retry: op.retry.map_or_else(RetryPolicy::default, |r| RetryPolicy {
-                max_attempts: r.max_attempts,
-                backoff: Duration::from_secs(r.backoff),
-            }),
+            retry: op
+                .retry()
+                .map_or_else(RetryPolicy::default, |r| RetryPolicy {
+                    max_attempts: r.max_attempts,
+                    backoff: Duration::from_secs(r.backoff),
+                }),
             run_command: check,
             redactor: Arc::new(vars.redactor()),
             fingerprint: None,

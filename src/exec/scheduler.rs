@@ -329,7 +329,7 @@ impl<'a> Run<'a> {
     /// Whether the operation's `when:` holds, rendered with the variables it would run with.
     fn condition(&self, op: &PlannedOperation) -> Result<bool, String> {
         let operation = &self.deployment.operations[op.index];
-        let Some(when) = &operation.when else {
+        let Some(when) = operation.when() else {
             return Ok(true);
         };
         self.vars
@@ -365,7 +365,7 @@ impl<'a> Run<'a> {
         let Some(operation) = self.deployment.operation(name) else {
             return false;
         };
-        operation.when.as_ref().is_some_and(|when| {
+        operation.when().is_some_and(|when| {
             self.vars
                 .for_item(item)
                 .render(&when.value, Destination::Value)

@@ -553,12 +553,15 @@ fn load_operations(
     found.operations.reserve(listed.len());
     for (file, loaded) in listed.iter().zip(results.into_iter().flatten()) {
         diagnostics.extend(loaded.diagnostics);
-        if loaded.syntax_error {
-            found
-                .unreadable
-                .extend(scan_id(loaded.source.text(), "operation"));
+        match loaded.source {
+            Some(source) => {
+                if loaded.syntax_error {
+                    found.unreadable.extend(scan_id(source.text(), "operation"));
+                }
+                sources.fill(file.file, *source);
+            }
+            None => sources.let_go(file.file, Arc::clone(reading.root)),
         }
-        sources.fill(file.file, loaded.source);
         if let Some(DecodedOperation {
             mut operation,
             has_duration,
@@ -677,7 +680,7 @@ fn link(found: &mut Found, diagnostics: &mut Diagnostics) {
                     entry.operation = Some(index);
                     listed[index] = true;
                 }
-                None if unreadable.contains(&entry.id.value) => {}
+                None if unreadable.iter().any(|id| *id == entry.id.value) => {}
                 None => diagnostics.push(
                     Diagnostic::error(
                         "missing-operation-file",

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use compact_str::CompactString;
+
 use crate::base::diagnostic::Diagnostic;
 use crate::base::span::Spanned;
 use crate::load::decode::Decoder;
@@ -106,7 +108,7 @@ fn entry(
 ) -> Option<Entry> {
     if let Some(id) = node.as_str() {
         return Some(Entry {
-            id: Spanned::new(id.to_owned(), node.span),
+            id: Spanned::new(CompactString::from(id), node.span),
             parallel_group: None,
             operation: None,
         });
@@ -145,7 +147,7 @@ fn entry(
         durations.push((id.value.clone(), duration));
     }
     Some(Entry {
-        id,
+        id: id.map(CompactString::from),
         parallel_group,
         operation: None,
     })

@@ -13,7 +13,7 @@ use crate::load::node::{Node, NodeKind};
 use crate::model::duration::{DurationKind, Durations};
 use crate::model::instances::ForEach;
 use crate::model::operation::{
-    Action, Check, Operation, PowerShell, Requirement, Retry, RunCommand, RunCommandMode,
+    Action, Check, Operation, PowerShell, Rare, Requirement, Retry, RunCommand, RunCommandMode,
     TemplateKind,
 };
 use crate::model::shell_vars;
@@ -98,31 +98,39 @@ pub fn decode(decoder: &mut Decoder<'_>, root: &Node, at: &OperationFile<'_>) ->
     );
     outputs.sort();
     outputs.dedup();
+    // Decoded in the order of the fields below, which is the order of their findings.
+    let name = text(decoder, fields, "name").unwrap_or_else(|| id.value.clone());
+    let description = text(decoder, fields, "description").unwrap_or_default();
+    let requires = requirements(decoder, fields);
+    let for_each = for_each(decoder, fields);
+    let when = decoder.opt_string(fields, "when", "operation");
+    let locks = decoder
+        .string_list(fields, "locks", "operation")
+        .into_iter()
+        .map(|lock| lock.map(CompactString::from))
+        .collect();
+    let retry = retry(decoder, fields);
+    let checks = checks(decoder, fields);
+    let rare = Rare {
+        description,
+        for_each,
+        when,
+        retry,
+        script_texts: apps::texts(fields),
+    };
     let mut operation = Operation {
         module: CompactString::default(),
         file: 0,
         path: Arc::clone(at.path),
-        name: CompactString::from(
-            text(decoder, fields, "name").unwrap_or_else(|| id.value.clone()),
-        ),
-        description: CompactString::from(text(decoder, fields, "description").unwrap_or_default()),
+        name: CompactString::from(name),
         duration,
         template,
         action,
-        requires: requirements(decoder, fields),
-        for_each: for_each(decoder, fields).map(Box::new),
-        when: decoder
-            .opt_string(fields, "when", "operation")
-            .map(Box::new),
-        locks: decoder
-            .string_list(fields, "locks", "operation")
-            .into_iter()
-            .map(|lock| lock.map(CompactString::from))
-            .collect(),
+        requires,
+        rare: rare.boxed(),
+        locks,
         outputs,
-        retry: retry(decoder, fields),
-        checks: checks(decoder, fields),
-        script_texts: apps::texts(fields),
+        checks,
         shell,
         id: id.map(CompactString::from),
     };

@@ -47,8 +47,10 @@ pub struct Reading<'a> {
 
 /// What one operation file gave.
 pub struct Loaded {
-    /// The file as read (empty when it could not be read).
-    pub source: Source,
+    /// The file as read (empty when it could not be read); none when its text is let go (a
+    /// file of the load cache, or one without findings in a large deployment): it is read
+    /// again from the deployment folder if a finding quotes it.
+    pub source: Option<Box<Source>>,
     /// Its findings.
     pub diagnostics: Diagnostics,
     /// The decoded operation, unless the file was too broken.
@@ -139,7 +141,7 @@ fn load_one(job: &mut Job<'_>, reading: Reading<'_>) -> Loaded {
         let mut operation = cached.operation;
         at.place(&mut operation);
         return Loaded {
-            source: Source::on_disk(Arc::clone(job.relative), Arc::clone(reading.root)),
+            source: None,
             diagnostics: Diagnostics::default(),
             operation: Some(DecodedOperation {
                 operation,
@@ -152,7 +154,7 @@ fn load_one(job: &mut Job<'_>, reading: Reading<'_>) -> Loaded {
     let mut loaded = decode_file(&at, reading.root);
     let clean = loaded.diagnostics.items().is_empty();
     if clean && reading.let_go {
-        loaded.source.let_go(Arc::clone(reading.root));
+        loaded.source = None;
     }
     let storable = clean
         && loaded
@@ -193,7 +195,7 @@ fn decode_file(at: &OperationFile<'_>, root: &Path) -> Loaded {
         })
     });
     Loaded {
-        source,
+        source: Some(Box::new(source)),
         diagnostics,
         operation,
         syntax_error,

@@ -130,8 +130,8 @@ fn is_secret(deployment: &Deployment, name: &str) -> bool {
 /// The texts of an operation that may hold `{{NAME}}`.
 fn texts(op: &Operation) -> Vec<&str> {
     let mut out: Vec<&str> = op.locks.iter().map(|l| l.value.as_str()).collect();
-    out.extend(op.when.iter().map(|w| w.value.as_str()));
-    out.extend(op.script_texts.iter().map(|(t, _)| t.value.as_str()));
+    out.extend(op.when().map(|w| w.value.as_str()));
+    out.extend(op.script_texts().iter().map(|(t, _)| t.value.as_str()));
     out.extend(
         op.checks
             .iter()

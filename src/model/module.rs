@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use compact_str::CompactString;
+
 use crate::base::source::FileId;
 use crate::base::span::Spanned;
 use crate::model::shell::ShellMode;
@@ -23,8 +25,8 @@ pub enum Schedule {
 /// One entry of `module.operations`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    /// The operation id.
-    pub id: Spanned<String>,
+    /// The operation id (inline when short: a module may list thousands).
+    pub id: Spanned<CompactString>,
     /// `parallel_group`, if any.
     pub parallel_group: Option<Spanned<u32>>,
     /// The index of the operation in [`crate::model::deployment::Deployment::operations`], once found.

@@ -179,8 +179,6 @@ pub struct Operation {
     pub path: Arc<Path>,
     /// Display name.
     pub name: CompactString,
-    /// Description.
-    pub description: CompactString,
     /// Durations.
     pub duration: Durations,
     /// `template.type`.
@@ -189,23 +187,40 @@ pub struct Operation {
     pub action: Action,
     /// Operations that must be completed first.
     pub requires: Vec<Requirement>,
-    /// `for_each:`: one instance per item (boxed, as the next: most operations have neither).
-    pub for_each: Option<Box<ForEach>>,
-    /// `when:`: rendered at start; a false value skips the operation.
-    pub when: Option<Box<Spanned<String>>>,
+    /// What few operations have: `for_each`, `when`, `retry`, a description, texts of `apps:`
+    /// (boxed, and none when it would be empty: a large deployment holds a hundred thousand).
+    pub rare: Option<Box<Rare>>,
     /// Named exclusive locks (may hold `{{VARS}}`).
     pub locks: Vec<Spanned<CompactString>>,
     /// Values the operation publishes with `[OUTPUT] NAME=value`.
     pub outputs: Vec<CompactString>,
-    /// The operation's retry policy, if any.
-    pub retry: Option<Retry>,
     /// Validation checks.
     pub checks: Vec<Check>,
+    /// What the bash script reads, binds and publishes (empty for run-command operations).
+    pub shell: ShellFacts,
+}
+
+/// The parts of an operation that most operations leave out.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Rare {
+    /// `description`.
+    pub description: String,
+    /// `for_each:`: one instance per item.
+    pub for_each: Option<ForEach>,
+    /// `when:`: rendered at start; a false value skips the operation.
+    pub when: Option<Spanned<String>>,
+    /// The operation's retry policy, if any.
+    pub retry: Option<Retry>,
     /// The texts of `apps:` and `blocks:` as written, with where each is substituted into, so
     /// their `{{VARS}}` are checked like the other texts.
     pub script_texts: Vec<(Spanned<String>, Destination)>,
-    /// What the bash script reads, binds and publishes (empty for run-command operations).
-    pub shell: ShellFacts,
+}
+
+impl Rare {
+    /// Boxed, or none when every part is left out.
+    pub fn boxed(self) -> Option<Box<Self>> {
+        (self != Self::default()).then(|| Box::new(self))
+    }
 }
 
 /// The path of an operation read back from the load cache, until the loader places it (one
@@ -216,6 +231,26 @@ fn no_path() -> Arc<Path> {
 }
 
 impl Operation {
+    /// `for_each:`, if given.
+    pub fn for_each(&self) -> Option<&ForEach> {
+        self.rare.as_ref()?.for_each.as_ref()
+    }
+
+    /// `when:`, if given.
+    pub fn when(&self) -> Option<&Spanned<String>> {
+        self.rare.as_ref()?.when.as_ref()
+    }
+
+    /// The operation's own retry policy, if given.
+    pub fn retry(&self) -> Option<Retry> {
+        self.rare.as_ref()?.retry
+    }
+
+    /// The texts of `apps:` and `blocks:`, with where each is substituted into.
+    pub fn script_texts(&self) -> &[(Spanned<String>, Destination)] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.script_texts)
+    }
+
     /// The operation file's stem, accepted as an alias on the command line.
     pub fn stem(&self) -> std::borrow::Cow<'_, str> {
         self.path

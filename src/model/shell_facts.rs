@@ -19,6 +19,9 @@ pub struct Read {
     /// Whether the read says what happens when the variable is unset (`${NAME:-x}`, `${NAME-}`,
     /// `${NAME:=x}`, `${NAME:+x}`), so an unset variable is expected.
     pub guarded: bool,
+    /// How many times the script reads the name this way: the facts keep the first read of
+    /// each name only.
+    pub times: u32,
 }
 
 impl Read {
@@ -31,6 +34,7 @@ impl Read {
             start: small(range.start),
             end: small(range.end),
             guarded,
+            times: 1,
         }
     }
 
@@ -47,6 +51,7 @@ pub struct ShellFacts {
     /// Names the script sets itself, sorted (a list: most scripts bind one or two, and a set's
     /// node would be ten times their size).
     pub bound: Vec<CompactString>,
-    /// Unguarded reads of names the script does not set, in script order.
+    /// The first unguarded read of each name the script does not set, in script order, with
+    /// how many times it is read.
     pub open_reads: Vec<Read>,
 }

@@ -3,12 +3,11 @@
 //! `[OUTPUT] NAME=` lines its `echo` and `printf` commands print; and the commands it runs.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
-use tree_sitter::{Node, Parser, Tree};
-
 use compact_str::CompactString;
+use tree_sitter::{Node, Parser, Tree};
 
 use crate::model::shell_facts::{Read, ShellFacts};
 
@@ -64,10 +63,23 @@ pub fn facts(script: &str) -> (ShellFacts, BTreeSet<String>) {
         reads,
         ..
     } = analyze(script);
-    let open_reads = reads
-        .into_iter()
-        .filter(|read| !read.guarded && !bound.contains(read.name.as_str()))
-        .collect();
+    let mut open_reads: Vec<Read> = Vec::new();
+    let mut first = HashMap::new();
+    for read in reads {
+        if read.guarded || bound.contains(read.name.as_str()) {
+            continue;
+        }
+        match first.get(&read.name) {
+            Some(&index) => {
+                let kept: &mut Read = &mut open_reads[index];
+                kept.times = kept.times.saturating_add(1);
+            }
+            None => {
+                first.insert(read.name.clone(), open_reads.len());
+                open_reads.push(read);
+            }
+        }
+    }
     let bound = bound
         .iter()
         .map(|name| CompactString::from(name.as_str()))

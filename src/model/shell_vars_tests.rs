@@ -200,3 +200,21 @@ fn the_parser_of_a_thread_serves_script_after_script() {
         );
     }
 }
+
+#[test]
+fn facts_keep_the_first_read_of_each_name_with_how_often_it_is_read() {
+    let script = "echo \"$REGION\"\naz group show -n \"$GROUP\" -l \"$REGION\"\necho \"$REGION\"\n";
+    let (kept, _) = facts(script);
+    let open: Vec<(&str, u32)> = kept
+        .open_reads
+        .iter()
+        .map(|r| (r.name.as_str(), r.times))
+        .collect();
+    assert_eq!(open, [("REGION", 3), ("GROUP", 1)]);
+    assert_eq!(&script[kept.open_reads[0].range()], "$REGION");
+    assert_eq!(
+        kept.open_reads[0].range().start,
+        6,
+        "the first read is kept"
+    );
+}

@@ -20,7 +20,7 @@ pub(crate) fn instances(
     deployment: &Deployment,
     op: &Operation,
 ) -> Result<Vec<Instance>, ForEachError> {
-    let Some(for_each) = &op.for_each else {
+    let Some(for_each) = op.for_each() else {
         return Ok(vec![Instance {
             id: op.id.value.to_string(),
             item: None,
@@ -52,13 +52,10 @@ pub(crate) fn required_ids(
             ids.push(name.to_owned());
             continue;
         };
-        match (&required.for_each, item) {
+        match (required.for_each(), item) {
             (None, _) => ids.push(name.to_owned()),
             (Some(theirs), Some(item))
-                if op
-                    .for_each
-                    .as_ref()
-                    .is_some_and(|ours| ours.same_as(theirs)) =>
+                if op.for_each().is_some_and(|ours| ours.same_as(theirs)) =>
             {
                 ids.push(instances::instance_id(name, item));
             }
@@ -74,7 +71,7 @@ pub(crate) fn required_ids(
 /// Whether the operation's `when:` is false with the deployment's variables (before any run:
 /// outputs are not known). An unrenderable condition counts as true: it is decided at start.
 pub(crate) fn skipped_by_when(deployment: &Deployment, op: &Operation) -> bool {
-    op.when.as_ref().is_some_and(|when| {
+    op.when().is_some_and(|when| {
         deployment
             .variables
             .render(&when.value, Destination::Value)

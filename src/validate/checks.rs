@@ -486,8 +486,8 @@ fn value(text: &Spanned<impl AsRef<str>>) -> (Spanned<&str>, Destination) {
 /// The texts of an operation where placeholders are substituted, with how they are used.
 fn texts(op: &Operation) -> Vec<(Spanned<&str>, Destination)> {
     let mut texts: Vec<(Spanned<&str>, Destination)> = op.locks.iter().map(value).collect();
-    texts.extend(op.for_each.iter().map(|f| value(f.text())));
-    texts.extend(op.when.iter().map(|w| value(w)));
+    texts.extend(op.for_each().map(|f| value(f.text())));
+    texts.extend(op.when().map(value));
     match &op.action {
         Action::Bash { command } => texts.push((command.as_deref(), Destination::Script)),
         Action::RunCommand(rc) => {
@@ -499,7 +499,7 @@ fn texts(op: &Operation) -> Vec<(Spanned<&str>, Destination)> {
         }
     }
     texts.extend(
-        op.script_texts
+        op.script_texts()
             .iter()
             .map(|(text, context)| (text.as_deref(), *context)),
     );

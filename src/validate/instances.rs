@@ -11,7 +11,7 @@ use crate::model::variables::Placeholder;
 /// Every `for_each` of the deployment yields between 1 and [`MAX_ITEMS`] usable items.
 pub fn for_each_items(deployment: &Deployment, diagnostics: &mut Diagnostics) {
     for op in &deployment.operations {
-        let Some(for_each) = &op.for_each else {
+        let Some(for_each) = op.for_each() else {
             continue;
         };
         // Unknown variables are reported by the placeholder check, once.
@@ -51,7 +51,7 @@ pub fn item_placeholder(
     if placeholder.name != ITEM_VARIABLE {
         return false;
     }
-    if op.for_each.is_none() {
+    if op.for_each().is_none() {
         diagnostics.push(
             Diagnostic::error(
                 "item-without-for-each",

@@ -2,8 +2,6 @@
 //! variable, an output some operation publishes, a name the script sets itself, or a well-known
 //! environment variable. A read close to a known name is an error (a typo), any other a warning.
 
-use std::collections::BTreeSet;
-
 use compact_str::CompactString;
 
 use crate::base::diagnostic::{Diagnostic, Diagnostics, Location};
@@ -137,18 +135,13 @@ fn check_script(
     diagnostics: &mut Diagnostics,
 ) {
     let vars = &op.shell;
-    let provided = |read: &&Read| {
+    let provided = |read: &Read| {
         known.contains(&read.name)
             || is_environment_variable(&read.name)
-            || (read.name == ITEM_VARIABLE && op.for_each.is_some())
+            || (read.name == ITEM_VARIABLE && op.for_each().is_some())
     };
-    let mut reported = BTreeSet::new();
-    let reads: Vec<&Read> = vars.open_reads.iter().filter(|r| !provided(r)).collect();
-    for read in &reads {
-        if !reported.insert(read.name.as_str()) {
-            continue;
-        }
-        let times = reads.iter().filter(|r| r.name == read.name).count();
+    for read in vars.open_reads.iter().filter(|read| !provided(read)) {
+        let times = read.times;
         let candidates = known
             .iter()
             .chain(vars.bound.iter().map(CompactString::as_str));
@@ -162,7 +155,7 @@ fn finding(
     op: &Operation,
     command: &Spanned<String>,
     read: &Read,
-    times: usize,
+    times: u32,
     suggestion: Option<&str>,
 ) -> Diagnostic {
     let source = deployment.sources.get(op.file);
