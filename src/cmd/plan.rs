@@ -102,7 +102,7 @@ pub(crate) struct StageJson<'a> {
     /// Predicted wall time of the stage under the throttle and locks.
     pub predicted_seconds: u64,
     /// The stage's operations.
-    pub operations: Vec<OpJson<'a>>,
+    pub operations: StageOps<'a>,
 }
 
 /// An operation in `plan --json`.
@@ -131,19 +131,89 @@ pub(crate) struct OpJson<'a> {
     pub changed: Vec<String>,
 }
 
-/// Builds the plan document; `fresh` holds the freshness of each planned operation.
-pub(crate) fn document<'a>(
+/// What the plan document says of each planned operation, made when the operation is written
+/// (a plan may have a hundred thousand): its plan, predicted timeline and freshness.
+pub(crate) struct OpFacts<'a> {
     plan: &'a Plan,
-    timeline: &Timeline,
-    throttle: usize,
-    fresh: &[Freshness],
-) -> PlanJson<'a> {
-    let mut summary = SummaryJson::default();
-    let (path, critical) = timeline::critical_path(plan);
-    let mut on_path = vec![false; plan.ops.len()];
-    for &i in &path {
-        on_path[i] = true;
+    timeline: &'a Timeline,
+    fresh: &'a [Freshness],
+    /// The critical path, in order, and its length.
+    path: (Vec<usize>, Duration),
+    /// Whether each planned operation lies on the critical path.
+    on_path: Vec<bool>,
+}
+
+impl<'a> OpFacts<'a> {
+    /// The facts of `plan`'s operations; `fresh` holds the freshness of each.
+    pub(crate) fn new(plan: &'a Plan, timeline: &'a Timeline, fresh: &'a [Freshness]) -> Self {
+        let path = timeline::critical_path(plan);
+        let mut on_path = vec![false; plan.ops.len()];
+        for &i in &path.0 {
+            on_path[i] = true;
+        }
+        Self {
+            plan,
+            timeline,
+            fresh,
+            path,
+            on_path,
+        }
     }
+
+    /// The document's entry of planned operation `i`.
+    fn op(&self, i: usize) -> OpJson<'a> {
+        let planned = &self.plan.ops[i];
+        let (state, reason, changed) = op_state(planned.when_false, &self.fresh[i]);
+        let span = self.timeline.spans[i];
+        OpJson {
+            id: &planned.id,
+            expected_seconds: planned.expected.as_secs(),
+            locks: &planned.locks,
+            when_false: planned.when_false,
+            predicted_start_seconds: span.map(|s| s.0.as_secs()),
+            predicted_end_seconds: span.map(|s| s.1.as_secs()),
+            critical: self.on_path[i],
+            state,
+            reason,
+            changed,
+        }
+    }
+}
+
+/// The operations of a stage in `plan --json`, each made as it is written.
+pub(crate) struct StageOps<'a> {
+    indices: &'a [usize],
+    facts: &'a OpFacts<'a>,
+}
+
+impl<'a> StageOps<'a> {
+    /// How many there are.
+    pub(crate) fn len(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// The operations, in stage order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = OpJson<'a>> + '_ {
+        self.indices.iter().map(|&i| self.facts.op(i))
+    }
+}
+
+impl std::fmt::Debug for StageOps<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl serde::Serialize for StageOps<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+/// Builds the plan document from the facts of its operations.
+pub(crate) fn document<'a>(facts: &'a OpFacts<'a>, throttle: usize) -> PlanJson<'a> {
+    let (plan, timeline) = (facts.plan, facts.timeline);
+    let mut summary = SummaryJson::default();
     let modules = plan
         .modules
         .iter()
@@ -153,6 +223,13 @@ pub(crate) fn document<'a>(
                 .iter()
                 .flat_map(|s| s.ops.iter().copied())
                 .collect();
+            for &i in &all {
+                match op_state(plan.ops[i].when_false, &facts.fresh[i]).0 {
+                    OpState::WillRun => summary.will_run += 1,
+                    OpState::UpToDate => summary.up_to_date += 1,
+                    OpState::Skipped => summary.skipped += 1,
+                }
+            }
             ModuleJson {
                 id: module.id.clone(),
                 schedule: module.schedule,
@@ -168,37 +245,16 @@ pub(crate) fn document<'a>(
                         parallel: stage.ops.len() > 1,
                         parallel_group: stage.parallel_group,
                         predicted_seconds: timeline.span_of(&stage.ops).as_secs(),
-                        operations: stage
-                            .ops
-                            .iter()
-                            .map(|&i| {
-                                let (state, reason, changed) =
-                                    op_state(plan.ops[i].when_false, &fresh[i]);
-                                match state {
-                                    OpState::WillRun => summary.will_run += 1,
-                                    OpState::UpToDate => summary.up_to_date += 1,
-                                    OpState::Skipped => summary.skipped += 1,
-                                }
-                                OpJson {
-                                    id: &plan.ops[i].id,
-                                    expected_seconds: plan.ops[i].expected.as_secs(),
-                                    locks: &plan.ops[i].locks,
-                                    when_false: plan.ops[i].when_false,
-                                    predicted_start_seconds: timeline.spans[i]
-                                        .map(|s| s.0.as_secs()),
-                                    predicted_end_seconds: timeline.spans[i].map(|s| s.1.as_secs()),
-                                    critical: on_path[i],
-                                    state,
-                                    reason,
-                                    changed,
-                                }
-                            })
-                            .collect(),
+                        operations: StageOps {
+                            indices: &stage.ops,
+                            facts,
+                        },
                     })
                     .collect(),
             }
         })
         .collect();
+    let (path, critical) = &facts.path;
     PlanJson {
         format_version: 1,
         target: plan.target.to_string(),
@@ -294,7 +350,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     let timeline = timeline::predict(&plan, throttle);
     // Teardown always runs in full, as `destroy` runs it.
     let fresh = freshness_of(&deployment, &plan, args.force || args.destroy)?;
-    let doc = document(&plan, &timeline, throttle, &fresh);
+    let facts = OpFacts::new(&plan, &timeline, &fresh);
+    let doc = document(&facts, throttle);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &doc)?;
@@ -310,6 +367,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     out.flush()?;
     // The process ends next: freeing a large plan and deployment piece by piece only costs time.
     std::mem::forget(doc);
+    std::mem::forget(facts);
     std::mem::forget((fresh, timeline, plan));
     std::mem::forget(deployment);
     Ok(crate::exit_code::SUCCESS)
@@ -374,8 +432,8 @@ fn render(
                 stage.number,
                 secs(stage.predicted_seconds)
             ));
-            for op in &stage.operations {
-                operation_line(&mut out, op);
+            for op in stage.operations.iter() {
+                operation_line(&mut out, &op);
             }
             write(&out)?;
             out.clear();
@@ -462,7 +520,7 @@ fn summary_text(doc: &PlanJson) -> String {
         .modules
         .iter()
         .flat_map(|m| &m.stages)
-        .flat_map(|s| &s.operations)
+        .flat_map(|s| s.operations.iter())
         .filter(|op| op.state == OpState::WillRun)
     {
         let reason = op.reason.as_deref().unwrap_or_default();

@@ -159,7 +159,7 @@ fn load_files(
             Ok(cache) => (cache, path),
             Err(panic) => std::panic::resume_unwind(panic),
         });
-    let shared_root: std::sync::Arc<Path> = root.into();
+    let shared_root: Arc<Path> = root.into();
     let reading = Reading {
         root: &shared_root,
         config: config_tree,
@@ -176,6 +176,9 @@ fn load_files(
         &mut found,
     );
     link(&mut found, &mut diagnostics);
+    if reading.let_go {
+        let_go_of_module_texts(&mut sources, &found.modules, &diagnostics, &shared_root);
+    }
 
     let deployment = Deployment::new(
         layout,
@@ -191,6 +194,25 @@ fn load_files(
         deployment,
         diagnostics,
     })
+}
+
+/// Lets go of the text of every module.yaml no finding so far points into, as of the operation
+/// files of a large deployment: a later finding reads it again to quote it.
+fn let_go_of_module_texts(
+    sources: &mut Sources,
+    modules: &[Module],
+    diagnostics: &Diagnostics,
+    root: &Arc<Path>,
+) {
+    let quoted: HashSet<FileId> = diagnostics
+        .items()
+        .iter()
+        .flat_map(|d| std::iter::once(&d.location).chain(d.labels.iter().map(|l| &l.location)))
+        .map(|location| location.file)
+        .collect();
+    for module in modules.iter().filter(|m| !quoted.contains(&m.file)) {
+        sources.let_go(module.file, Arc::clone(root));
+    }
 }
 
 /// The YAML tree of `source` (file `file`); `None` after a syntax error, which is recorded
