@@ -85,6 +85,15 @@ impl GlobalArgs {
         }
     }
 
+    /// How a command that only checks uses the load cache: as [`GlobalArgs::cache`], letting
+    /// go of script texts.
+    pub(crate) fn cache_for_checks(&self) -> crate::load::cache::CacheUse {
+        match self.cache() {
+            crate::load::cache::CacheUse::Use => crate::load::cache::CacheUse::Check,
+            other => other,
+        }
+    }
+
     /// The painter for standard output.
     pub(crate) fn stdout_painter(&self) -> crate::report::color::Painter {
         use std::io::IsTerminal;

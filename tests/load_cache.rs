@@ -25,19 +25,19 @@ fn op_file(n: usize) -> String {
 /// A deployment of one module whose operations echo a config variable, old enough for the
 /// cache to store every file.
 fn large() -> Deploy {
+    large_with(|id| format!("echo \"{id} in {{{{AZURE_LOCATION}}}}\""))
+}
+
+/// A deployment of one module whose operations run `script(id)`, old enough for the cache to
+/// store every file.
+fn large_with(script: fn(&str) -> String) -> Deploy {
     let ids: Vec<String> = (0..FILES).map(op_id).collect();
     let entries: Vec<(&str, Option<u32>)> = ids.iter().map(|id| (id.as_str(), None)).collect();
     let deploy = ids.iter().fold(
         Deploy::new()
             .config(CONFIG)
             .module("m", &module_yaml("m", &entries)),
-        |deploy, id| {
-            deploy.operation(
-                "m",
-                id,
-                &bash_op(id, 60, &format!("echo \"{id} in {{{{AZURE_LOCATION}}}}\"")),
-            )
-        },
+        |deploy, id| deploy.operation("m", id, &bash_op(id, 60, &script(id))),
     );
     // Files changed in the last 3 seconds are not stored (their change time cannot be set back).
     std::thread::sleep(Duration::from_millis(3_200));
@@ -116,6 +116,42 @@ fn the_cache_gives_what_the_files_give() {
     );
     assert!(from_cache.1.contains(&format!("{}:7:", op_file(3))));
     assert_eq!(from_cache, outcome(&deploy, &["validate", "--no-cache"]));
+}
+
+#[test]
+fn findings_in_scripts_from_the_cache_quote_them_from_their_files() {
+    // `validate` keeps what its checks need of each script, not its text: a finding in one
+    // reads the file again, and must say what a load of every file says.
+    let deploy = large_with(|id| {
+        format!(
+            "echo \"{id}\"\naz group list -l \"$AZURE_LOCATION\" -o none # {{{{AZURE_LOCATION}}}}"
+        )
+    });
+    let clean = outcome(&deploy, &["validate"]);
+    assert_eq!(clean.2, Some(0), "{clean:?}");
+    assert_eq!(outcome(&deploy, &["validate"]), clean, "from the cache");
+    // What the other commands take from the cache still holds the scripts.
+    let (script, _, code) = outcome(&deploy, &["script", &op_id(9)]);
+    assert_eq!(code, Some(0));
+    assert!(
+        script.contains("az group list -l \"$AZURE_LOCATION\" -o none # westeurope"),
+        "{script}"
+    );
+    std::fs::write(
+        deploy.path().join("config.yaml"),
+        "azure:\n  resource_group: \"rg\"\n",
+    )
+    .expect("config");
+    let (stdout, stderr, code) = outcome(&deploy, &["validate"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(stderr.matches("unknown-shell-variable").count(), FILES);
+    assert_eq!(stderr.matches("unknown-variable").count(), FILES);
+    assert!(stderr.contains(&format!("{}:8:", op_file(9))), "{stderr}");
+    assert!(stderr.contains("$AZURE_LOCATION"), "{stderr}");
+    assert_eq!(
+        (stdout, stderr, code),
+        outcome(&deploy, &["validate", "--no-cache"])
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::validate::render;
 
 /// Runs `validate` and returns the exit code.
 pub(crate) fn run(global: &GlobalArgs, args: &JsonArg) -> Result<i32, Error> {
-    let (deployment, diagnostics) = checked::load_checked(global, global.cache())?;
+    let (deployment, diagnostics) = checked::load_checked(global, global.cache_for_checks())?;
     crate::cmd::run::catalog(&deployment.root)?;
     let has_errors = diagnostics.iter().any(|d| d.is_error());
     let mut stdout = std::io::stdout().lock();

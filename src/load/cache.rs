@@ -27,6 +27,10 @@ use crate::model::operation::{Operation, PowerShell};
 pub enum CacheUse {
     /// Take unchanged operations from the cache and bring it up to date.
     Use,
+    /// As `Use`, for a command that only checks (`validate`): in a large deployment the text of
+    /// each bash script is let go once loaded, what the checks need of it being kept apart
+    /// ([`crate::model::shell_facts::ShellFacts`]); a finding that quotes it reads it again.
+    Check,
     /// Decode every file; leave the cache alone (`--no-cache`, commands that run operations).
     Off,
 }
@@ -132,12 +136,33 @@ pub struct Entry<'a> {
     pub operation: &'a Operation,
 }
 
+/// Where an entry lies in the cache file it was read from: a rewrite copies its bytes from
+/// there instead of serializing its operation again (whose script text may be let go).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Record {
+    /// Where its length prefix starts.
+    offset: u64,
+    /// Its length, prefix included.
+    len: u32,
+}
+
+/// One entry of a cache being written.
+pub enum Stored<'a> {
+    /// An entry of the file being replaced, as it is.
+    Kept(Record),
+    /// An entry decoded by this load.
+    New(Entry<'a>),
+}
+
 /// One operation file as read back from the cache (boxed while waiting to be matched: a large
 /// deployment's jobs then hold a pointer each, not the entry).
 #[derive(serde::Deserialize)]
 pub struct Cached {
     /// Its path, let go once the entry is taken.
     relative: PathBuf,
+    /// Where it lies in the cache file.
+    #[serde(skip)]
+    pub record: Record,
     /// The file's stamp when it was stored.
     pub stamp: Stamp,
     /// Whether the file gives `operation.duration` itself.
@@ -162,19 +187,31 @@ pub fn storable(operation: &Operation) -> bool {
 pub struct Cache {
     entries: VecDeque<Box<Cached>>,
     read: usize,
+    /// The stamp of the file the entries were read from, which a rewrite copies entries from.
+    file: Option<Stamp>,
 }
 
 impl Cache {
     /// The cache stored at `path`; empty when there is none, or it cannot be read, is corrupt
-    /// or was written by another binary.
-    pub fn read(path: &Path) -> Self {
+    /// or was written by another binary. Unless `keep_scripts`, the text of each bash script is
+    /// let go as soon as it is read ([`Operation::let_go_of_script`]).
+    pub fn read(path: &Path, keep_scripts: bool) -> Self {
         let Some(header) = Header::current() else {
             return Self::default();
         };
         let Ok(file) = std::fs::File::open(path) else {
             return Self::default();
         };
-        read_entries(&mut BufReader::new(file), &header).unwrap_or_default()
+        let stamp = file.metadata().ok().map(|meta| Stamp::from(&meta));
+        let mut cache =
+            read_entries(&mut BufReader::new(file), &header, keep_scripts).unwrap_or_default();
+        cache.file = stamp.filter(|_| cache.read > 0);
+        cache
+    }
+
+    /// The stamp of the file the entries were read from, if any were.
+    pub fn file_stamp(&self) -> Option<Stamp> {
+        self.file
     }
 
     /// Takes the entry of the file at `relative`, if stored. Files are to be asked for in the
@@ -201,19 +238,43 @@ impl Cache {
         self.read
     }
 
-    /// Stores `entries` at `path`, replacing what was there atomically.
-    pub fn write<'a>(path: &Path, entries: impl Iterator<Item = Entry<'a>>) -> std::io::Result<()> {
+    /// Stores `entries` at `path`, replacing what was there atomically. Entries kept are copied
+    /// from the file there, which must still be the one stamped `previous` when it was read:
+    /// else nothing is written.
+    pub fn write<'a>(
+        path: &Path,
+        previous: Option<Stamp>,
+        entries: impl Iterator<Item = Stored<'a>>,
+    ) -> std::io::Result<()> {
         let header = Header::current().ok_or_else(|| {
             std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 "the running binary is not found",
             )
         })?;
+        let old = match previous {
+            Some(stamp) => {
+                let file = std::fs::File::open(path)?;
+                if Stamp::from(&file.metadata()?) != stamp {
+                    return Err(invalid("the cache was written again meanwhile"));
+                }
+                Some(file)
+            }
+            None => None,
+        };
         crate::atomic_file::write_with(path, |out| {
             let mut buffer = Vec::new();
             write_record(out, &mut buffer, &header)?;
             for entry in entries {
-                write_record(out, &mut buffer, &entry)?;
+                match (entry, &old) {
+                    (Stored::New(entry), _) => write_record(out, &mut buffer, &entry)?,
+                    (Stored::Kept(record), Some(old)) => {
+                        buffer.resize(record.len as usize, 0);
+                        std::os::unix::fs::FileExt::read_exact_at(old, &mut buffer, record.offset)?;
+                        out.write_all(&buffer)?;
+                    }
+                    (Stored::Kept(_), None) => return Err(invalid("no cache to copy from")),
+                }
             }
             Ok(())
         })
@@ -236,7 +297,11 @@ fn write_record(
 }
 
 /// The entries after a header equal to `header`; an error for anything else.
-fn read_entries(input: &mut impl Read, header: &Header) -> std::io::Result<Cache> {
+fn read_entries(
+    input: &mut impl Read,
+    header: &Header,
+    keep_scripts: bool,
+) -> std::io::Result<Cache> {
     let mut buffer = Vec::new();
     if !read_record(input, &mut buffer)? {
         return Err(invalid("empty cache"));
@@ -246,8 +311,15 @@ fn read_entries(input: &mut impl Read, header: &Header) -> std::io::Result<Cache
         return Err(invalid("written by another binary"));
     }
     let mut cache = Cache::default();
+    let mut offset = 4 + buffer.len() as u64;
     while read_record(input, &mut buffer)? {
-        let cached: Box<Cached> = postcard::from_bytes(&buffer).map_err(invalid)?;
+        let mut cached: Box<Cached> = postcard::from_bytes(&buffer).map_err(invalid)?;
+        let len = 4 + buffer.len() as u32;
+        cached.record = Record { offset, len };
+        if !keep_scripts {
+            cached.operation.let_go_of_script();
+        }
+        offset += u64::from(len);
         cache.read += 1;
         cache.entries.push_back(cached);
     }

@@ -68,7 +68,7 @@ fn cache_file(root: &Path) -> PathBuf {
 }
 
 fn stored(root: &Path) -> Cache {
-    Cache::read(&cache_file(root))
+    Cache::read(&cache_file(root), true)
 }
 
 /// Stores the cache again with `change` applied to every entry.
@@ -80,11 +80,14 @@ fn rewrite(root: &Path, change: impl Fn(&mut Cached)) {
     entries.iter_mut().for_each(|(_, cached)| change(cached));
     Cache::write(
         &cache_file(root),
-        entries.iter().map(|(relative, cached)| Entry {
-            relative,
-            stamp: cached.stamp,
-            has_duration: cached.has_duration,
-            operation: &cached.operation,
+        None,
+        entries.iter().map(|(relative, cached)| {
+            Stored::New(Entry {
+                relative,
+                stamp: cached.stamp,
+                has_duration: cached.has_duration,
+                operation: &cached.operation,
+            })
         }),
     )
     .expect("written");
@@ -180,13 +183,13 @@ fn a_corrupt_or_foreign_cache_is_ignored_and_written_again() {
     foreign
         .extend_from_slice(&good[4 + u32::from_le_bytes(good[..4].try_into().unwrap()) as usize..]);
     assert_eq!(
-        read_entries(&mut foreign.as_slice(), &Header::current().unwrap())
+        read_entries(&mut foreign.as_slice(), &Header::current().unwrap(), true)
             .err()
             .map(|e| e.kind()),
         Some(std::io::ErrorKind::InvalidData)
     );
     assert_eq!(
-        read_entries(&mut good.as_slice(), &Header::current().unwrap())
+        read_entries(&mut good.as_slice(), &Header::current().unwrap(), true)
             .expect("the real header reads")
             .len_read(),
         FILES
@@ -257,4 +260,52 @@ fn a_new_hard_link_to_the_binary_keeps_its_caches() {
     let after = Header::current();
     std::fs::remove_file(&link).expect("the link removed");
     assert!(after == Some(before), "the header changed with a new link");
+}
+
+/// The script of a bash operation, as held.
+fn script(op: &Operation) -> &str {
+    match &op.action {
+        crate::model::operation::Action::Bash { command } => &command.value,
+        crate::model::operation::Action::RunCommand(_) => panic!("a bash operation"),
+    }
+}
+
+#[test]
+fn a_load_for_checks_lets_go_of_scripts_and_a_rewrite_keeps_them_in_the_cache() {
+    let dir = deployment();
+    let root = dir.path();
+    let decoded = load(root, CacheUse::Use);
+    assert_eq!(script(&decoded[2]), "echo 2");
+
+    // Checking only: the scripts' texts are let go, what the checks need of them is kept.
+    let checked = load(root, CacheUse::Check);
+    assert!(
+        checked
+            .iter()
+            .all(|op| op.shell.text_let_go && script(op).is_empty())
+    );
+    assert_eq!(checked[2].shell, {
+        let mut facts = decoded[2].shell.clone();
+        facts.text_let_go = true;
+        facts
+    });
+
+    // One file edited: the load for checks stores it, and copies the other entries as they
+    // were, scripts included.
+    std::fs::write(root.join(relative(1)), operation_yaml(1, "echo edited")).expect("edit");
+    std::thread::sleep(Duration::from_secs(RACY_SECONDS) + Duration::from_millis(200));
+    let before = stored(root).len_read();
+    load(root, CacheUse::Check);
+    assert_eq!(
+        stored(root).len_read(),
+        before,
+        "rewritten with every entry"
+    );
+    rewrite(root, |cached| {
+        cached.operation.name = format!("cached {}", script(&cached.operation)).into()
+    });
+    let served = load(root, CacheUse::Use);
+    assert_eq!(served[1].name, "cached echo edited");
+    assert_eq!(served[2].name, "cached echo 2");
+    assert_eq!(script(&served[2]), "echo 2");
 }

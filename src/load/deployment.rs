@@ -79,12 +79,16 @@ pub fn load_with(
     let cache_file = layout.load_cache();
     std::thread::scope(|scope| {
         // Read while config.yaml and the module files are: it is ready when they are.
-        let stored = (cache == CacheUse::Use).then(|| scope.spawn(|| Cache::read(&cache_file)));
+        let keep_scripts = cache != CacheUse::Check;
+        let cache_path = cache_file.as_path();
+        let stored = (cache != CacheUse::Off)
+            .then(|| scope.spawn(move || Cache::read(cache_path, keep_scripts)));
         let files = Files {
             root,
             config,
             env,
             started,
+            keep_scripts,
         };
         load_files(
             &files,
@@ -100,6 +104,8 @@ struct Files<'a> {
     config: &'a Path,
     env: EnvLookup<'a>,
     started: std::time::SystemTime,
+    /// Whether the texts of bash scripts are kept when other texts are let go.
+    keep_scripts: bool,
 }
 
 /// The load cache being read on another thread, and where it is stored.
@@ -117,6 +123,7 @@ fn load_files(
         config,
         env,
         started,
+        keep_scripts,
     } = *files;
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
@@ -165,6 +172,7 @@ fn load_files(
         config: config_tree,
         caching: cache.is_some(),
         let_go: listed.len() >= cache::MIN_FILES,
+        keep_scripts,
         started,
     };
     load_operations(
@@ -189,7 +197,8 @@ fn load_files(
         found.operations,
         found.unreadable,
     )
-    .with_settings(settings);
+    .with_settings(settings)
+    .with_script_reader(script_of);
     Ok(Loaded {
         deployment,
         diagnostics,
@@ -566,7 +575,7 @@ fn load_operations(
             cached: cache.take(&file.relative),
         })
         .collect();
-    let stored_before = cache.len_read();
+    let stored_before = (cache.len_read(), cache.file_stamp());
     drop(cache);
     let results = operation_files::load_all(jobs, reading);
     if let Some(cache_file) = cache_file {
@@ -575,6 +584,7 @@ fn load_operations(
     found.operations.reserve(listed.len());
     for (file, loaded) in listed.iter().zip(results.into_iter().flatten()) {
         diagnostics.extend(loaded.diagnostics);
+        let mut decoded = loaded.operation;
         match loaded.source {
             Some(source) => {
                 if loaded.syntax_error {
@@ -582,12 +592,17 @@ fn load_operations(
                 }
                 sources.fill(file.file, *source);
             }
-            None => sources.let_go(file.file, Arc::clone(reading.root)),
+            None => {
+                sources.let_go(file.file, Arc::clone(reading.root));
+                if let (false, Some(decoded)) = (reading.keep_scripts, &mut decoded) {
+                    decoded.operation.let_go_of_script();
+                }
+            }
         }
         if let Some(DecodedOperation {
             mut operation,
             has_duration,
-        }) = loaded.operation
+        }) = decoded
         {
             if !has_duration
                 && let Some(duration) =
@@ -600,40 +615,55 @@ fn load_operations(
     }
 }
 
+/// The bash script of the operation file `source` (`operation.template.command`), read and
+/// parsed again: for a finding that quotes a script whose text was let go.
+fn script_of(source: &Source) -> String {
+    yaml::parse(source)
+        .ok()
+        .and_then(|node| {
+            let command = node.get("operation")?.get("template")?.get("command")?;
+            command.as_str().map(str::to_owned)
+        })
+        .unwrap_or_default()
+}
+
 /// Writes the load cache again when this load decoded a file it may store, or it holds entries
 /// of files that changed or are gone; a cache that cannot be written is only slower next time.
+/// `stored_before` is how many entries the cache held and the stamp of its file: entries
+/// taken from it are copied from there as they are.
 fn update_cache(
     cache_file: &Path,
-    stored_before: usize,
+    (stored_before, previous): (usize, Option<cache::Stamp>),
     listed: &[Listed],
     results: &[Vec<operation_files::Loaded>],
 ) {
     let results = || results.iter().flatten();
-    let outcome = |loaded: &operation_files::Loaded| match loaded.cache {
-        CacheOutcome::Hit(stamp) => Some((stamp, true)),
-        CacheOutcome::Fresh(stamp) => Some((stamp, false)),
-        CacheOutcome::Unstored => None,
-    };
     let hits = results()
-        .filter(|loaded| outcome(loaded).is_some_and(|(_, hit)| hit))
+        .filter(|loaded| matches!(loaded.cache, CacheOutcome::Hit(_)))
         .count();
     let fresh = results()
-        .filter(|loaded| outcome(loaded).is_some_and(|(_, hit)| !hit))
+        .filter(|loaded| matches!(loaded.cache, CacheOutcome::Fresh(_)))
         .count();
     if fresh == 0 && hits == stored_before {
         return;
     }
-    let entries = listed.iter().zip(results()).filter_map(|(file, loaded)| {
-        let (stamp, _) = outcome(loaded)?;
-        let decoded = loaded.operation.as_ref()?;
-        Some(cache::Entry {
-            relative: &file.relative,
-            stamp,
-            has_duration: decoded.has_duration,
-            operation: &decoded.operation,
-        })
-    });
-    let _ = Cache::write(cache_file, entries);
+    let entries = listed
+        .iter()
+        .zip(results())
+        .filter_map(|(file, loaded)| match loaded.cache {
+            CacheOutcome::Hit(record) => Some(cache::Stored::Kept(record)),
+            CacheOutcome::Fresh(stamp) => {
+                let decoded = loaded.operation.as_ref()?;
+                Some(cache::Stored::New(cache::Entry {
+                    relative: &file.relative,
+                    stamp,
+                    has_duration: decoded.has_duration,
+                    operation: &decoded.operation,
+                }))
+            }
+            CacheOutcome::Unstored => None,
+        });
+    let _ = Cache::write(cache_file, previous, entries);
 }
 
 /// A module standing for a module.yaml that could not be decoded (its findings are recorded):

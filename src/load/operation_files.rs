@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use crate::base::diagnostic::Diagnostics;
 use crate::base::source::{FileId, Source};
 use crate::load::apps::ConfigTree;
-use crate::load::cache::{self, Cached, Stamp};
+use crate::load::cache::{self, Cached, Record, Stamp};
 use crate::load::decode::Decoder;
 use crate::load::deployment::{parse, read_source};
 use crate::load::operation::{self, OperationFile};
@@ -41,6 +41,9 @@ pub struct Reading<'a> {
     /// Whether the text of a file without findings is let go once decoded (read again if a
     /// later finding quotes it), for large deployments.
     pub let_go: bool,
+    /// Whether, then, the texts of bash scripts are kept all the same (see
+    /// [`crate::load::cache::CacheUse::Check`]).
+    pub keep_scripts: bool,
     /// When the load started, for the cache's rule on recently changed files.
     pub started: SystemTime,
 }
@@ -64,8 +67,8 @@ pub struct Loaded {
 /// What an operation file means for the load cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CacheOutcome {
-    /// Taken from the cache, with this stamp.
-    Hit(Stamp),
+    /// Taken from the cache: the entry is where the record says.
+    Hit(Record),
     /// Decoded now, and may be stored with this stamp.
     Fresh(Stamp),
     /// Not to be stored (findings, changed just now, made with config.yaml, or no cache).
@@ -148,7 +151,7 @@ fn load_one(job: &mut Job<'_>, reading: Reading<'_>) -> Loaded {
                 has_duration: cached.has_duration,
             }),
             syntax_error: false,
-            cache: CacheOutcome::Hit(stamp),
+            cache: CacheOutcome::Hit(cached.record),
         };
     }
     let mut loaded = decode_file(&at, reading.root);

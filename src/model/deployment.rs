@@ -1,12 +1,14 @@
 //! A whole validated deployment: variables, modules and their operations.
 
+use std::borrow::Cow;
 use std::hash::{BuildHasher, RandomState};
 use std::path::PathBuf;
 
 use hashbrown::HashTable;
 
 use crate::base::layout::Layout;
-use crate::base::source::{FileId, Sources};
+use crate::base::source::{FileId, Source, Sources};
+use crate::base::span::Spanned;
 use crate::model::module::Module;
 use crate::model::operation::Operation;
 use crate::model::settings::Settings;
@@ -39,7 +41,13 @@ pub struct Deployment {
     by_id: HashTable<u32>,
     /// How ids are hashed for `by_id`.
     hasher: RandomState,
+    /// Reads a bash script whose text was let go again from its operation file (the loader's).
+    read_script: ReadScript,
 }
+
+/// Reads the bash script of an operation file again: its text, empty when the file no longer
+/// holds one.
+pub type ReadScript = fn(&Source) -> String;
 
 impl Deployment {
     /// Assembles a deployment; `modules` entries must already point into `operations`.
@@ -75,12 +83,31 @@ impl Deployment {
             unreadable,
             by_id,
             hasher,
+            read_script: |_| String::new(),
         }
     }
 
     /// The module with this id.
     pub fn module(&self, id: &str) -> Option<&Module> {
         self.modules.iter().find(|m| m.id.value == id)
+    }
+
+    /// The deployment whose let-go scripts `read` reads again (see
+    /// [`crate::model::shell_facts::ShellFacts::text_let_go`]).
+    #[must_use]
+    pub fn with_script_reader(mut self, read: ReadScript) -> Self {
+        self.read_script = read;
+        self
+    }
+
+    /// The text of `op`'s bash script `command`: as held, or read again from the operation
+    /// file when it was let go.
+    pub fn script_text<'a>(&self, op: &Operation, command: &'a Spanned<String>) -> Cow<'a, str> {
+        if op.shell.text_let_go {
+            Cow::Owned((self.read_script)(self.sources.get(op.file)))
+        } else {
+            Cow::Borrowed(&command.value)
+        }
     }
 
     /// The deployment with these engine settings.

@@ -231,6 +231,15 @@ fn no_path() -> Arc<Path> {
 }
 
 impl Operation {
+    /// Lets go of the text of the bash script, once what checks need of it is known (see
+    /// [`ShellFacts::text_let_go`]): a finding that quotes it reads the file again.
+    pub fn let_go_of_script(&mut self) {
+        if let Action::Bash { command } = &mut self.action {
+            command.value = String::new();
+            self.shell.text_let_go = true;
+        }
+    }
+
     /// `for_each:`, if given.
     pub fn for_each(&self) -> Option<&ForEach> {
         self.rare.as_ref()?.for_each.as_ref()

@@ -6,6 +6,8 @@ use std::ops::Range;
 
 use compact_str::CompactString;
 
+use crate::model::variables::Placeholder;
+
 /// One read of a variable. Names are kept inline (a name of up to 24 bytes takes no
 /// allocation) and positions in 32 bits: a large deployment holds several per operation.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -44,8 +46,39 @@ impl Read {
     }
 }
 
-/// The names a bash script binds, and its reads that it does not provide itself (neither
-/// guarded nor bound by it).
+/// A `{{NAME}}` of a script, where it is written.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Mark {
+    /// The variable name.
+    pub name: CompactString,
+    start: u32,
+    end: u32,
+}
+
+impl Mark {
+    /// The placeholder as substitution and its checks take it.
+    pub fn placeholder(&self) -> Placeholder {
+        Placeholder {
+            name: self.name.to_string(),
+            range: self.start as usize..self.end as usize,
+        }
+    }
+}
+
+impl From<&Placeholder> for Mark {
+    fn from(placeholder: &Placeholder) -> Self {
+        let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            name: CompactString::from(placeholder.name.as_str()),
+            start: small(placeholder.range.start),
+            end: small(placeholder.range.end),
+        }
+    }
+}
+
+/// The names a bash script binds, its reads that it does not provide itself (neither guarded
+/// nor bound by it) and its `{{NAME}}` placeholders: all that validation needs of it, so the
+/// text itself can be let go in a large deployment (see [`ShellFacts::text_let_go`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ShellFacts {
     /// Names the script sets itself, sorted (a list: most scripts bind one or two, and a set's
@@ -54,4 +87,10 @@ pub struct ShellFacts {
     /// The first unguarded read of each name the script does not set, in script order, with
     /// how many times it is read.
     pub open_reads: Vec<Read>,
+    /// The script's `{{NAME}}` placeholders, in order.
+    pub placeholders: Vec<Mark>,
+    /// Whether the operation's script text was let go once loaded (it is read again from the
+    /// operation file when a finding quotes it): set by loads for commands that only check.
+    #[serde(skip)]
+    pub text_let_go: bool,
 }

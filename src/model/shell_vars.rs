@@ -9,7 +9,8 @@ use std::ops::Range;
 use compact_str::CompactString;
 use tree_sitter::{Node, Parser, Tree};
 
-use crate::model::shell_facts::{Read, ShellFacts};
+use crate::model::shell_facts::{Mark, Read, ShellFacts};
+use crate::model::variables;
 
 /// A name found at a place in the script: a binding or a printed output.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,7 +85,17 @@ pub fn facts(script: &str) -> (ShellFacts, BTreeSet<String>) {
         .iter()
         .map(|name| CompactString::from(name.as_str()))
         .collect();
-    (ShellFacts { bound, open_reads }, outputs)
+    let placeholders = variables::placeholders(script)
+        .iter()
+        .map(Mark::from)
+        .collect();
+    let facts = ShellFacts {
+        bound,
+        open_reads,
+        placeholders,
+        text_let_go: false,
+    };
+    (facts, outputs)
 }
 
 /// The UPPER_SNAKE names a bash script reads.

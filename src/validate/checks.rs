@@ -1,6 +1,7 @@
 //! Cross-file checks on a loaded deployment: duplicate ids, requirements, dependencies,
 //! variables, unsafe substitutions, same-VM run-commands in one parallel group, check types.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use compact_str::CompactString;
@@ -11,7 +12,8 @@ use crate::base::span::{Span, Spanned};
 use crate::model::deployment::Deployment;
 use crate::model::module::Schedule;
 use crate::model::operation::{Action, Operation, PowerShell, Requirement};
-use crate::model::variables::{self, Destination, RenderError};
+use crate::model::shell_facts::Mark;
+use crate::model::variables::{self, Destination, Placeholder, RenderError};
 use crate::validate::cycle::find_cycles;
 use crate::validate::{instances, shell_check, teardown};
 
@@ -475,6 +477,12 @@ fn placeholders(deployment: &Deployment, diagnostics: &mut Diagnostics) {
         for (text, context) in texts(op) {
             checker.check(op, text, context, diagnostics);
         }
+        if let Action::Bash { command } = &op.action {
+            // The script's placeholders were found when it was loaded: its text may be let go.
+            let marks = op.shell.placeholders.iter().map(Mark::placeholder);
+            let text = || Spanned::new(deployment.script_text(op, command), command.span);
+            checker.check_each(op, marks, &text, Destination::Script, diagnostics);
+        }
     }
 }
 
@@ -483,13 +491,14 @@ fn value(text: &Spanned<impl AsRef<str>>) -> (Spanned<&str>, Destination) {
     (text.as_deref(), Destination::Value)
 }
 
-/// The texts of an operation where placeholders are substituted, with how they are used.
+/// The texts of an operation where placeholders are substituted, with how they are used (a
+/// bash script's apart: see [`placeholders`]).
 fn texts(op: &Operation) -> Vec<(Spanned<&str>, Destination)> {
     let mut texts: Vec<(Spanned<&str>, Destination)> = op.locks.iter().map(value).collect();
     texts.extend(op.for_each().map(|f| value(f.text())));
     texts.extend(op.when().map(value));
     match &op.action {
-        Action::Bash { command } => texts.push((command.as_deref(), Destination::Script)),
+        Action::Bash { .. } => {}
         Action::RunCommand(rc) => {
             texts.push(value(&rc.vm));
             texts.push(value(&rc.resource_group));
@@ -530,15 +539,30 @@ impl PlaceholderCheck<'_> {
         context: Destination,
         diagnostics: &mut Diagnostics,
     ) {
+        let placeholders = variables::placeholders(text.value).into_iter();
+        let text = || Spanned::new(Cow::Borrowed(text.value), text.span);
+        self.check_each(op, placeholders, &text, context, diagnostics);
+    }
+
+    /// Checks `placeholders`, found in `text` (only asked for to quote it).
+    fn check_each<'t>(
+        &self,
+        op: &Operation,
+        placeholders: impl Iterator<Item = Placeholder>,
+        text: &dyn Fn() -> Spanned<Cow<'t, str>>,
+        context: Destination,
+        diagnostics: &mut Diagnostics,
+    ) {
         let vars = &self.deployment.variables;
-        for placeholder in variables::placeholders(text.value) {
+        let sources = &self.deployment.sources;
+        for placeholder in placeholders {
             let item_span = || {
                 let item = RenderError {
                     name: placeholder.name.clone(),
                     range: placeholder.range.clone(),
                     kind: variables::RenderErrorKind::Unknown,
                 };
-                locate(&self.deployment.sources, op.file, text, &item)
+                locate(sources, op.file, text().as_deref(), &item)
             };
             if instances::item_placeholder(op, &placeholder, item_span, diagnostics) {
                 continue;
@@ -550,7 +574,7 @@ impl PlaceholderCheck<'_> {
                 continue;
             }
             if let Err(error) = vars.check(&placeholder, context) {
-                let span = locate(&self.deployment.sources, op.file, text, &error);
+                let span = locate(sources, op.file, text().as_deref(), &error);
                 diagnostics.push(
                     Diagnostic::error(code(&error), at(op.file, span), error.message())
                         .with_help(error.help(self.names)),
@@ -571,8 +595,14 @@ fn code(error: &RenderError) -> &'static str {
 /// The span of the placeholder in the file: the same occurrence of its literal text inside the
 /// scalar's span, or the whole scalar when it cannot be found (escaped or folded text).
 fn locate(sources: &Sources, file: usize, text: Spanned<&str>, error: &RenderError) -> Span {
-    let literal = &text.value[error.range.clone()];
-    let nth = text.value[..error.range.start].matches(literal).count();
+    // A script read again from a file changed since it was loaded may not hold the range.
+    let (Some(literal), Some(before)) = (
+        text.value.get(error.range.clone()),
+        text.value.get(..error.range.start),
+    ) else {
+        return text.span;
+    };
+    let nth = before.matches(literal).count();
     let source = sources.get(file);
     let range = text.span.range();
     let Some(region) = source.text().get(range.start..range.end.max(range.start)) else {

@@ -18,6 +18,8 @@ pub fn span_in_file(
     range: Range<usize>,
 ) -> Option<Span> {
     let value = scalar.value.as_str();
+    // A value read again from a file changed since it was loaded may not hold the range.
+    value.get(range.clone())?;
     let start = locate(source, scalar, value, range.start)?;
     // A range within one line maps within one line; one that crosses lines ends with its line.
     let end_offset = range.end.min(line_end(value, range.start));

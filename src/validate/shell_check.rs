@@ -159,12 +159,19 @@ fn finding(
     suggestion: Option<&str>,
 ) -> Diagnostic {
     let source = deployment.sources.get(op.file);
+    // The script as written (read again from its file when its text was let go).
+    let command = &Spanned::new(
+        deployment.script_text(op, command).into_owned(),
+        command.span,
+    );
     let span = span_in_file(source, command, read.range()).unwrap_or(command.span);
     let location = Location {
         file: op.file,
         span: Some(span),
     };
-    let snippet = &command.value[read.range()];
+    // A file changed since it was loaded may no longer hold the read where it was.
+    let written = format!("${}", read.name);
+    let snippet = command.value.get(read.range()).unwrap_or(&written);
     let also = match times {
         1 => String::new(),
         n => format!(" (read {n} times)"),
