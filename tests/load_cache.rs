@@ -155,6 +155,24 @@ fn findings_in_scripts_from_the_cache_quote_them_from_their_files() {
 }
 
 #[test]
+fn a_plan_against_a_state_compares_the_scripts_themselves() {
+    // Without a state, `plan` needs no script text either; with one, it compares what each
+    // completed operation ran with what it would run now, script text included.
+    let deploy = large();
+    assert_eq!(outcome(&deploy, &["plan", "all"]).2, Some(0));
+    let (_, stderr, code) = outcome(&deploy, &["run", "all", "--simulate", "--throttle", "16"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (stdout, stderr, code) = outcome(&deploy, &["plan", "all"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with(&format!(
+            "Nothing to do: all {FILES} operations are up to date"
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn a_broken_cache_is_only_slower_and_no_cache_writes_none() {
     let deploy = large();
     let expected = outcome(&deploy, &["validate", "--no-cache"]);

@@ -335,7 +335,15 @@ pub(crate) fn freshness_of(
 /// Runs `plan`.
 pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     // Warnings matter here: a split parallel group changes the order the plan shows.
-    let deployment = checked::load_valid(global, true, global.cache())?;
+    // Without a state nothing is compared with what ran before: no script text is needed.
+    let has_state = crate::base::layout::Layout::new(global.dir.clone(), &global.config)
+        .is_ok_and(|layout| layout.state_db().exists());
+    let cache = if has_state {
+        global.cache()
+    } else {
+        global.cache_for_checks()
+    };
+    let deployment = checked::load_valid(global, true, cache)?;
     let target = match &args.target {
         Some(target) if !args.destroy => Target::parse(target, None),
         _ => Target::Destroy,
