@@ -49,21 +49,49 @@ impl Pos {
     }
 }
 
-/// A range of a source file, `start` inclusive, `end` exclusive.
+/// A range of a source file, `start` inclusive, `end` exclusive. Only the start keeps its line
+/// and column (what findings name); the end is a byte offset, which is all renderers need: a
+/// large deployment holds millions of spans.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
 )]
 pub struct Span {
     /// Where the range starts.
     pub start: Pos,
-    /// Where the range ends.
-    pub end: Pos,
+    /// The byte offset where it ends.
+    end: u32,
 }
 
 impl Span {
+    /// The range from `start` to `end`.
+    pub fn new(start: Pos, end: Pos) -> Self {
+        Self {
+            start,
+            end: end.offset,
+        }
+    }
+
+    /// The empty range at `pos`.
+    pub fn at(pos: Pos) -> Self {
+        Self::new(pos, pos)
+    }
+
+    /// The byte offset where the range ends (never before it starts).
+    pub fn end_offset(&self) -> usize {
+        self.range().end
+    }
+
+    /// The range from this one's start to the end of `other` (or of this one, if further).
+    pub fn to(self, other: Self) -> Self {
+        Self {
+            start: self.start,
+            end: self.end.max(other.end),
+        }
+    }
+
     /// The byte range, for renderers.
     pub fn range(&self) -> std::ops::Range<usize> {
-        self.start.offset()..self.end.offset().max(self.start.offset())
+        self.start.offset()..(self.end as usize).max(self.start.offset())
     }
 }
 

@@ -387,14 +387,15 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
         path: dir.to_path_buf(),
         source,
     };
-    let mut paths = Vec::new();
+    let mut named = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(read)? {
-        paths.push(entry.map_err(read)?.path());
+        let entry = entry.map_err(read)?;
+        named.push((entry.file_name(), entry.path()));
     }
-    // All in one folder: their names order them as their paths would, without comparing the
-    // folder's components again for every pair.
-    paths.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
-    Ok(paths)
+    // All in one folder: their names order them as their paths would, without taking the
+    // paths apart again for every pair.
+    named.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(named.into_iter().map(|(_, path)| path).collect())
 }
 
 /// Reads a module file; a file that cannot be read (or is too large) is an error naming it,
@@ -462,10 +463,7 @@ fn text_source(file: FileId, diagnostics: &mut Diagnostics, path: &Path, bytes: 
                     "not-utf8",
                     Location {
                         file,
-                        span: Some(Span {
-                            start: at,
-                            end: source.pos(line, col0 + 1),
-                        }),
+                        span: Some(Span::new(at, source.pos(line, col0 + 1))),
                     },
                     "the file is not UTF-8 text",
                 )

@@ -152,7 +152,7 @@ impl<'a> Builder<'a> {
             if event == Event::SequenceEnd {
                 return Ok(Node {
                     kind: NodeKind::Seq(items),
-                    span: join(start, span),
+                    span: start.to(span),
                 });
             }
             items.push(self.node(event, span)?);
@@ -166,7 +166,7 @@ impl<'a> Builder<'a> {
             if event == Event::MappingEnd {
                 return Ok(Node {
                     kind: NodeKind::Map(entries),
-                    span: join(start, span),
+                    span: start.to(span),
                 });
             }
             let key = self.node(event, span)?;
@@ -182,37 +182,24 @@ impl<'a> Builder<'a> {
             Some(Err(error)) => Err(self.syntax_error(&error)),
             None => Err(SyntaxError {
                 message: "unexpected end of input".into(),
-                span: Span {
-                    start: self.source.end(),
-                    end: self.source.end(),
-                },
+                span: Span::at(self.source.end()),
             }),
         }
     }
 
     fn span(&self, span: saphyr_parser::Span) -> Span {
-        Span {
-            start: self.source.pos(span.start.line(), span.start.col()),
-            end: self.source.pos(span.end.line(), span.end.col()),
-        }
+        Span::new(
+            self.source.pos(span.start.line(), span.start.col()),
+            self.source.pos(span.end.line(), span.end.col()),
+        )
     }
 
     fn syntax_error(&self, error: &ScanError) -> SyntaxError {
         let pos = self.source.pos(error.marker().line(), error.marker().col());
         SyntaxError {
             message: error.info().to_owned(),
-            span: Span {
-                start: pos,
-                end: pos,
-            },
+            span: Span::at(pos),
         }
-    }
-}
-
-fn join(start: Span, end: Span) -> Span {
-    Span {
-        start: start.start,
-        end: end.end.max(start.end),
     }
 }
 

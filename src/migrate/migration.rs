@@ -237,9 +237,9 @@ fn add_aliases(deployment: &Deployment, root: &Node, found: &[Alias], migration:
             NodeKind::Map(entries) if !entries.is_empty() => {
                 let (first, _) = &entries[0];
                 let (_, last) = &entries[entries.len() - 1];
-                (line_end(text, last.span.end.offset().saturating_sub(1).max(last.span.start.offset())), first.span.start.col() - 1, String::new())
+                (line_end(text, last.span.end_offset().saturating_sub(1).max(last.span.start.offset())), first.span.start.col() - 1, String::new())
             }
-            NodeKind::Null => (line_end(text, key.span.end.offset()), 2, String::new()),
+            NodeKind::Null => (line_end(text, key.span.end_offset()), 2, String::new()),
             _ => {
                 migration.findings.push(Finding {
                     file: deployment.sources.get(file).path.to_path_buf(),
@@ -419,7 +419,7 @@ fn module_order_and_shell(
     let text = source.text();
     let at = line_end(
         text,
-        id_value.span.end.offset().max(id_value.span.start.offset()),
+        id_value.span.end_offset().max(id_value.span.start.offset()),
     );
     let indent = " ".repeat(id_key.span.start.col() - 1);
     let newline = if at == text.len() && !text.ends_with('\n') {

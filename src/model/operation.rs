@@ -159,7 +159,7 @@ pub struct Check {
     /// `description`.
     pub description: CompactString,
     /// Other scalar fields (`command`, `path`, `expected`, ...).
-    pub fields: Vec<(CompactString, Spanned<CompactString>)>,
+    pub fields: Box<[(CompactString, Spanned<CompactString>)]>,
 }
 
 /// A validated operation. Its serialized form is the load cache's: where the file is (`module`,
@@ -186,16 +186,16 @@ pub struct Operation {
     /// What runs.
     pub action: Action,
     /// Operations that must be completed first.
-    pub requires: Vec<Requirement>,
+    pub requires: Box<[Requirement]>,
     /// What few operations have: `for_each`, `when`, `retry`, a description, texts of `apps:`
     /// (boxed, and none when it would be empty: a large deployment holds a hundred thousand).
     pub rare: Option<Box<Rare>>,
     /// Named exclusive locks (may hold `{{VARS}}`).
-    pub locks: Vec<Spanned<CompactString>>,
+    pub locks: Box<[Spanned<CompactString>]>,
     /// Values the operation publishes with `[OUTPUT] NAME=value`.
-    pub outputs: Vec<CompactString>,
+    pub outputs: Box<[CompactString]>,
     /// Validation checks.
-    pub checks: Vec<Check>,
+    pub checks: Box<[Check]>,
     /// What the bash script reads, binds and publishes (empty for run-command operations).
     pub shell: ShellFacts,
 }

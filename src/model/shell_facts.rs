@@ -83,12 +83,12 @@ impl From<&Placeholder> for Mark {
 pub struct ShellFacts {
     /// Names the script sets itself, sorted (a list: most scripts bind one or two, and a set's
     /// node would be ten times their size).
-    pub bound: Vec<CompactString>,
+    pub bound: Box<[CompactString]>,
     /// The first unguarded read of each name the script does not set, in script order, with
     /// how many times it is read.
-    pub open_reads: Vec<Read>,
+    pub open_reads: Box<[Read]>,
     /// The script's `{{NAME}}` placeholders, in order.
-    pub placeholders: Vec<Mark>,
+    pub placeholders: Box<[Mark]>,
     /// Whether the operation's script text was let go once loaded (it is read again from the
     /// operation file when a finding quotes it): set by loads for commands that only check.
     #[serde(skip)]

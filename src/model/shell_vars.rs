@@ -91,7 +91,7 @@ pub fn facts(script: &str) -> (ShellFacts, BTreeSet<String>) {
         .collect();
     let facts = ShellFacts {
         bound,
-        open_reads,
+        open_reads: open_reads.into(),
         placeholders,
         text_let_go: false,
     };

@@ -184,7 +184,7 @@ fn facts_keep_only_the_reads_the_script_does_not_provide() {
         facts("NAME=x\necho \"$NAME ${OPT:-} $NEEDED\"\necho \"[OUTPUT] DONE=$NAME\"\n");
     let open: Vec<&str> = kept.open_reads.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(open, ["NEEDED"]);
-    assert_eq!(kept.bound, ["NAME"]);
+    assert_eq!(&*kept.bound, ["NAME"]);
     assert_eq!(names(&outputs), ["DONE"]);
 }
 

@@ -617,10 +617,7 @@ fn locate(sources: &Sources, file: usize, text: Spanned<&str>, error: &RenderErr
     let col0 = before.rsplit('\n').next().unwrap_or("").chars().count();
     let start_pos = source.pos(line, col0);
     let end_pos = source.pos(line, col0 + literal.chars().count());
-    Span {
-        start: start_pos,
-        end: end_pos,
-    }
+    Span::new(start_pos, end_pos)
 }
 
 /// Two run-command operations on one VM in one parallel group: the seed's "Will fail!".

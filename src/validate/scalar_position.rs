@@ -24,7 +24,7 @@ pub fn span_in_file(
     // A range within one line maps within one line; one that crosses lines ends with its line.
     let end_offset = range.end.min(line_end(value, range.start));
     let end = locate(source, scalar, value, end_offset)?;
-    Some(Span { start, end })
+    Some(Span::new(start, end))
 }
 
 fn line_end(value: &str, offset: usize) -> usize {
