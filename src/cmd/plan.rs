@@ -343,7 +343,14 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<i32, Error> {
     } else {
         global.cache_for_checks()
     };
-    let deployment = checked::load_valid(global, true, cache)?;
+    let mut deployment = checked::load_valid(global, true, cache)?;
+    if !has_state {
+        // Validated, and no fingerprint is to be made: what only the checks needed makes room
+        // for the plan.
+        for operation in &mut deployment.operations {
+            operation.let_go_of_check_facts();
+        }
+    }
     let target = match &args.target {
         Some(target) if !args.destroy => Target::parse(target, None),
         _ => Target::Destroy,

@@ -240,6 +240,17 @@ impl Operation {
         }
     }
 
+    /// Lets go of what only validation needs, once it has run: the analysis of the bash script
+    /// and the `validation` checks. For a plan that is not compared with a state, which builds
+    /// itself on top of the deployment.
+    pub fn let_go_of_check_facts(&mut self) {
+        self.shell = ShellFacts {
+            text_let_go: self.shell.text_let_go,
+            ..ShellFacts::default()
+        };
+        self.checks = Box::default();
+    }
+
     /// `for_each:`, if given.
     pub fn for_each(&self) -> Option<&ForEach> {
         self.rare.as_ref()?.for_each.as_ref()
