@@ -151,14 +151,24 @@ fn load_files(
     };
     let mut found = Found::default();
     let mut listed = Vec::new();
+    let mut readable = Vec::new();
     for dir in module_dirs(root, config_file, &mut sources, &mut diagnostics)? {
-        listed.extend(load_module(
+        if let Some(file) = read(
             root,
-            &dir,
+            &dir.join("module.yaml"),
             &mut sources,
             &mut diagnostics,
-            &mut found,
-        )?);
+        ) {
+            listed.extend(list_operations(root, &dir, readable.len(), &mut sources)?);
+            readable.push((file, dir));
+        }
+    }
+    for (decoded, (file, dir)) in decode_modules(&readable, &sources)
+        .into_iter()
+        .zip(&readable)
+    {
+        diagnostics.extend(decoded.diagnostics);
+        add_module(decoded.module, *file, dir, &sources, &mut found);
     }
     let cache = stored
         .filter(|_| listed.len() >= cache::MIN_FILES)
@@ -492,21 +502,61 @@ struct Found {
     entry_durations: Vec<HashMap<String, Durations>>,
 }
 
-/// Loads the module.yaml of `dir` and lists its operation files, reserving a file id for each
-/// in the order they are listed (so ids are as if each were read in turn); the files are read
-/// afterwards, all together, by [`load_operations`].
-fn load_module(
-    root: &Path,
-    dir: &Path,
-    sources: &mut Sources,
-    diagnostics: &mut Diagnostics,
-    found: &mut Found,
-) -> Result<Vec<Listed>, LoadError> {
-    let Some(file) = read(root, &dir.join("module.yaml"), sources, diagnostics) else {
-        return Ok(Vec::new());
+/// What one module.yaml decoded to, with its findings.
+struct ModuleFile {
+    module: Option<DecodedModule>,
+    diagnostics: Diagnostics,
+}
+
+/// Modules below which decoding them on another thread costs more than it saves.
+const MIN_MODULES_PER_THREAD: usize = 4;
+
+/// Parses and decodes the module.yaml files read as `readable` (file id and module folder),
+/// on all cores, returning what each gave in the same order.
+fn decode_modules(readable: &[(FileId, PathBuf)], sources: &Sources) -> Vec<ModuleFile> {
+    let decode_one = |(file, dir): &(FileId, PathBuf)| {
+        let mut diagnostics = Diagnostics::default();
+        let module = parse(sources.get(*file), *file, &mut diagnostics).and_then(|node| {
+            let decoder = &mut Decoder {
+                file: *file,
+                diagnostics: &mut diagnostics,
+            };
+            module::decode(decoder, &node, dir)
+        });
+        ModuleFile {
+            module,
+            diagnostics,
+        }
     };
-    let decoded = parse(sources.get(file), file, diagnostics)
-        .and_then(|node| module::decode(&mut Decoder { file, diagnostics }, &node, dir));
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let threads = cores.min(readable.len() / MIN_MODULES_PER_THREAD).max(1);
+    if threads == 1 {
+        return readable.iter().map(decode_one).collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = readable
+            .chunks(readable.len().div_ceil(threads))
+            .map(|chunk| scope.spawn(move || chunk.iter().map(decode_one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| match handle.join() {
+                Ok(decoded) => decoded,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+/// Records the module of `dir` as decoded from its module.yaml, file `file`; one that could
+/// not be decoded stands in under the id the file seems to give.
+fn add_module(
+    decoded: Option<DecodedModule>,
+    file: FileId,
+    dir: &Path,
+    sources: &Sources,
+    found: &mut Found,
+) {
     let (module, entry_durations) = match decoded {
         Some(DecodedModule {
             module,
@@ -518,6 +568,20 @@ fn load_module(
             (module, HashMap::new())
         }
     };
+    found.modules.push(module);
+    found.entry_durations.push(entry_durations);
+}
+
+/// Lists the operation files of the module folder `dir`, the `module`th module, reserving a
+/// file id for each in the order they are listed (so ids are as if each were read in turn,
+/// after its module.yaml); the files are read afterwards, all together, by
+/// [`load_operations`].
+fn list_operations(
+    root: &Path,
+    dir: &Path,
+    module: usize,
+    sources: &mut Sources,
+) -> Result<Vec<Listed>, LoadError> {
     let mut listed = Vec::new();
     let ops_dir = root.join(dir).join("operations");
     if ops_dir.is_dir() {
@@ -532,12 +596,10 @@ fn load_module(
             listed.push(Listed {
                 file: sources.reserve(Arc::clone(&relative)),
                 relative,
-                module: found.modules.len(),
+                module,
             });
         }
     }
-    found.modules.push(module);
-    found.entry_durations.push(entry_durations);
     Ok(listed)
 }
 
