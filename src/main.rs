@@ -19,7 +19,25 @@ use clap::{FromArgMatches, Subcommand};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+unsafe extern "C" {
+    /// mimalloc's `mi_option_set` (its include/mimalloc.h), linked in with the allocator.
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// `mi_option_purge_delay` in mimalloc's `mi_option_t`.
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// Milliseconds after which mimalloc gives memory freed back to the system. Its default, a
+/// second, is the whole life of most commands: a command that frees one phase's data (a large
+/// load's cache entries, validation's script facts) and then builds the next would hold both
+/// in memory. `MIMALLOC_PURGE_DELAY` in the environment still decides when set.
+const PURGE_DELAY_MS: std::ffi::c_long = 10;
+
 fn main() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: called once, before any other thread exists; the option is a plain number.
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+    }
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
     let code = if Path::new(&argv0).file_name() == Some(std::ffi::OsStr::new("az")) {

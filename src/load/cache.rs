@@ -7,17 +7,18 @@
 //! change times, inode and device), and the decoded operation. An entry is used only while the
 //! file's stamp is the same, the way `git status` trusts its index; a file changed within the
 //! last seconds of being read is not stored, so a change within one tick of a coarse file
-//! system clock cannot go unseen. A cache that cannot be read, is corrupt, or was written by
-//! another avdeploy binary is ignored, and written again.
+//! system clock cannot go unseen. The cache is read on a thread of its own while the loader
+//! lists and stamps the operation files, and matched with them as they come, so only the
+//! operations of unchanged files are decoded and held. A cache that cannot be read, is
+//! corrupt, or was written by another avdeploy binary is ignored, and written again.
 //!
 //! Operations whose decoding reads config.yaml (`apps:` and `blocks:`) are never stored, and
 //! only commands that do not run anything consult the cache: what `run`, `resume` and
 //! `destroy` execute is always decoded from the files themselves.
 
-use std::collections::VecDeque;
 use std::io::{BufReader, Read, Write};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::model::operation::{Operation, PowerShell};
@@ -66,6 +67,15 @@ impl Stamp {
     /// The stamp of the file at `path` (following links, like reading it does).
     pub fn of(path: &Path) -> Option<Self> {
         std::fs::metadata(path).ok().map(|meta| Self::from(&meta))
+    }
+
+    /// The stamp of the folder entry `entry`, taken through its folder (following a link, as
+    /// [`Stamp::of`] does).
+    pub fn of_entry(entry: &std::fs::DirEntry) -> Option<Self> {
+        match entry.metadata() {
+            Ok(meta) if !meta.file_type().is_symlink() => Some(Self::from(&meta)),
+            _ => Self::of(&entry.path()),
+        }
     }
 
     /// Whether the file was modified or changed within [`RACY_SECONDS`] before `now` (or after
@@ -154,17 +164,20 @@ pub enum Stored<'a> {
     New(Entry<'a>),
 }
 
-/// One operation file as read back from the cache (boxed while waiting to be matched: a large
-/// deployment's jobs then hold a pointer each, not the entry).
+/// The beginning of a stored entry: enough to match it with a listed file before its operation
+/// is decoded.
 #[derive(serde::Deserialize)]
-pub struct Cached {
-    /// Its path, let go once the entry is taken.
-    relative: PathBuf,
-    /// Where it lies in the cache file.
-    #[serde(skip)]
+struct Head<'a> {
+    #[serde(borrow)]
+    relative: &'a Path,
+    stamp: Stamp,
+    has_duration: bool,
+}
+
+/// A listed file whose cache entry matches it: same path, same stamp now.
+pub struct Hit {
+    /// Where the entry lies in the cache file.
     pub record: Record,
-    /// The file's stamp when it was stored.
-    pub stamp: Stamp,
     /// Whether the file gives `operation.duration` itself.
     pub has_duration: bool,
     /// The operation as decoded; where its file is (`module`, `file`, `path`, `stem`) is for
@@ -181,21 +194,28 @@ pub fn storable(operation: &Operation) -> bool {
     )
 }
 
-/// The entries of a cache file, in the order they were stored: the order files are listed in,
-/// by path.
+/// A cache file's entries matched with the files of a listing: one slot per listed file, in
+/// listing order, holding the operation when the file is unchanged since it was stored.
 #[derive(Default)]
 pub struct Cache {
-    entries: VecDeque<Box<Cached>>,
+    hits: Vec<Option<Hit>>,
     read: usize,
     /// The stamp of the file the entries were read from, which a rewrite copies entries from.
     file: Option<Stamp>,
 }
 
 impl Cache {
-    /// The cache stored at `path`; empty when there is none, or it cannot be read, is corrupt
-    /// or was written by another binary. Unless `keep_scripts`, the text of each bash script is
-    /// let go as soon as it is read ([`Operation::let_go_of_script`]).
-    pub fn read(path: &Path, keep_scripts: bool) -> Self {
+    /// The entries stored at `path` for the files of `listing`: their paths relative to the
+    /// deployment folder, in the order of their paths (as the loader lists them), with their
+    /// stamps. Only an entry whose stamp is still its file's is decoded. Empty when there is
+    /// no cache, or it cannot be read, is corrupt or was written by another binary. Unless
+    /// `keep_scripts`, the text of each bash script is let go as soon as it is read
+    /// ([`Operation::let_go_of_script`]).
+    pub fn read<P: AsRef<Path>>(
+        path: &Path,
+        keep_scripts: bool,
+        listing: impl IntoIterator<Item = (P, Option<Stamp>)>,
+    ) -> Self {
         let Some(header) = Header::current() else {
             return Self::default();
         };
@@ -203,8 +223,14 @@ impl Cache {
             return Self::default();
         };
         let stamp = file.metadata().ok().map(|meta| Stamp::from(&meta));
-        let mut cache =
-            read_entries(&mut BufReader::new(file), &header, keep_scripts).unwrap_or_default();
+        let mut reader = Reader {
+            input: BufReader::new(file),
+            buffer: Vec::new(),
+            offset: 0,
+        };
+        let mut cache = reader
+            .entries_of(&header, keep_scripts, listing)
+            .unwrap_or_default();
         cache.file = stamp.filter(|_| cache.read > 0);
         cache
     }
@@ -214,28 +240,15 @@ impl Cache {
         self.file
     }
 
-    /// Takes the entry of the file at `relative`, if stored. Files are to be asked for in the
-    /// order of their paths: entries before `relative` that were not asked for (of files gone
-    /// since) are dropped.
-    pub fn take(&mut self, relative: &Path) -> Option<Box<Cached>> {
-        while self
-            .entries
-            .front()
-            .is_some_and(|cached| cached.relative.as_path() < relative)
-        {
-            self.entries.pop_front();
-        }
-        if self.entries.front()?.relative != relative {
-            return None;
-        }
-        let mut cached = self.entries.pop_front()?;
-        cached.relative = PathBuf::new();
-        Some(cached)
-    }
-
     /// How many entries the file held.
     pub fn len_read(&self) -> usize {
         self.read
+    }
+
+    /// One slot per listed file, in listing order (fewer when the cache could not be read):
+    /// the entry of each file that is unchanged.
+    pub fn into_hits(self) -> Vec<Option<Hit>> {
+        self.hits
     }
 
     /// Stores `entries` at `path`, replacing what was there atomically. Entries kept are copied
@@ -296,34 +309,93 @@ fn write_record(
     Ok(())
 }
 
-/// The entries after a header equal to `header`; an error for anything else.
-fn read_entries(
-    input: &mut impl Read,
-    header: &Header,
-    keep_scripts: bool,
-) -> std::io::Result<Cache> {
-    let mut buffer = Vec::new();
-    if !read_record(input, &mut buffer)? {
-        return Err(invalid("empty cache"));
-    }
-    let stored: Header = postcard::from_bytes(&buffer).map_err(invalid)?;
-    if stored != *header {
-        return Err(invalid("written by another binary"));
-    }
-    let mut cache = Cache::default();
-    let mut offset = 4 + buffer.len() as u64;
-    while read_record(input, &mut buffer)? {
-        let mut cached: Box<Cached> = postcard::from_bytes(&buffer).map_err(invalid)?;
-        let len = 4 + buffer.len() as u32;
-        cached.record = Record { offset, len };
-        if !keep_scripts {
-            cached.operation.let_go_of_script();
+/// A cache file being read record by record.
+struct Reader<R> {
+    input: R,
+    /// The record read last.
+    buffer: Vec<u8>,
+    /// Where the record after it starts.
+    offset: u64,
+}
+
+impl<R: Read> Reader<R> {
+    /// Reads the next record into the buffer: its place in the file, or `None` at the end.
+    fn next(&mut self) -> std::io::Result<Option<Record>> {
+        if !read_record(&mut self.input, &mut self.buffer)? {
+            return Ok(None);
         }
-        offset += u64::from(len);
-        cache.read += 1;
-        cache.entries.push_back(cached);
+        let len = 4 + self.buffer.len() as u32;
+        let record = Record {
+            offset: self.offset,
+            len,
+        };
+        self.offset += u64::from(len);
+        Ok(Some(record))
     }
-    Ok(cache)
+
+    /// The entries after a header equal to `header`, matched with `listing`; an error for
+    /// anything else.
+    fn entries_of<P: AsRef<Path>>(
+        &mut self,
+        header: &Header,
+        keep_scripts: bool,
+        listing: impl IntoIterator<Item = (P, Option<Stamp>)>,
+    ) -> std::io::Result<Cache> {
+        if self.next()?.is_none() {
+            return Err(invalid("empty cache"));
+        }
+        let stored: Header = postcard::from_bytes(&self.buffer).map_err(invalid)?;
+        if stored != *header {
+            return Err(invalid("written by another binary"));
+        }
+        let mut cache = Cache::default();
+        let mut pending = self.next()?;
+        for (listed, stamp) in listing {
+            let listed = listed.as_ref();
+            let mut hit = None;
+            // Entries before the listed file are of files gone since.
+            while let Some(record) = pending {
+                let (head, operation): (Head<'_>, _) =
+                    postcard::take_from_bytes(&self.buffer).map_err(invalid)?;
+                let order = head.relative.cmp(listed);
+                if order == std::cmp::Ordering::Equal && stamp == Some(head.stamp) {
+                    hit = Some(hit_of(&head, operation, record, keep_scripts)?);
+                }
+                if order == std::cmp::Ordering::Greater {
+                    break;
+                }
+                cache.read += 1;
+                pending = self.next()?;
+                if order == std::cmp::Ordering::Equal {
+                    break;
+                }
+            }
+            cache.hits.push(hit);
+        }
+        while pending.is_some() {
+            cache.read += 1;
+            pending = self.next()?;
+        }
+        Ok(cache)
+    }
+}
+
+/// The hit of an entry whose stamp is its file's: `head` was decoded, `operation` is the rest.
+fn hit_of(
+    head: &Head<'_>,
+    operation: &[u8],
+    record: Record,
+    keep_scripts: bool,
+) -> std::io::Result<Hit> {
+    let mut operation: Box<Operation> = postcard::from_bytes(operation).map_err(invalid)?;
+    if !keep_scripts {
+        operation.let_go_of_script();
+    }
+    Ok(Hit {
+        record,
+        has_duration: head.has_duration,
+        operation,
+    })
 }
 
 /// Reads the next length-prefixed record into `buffer`; `false` at the end of the file.

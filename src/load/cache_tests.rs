@@ -67,26 +67,36 @@ fn cache_file(root: &Path) -> PathBuf {
     root.join(".avdeploy/cache/operations.bin")
 }
 
-fn stored(root: &Path) -> Cache {
-    Cache::read(&cache_file(root), true)
+/// The stored entries of `files`, listed with their stamps now.
+fn stored_for(root: &Path, files: &[PathBuf]) -> Cache {
+    let listing = files
+        .iter()
+        .map(|relative| (relative, Stamp::of(&root.join(relative))));
+    Cache::read(&cache_file(root), true, listing)
 }
 
-/// Stores the cache again with `change` applied to every entry.
-fn rewrite(root: &Path, change: impl Fn(&mut Cached)) {
-    let mut cache = stored(root);
-    let mut entries: Vec<(PathBuf, Box<Cached>)> = (0..FILES)
-        .filter_map(|n| Some((relative(n), cache.take(&relative(n))?)))
+/// The stored entries of the deployment's files.
+fn stored(root: &Path) -> Cache {
+    stored_for(root, &(0..FILES).map(relative).collect::<Vec<_>>())
+}
+
+/// Stores the cache again with `change` applied to every entry of an unchanged file.
+fn rewrite(root: &Path, change: impl Fn(&mut Hit)) {
+    let mut entries: Vec<(PathBuf, Hit)> = (0..FILES)
+        .map(relative)
+        .zip(stored(root).into_hits())
+        .filter_map(|(relative, hit)| Some((relative, hit?)))
         .collect();
-    entries.iter_mut().for_each(|(_, cached)| change(cached));
+    entries.iter_mut().for_each(|(_, hit)| change(hit));
     Cache::write(
         &cache_file(root),
         None,
-        entries.iter().map(|(relative, cached)| {
+        entries.iter().map(|(relative, hit)| {
             Stored::New(Entry {
                 relative,
-                stamp: cached.stamp,
-                has_duration: cached.has_duration,
-                operation: &cached.operation,
+                stamp: Stamp::of(&root.join(relative)).expect("the file is there"),
+                has_duration: hit.has_duration,
+                operation: &hit.operation,
             })
         }),
     )
@@ -156,6 +166,17 @@ fn unchanged_files_come_from_the_cache_and_changed_ones_from_disk() {
     assert_eq!(stored(root).len_read(), FILES - 2);
 }
 
+/// The entries of the cache file `bytes`, matched with no file, for this binary.
+fn entries_in(bytes: &[u8]) -> std::io::Result<Cache> {
+    let mut reader = Reader {
+        input: bytes,
+        buffer: Vec::new(),
+        offset: 0,
+    };
+    let header = Header::current().expect("binary");
+    reader.entries_of(&header, true, std::iter::empty::<(PathBuf, _)>())
+}
+
 #[test]
 fn a_corrupt_or_foreign_cache_is_ignored_and_written_again() {
     let dir = deployment();
@@ -183,15 +204,11 @@ fn a_corrupt_or_foreign_cache_is_ignored_and_written_again() {
     foreign
         .extend_from_slice(&good[4 + u32::from_le_bytes(good[..4].try_into().unwrap()) as usize..]);
     assert_eq!(
-        read_entries(&mut foreign.as_slice(), &Header::current().unwrap(), true)
-            .err()
-            .map(|e| e.kind()),
+        entries_in(&foreign).err().map(|e| e.kind()),
         Some(std::io::ErrorKind::InvalidData)
     );
     assert_eq!(
-        read_entries(&mut good.as_slice(), &Header::current().unwrap(), true)
-            .expect("the real header reads")
-            .len_read(),
+        entries_in(&good).expect("the real header reads").len_read(),
         FILES
     );
 }
@@ -232,22 +249,31 @@ fn stamps_tell_recent_changes() {
 }
 
 #[test]
-fn entries_of_files_not_asked_for_are_skipped_in_path_order() {
+fn entries_are_matched_with_the_listing_in_path_order() {
     let dir = deployment();
     let root = dir.path();
     load(root, CacheUse::Use);
-    let mut cache = stored(root);
-    assert!(cache.take(&relative(2)).is_some());
-    assert!(
-        cache
-            .take(Path::new("modules/m/operations/op-0002b.yaml"))
-            .is_none()
-    );
-    assert!(cache.take(&relative(1)).is_none(), "passed already");
+    let listing = [
+        relative(2),
+        PathBuf::from("modules/m/operations/op-0002b.yaml"),
+        relative(1),
+        relative(3),
+    ];
+    let hits = stored_for(root, &listing).into_hits();
+    let ids: Vec<Option<String>> = hits
+        .iter()
+        .map(|hit| hit.as_ref().map(|hit| hit.operation.id.value.to_string()))
+        .collect();
     assert_eq!(
-        cache.take(&relative(3)).map(|c| c.operation.id.value),
-        Some("op-3".into())
+        ids,
+        [Some("op-2".to_owned()), None, None, Some("op-3".to_owned())],
+        "a file not stored has no entry, nor one listed out of order"
     );
+
+    // A file whose stamp is not the stored one has none either.
+    let stale = [(relative(2), None), (relative(3), Stamp::of(root))];
+    let hits = Cache::read(&cache_file(root), true, stale).into_hits();
+    assert!(hits.iter().all(Option::is_none));
 }
 
 #[test]

@@ -78,11 +78,19 @@ pub fn load_with(
     let layout = crate::base::layout::Layout::new(root, config)?;
     let cache_file = layout.load_cache();
     std::thread::scope(|scope| {
-        // Read while config.yaml and the module files are: it is ready when they are.
+        // Read, and matched with the operation files as they are listed, while config.yaml
+        // and the module files are read: it is ready when they are.
         let keep_scripts = cache != CacheUse::Check;
         let cache_path = cache_file.as_path();
-        let stored = (cache != CacheUse::Off)
-            .then(|| scope.spawn(move || Cache::read(cache_path, keep_scripts)));
+        let (listing, stored) = if cache == CacheUse::Off {
+            (None, None)
+        } else {
+            let (send, receive) = std::sync::mpsc::channel::<Vec<Stamped>>();
+            let matching = scope.spawn(move || {
+                Cache::read(cache_path, keep_scripts, receive.into_iter().flatten())
+            });
+            (Some(send), Some((matching, cache_path)))
+        };
         let files = Files {
             root,
             config,
@@ -90,11 +98,7 @@ pub fn load_with(
             started,
             keep_scripts,
         };
-        load_files(
-            &files,
-            layout,
-            stored.map(|stored| (stored, cache_file.as_path())),
-        )
+        load_files(&files, layout, listing, stored)
     })
 }
 
@@ -112,10 +116,12 @@ struct Files<'a> {
 type Pending<'scope, 'a> = (std::thread::ScopedJoinHandle<'scope, Cache>, &'a Path);
 
 /// Loads the deployment's files; operations come from the cache `stored` is reading if there
-/// are enough of them.
+/// are enough of them, the paths of the operation files being sent to it on `listing` as they
+/// are listed.
 fn load_files(
     files: &Files<'_>,
     layout: crate::base::layout::Layout,
+    listing: Option<std::sync::mpsc::Sender<Vec<Stamped>>>,
     stored: Option<Pending<'_, '_>>,
 ) -> Result<Loaded, LoadError> {
     let Files {
@@ -159,10 +165,22 @@ fn load_files(
             &mut sources,
             &mut diagnostics,
         ) {
-            listed.extend(list_operations(root, &dir, readable.len(), &mut sources)?);
+            let mut stamps = listing.as_ref().map(|_| Vec::new());
+            listed.extend(list_operations(
+                root,
+                &dir,
+                readable.len(),
+                &mut sources,
+                stamps.as_mut(),
+            )?);
+            if let (Some(listing), Some(stamps)) = (&listing, stamps) {
+                // A cache that stopped reading matches nothing more.
+                let _ = listing.send(stamps);
+            }
             readable.push((file, dir));
         }
     }
+    drop(listing);
     for (decoded, (file, dir)) in decode_modules(&readable, &sources)
         .into_iter()
         .zip(&readable)
@@ -297,7 +315,10 @@ fn module_dirs(
         return Ok(Vec::new());
     }
     let mut dirs = Vec::new();
-    for path in sorted_entries(&modules)? {
+    for path in sorted_entries(&modules)?
+        .iter()
+        .map(std::fs::DirEntry::path)
+    {
         let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
         if path
             .file_name()
@@ -392,7 +413,7 @@ fn unreadable(
     );
 }
 
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+fn sorted_entries(dir: &Path) -> Result<Vec<std::fs::DirEntry>, LoadError> {
     let read = |source| LoadError::Read {
         path: dir.to_path_buf(),
         source,
@@ -400,12 +421,12 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let mut named = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(read)? {
         let entry = entry.map_err(read)?;
-        named.push((entry.file_name(), entry.path()));
+        named.push((entry.file_name(), entry));
     }
     // All in one folder: their names order them as their paths would, without taking the
     // paths apart again for every pair.
     named.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Ok(named.into_iter().map(|(_, path)| path).collect())
+    Ok(named.into_iter().map(|(_, entry)| entry).collect())
 }
 
 /// Reads a module file; a file that cannot be read (or is too large) is an error naming it,
@@ -575,17 +596,20 @@ fn add_module(
 /// Lists the operation files of the module folder `dir`, the `module`th module, reserving a
 /// file id for each in the order they are listed (so ids are as if each were read in turn,
 /// after its module.yaml); the files are read afterwards, all together, by
-/// [`load_operations`].
+/// [`load_operations`]. With `stamps`, each file's path and stamp are added to it, for the
+/// load cache.
 fn list_operations(
     root: &Path,
     dir: &Path,
     module: usize,
     sources: &mut Sources,
+    mut stamps: Option<&mut Vec<Stamped>>,
 ) -> Result<Vec<Listed>, LoadError> {
     let mut listed = Vec::new();
     let ops_dir = root.join(dir).join("operations");
     if ops_dir.is_dir() {
-        for path in sorted_entries(&ops_dir)? {
+        for entry in sorted_entries(&ops_dir)? {
+            let path = entry.path();
             if !matches!(
                 path.extension().and_then(|e| e.to_str()),
                 Some("yaml" | "yml")
@@ -593,6 +617,9 @@ fn list_operations(
                 continue;
             }
             let relative: Arc<Path> = path.strip_prefix(root).unwrap_or(&path).into();
+            if let Some(stamps) = stamps.as_deref_mut() {
+                stamps.push((Arc::clone(&relative), cache::Stamp::of_entry(&entry)));
+            }
             listed.push(Listed {
                 file: sources.reserve(Arc::clone(&relative)),
                 relative,
@@ -603,6 +630,9 @@ fn list_operations(
     Ok(listed)
 }
 
+/// A listed operation file's path and stamp, for the load cache to match its entries with.
+type Stamped = (Arc<Path>, Option<cache::Stamp>);
+
 /// An operation file listed in a module folder, not read yet.
 struct Listed {
     /// The file id reserved for it.
@@ -611,6 +641,17 @@ struct Listed {
     relative: Arc<Path>,
     /// The index of its module in [`Found::modules`].
     module: usize,
+}
+
+impl Listed {
+    /// The file as a job for [`operation_files`], its module being one of `modules`.
+    fn job<'a>(&'a self, modules: &'a [Module]) -> Job<'a> {
+        Job {
+            file: self.file,
+            relative: &self.relative,
+            module: &modules[self.module].id.value,
+        }
+    }
 }
 
 /// Reads, parses and decodes every listed operation file (on all cores) or takes it from the
@@ -625,24 +666,31 @@ fn load_operations(
     found: &mut Found,
 ) {
     let (cache, cache_file) = cache.unzip();
-    let mut cache = cache.unwrap_or_default();
-    let jobs: Vec<Job<'_>> = listed
-        .iter()
-        .map(|file| Job {
-            file: file.file,
-            relative: &file.relative,
-            module: &found.modules[file.module].id.value,
-            cached: cache.take(&file.relative),
-        })
-        .collect();
+    let cache = cache.unwrap_or_default();
     let stored_before = (cache.len_read(), cache.file_stamp());
-    drop(cache);
-    let results = operation_files::load_all(jobs, reading);
+    let mut hits = cache.into_hits();
+    hits.resize_with(listed.len(), || None);
+    let misses: Vec<Job<'_>> = listed
+        .iter()
+        .zip(&hits)
+        .filter(|(_, hit)| hit.is_none())
+        .map(|(file, _)| file.job(&found.modules))
+        .collect();
+    let results = operation_files::load_all(&misses, reading);
+    drop(misses);
     if let Some(cache_file) = cache_file {
-        update_cache(cache_file, stored_before, listed, &results);
+        update_cache(cache_file, stored_before, listed, &hits, &results);
     }
+    let mut results = results.into_iter().flatten();
     found.operations.reserve(listed.len());
-    for (file, loaded) in listed.iter().zip(results.into_iter().flatten()) {
+    for (file, hit) in listed.iter().zip(hits) {
+        let loaded = match hit {
+            Some(hit) => operation_files::from_cache(&file.job(&found.modules), reading, hit),
+            None => match results.next() {
+                Some(loaded) => loaded,
+                None => break,
+            },
+        };
         diagnostics.extend(loaded.diagnostics);
         let mut decoded = loaded.operation;
         match loaded.source {
@@ -695,34 +743,33 @@ fn update_cache(
     cache_file: &Path,
     (stored_before, previous): (usize, Option<cache::Stamp>),
     listed: &[Listed],
-    results: &[Vec<operation_files::Loaded>],
+    hits: &[Option<cache::Hit>],
+    misses: &[Vec<operation_files::Loaded>],
 ) {
-    let results = || results.iter().flatten();
-    let hits = results()
-        .filter(|loaded| matches!(loaded.cache, CacheOutcome::Hit(_)))
-        .count();
-    let fresh = results()
+    let misses = || misses.iter().flatten();
+    let fresh = misses()
         .filter(|loaded| matches!(loaded.cache, CacheOutcome::Fresh(_)))
         .count();
-    if fresh == 0 && hits == stored_before {
+    if fresh == 0 && hits.iter().flatten().count() == stored_before {
         return;
     }
-    let entries = listed
-        .iter()
-        .zip(results())
-        .filter_map(|(file, loaded)| match loaded.cache {
-            CacheOutcome::Hit(record) => Some(cache::Stored::Kept(record)),
-            CacheOutcome::Fresh(stamp) => {
-                let decoded = loaded.operation.as_ref()?;
-                Some(cache::Stored::New(cache::Entry {
-                    relative: &file.relative,
-                    stamp,
-                    has_duration: decoded.has_duration,
-                    operation: &decoded.operation,
-                }))
-            }
-            CacheOutcome::Unstored => None,
-        });
+    let mut misses = misses();
+    let entries = listed.iter().zip(hits).filter_map(move |(file, hit)| {
+        if let Some(hit) = hit {
+            return Some(cache::Stored::Kept(hit.record));
+        }
+        let loaded = misses.next()?;
+        let CacheOutcome::Fresh(stamp) = loaded.cache else {
+            return None;
+        };
+        let decoded = loaded.operation.as_ref()?;
+        Some(cache::Stored::New(cache::Entry {
+            relative: &file.relative,
+            stamp,
+            has_duration: decoded.has_duration,
+            operation: &decoded.operation,
+        }))
+    });
     let _ = Cache::write(cache_file, previous, entries);
 }
 

@@ -1,7 +1,8 @@
 //! Reads, parses and decodes the operation files of every module on all cores: each file is
 //! independent of the others, its YAML tree is dropped as soon as it is decoded, and the results
 //! come back in the order the files were listed, so findings and file ids are the same as when
-//! reading them one by one. A file whose stamp matches its load cache entry is not read at all.
+//! reading them one by one. A file whose load cache entry matches it is not read at all: its
+//! operation comes from the entry ([`from_cache`]).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,14 +11,14 @@ use std::time::SystemTime;
 use crate::base::diagnostic::Diagnostics;
 use crate::base::source::{FileId, Source};
 use crate::load::apps::ConfigTree;
-use crate::load::cache::{self, Cached, Record, Stamp};
+use crate::load::cache::{self, Hit, Stamp};
 use crate::load::decode::Decoder;
 use crate::load::deployment::{parse, read_source};
 use crate::load::operation::{self, OperationFile};
 use crate::model::operation::Operation;
 
-/// An operation file to load: its path relative to the deployment folder, the file id reserved
-/// for it, the id of the module whose folder holds it, and its load cache entry.
+/// An operation file to read: its path relative to the deployment folder, the file id reserved
+/// for it, and the id of the module whose folder holds it.
 pub struct Job<'a> {
     /// The file's id in the sources (reserved, filled in with [`Loaded::source`]).
     pub file: FileId,
@@ -25,8 +26,6 @@ pub struct Job<'a> {
     pub relative: &'a Arc<Path>,
     /// The id of the module whose `operations/` folder holds the file.
     pub module: &'a str,
-    /// The file's load cache entry, used if the file's stamp still matches it.
-    pub cached: Option<Box<Cached>>,
 }
 
 /// How the files of one load are read.
@@ -67,11 +66,10 @@ pub struct Loaded {
 /// What an operation file means for the load cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CacheOutcome {
-    /// Taken from the cache: the entry is where the record says.
-    Hit(Record),
     /// Decoded now, and may be stored with this stamp.
     Fresh(Stamp),
-    /// Not to be stored (findings, changed just now, made with config.yaml, or no cache).
+    /// Nothing to store anew: findings, changed just now, made with config.yaml, no cache, or
+    /// taken from the cache (whose entry is kept as it is).
     Unstored,
 }
 
@@ -91,24 +89,23 @@ const MAX_THREADS: usize = 8;
 
 /// Loads every file of `jobs`, in parallel, returning the results in job order: one list per
 /// thread (gathering them in one would hold every result twice).
-pub fn load_all(jobs: Vec<Job<'_>>, reading: Reading<'_>) -> Vec<Vec<Loaded>> {
+pub fn load_all(jobs: &[Job<'_>], reading: Reading<'_>) -> Vec<Vec<Loaded>> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let threads = cores
         .min(MAX_THREADS)
         .min(jobs.len() / MIN_FILES_PER_THREAD)
         .max(1);
-    let mut jobs = jobs;
     if threads == 1 {
-        return vec![jobs.iter_mut().map(|job| load_one(job, reading)).collect()];
+        return vec![jobs.iter().map(|job| load_one(job, reading)).collect()];
     }
     let per_thread = jobs.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
-            .chunks_mut(per_thread)
+            .chunks(per_thread)
             .map(|chunk| {
                 scope.spawn(move || {
                     chunk
-                        .iter_mut()
+                        .iter()
                         .map(|job| load_one(job, reading))
                         .collect::<Vec<_>>()
                 })
@@ -124,36 +121,42 @@ pub fn load_all(jobs: Vec<Job<'_>>, reading: Reading<'_>) -> Vec<Vec<Loaded>> {
     })
 }
 
-/// Takes one operation file from the cache when its stamp matches, else reads, parses and
-/// decodes it.
-fn load_one(job: &mut Job<'_>, reading: Reading<'_>) -> Loaded {
-    // Stamped before reading: a change while it is read gives a new stamp, never a stale hit.
+/// What the file of `job` gave, as its load cache entry `hit` holds it.
+pub fn from_cache(job: &Job<'_>, reading: Reading<'_>, hit: Hit) -> Loaded {
+    let mut operation = hit.operation;
+    job.at(reading).place(&mut operation);
+    Loaded {
+        source: None,
+        diagnostics: Diagnostics::default(),
+        operation: Some(DecodedOperation {
+            operation,
+            has_duration: hit.has_duration,
+        }),
+        syntax_error: false,
+        cache: CacheOutcome::Unstored,
+    }
+}
+
+impl Job<'_> {
+    /// Where the file is, for decoding.
+    fn at<'a>(&'a self, reading: Reading<'a>) -> OperationFile<'a> {
+        OperationFile {
+            module: self.module,
+            path: self.relative,
+            file: self.file,
+            config: reading.config,
+        }
+    }
+}
+
+/// Reads, parses and decodes one operation file.
+fn load_one(job: &Job<'_>, reading: Reading<'_>) -> Loaded {
+    // Stamped before reading: a change while it is read gives a new stamp, never a stale entry.
     let stamp = reading
         .caching
         .then(|| Stamp::of(&reading.root.join(job.relative)))
         .flatten();
-    let at = OperationFile {
-        module: job.module,
-        path: job.relative,
-        file: job.file,
-        config: reading.config,
-    };
-    if let (Some(stamp), Some(cached)) = (stamp, job.cached.take())
-        && cached.stamp == stamp
-    {
-        let mut operation = cached.operation;
-        at.place(&mut operation);
-        return Loaded {
-            source: None,
-            diagnostics: Diagnostics::default(),
-            operation: Some(DecodedOperation {
-                operation,
-                has_duration: cached.has_duration,
-            }),
-            syntax_error: false,
-            cache: CacheOutcome::Hit(cached.record),
-        };
-    }
+    let at = job.at(reading);
     let mut loaded = decode_file(&at, reading.root);
     let clean = loaded.diagnostics.items().is_empty();
     if clean && reading.let_go {
