@@ -26,11 +26,21 @@ pub(crate) fn plural(count: usize, word: &str) -> String {
 
 /// A duration as people read it, the one format of every command: `45s`, `2m05s` or `1h02m`.
 pub(crate) fn duration(duration: Duration) -> String {
-    let secs = duration.as_secs();
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m{:02}s", secs / 60, secs % 60),
-        _ => format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60),
+    Readable(duration).to_string()
+}
+
+/// A duration written as [`duration`] writes it, without a string of its own: for text made
+/// in bulk.
+pub(crate) struct Readable(pub Duration);
+
+impl std::fmt::Display for Readable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.0.as_secs();
+        match secs {
+            0..60 => write!(f, "{secs}s"),
+            60..3600 => write!(f, "{}m{:02}s", secs / 60, secs % 60),
+            _ => write!(f, "{}h{:02}m", secs / 3600, (secs % 3600) / 60),
+        }
     }
 }
 

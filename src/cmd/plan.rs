@@ -483,15 +483,16 @@ fn render(
 fn operation_line(out: &mut String, op: &OpJson) {
     let mark = if op.critical { '*' } else { '-' };
     let _ = write!(out, "            {mark} {} (", op.id);
+    let readable = |seconds| text::Readable(Duration::from_secs(seconds));
     if op.when_false {
         out.push_str("skipped, when: false");
     } else {
-        out.push_str(&secs(op.expected_seconds));
+        let _ = write!(out, "{}", readable(op.expected_seconds));
     }
     out.push_str(")  ");
     match (op.predicted_start_seconds, op.predicted_end_seconds) {
         (Some(start), Some(end)) => {
-            let _ = write!(out, "at {}-{}", secs(start), secs(end));
+            let _ = write!(out, "at {}-{}", readable(start), readable(end));
         }
         _ => out.push_str("never starts"),
     }

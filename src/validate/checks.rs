@@ -466,12 +466,11 @@ fn placeholders(deployment: &Deployment, diagnostics: &mut Diagnostics) {
         .iter()
         .flat_map(|op| op.outputs.iter().map(CompactString::as_str))
         .collect();
-    let mut names: Vec<&str> = known.iter().chain(outputs.iter()).copied().collect();
-    names.sort_unstable();
     let checker = PlaceholderCheck {
         deployment,
+        known: &known,
         outputs: &outputs,
-        names: &names,
+        names: std::cell::OnceCell::new(),
     };
     for op in &deployment.operations {
         for (text, context) in texts(op) {
@@ -527,11 +526,23 @@ fn texts(op: &Operation) -> Vec<(Spanned<&str>, Destination)> {
 
 struct PlaceholderCheck<'a> {
     deployment: &'a Deployment,
+    known: &'a HashSet<&'a str>,
     outputs: &'a HashSet<&'a str>,
-    names: &'a [&'a str],
+    /// Every name a placeholder may use, sorted: made for the first unknown one, to suggest
+    /// the closest.
+    names: std::cell::OnceCell<Vec<&'a str>>,
 }
 
 impl PlaceholderCheck<'_> {
+    /// Every name a placeholder may use, sorted.
+    fn names(&self) -> &[&str] {
+        self.names.get_or_init(|| {
+            let mut names: Vec<&str> = self.known.iter().chain(self.outputs).copied().collect();
+            names.sort_unstable();
+            names
+        })
+    }
+
     fn check(
         &self,
         op: &Operation,
@@ -577,7 +588,7 @@ impl PlaceholderCheck<'_> {
                 let span = locate(sources, op.file, text().as_deref(), &error);
                 diagnostics.push(
                     Diagnostic::error(code(&error), at(op.file, span), error.message())
-                        .with_help(error.help(self.names)),
+                        .with_help(error.help(self.names())),
                 );
             }
         }
