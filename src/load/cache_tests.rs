@@ -335,3 +335,27 @@ fn a_load_for_checks_lets_go_of_scripts_and_a_rewrite_keeps_them_in_the_cache() 
     assert_eq!(served[2].name, "cached echo 2");
     assert_eq!(script(&served[2]), "echo 2");
 }
+
+#[test]
+fn a_linked_operation_file_is_stamped_through_its_link() {
+    let dir = deployment();
+    let root = dir.path();
+    // op-0004 becomes a link to a file outside the operations folder.
+    let target = root.join("op-4-elsewhere.yaml");
+    std::fs::rename(root.join(relative(4)), &target).expect("moved");
+    std::os::unix::fs::symlink(&target, root.join(relative(4))).expect("linked");
+    std::thread::sleep(Duration::from_secs(RACY_SECONDS) + Duration::from_millis(200));
+    load(root, CacheUse::Use);
+    rewrite(root, |hit| hit.operation.name = "from the cache".into());
+    assert_eq!(
+        load(root, CacheUse::Use)[4].name,
+        "from the cache",
+        "an unchanged linked file is served from the cache"
+    );
+
+    // Editing the file the link points to changes the linked file's stamp.
+    std::fs::write(&target, operation_yaml(4, "echo edited")).expect("edit");
+    let served = load(root, CacheUse::Use);
+    assert_eq!(script(&served[4]), "echo edited");
+    assert_eq!(served[5].name, "from the cache");
+}
