@@ -5,6 +5,7 @@
 //! <root>/.avdeploy/state.db, lock, sim/        state, lock, simulated subscription
 //! <root>/.avdeploy/migrate-backup/<stamp>/     what `migrate` changed, as it was before
 //! <root>/.avdeploy/cache/operations.bin         operations decoded earlier (the load cache)
+//! <root>/.avdeploy/cache/modules.bin            module files decoded earlier (the load cache)
 //! <root>/artifacts/logs/<op>_<stamp>[-N].log   one log per attempt
 //! <root>/artifacts/logs/deployment_<day>.jsonl the event log of a day
 //! <root>/artifacts/outputs/<op>.json           what an operation's az call returned
@@ -142,6 +143,11 @@ impl Layout {
             .join(".avdeploy")
             .join(CACHE)
             .join("operations.bin")
+    }
+
+    /// `.avdeploy/cache/modules.bin`: the load cache of module files, for every environment.
+    pub fn module_cache(&self) -> PathBuf {
+        self.load_cache().with_file_name("modules.bin")
     }
 
     /// `.avdeploy[/<env>]/sim`: the simulated subscription of `--simulate`.

@@ -131,6 +131,16 @@ impl Header {
             binary,
         })
     }
+
+    /// The header this binary writes; an error when the binary cannot be found.
+    fn written() -> std::io::Result<Self> {
+        Self::current().ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the running binary is not found",
+            )
+        })
+    }
 }
 
 /// One operation file as stored.
@@ -259,12 +269,7 @@ impl Cache {
         previous: Option<Stamp>,
         entries: impl Iterator<Item = Stored<'a>>,
     ) -> std::io::Result<()> {
-        let header = Header::current().ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "the running binary is not found",
-            )
-        })?;
+        let header = Header::written()?;
         let old = match previous {
             Some(stamp) => {
                 let file = std::fs::File::open(path)?;
@@ -292,6 +297,34 @@ impl Cache {
             Ok(())
         })
     }
+}
+
+/// The one record stored at `path` after this binary's header (by [`write_single`]); `None`
+/// when there is none, or it cannot be read, is corrupt or was written by another binary.
+pub fn read_single<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    let header = Header::current()?;
+    let mut reader = Reader {
+        input: BufReader::new(std::fs::File::open(path).ok()?),
+        buffer: Vec::new(),
+        offset: 0,
+    };
+    reader.next().ok()??;
+    let stored: Header = postcard::from_bytes(&reader.buffer).ok()?;
+    if stored != header {
+        return None;
+    }
+    reader.next().ok()??;
+    postcard::from_bytes(&reader.buffer).ok()
+}
+
+/// Stores `record` at `path` after this binary's header, replacing what was there atomically.
+pub fn write_single(path: &Path, record: &impl serde::Serialize) -> std::io::Result<()> {
+    let header = Header::written()?;
+    crate::atomic_file::write_with(path, |out| {
+        let mut buffer = Vec::new();
+        write_record(out, &mut buffer, &header)?;
+        write_record(out, &mut buffer, record)
+    })
 }
 
 /// Writes one length-prefixed record, serialized in `buffer`.

@@ -2,6 +2,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::*;
+use crate::base::diagnostic::Diagnostics;
 use crate::load::deployment::{self, Loaded};
 
 /// Operation files in the test deployment: enough for the cache to be used.
@@ -358,4 +359,81 @@ fn a_linked_operation_file_is_stamped_through_its_link() {
     let served = load(root, CacheUse::Use);
     assert_eq!(script(&served[4]), "echo edited");
     assert_eq!(served[5].name, "from the cache");
+}
+
+/// The modules of the deployment in `root`, loaded with `cache`, and the findings.
+fn modules(root: &Path, cache: CacheUse) -> (Vec<crate::model::module::Module>, Diagnostics) {
+    let Loaded {
+        deployment,
+        diagnostics,
+    } = deployment::load_with(root, Path::new("config.yaml"), &|_| None, cache).expect("loads");
+    (deployment.modules, diagnostics)
+}
+
+type StoredModules = Vec<(PathBuf, Stamp, crate::load::module::DecodedModule)>;
+
+fn module_cache_file(root: &Path) -> PathBuf {
+    root.join(".avdeploy/cache/modules.bin")
+}
+
+#[test]
+fn an_unchanged_module_file_comes_from_the_cache_and_a_changed_one_is_decoded() {
+    let dir = deployment();
+    let root = dir.path();
+    let (decoded, _) = modules(root, CacheUse::Off);
+    assert!(
+        !module_cache_file(root).exists(),
+        "--no-cache writes nothing"
+    );
+    let (cached, _) = modules(root, CacheUse::Use);
+    assert_eq!(
+        cached, decoded,
+        "the first load decodes the file and stores it"
+    );
+    let mut stored: StoredModules = read_single(&module_cache_file(root)).expect("stored");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].0, Path::new("modules/m/module.yaml"));
+    stored[0].2.module.name = "from the cache".into();
+    write_single(&module_cache_file(root), &stored).expect("written");
+
+    let (served, _) = modules(root, CacheUse::Check);
+    assert_eq!(served[0].name, "from the cache");
+    assert_eq!(
+        served[0].dir, decoded[0].dir,
+        "where it is comes from the load"
+    );
+    assert_eq!(served[0].file, decoded[0].file);
+    assert_eq!(modules(root, CacheUse::Off).0[0].name, "m");
+
+    // An edited file is decoded again, and not stored while it is recent.
+    let module = std::fs::read_to_string(root.join("modules/m/module.yaml")).expect("read");
+    let edited = module.replace("  id: \"m\"\n", "  id: \"m\"\n  name: \"edited\"\n");
+    std::fs::write(root.join("modules/m/module.yaml"), edited).expect("edit");
+    assert_eq!(modules(root, CacheUse::Use).0[0].name, "edited");
+    let stored: StoredModules = read_single(&module_cache_file(root)).expect("stored");
+    assert!(stored.is_empty(), "a file changed just now is not stored");
+}
+
+#[test]
+fn a_module_file_with_a_finding_is_not_stored() {
+    let dir = deployment();
+    let root = dir.path();
+    let path = root.join("modules/m/module.yaml");
+    let module = std::fs::read_to_string(&path).expect("read");
+    let unknown_key = module.replace("  id: \"m\"\n", "  id: \"m\"\n  colour: \"blue\"\n");
+    std::fs::write(&path, unknown_key).expect("edit");
+    std::thread::sleep(Duration::from_secs(RACY_SECONDS) + Duration::from_millis(200));
+    for _ in 0..2 {
+        let (_, diagnostics) = modules(root, CacheUse::Use);
+        assert!(
+            diagnostics
+                .items()
+                .iter()
+                .any(|d| d.message.contains("colour")),
+            "{:?}",
+            diagnostics.items()
+        );
+        let stored: StoredModules = read_single(&module_cache_file(root)).unwrap_or_default();
+        assert!(stored.is_empty(), "nothing is stored of it");
+    }
 }

@@ -1,7 +1,7 @@
 //! Loads a deployment folder: config.yaml, then every `modules/*/module.yaml` and its
 //! `operations/*.yaml`, linking module entries to operation files by `operation.id`.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -13,6 +13,7 @@ use crate::load::cache::{self, Cache, CacheUse};
 use crate::load::config::{self, EnvLookup};
 use crate::load::decode::Decoder;
 use crate::load::module::{self, DecodedModule};
+use crate::load::module_cache::{self, ModuleCache};
 use crate::load::node::Node;
 use crate::load::operation_files::{self, CacheOutcome, DecodedOperation, Job, Reading};
 use crate::load::settings;
@@ -158,13 +159,14 @@ fn load_files(
     let mut found = Found::default();
     let mut listed = Vec::new();
     let mut readable = Vec::new();
+    let mut module_stamps = Vec::new();
     for dir in module_dirs(root, config_file, &mut sources, &mut diagnostics)? {
-        if let Some(file) = read(
-            root,
-            &dir.join("module.yaml"),
-            &mut sources,
-            &mut diagnostics,
-        ) {
+        let relative = dir.join("module.yaml");
+        // Taken before the file is read: a change while it is read makes it another stamp.
+        let stamp = listing
+            .as_ref()
+            .and_then(|_| cache::Stamp::of(&root.join(&relative)));
+        if let Some(file) = read(root, &relative, &mut sources, &mut diagnostics) {
             let mut stamps = listing.as_ref().map(|_| Vec::new());
             listed.extend(list_operations(
                 root,
@@ -178,13 +180,20 @@ fn load_files(
                 let _ = listing.send(stamps);
             }
             readable.push((file, dir));
+            module_stamps.push(stamp);
         }
     }
+    let module_cache =
+        (listing.is_some() && listed.len() >= cache::MIN_FILES).then(|| layout.module_cache());
     drop(listing);
-    for (decoded, (file, dir)) in decode_modules(&readable, &sources)
-        .into_iter()
-        .zip(&readable)
-    {
+    let decoded = decode_modules_cached(
+        &readable,
+        &module_stamps,
+        &sources,
+        module_cache.as_deref(),
+        started,
+    );
+    for (decoded, (file, dir)) in decoded.into_iter().zip(&readable) {
         diagnostics.extend(decoded.diagnostics);
         add_module(decoded.module, *file, dir, &sources, &mut found);
     }
@@ -529,17 +538,77 @@ struct ModuleFile {
     diagnostics: Diagnostics,
 }
 
+/// The module.yaml files read as `readable` (file id and module folder, the file stamped
+/// `stamps`) decoded, in the same order: taken from the load cache at `cache` when unchanged
+/// since it stored them, which is then brought up to date.
+fn decode_modules_cached(
+    readable: &[(FileId, PathBuf)],
+    stamps: &[Option<cache::Stamp>],
+    sources: &Sources,
+    cache: Option<&Path>,
+    started: std::time::SystemTime,
+) -> Vec<ModuleFile> {
+    let Some(cache) = cache else {
+        return decode_modules(&readable.iter().collect::<Vec<_>>(), sources);
+    };
+    let mut stored = ModuleCache::read(cache);
+    let mut hits: Vec<Option<DecodedModule>> = readable
+        .iter()
+        .zip(stamps)
+        .map(|((_, dir), stamp)| stored.take(&dir.join("module.yaml"), *stamp))
+        .collect();
+    let misses: Vec<_> = readable
+        .iter()
+        .zip(&hits)
+        .filter(|(_, hit)| hit.is_none())
+        .map(|(read, _)| read)
+        .collect();
+    let mut decoded_misses = decode_modules(&misses, sources).into_iter();
+    let decoded: Vec<ModuleFile> = readable
+        .iter()
+        .zip(&mut hits)
+        .map(|((file, dir), hit)| match hit.take() {
+            Some(mut hit) => {
+                hit.module.file = *file;
+                hit.module.dir = dir.clone();
+                ModuleFile {
+                    module: Some(hit),
+                    diagnostics: Diagnostics::default(),
+                }
+            }
+            None => decoded_misses
+                .next()
+                .expect("a module decoded for each one not in the cache"),
+        })
+        .collect();
+    let loaded: Vec<module_cache::Decoded<'_>> = decoded
+        .iter()
+        .zip(readable)
+        .zip(stamps)
+        .map(|((decoded, (_, dir)), stamp)| module_cache::Decoded {
+            relative: dir.join("module.yaml"),
+            stamp: *stamp,
+            module: decoded
+                .module
+                .as_ref()
+                .filter(|_| decoded.diagnostics.items().is_empty()),
+        })
+        .collect();
+    stored.update(cache, started, &loaded);
+    decoded
+}
+
 /// Modules below which decoding them on another thread costs more than it saves.
 const MIN_MODULES_PER_THREAD: usize = 4;
 
 /// Parses and decodes the module.yaml files read as `readable` (file id and module folder),
 /// on all cores, returning what each gave in the same order.
-fn decode_modules(readable: &[(FileId, PathBuf)], sources: &Sources) -> Vec<ModuleFile> {
-    let decode_one = |(file, dir): &(FileId, PathBuf)| {
+fn decode_modules(readable: &[&(FileId, PathBuf)], sources: &Sources) -> Vec<ModuleFile> {
+    let decode_one = |&&(file, ref dir): &&(FileId, PathBuf)| {
         let mut diagnostics = Diagnostics::default();
-        let module = parse(sources.get(*file), *file, &mut diagnostics).and_then(|node| {
+        let module = parse(sources.get(file), file, &mut diagnostics).and_then(|node| {
             let decoder = &mut Decoder {
-                file: *file,
+                file,
                 diagnostics: &mut diagnostics,
             };
             module::decode(decoder, &node, dir)

@@ -7,6 +7,7 @@ pub mod config;
 pub mod decode;
 pub mod deployment;
 pub mod module;
+pub mod module_cache;
 pub mod node;
 pub mod operation;
 pub mod operation_files;

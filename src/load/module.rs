@@ -41,6 +41,7 @@ const ENTRY_KEYS: &[&str] = &[
 ];
 
 /// A module and the durations its entries give for operations whose files have none.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct DecodedModule {
     /// The module.
     pub module: Module,

@@ -1,7 +1,7 @@
 //! A whole validated deployment: variables, modules and their operations.
 
 use std::borrow::Cow;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::path::PathBuf;
 
 use hashbrown::HashTable;
@@ -40,7 +40,7 @@ pub struct Deployment {
     /// without a second copy of every id.
     by_id: HashTable<u32>,
     /// How ids are hashed for `by_id`.
-    hasher: RandomState,
+    hasher: hashbrown::DefaultHashBuilder,
     /// Reads a bash script whose text was let go again from its operation file (the loader's).
     read_script: ReadScript,
 }
@@ -60,7 +60,7 @@ impl Deployment {
         operations: Vec<Box<Operation>>,
         unreadable: Vec<String>,
     ) -> Self {
-        let hasher = RandomState::new();
+        let hasher = hashbrown::DefaultHashBuilder::default();
         let mut by_id = HashTable::with_capacity(operations.len());
         // Operations are far fewer than `u32::MAX`: each is a file of its own.
         for (index, op) in (0..u32::MAX).zip(&operations) {

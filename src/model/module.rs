@@ -12,7 +12,7 @@ use crate::model::shell::ShellMode;
 pub const DESTROY_TARGET: &str = "destroy";
 
 /// How a module's operations are ordered (`module.schedule`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Schedule {
     /// Each operation starts as soon as its `requires` are completed.
@@ -23,18 +23,19 @@ pub enum Schedule {
 }
 
 /// One entry of `module.operations`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     /// The operation id (inline when short: a module may list thousands).
     pub id: Spanned<CompactString>,
     /// `parallel_group`, if any.
     pub parallel_group: Option<Spanned<u32>>,
     /// The index of the operation in [`crate::model::deployment::Deployment::operations`], once found.
+    #[serde(skip)]
     pub operation: Option<usize>,
 }
 
 /// A validated module.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Module {
     /// `module.id`.
     pub id: Spanned<String>,
@@ -54,8 +55,10 @@ pub struct Module {
     /// `teardown:`: operations only `destroy` runs, in declared order.
     pub teardown: Vec<Entry>,
     /// `module.yaml`.
+    #[serde(skip)]
     pub file: FileId,
     /// The module's folder, relative to the deployment folder.
+    #[serde(skip)]
     pub dir: PathBuf,
 }
 

@@ -2,7 +2,7 @@
 //! pipeline) or `plain` (as the bash engine ran scripts, with no shell options set).
 
 /// The shell mode of a module or of the whole deployment (`shell: strict|plain`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ShellMode {
     /// `bash <file>` with no options: a failing command does not stop the script, only its

@@ -1,7 +1,7 @@
 //! Builds the execution plan: which operations run, what each must wait for (stage barriers,
 //! `requires` in DAG modules, module dependencies), and the locks each holds.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::time::Duration;
 
 use compact_str::CompactString;

@@ -2,7 +2,9 @@
 //! order, throttle, locks), and finds the critical path.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashSet};
+use std::collections::{BTreeSet, BinaryHeap};
+
+use hashbrown::HashSet;
 use std::time::Duration;
 
 use crate::plan::graph::Plan;

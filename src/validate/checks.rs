@@ -2,7 +2,9 @@
 //! variables, unsafe substitutions, same-VM run-commands in one parallel group, check types.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use hashbrown::{HashMap, HashSet};
 
 use compact_str::CompactString;
 

@@ -106,24 +106,33 @@ pub fn check(deployment: &Deployment, diagnostics: &mut Diagnostics) {
 /// first, and the operations' outputs, one or more for every operation.
 struct Known<'a> {
     variables: Vec<&'a str>,
-    outputs: Vec<&'a str>,
+    outputs: hashbrown::HashSet<&'a str>,
+    /// The outputs in order, for suggestions: sorted only for the first unknown name.
+    sorted: std::cell::OnceCell<Vec<&'a str>>,
 }
 
 impl<'a> Known<'a> {
-    fn new(mut variables: Vec<&'a str>, mut outputs: Vec<&'a str>) -> Self {
-        for names in [&mut variables, &mut outputs] {
-            names.sort_unstable();
-            names.dedup();
+    fn new(mut variables: Vec<&'a str>, outputs: hashbrown::HashSet<&'a str>) -> Self {
+        variables.sort_unstable();
+        variables.dedup();
+        Self {
+            variables,
+            outputs,
+            sorted: std::cell::OnceCell::new(),
         }
-        Self { variables, outputs }
     }
 
     fn contains(&self, name: &str) -> bool {
-        self.variables.binary_search(&name).is_ok() || self.outputs.binary_search(&name).is_ok()
+        self.variables.binary_search(&name).is_ok() || self.outputs.contains(name)
     }
 
-    fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
-        self.variables.iter().chain(&self.outputs).copied()
+    fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let sorted = self.sorted.get_or_init(|| {
+            let mut sorted: Vec<&str> = self.outputs.iter().copied().collect();
+            sorted.sort_unstable();
+            sorted
+        });
+        self.variables.iter().chain(sorted).copied()
     }
 }
 
