@@ -227,6 +227,7 @@ pub(crate) fn build_ordered(
             plan.ops.reserve(deployment.operations.len());
             let mut finals: HashMap<&str, Vec<usize>> = HashMap::new();
             let mut previous: Option<&str> = None;
+            let mut positions = Positions::default();
             for module in ordered_modules(deployment) {
                 let after = match order {
                     ModuleOrder::Dependencies => deployment.module_dependencies(module),
@@ -239,6 +240,7 @@ pub(crate) fn build_ordered(
                 let start = plan.ops.len();
                 add_module(
                     &mut plan,
+                    &mut positions,
                     deployment,
                     module,
                     &module.entries,
@@ -263,7 +265,15 @@ pub(crate) fn build_ordered(
         Target::Destroy => add_teardown(&mut plan, deployment)?,
         Target::Module(name) => {
             let module = find_module(deployment, name)?;
-            add_module(&mut plan, deployment, module, &module.entries, &[], None)?;
+            add_module(
+                &mut plan,
+                &mut Positions::default(),
+                deployment,
+                module,
+                &module.entries,
+                &[],
+                None,
+            )?;
         }
         Target::Operation { module, operation } => {
             let module = find_module(deployment, module)?;
@@ -293,6 +303,7 @@ pub(crate) fn build_ordered(
             }
             add_module(
                 &mut plan,
+                &mut Positions::default(),
                 deployment,
                 module,
                 &module.entries,
@@ -359,6 +370,7 @@ fn ordered_modules(deployment: &Deployment) -> Vec<&Module> {
 /// the teardowns of the modules that depend on it (through modules without one).
 fn add_teardown(plan: &mut Plan, deployment: &Deployment) -> Result<(), PlanError> {
     let mut finals: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut positions = Positions::default();
     for module in ordered_modules(deployment).into_iter().rev() {
         let mut before: Vec<usize> = deployment
             .modules
@@ -377,7 +389,15 @@ fn add_teardown(plan: &mut Plan, deployment: &Deployment) -> Result<(), PlanErro
             continue;
         }
         let start = plan.ops.len();
-        add_module(plan, deployment, module, &module.teardown, &before, None)?;
+        add_module(
+            plan,
+            &mut positions,
+            deployment,
+            module,
+            &module.teardown,
+            &before,
+            None,
+        )?;
         finals.insert(&module.id.value, sinks(plan, start));
     }
     Ok(())
@@ -385,6 +405,7 @@ fn add_teardown(plan: &mut Plan, deployment: &Deployment) -> Result<(), PlanErro
 
 fn add_module(
     plan: &mut Plan,
+    positions: &mut Positions,
     deployment: &Deployment,
     module: &Module,
     entries: &[Entry],
@@ -458,7 +479,7 @@ fn add_module(
                 }
             }
         }
-        Schedule::Dag => link_requirements(plan, &stages),
+        Schedule::Dag => link_requirements(plan, positions, &stages),
     }
     // Operations that wait for nothing inside the module wait for the modules it depends on;
     // the others wait for those transitively, which keeps the graph linear in size.
@@ -493,24 +514,40 @@ fn sinks(plan: &Plan, start: usize) -> Vec<usize> {
         .collect()
 }
 
+/// Where each planned id is in the plan, brought up to date with the operations planned since
+/// it was last used (each is indexed once, however many DAG modules follow): a later operation
+/// of the same id takes the place of an earlier one.
+#[derive(Default)]
+struct Positions {
+    by_id: HashMap<String, usize>,
+    indexed: usize,
+}
+
+impl Positions {
+    /// The positions of every operation planned so far.
+    fn update(&mut self, plan: &Plan) -> &HashMap<String, usize> {
+        for (i, op) in plan.ops.iter().enumerate().skip(self.indexed) {
+            self.by_id.insert(op.id.clone(), i);
+        }
+        self.indexed = plan.ops.len();
+        &self.by_id
+    }
+}
+
 /// In a DAG module an operation waits for its `requires` that are in the plan.
-fn link_requirements(plan: &mut Plan, stages: &[Stage]) {
-    let positions: HashMap<String, usize> = plan
-        .ops
-        .iter()
-        .enumerate()
-        .map(|(i, op)| (op.id.clone(), i))
-        .collect();
+fn link_requirements(plan: &mut Plan, positions: &mut Positions, stages: &[Stage]) {
+    let positions = positions.update(plan);
     for stage in stages {
         for &i in &stage.ops {
-            for required in plan.ops[i].requires.clone() {
-                if let Some(&p) = positions.get(&required)
+            let op = &mut plan.ops[i];
+            for required in &op.requires {
+                if let Some(&p) = positions.get(required.as_str())
                     && p != i
                 {
-                    plan.ops[i].predecessors.push(p);
+                    op.predecessors.push(p);
                 }
             }
-            plan.ops[i].stage = None;
+            op.stage = None;
         }
     }
 }

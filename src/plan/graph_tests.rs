@@ -156,6 +156,26 @@ fn operations_waiting_for_a_module_the_plan_left_out_are_told_apart() {
     assert_eq!(done, outside::BlockedOutside::default());
 }
 
+/// Under `plan all` a DAG module's operation waits for what it requires in the modules planned
+/// before it as in its own, however many DAG modules come between.
+#[test]
+fn requires_across_dag_modules_link_to_the_operations_planned_before() {
+    let deployment = load(vec![
+        module("01-net", "  schedule: dag\n", &["vnet", "dns"]),
+        operation("01-net", "vnet", 1, ""),
+        operation("01-net", "dns", 1, "  requires: [\"vnet\"]\n"),
+        module("02-disk", "  schedule: dag\n", &["disk"]),
+        operation("02-disk", "disk", 1, ""),
+        module("03-app", "  schedule: dag\n", &["app", "cfg"]),
+        operation("03-app", "app", 1, "  requires: [\"vnet\", \"disk\"]\n"),
+        operation("03-app", "cfg", 1, "  requires: [\"app\", \"dns\"]\n"),
+    ]);
+    let plan = build(&deployment, &Target::All).unwrap();
+    assert_eq!(predecessors(&plan, "dns"), ["vnet"]);
+    assert_eq!(predecessors(&plan, "app"), ["disk", "vnet"]);
+    assert_eq!(predecessors(&plan, "cfg"), ["app", "dns"]);
+}
+
 /// In folder order: `01-net` (no dependencies key: it is first), `02-pad` with no operations
 /// (no key: it follows `01-net`), `03-app` after `02-pad`, and `04-free` with `dependencies: []`.
 fn modules() -> Deployment {
