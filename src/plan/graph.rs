@@ -264,16 +264,7 @@ pub(crate) fn build_ordered(
         }
         Target::Destroy => add_teardown(&mut plan, deployment)?,
         Target::Module(name) => {
-            let module = find_module(deployment, name)?;
-            add_module(
-                &mut plan,
-                &mut Positions::default(),
-                deployment,
-                module,
-                &module.entries,
-                &[],
-                None,
-            )?;
+            add_alone(&mut plan, deployment, find_module(deployment, name)?, None)?;
         }
         Target::Operation { module, operation } => {
             let module = find_module(deployment, module)?;
@@ -301,18 +292,30 @@ pub(crate) fn build_ordered(
             if let Some(item) = item {
                 check_instance(deployment, op, item)?;
             }
-            add_module(
-                &mut plan,
-                &mut Positions::default(),
-                deployment,
-                module,
-                &module.entries,
-                &[],
-                Some((&op.id.value, item)),
-            )?;
+            add_alone(&mut plan, deployment, module, Some((&op.id.value, item)))?;
         }
     }
     Ok(plan)
+}
+
+/// Plans one module, or the one operation (or instance) `only` names, waiting for nothing
+/// outside it.
+fn add_alone(
+    plan: &mut Plan,
+    deployment: &Deployment,
+    module: &Module,
+    only: Option<(&str, Option<&str>)>,
+) -> Result<(), PlanError> {
+    let positions = &mut Positions::default();
+    add_module(
+        plan,
+        positions,
+        deployment,
+        module,
+        &module.entries,
+        &[],
+        only,
+    )
 }
 
 /// Refuses `run <module> <op>@<item>` when the operation has no such instance.
