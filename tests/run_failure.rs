@@ -9,43 +9,42 @@ mod timeline;
 use deploy::{Deploy, bash_op, module_yaml};
 use timeline::{interval, marked, stamp, wait_for};
 
+/// A deployment of module `m` with `entries` (id, parallel group), its operations to add.
+fn module_m(entries: &[(&str, Option<u32>)]) -> Deploy {
+    Deploy::new()
+        .config("app:\n  name: \"demo\"\n")
+        .module("m", &module_yaml("m", entries))
+}
+
 #[test]
 fn a_failure_lets_its_stage_finish_then_stops_the_module() {
-    let deploy = Deploy::new()
-        .config("app:\n  name: \"demo\"\n")
-        .module(
-            "m",
-            &module_yaml(
-                "m",
-                &[
-                    ("bad", Some(1)),
-                    ("good", Some(1)),
-                    ("later", None),
-                    ("last", None),
-                ],
-            ),
-        )
-        .operation(
-            "m",
+    let deploy = module_m(&[
+        ("bad", Some(1)),
+        ("good", Some(1)),
+        ("later", None),
+        ("last", None),
+    ])
+    .operation(
+        "m",
+        "bad",
+        &bash_op(
             "bad",
-            &bash_op(
-                "bad",
-                30,
-                &marked("echo '[ERROR] quota exceeded' >&2\nexit 3"),
-            ),
-        )
-        // `good` is still running when `bad` fails, and finishes afterwards.
-        .operation(
-            "m",
+            30,
+            &marked("echo '[ERROR] quota exceeded' >&2\nexit 3"),
+        ),
+    )
+    // `good` is still running when `bad` fails, and finishes afterwards.
+    .operation(
+        "m",
+        "good",
+        &bash_op(
             "good",
-            &bash_op(
-                "good",
-                30,
-                &marked(&wait_for("[ -e marks/bad.start ]", 10_000)),
-            ),
-        )
-        .operation("m", "later", &bash_op("later", 30, &marked("true")))
-        .operation("m", "last", &bash_op("last", 30, &marked("true")));
+            30,
+            &marked(&wait_for("[ -e marks/bad.start ]", 10_000)),
+        ),
+    )
+    .operation("m", "later", &bash_op("later", 30, &marked("true")))
+    .operation("m", "last", &bash_op("last", 30, &marked("true")));
     let output = deploy
         .cmd(&["run", "m"])
         .assert()
@@ -138,4 +137,51 @@ fn a_failed_module_stops_its_dependents_only() {
     deploy.cmd(&["run", "all"]).assert().code(1);
     assert!(stamp(deploy.path(), "after-op", "start").is_none());
     assert!(stamp(deploy.path(), "other-op", "end").is_some());
+}
+
+/// A parallel group after a parallel group waits for it as a whole: when a member of the first
+/// fails, every member of the second is skipped for it, and none starts; so are the modules
+/// waiting for the module's last operations.
+#[test]
+fn a_failure_in_a_group_skips_the_whole_group_after_it_and_the_modules_after() {
+    let mut deploy = module_m(&[
+        ("bad", Some(1)),
+        ("good", Some(1)),
+        ("next-a", Some(2)),
+        ("next-b", Some(2)),
+        ("next-c", Some(2)),
+    ])
+    .module(
+        "n",
+        &module_yaml("n", &[("after-a", Some(1)), ("after-b", Some(1))]),
+    )
+    .operation("m", "bad", &bash_op("bad", 30, "exit 3"))
+    .operation("m", "good", &bash_op("good", 30, &marked("true")));
+    let later = ["next-a", "next-b", "next-c", "after-a", "after-b"];
+    for id in later {
+        let module = if id.starts_with("after") { "n" } else { "m" };
+        deploy = deploy.operation(module, id, &bash_op(id, 30, &marked("true")));
+    }
+    let output = deploy
+        .cmd(&["run", "all"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    for id in later {
+        assert!(stamp(deploy.path(), id, "start").is_none(), "{id} started");
+    }
+    for id in ["next-a", "next-b", "next-c"] {
+        let line = format!("[-] Operation {id} skipped: `bad` did not complete\n");
+        assert!(text.contains(&line), "`{line}` missing from:\n{text}");
+    }
+    let doc = deploy.json(&["status", "--json"]);
+    let skipped = doc["operations"]
+        .as_array()
+        .expect("operations")
+        .iter()
+        .filter(|o| o["status"] == "skipped")
+        .count();
+    assert_eq!(skipped, later.len(), "{doc:#}");
 }

@@ -73,10 +73,13 @@ struct Run<'a> {
     deployment: &'a Deployment,
     settings: RunSettings,
     slots: Vec<Slot>,
+    /// Per node of the plan's dependencies (operations, then barriers): how many it waits for.
     waiting: Vec<usize>,
+    /// Per node: the nodes waiting for it.
     successors: Vec<Vec<usize>>,
     ready: BTreeSet<usize>,
-    /// Why a pending operation will be skipped once all its predecessors are done.
+    /// Why a pending operation (or a barrier) will be skipped once all its predecessors are
+    /// done.
     doomed: Vec<Option<String>>,
     held: HashSet<String>,
     /// How many units are running now.
@@ -168,14 +171,8 @@ impl<'a> Run<'a> {
         vars: Variables,
     ) -> Self {
         let n = plan.ops.len();
-        let mut successors = vec![Vec::new(); n];
-        for (i, op) in plan.ops.iter().enumerate() {
-            for &p in &op.predecessors {
-                successors[p].push(i);
-            }
-        }
-        let waiting: Vec<usize> = plan.ops.iter().map(|op| op.predecessors.len()).collect();
-        let ready = (0..n).filter(|&i| waiting[i] == 0).collect();
+        let graph = plan.dependencies();
+        let ready = (0..n).filter(|&i| graph.waiting[i] == 0).collect();
         let stage_started = plan
             .modules
             .iter()
@@ -186,10 +183,10 @@ impl<'a> Run<'a> {
             deployment,
             settings,
             slots: vec![Slot::Pending; n],
-            waiting,
-            successors,
+            doomed: vec![None; graph.waiting.len()],
+            waiting: graph.waiting,
+            successors: graph.successors,
             ready,
-            doomed: vec![None; n],
             held: HashSet::new(),
             running: 0,
             completed: HashSet::new(),
@@ -492,9 +489,10 @@ impl<'a> Run<'a> {
         self.release(index, reason.as_deref(), on_event);
     }
 
-    /// One predecessor of each successor of `index` is done; `doom` says why they will never
-    /// run. A successor is decided once all its predecessors are done, so that a stage that
-    /// failed is seen to finish before the operations after it are skipped.
+    /// One predecessor of each successor of node `index` is done; `doom` says why they will
+    /// never run. A successor is decided once all its predecessors are done, so that a stage
+    /// that failed is seen to finish before the operations after it are skipped. A barrier
+    /// whose operations are all done is passed at once, with the first reason it got.
     fn release(&mut self, index: usize, doom: Option<&str>, on_event: &mut dyn FnMut(RunEvent)) {
         for s in self.successors[index].clone() {
             self.waiting[s] -= 1;
@@ -503,7 +501,10 @@ impl<'a> Run<'a> {
             {
                 self.doomed[s] = Some(reason.to_owned());
             }
-            if self.waiting[s] == 0 && self.slots[s] == Slot::Pending {
+            if self.waiting[s] == 0 && s >= self.slots.len() {
+                let reason = self.doomed[s].take();
+                self.release(s, reason.as_deref(), on_event);
+            } else if self.waiting[s] == 0 && self.slots[s] == Slot::Pending {
                 match self.doomed[s].take() {
                     Some(reason) => self.skip(s, reason, on_event),
                     None => {

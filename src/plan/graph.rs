@@ -143,6 +143,9 @@ pub struct PlannedOperation {
     pub stage: Option<usize>,
     /// Plan indices that must complete before this one starts.
     pub predecessors: Vec<usize>,
+    /// The barrier of [`Plan::barriers`] that must be passed before it starts, besides its
+    /// predecessors.
+    pub barrier: Option<usize>,
     /// Exclusive locks, rendered (`vm:<rg>/<name>` added for run-commands).
     pub locks: Vec<String>,
     /// Expected duration.
@@ -202,6 +205,90 @@ pub struct Plan {
     pub ops: Vec<PlannedOperation>,
     /// Modules in execution order.
     pub modules: Vec<ModulePlan>,
+    /// Sets of plan indices waited for as a whole, each passed once all of them are done: a
+    /// stage of several operations that several operations wait for, or the last operations
+    /// of the modules a module depends on. Held once, however many wait, so that a wide stage
+    /// after a wide stage costs the sum of their sizes, not the product.
+    pub barriers: Vec<Vec<usize>>,
+}
+
+impl Plan {
+    /// The plan indices planned operation `i` waits for: its predecessors and the operations
+    /// of its barrier.
+    pub fn waits_for(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let op = &self.ops[i];
+        let barrier = op.barrier.map_or(&[][..], |b| &self.barriers[b]);
+        op.predecessors.iter().chain(barrier).copied()
+    }
+
+    /// The nodes of [`Plan::dependencies`] that node `node` waits for: a planned operation's
+    /// predecessors and barrier, a barrier's operations.
+    pub(crate) fn inputs(&self, node: usize) -> impl Iterator<Item = usize> + '_ {
+        let n = self.ops.len();
+        let (direct, barrier): (&[usize], Option<usize>) = match self.ops.get(node) {
+            Some(op) => (&op.predecessors, op.barrier.map(|b| n + b)),
+            None => (&self.barriers[node - n], None),
+        };
+        direct.iter().copied().chain(barrier)
+    }
+
+    /// The plan's dependencies as one graph (see [`Dependencies`]).
+    pub(crate) fn dependencies(&self) -> Dependencies {
+        let nodes = self.ops.len() + self.barriers.len();
+        let mut successors = vec![Vec::new(); nodes];
+        let mut waiting = vec![0; nodes];
+        for (node, count) in waiting.iter_mut().enumerate() {
+            for p in self.inputs(node) {
+                successors[p].push(node);
+                *count += 1;
+            }
+        }
+        Dependencies {
+            operations: self.ops.len(),
+            successors,
+            waiting,
+        }
+    }
+}
+
+/// A plan's dependencies as a graph of nodes: planned operation `i` is node `i`, barrier `b` of
+/// [`Plan::barriers`] is node `operations + b`. A barrier's node waits for its operations, and
+/// the operations of the barrier wait for its node.
+#[derive(Clone, Debug)]
+pub(crate) struct Dependencies {
+    /// How many planned operations (the first nodes).
+    pub operations: usize,
+    /// The nodes waiting for each node.
+    pub successors: Vec<Vec<usize>>,
+    /// How many nodes each node waits for.
+    pub waiting: Vec<usize>,
+}
+
+impl Dependencies {
+    /// Whether `node` is a barrier rather than a planned operation.
+    pub(crate) fn is_barrier(&self, node: usize) -> bool {
+        node >= self.operations
+    }
+
+    /// Node `node` is done: each node waiting for it waits for one less. The operations left
+    /// waiting for nothing go to `ready`, in order; a barrier left waiting for nothing is
+    /// passed, and what waits for it settled in turn.
+    pub(crate) fn release(&mut self, node: usize, ready: &mut dyn FnMut(usize)) {
+        let mut passed = vec![node];
+        while let Some(node) = passed.pop() {
+            for &s in &self.successors[node] {
+                self.waiting[s] -= 1;
+                if self.waiting[s] > 0 {
+                    continue;
+                }
+                if self.is_barrier(s) {
+                    passed.push(s);
+                } else {
+                    ready(s);
+                }
+            }
+        }
+    }
 }
 
 /// Plans `target`, modules ordered by their dependencies.
@@ -219,6 +306,7 @@ pub(crate) fn build_ordered(
         target: target.clone(),
         ops: Vec::new(),
         modules: Vec::new(),
+        barriers: Vec::new(),
     };
     match target {
         Target::All => {
@@ -237,8 +325,7 @@ pub(crate) fn build_ordered(
                     .iter()
                     .flat_map(|d| finals.get(d).cloned().unwrap_or_default())
                     .collect();
-                let start = plan.ops.len();
-                add_module(
+                let done = add_module(
                     &mut plan,
                     &mut positions,
                     deployment,
@@ -251,13 +338,6 @@ pub(crate) fn build_ordered(
                 planned.after = after.iter().map(|&d| d.to_owned()).collect();
                 planned.follows_previous =
                     order == ModuleOrder::Dependencies && module.follows_previous();
-                // An empty module is done when what it waits for is: pass that on, so the
-                // modules after it still wait.
-                let done = if plan.ops.len() == start {
-                    before
-                } else {
-                    sinks(&plan, start)
-                };
                 finals.insert(&module.id.value, done);
                 previous = Some(&module.id.value);
             }
@@ -316,6 +396,7 @@ fn add_alone(
         &[],
         only,
     )
+    .map(drop)
 }
 
 /// Refuses `run <module> <op>@<item>` when the operation has no such instance.
@@ -391,8 +472,7 @@ fn add_teardown(plan: &mut Plan, deployment: &Deployment) -> Result<(), PlanErro
             finals.insert(&module.id.value, before);
             continue;
         }
-        let start = plan.ops.len();
-        add_module(
+        let done = add_module(
             plan,
             &mut positions,
             deployment,
@@ -401,11 +481,15 @@ fn add_teardown(plan: &mut Plan, deployment: &Deployment) -> Result<(), PlanErro
             &before,
             None,
         )?;
-        finals.insert(&module.id.value, sinks(plan, start));
+        finals.insert(&module.id.value, done);
     }
     Ok(())
 }
 
+/// Plans `entries` of `module` (all of them, or the one operation `only` names), waiting for
+/// the operations `before`. Returns the operations that, once done, have the module done: its
+/// operations nothing of it waits for, or `before` when it planned nothing (so that the modules
+/// after an empty one still wait).
 fn add_module(
     plan: &mut Plan,
     positions: &mut Positions,
@@ -414,7 +498,8 @@ fn add_module(
     entries: &[Entry],
     before: &[usize],
     only: Option<(&str, Option<&str>)>,
-) -> Result<(), PlanError> {
+) -> Result<Vec<usize>, PlanError> {
+    let start = plan.ops.len();
     let mut stages: Vec<Stage> = Vec::new();
     let mut group_stage: HashMap<u32, usize> = HashMap::new();
     for entry in entries {
@@ -466,6 +551,7 @@ fn add_module(
                 module: CompactString::from(module.id.value.as_str()),
                 stage: Some(stages[stage_index].number),
                 predecessors: Vec::new(),
+                barrier: None,
                 expected: if when_false {
                     Duration::ZERO
                 } else {
@@ -474,23 +560,29 @@ fn add_module(
             });
         }
     }
+    let barriers_from = plan.barriers.len();
     match module.schedule {
         Schedule::Stages => {
             for pair in stages.windows(2) {
-                for &op in &pair[1].ops {
-                    plan.ops[op].predecessors.extend(&pair[0].ops);
-                }
+                wait_for_all(plan, &pair[0].ops, &pair[1].ops);
             }
         }
         Schedule::Dag => link_requirements(plan, positions, &stages),
     }
     // Operations that wait for nothing inside the module wait for the modules it depends on;
     // the others wait for those transitively, which keeps the graph linear in size.
-    for &i in stages.iter().flat_map(|stage| &stage.ops) {
-        if plan.ops[i].predecessors.is_empty() {
-            plan.ops[i].predecessors = before.to_vec();
-        }
-    }
+    let roots: Vec<usize> = stages
+        .iter()
+        .flat_map(|stage| &stage.ops)
+        .copied()
+        .filter(|&i| plan.ops[i].predecessors.is_empty() && plan.ops[i].barrier.is_none())
+        .collect();
+    wait_for_all(plan, before, &roots);
+    let done = if plan.ops.len() == start {
+        before.to_vec()
+    } else {
+        sinks(plan, start, barriers_from)
+    };
     plan.modules.push(ModulePlan {
         id: module.id.value.clone(),
         after: Vec::new(),
@@ -498,18 +590,39 @@ fn add_module(
         schedule: module.schedule,
         stages,
     });
-    Ok(())
+    Ok(done)
 }
 
-/// The operations planned from `start` on that none of them waits for: when they have completed,
-/// the whole module has.
-fn sinks(plan: &Plan, start: usize) -> Vec<usize> {
+/// Has each of `waiting` wait for every one of `done`: directly when either side is a single
+/// operation, through one new barrier otherwise.
+fn wait_for_all(plan: &mut Plan, done: &[usize], waiting: &[usize]) {
+    if done.is_empty() || waiting.is_empty() {
+        return;
+    }
+    if done.len() == 1 || waiting.len() == 1 {
+        for &i in waiting {
+            plan.ops[i].predecessors.extend_from_slice(done);
+        }
+        return;
+    }
+    let barrier = plan.barriers.len();
+    plan.barriers.push(done.to_vec());
+    for &i in waiting {
+        plan.ops[i].barrier = Some(barrier);
+    }
+}
+
+/// The operations planned from `start` on that none of them waits for (directly, or through a
+/// barrier made from `barriers_from` on): when they have completed, the whole module has.
+fn sinks(plan: &Plan, start: usize, barriers_from: usize) -> Vec<usize> {
     let mut waited_for = vec![false; plan.ops.len() - start];
-    for op in &plan.ops[start..] {
-        for &p in &op.predecessors {
-            if p >= start {
-                waited_for[p - start] = true;
-            }
+    let waited = plan.ops[start..]
+        .iter()
+        .flat_map(|op| &op.predecessors)
+        .chain(plan.barriers[barriers_from..].iter().flatten());
+    for &p in waited {
+        if p >= start {
+            waited_for[p - start] = true;
         }
     }
     (start..plan.ops.len())

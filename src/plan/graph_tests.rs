@@ -72,8 +72,10 @@ fn planned<'a>(plan: &'a Plan, id: &str) -> &'a PlannedOperation {
         .unwrap_or_else(|| panic!("{id} not planned: {plan:#?}"))
 }
 
+/// The ids `id` waits for, directly or through its barrier, sorted.
 fn predecessors(plan: &Plan, id: &str) -> Vec<String> {
-    let mut names = ids(plan, &planned(plan, id).predecessors);
+    let i = plan.ops.iter().position(|op| op.id == id).expect("planned");
+    let mut names = ids(plan, &plan.waits_for(i).collect::<Vec<_>>());
     names.sort();
     names
 }
@@ -111,6 +113,53 @@ fn a_parallel_group_is_one_stage_and_each_stage_waits_for_the_one_before() {
     assert_eq!(predecessors(&plan, "d"), ["b", "c"]);
     assert_eq!(planned(&plan, "c").expected, Duration::from_secs(30));
     assert_eq!(planned(&plan, "c").stage, Some(2));
+}
+
+/// A parallel group after a parallel group waits through one barrier of the first group's
+/// operations, however many wait; a single operation waits on edges of its own.
+#[test]
+fn a_wide_stage_after_a_wide_stage_waits_through_one_barrier() {
+    let deployment = load(vec![
+        module("m", "", &["a:1", "b:1", "c:1", "d:2", "e:2", "f"]),
+        operation("m", "a", 1, ""),
+        operation("m", "b", 1, ""),
+        operation("m", "c", 1, ""),
+        operation("m", "d", 1, ""),
+        operation("m", "e", 1, ""),
+        operation("m", "f", 1, ""),
+    ]);
+    let plan = build(&deployment, &Target::Module("m".into())).unwrap();
+    assert_eq!(plan.barriers.len(), 1, "{plan:#?}");
+    assert_eq!(ids(&plan, &plan.barriers[0]), ["a", "b", "c"]);
+    for id in ["d", "e"] {
+        assert_eq!(planned(&plan, id).barrier, Some(0));
+        assert!(planned(&plan, id).predecessors.is_empty());
+        assert_eq!(predecessors(&plan, id), ["a", "b", "c"]);
+    }
+    assert_eq!(planned(&plan, "f").barrier, None);
+    assert_eq!(predecessors(&plan, "f"), ["d", "e"]);
+}
+
+/// Under `plan all` the operations of a module that wait for nothing inside it wait for the
+/// last operations of the module before it through one barrier.
+#[test]
+fn a_module_waits_for_the_module_before_through_one_barrier() {
+    let deployment = load(vec![
+        module("01-a", "", &["a1:1", "a2:1"]),
+        operation("01-a", "a1", 1, ""),
+        operation("01-a", "a2", 1, ""),
+        module("02-b", "  schedule: dag\n", &["b1", "b2", "b3"]),
+        operation("02-b", "b1", 1, ""),
+        operation("02-b", "b2", 1, ""),
+        operation("02-b", "b3", 1, "  requires: [\"b1\"]\n"),
+    ]);
+    let plan = build(&deployment, &Target::All).unwrap();
+    assert_eq!(ids(&plan, &plan.barriers[0]), ["a1", "a2"]);
+    for id in ["b1", "b2"] {
+        assert_eq!(predecessors(&plan, id), ["a1", "a2"]);
+    }
+    assert_eq!(predecessors(&plan, "b3"), ["b1"]);
+    assert_eq!(plan.barriers.len(), 1);
 }
 
 #[test]

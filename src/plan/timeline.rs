@@ -36,9 +36,8 @@ impl Timeline {
 pub(crate) fn predict(plan: &Plan, throttle: usize) -> Timeline {
     let n = plan.ops.len();
     let throttle = throttle.max(1);
-    let successors = successors(plan);
-    let mut waiting: Vec<usize> = plan.ops.iter().map(|op| op.predecessors.len()).collect();
-    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut graph = plan.dependencies();
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| graph.waiting[i] == 0).collect();
     let mut running: BinaryHeap<Reverse<(Duration, usize)>> = BinaryHeap::new();
     let mut held: HashSet<&str> = HashSet::new();
     let mut spans = vec![None; n];
@@ -69,12 +68,9 @@ pub(crate) fn predict(plan: &Plan, throttle: usize) -> Timeline {
             for lock in &plan.ops[i].locks {
                 held.remove(lock.as_str());
             }
-            for &s in &successors[i] {
-                waiting[s] -= 1;
-                if waiting[s] == 0 {
-                    ready.insert(s);
-                }
-            }
+            graph.release(i, &mut |s| {
+                ready.insert(s);
+            });
         }
     }
     Timeline {
@@ -84,35 +80,30 @@ pub(crate) fn predict(plan: &Plan, throttle: usize) -> Timeline {
     }
 }
 
-fn successors(plan: &Plan) -> Vec<Vec<usize>> {
-    let mut successors = vec![Vec::new(); plan.ops.len()];
-    for (i, op) in plan.ops.iter().enumerate() {
-        for &p in &op.predecessors {
-            successors[p].push(i);
-        }
-    }
-    successors
-}
-
 /// The chain of operations whose expected durations add up to the longest path through the
 /// plan's dependencies (ignoring throttle and locks), with its length.
 pub(crate) fn critical_path(plan: &Plan) -> (Vec<usize>, Duration) {
     let n = plan.ops.len();
-    let successors = successors(plan);
-    let mut waiting: Vec<usize> = plan.ops.iter().map(|op| op.predecessors.len()).collect();
-    let mut queue: Vec<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
-    let mut finish = vec![Duration::ZERO; n];
-    let mut via: Vec<Option<usize>> = vec![None; n];
-    while let Some(i) = queue.pop() {
-        let (start, from) = plan.ops[i]
-            .predecessors
-            .iter()
-            .map(|&p| (finish[p], Some(p)))
+    let graph = plan.dependencies();
+    let nodes = graph.waiting.len();
+    let mut waiting = graph.waiting.clone();
+    let mut queue: Vec<usize> = (0..nodes).filter(|&i| waiting[i] == 0).collect();
+    // Per node: when it is done, and the operation it waited for last (a barrier passes on
+    // the one of its operations that ended last).
+    let mut finish = vec![Duration::ZERO; nodes];
+    let mut via: Vec<Option<usize>> = vec![None; nodes];
+    while let Some(node) = queue.pop() {
+        let (start, from) = plan
+            .inputs(node)
+            .map(|p| {
+                let operation = if graph.is_barrier(p) { via[p] } else { Some(p) };
+                (finish[p], operation)
+            })
             .max()
             .unwrap_or((Duration::ZERO, None));
-        finish[i] = start + plan.ops[i].expected;
-        via[i] = from;
-        for &s in &successors[i] {
+        finish[node] = start + plan.ops.get(node).map_or(Duration::ZERO, |op| op.expected);
+        via[node] = from;
+        for &s in &graph.successors[node] {
             waiting[s] -= 1;
             if waiting[s] == 0 {
                 queue.push(s);
@@ -145,6 +136,7 @@ mod tests {
             module: "m".into(),
             stage: None,
             predecessors: predecessors.to_vec(),
+            barrier: None,
             locks: locks.iter().map(|l| (*l).to_owned()).collect(),
             expected: Duration::from_secs(secs),
         }
@@ -155,6 +147,7 @@ mod tests {
             target: Target::All,
             ops,
             modules: Vec::new(),
+            barriers: Vec::new(),
         }
     }
 
@@ -235,5 +228,33 @@ mod tests {
             op("c", 5, &[0, 1], &[]),
         ]);
         assert_eq!(critical_path(&p), (vec![1, 2], Duration::from_secs(35)));
+    }
+
+    /// `c` and `d` wait for `a` and `b` through one barrier: the same timeline and critical
+    /// path as with an edge from each to each.
+    #[test]
+    fn a_barrier_waits_like_edges_from_each_to_each() {
+        let edges = plan(vec![
+            op("a", 10, &[], &[]),
+            op("b", 30, &[], &[]),
+            op("c", 5, &[0, 1], &[]),
+            op("d", 7, &[0, 1], &["L"]),
+            op("e", 1, &[], &["L"]),
+        ]);
+        let mut barrier = edges.clone();
+        barrier.barriers = vec![vec![0, 1]];
+        for i in [2, 3] {
+            barrier.ops[i].predecessors.clear();
+            barrier.ops[i].barrier = Some(0);
+        }
+        for throttle in [1, 2, 5] {
+            assert_eq!(predict(&barrier, throttle), predict(&edges, throttle));
+        }
+        assert_eq!(predict(&barrier, 5).total, Duration::from_secs(37));
+        assert_eq!(
+            critical_path(&barrier),
+            (vec![1, 3], Duration::from_secs(37))
+        );
+        assert_eq!(critical_path(&barrier), critical_path(&edges));
     }
 }

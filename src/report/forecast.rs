@@ -118,6 +118,7 @@ mod tests {
             module: "m".into(),
             stage: None,
             predecessors: predecessors.to_vec(),
+            barrier: None,
             locks: Vec::new(),
             expected: Duration::from_secs(secs),
         }
@@ -129,6 +130,7 @@ mod tests {
             target: Target::All,
             ops: vec![op("a", 10, &[]), op("b", 30, &[]), op("c", 20, &[0, 1])],
             modules: Vec::new(),
+            barriers: Vec::new(),
         }
     }
 

@@ -325,10 +325,8 @@ fn critical_path(plan: &Plan, bars: &HashMap<String, Vec<Bar>>) -> Vec<usize> {
         return Vec::new();
     };
     let mut path = vec![current];
-    while let Some(previous) = plan.ops[current]
-        .predecessors
-        .iter()
-        .copied()
+    while let Some(previous) = plan
+        .waits_for(current)
         .filter(|&p| end(p).is_some())
         .max_by_key(|&p| end(p))
     {
@@ -382,6 +380,7 @@ mod tests {
             module: "m".into(),
             stage: Some(stage),
             predecessors: predecessors.to_vec(),
+            barrier: None,
             locks: Vec::new(),
             expected: Duration::from_secs(1),
         }
@@ -416,6 +415,7 @@ mod tests {
                     },
                 ],
             }],
+            barriers: Vec::new(),
         };
         let timeline = predict(&plan, 5);
         let run = RunRecord {
