@@ -65,15 +65,16 @@ async fn a_retry_waits_its_backoff_before_the_next_attempt() {
 
 #[tokio::test(start_paused = true)]
 async fn an_absurd_retry_after_is_capped_at_max_delay_and_stops_at_max_elapsed() {
-    // The built-in conflict class: at most 60 s a wait, 600 s in all.
+    // The built-in conflict class: at most 60 s a wait, 5,700 s in all (Azure's 90-minute
+    // run-command limit and a little more).
     let fixture = Fixture::new();
     let asked = format!("{CONFLICT} Retry-After: 18446744073709551615");
     let spec = fixture.acting("rc", [Act::fails_after(10, &asked)]);
     let (outcome, events, took) = run_timed(spec, ErrorCatalog::builtin()).await;
-    // Attempt k fails at 70k - 60 s; a ninth retry would end past 600 s.
-    assert_eq!(status(&outcome), (OperationStatus::Failed, 9));
-    assert_eq!(delays(&events), [S(60); 8]);
-    assert_eq!(took, S(570));
+    // Attempt k fails at 70k - 60 s; the retry after attempt 82 would end past 5,700 s.
+    assert_eq!(status(&outcome), (OperationStatus::Failed, 82));
+    assert_eq!(delays(&events), [S(60); 81]);
+    assert_eq!(took, S(5680));
     assert_eq!(outcome.class.as_deref(), Some("run_command_conflict"));
 }
 
